@@ -1,0 +1,44 @@
+//! HKDF (RFC 5869), built on the provider's [`Hmac`], so a provider only has to supply
+//! HMAC to get HKDF, the TLS 1.3 key schedule and the TLS 1.2 PRF.
+
+use super::{HashOutput, Hmac, MAX_HASH_LEN};
+use crate::error::Error;
+
+/// HKDF-Extract (RFC 5869 2.2). An empty `salt` means a string of hash-length zeros.
+pub fn extract(hmac: &dyn Hmac, salt: &[u8], ikm: &[u8]) -> HashOutput {
+    let zeros = [0u8; MAX_HASH_LEN];
+    let salt = if salt.is_empty() {
+        &zeros[..hmac.hash_output_len()]
+    } else {
+        salt
+    };
+    hmac.with_key(salt).sign(&[ikm])
+}
+
+/// HKDF-Expand (RFC 5869 2.3): fills `out` from `prk` and the concatenation of `info`.
+///
+/// Fails if `out` is longer than 255 hash lengths, or `info` has more than 6 parts.
+pub fn expand(hmac: &dyn Hmac, prk: &[u8], info: &[&[u8]], out: &mut [u8]) -> Result<(), Error> {
+    const MAX_INFO_PARTS: usize = 6;
+    let hash_len = hmac.hash_output_len();
+    if out.len() > 255 * hash_len {
+        return Err(Error::Internal("HKDF-Expand output too long"));
+    }
+    if info.len() > MAX_INFO_PARTS {
+        return Err(Error::Internal("HKDF-Expand info has too many parts"));
+    }
+    let key = hmac.with_key(prk);
+    let mut previous: Option<HashOutput> = None;
+    for (i, chunk) in out.chunks_mut(hash_len).enumerate() {
+        // T(i) = HMAC(PRK, T(i-1) | info | i), counting from 1.
+        let counter = [(i + 1) as u8];
+        let mut parts: [&[u8]; MAX_INFO_PARTS + 2] = [&[]; MAX_INFO_PARTS + 2];
+        parts[0] = previous.as_ref().map_or(&[][..], |p| p.as_ref());
+        parts[1..=info.len()].copy_from_slice(info);
+        parts[info.len() + 1] = &counter;
+        let block = key.sign(&parts[..info.len() + 2]);
+        chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
+        previous = Some(block);
+    }
+    Ok(())
+}

@@ -1,0 +1,244 @@
+//! One error type for the whole library.
+//!
+//! Every variant knows the alert it sends ([`Error::alert`] is the only place that picks
+//! one), so handshake and record code just return `Err` and the connection core sends
+//! the alert and stays failed.
+
+use crate::enums::{AlertDescription, ContentType, HandshakeType};
+
+/// Everything that can go wrong in a TLS connection.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The peer sent bytes that do not decode as the message expected.
+    #[error("received a malformed message: {0}")]
+    InvalidMessage(#[from] InvalidMessage),
+
+    /// The peer sent a well-formed message that is not allowed at this point.
+    #[error("received {got} while expecting {expected}")]
+    UnexpectedMessage {
+        /// What the handshake state could accept.
+        expected: &'static str,
+        /// What arrived instead.
+        got: MessageKind,
+    },
+
+    /// The peer broke a protocol rule.
+    #[error("peer misbehaved: {0}")]
+    PeerMisbehaved(#[from] PeerMisbehaved),
+
+    /// The peer and this configuration have nothing in common to agree on.
+    #[error("peer is incompatible: {0}")]
+    PeerIncompatible(#[from] PeerIncompatible),
+
+    /// A record failed AEAD authentication: it was forged, corrupted or replayed.
+    #[error("a received record failed authentication (bad_record_mac)")]
+    DecryptError,
+
+    /// A record could not be sealed (it was over the size limit or the key is exhausted).
+    #[error("a record could not be encrypted")]
+    EncryptError,
+
+    /// A signature (CertificateVerify, ServerKeyExchange) did not verify.
+    #[error("the peer's {0} signature did not verify")]
+    BadSignature(&'static str),
+
+    /// The peer's Finished message did not match the transcript.
+    #[error("the peer's Finished message does not match the handshake transcript")]
+    BadFinished,
+
+    /// The peer sent a fatal alert (or a warning alert that ends the connection).
+    #[error("the peer sent a fatal alert: {0}")]
+    AlertReceived(AlertDescription),
+
+    /// A private key could not be loaded.
+    #[error("private key rejected: {0}")]
+    InvalidPrivateKey(&'static str),
+
+    /// The crypto provider's random number generator failed.
+    #[error("the random number generator failed")]
+    FailedToGetRandomBytes,
+
+    /// The provider lacks an algorithm the operation needs.
+    #[error("the crypto provider does not support {0}")]
+    Unsupported(&'static str),
+
+    /// A record sequence number reached its limit; the connection must end (RFC 8446 5.3).
+    #[error("the record sequence number is exhausted; the connection must be closed")]
+    SequenceNumberExhausted,
+
+    /// The caller used the API in a way it does not allow.
+    #[error("API misuse: {0}")]
+    ApiMisuse(&'static str),
+
+    /// A bug or an internal invariant broken; reported rather than panicking.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+}
+
+impl Error {
+    /// The alert this error sends to the peer, or `None` when no alert is due (the
+    /// peer already sent one, or the error is local).
+    pub fn alert(&self) -> Option<AlertDescription> {
+        use AlertDescription as A;
+        Some(match self {
+            Self::InvalidMessage(m) => m.alert(),
+            Self::UnexpectedMessage { .. } => A::UnexpectedMessage,
+            Self::PeerMisbehaved(p) => p.alert(),
+            Self::PeerIncompatible(p) => p.alert(),
+            // RFC 8446 5.2: a record that fails to deprotect gets bad_record_mac.
+            Self::DecryptError => A::BadRecordMac,
+            // RFC 8446 4.4.3, 4.4.4: bad signatures and Finished get decrypt_error.
+            Self::BadSignature(_) | Self::BadFinished => A::DecryptError,
+            Self::EncryptError
+            | Self::InvalidPrivateKey(_)
+            | Self::FailedToGetRandomBytes
+            | Self::Unsupported(_)
+            | Self::SequenceNumberExhausted
+            | Self::Internal(_) => A::InternalError,
+            Self::AlertReceived(_) | Self::ApiMisuse(_) => return None,
+        })
+    }
+}
+
+/// What kind of message arrived, for [`Error::UnexpectedMessage`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageKind {
+    /// A handshake message of this type.
+    Handshake(HandshakeType),
+    /// A record of this content type (not a handshake message).
+    Record(ContentType),
+}
+
+impl core::fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Handshake(t) => write!(f, "handshake message {t:?}"),
+            Self::Record(t) => write!(f, "{t:?} record"),
+        }
+    }
+}
+
+/// Why a received message could not be decoded. Each names the field or message.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidMessage {
+    /// The input ended inside this field.
+    #[error("{0} is truncated")]
+    Truncated(&'static str),
+    /// Bytes were left over after this field or message.
+    #[error("{0} has unexpected trailing bytes")]
+    TrailingData(&'static str),
+    /// This vector must not be empty.
+    #[error("{0} must not be empty")]
+    Empty(&'static str),
+    /// This field holds a value the RFC does not allow here.
+    #[error("{0} has an illegal value")]
+    IllegalValue(&'static str),
+    /// An extension appeared twice in one block (RFC 8446 4.2).
+    #[error("extension {0:#06x} appears more than once")]
+    DuplicateExtension(u16),
+    /// A field or message is longer than its limit.
+    #[error("{what} is {len} bytes, over the limit of {max}")]
+    TooLong {
+        /// The field or message.
+        what: &'static str,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A record is longer than the protocol allows (RFC 8446 5.1, 5.2).
+    #[error("a record of {len} bytes is over the limit of {max}")]
+    RecordTooLarge {
+        /// The record's length field.
+        len: usize,
+        /// The limit for this record.
+        max: usize,
+    },
+    /// A record's content type is not one TLS defines.
+    #[error("unknown record content type {0}")]
+    UnknownContentType(u8),
+    /// A handshake or alert record was empty (RFC 8446 5.1).
+    #[error("an empty {0:?} record is not allowed")]
+    EmptyFragment(ContentType),
+    /// A record's legacy version field is not a TLS version.
+    #[error("record version {0:#06x} is not TLS")]
+    BadRecordVersion(u16),
+}
+
+impl InvalidMessage {
+    fn alert(&self) -> AlertDescription {
+        use AlertDescription as A;
+        match self {
+            // RFC 8446 6.2: a field "out of the specified range or the length of the
+            // message was incorrect" is decode_error.
+            Self::Truncated(_) | Self::TrailingData(_) | Self::Empty(_) | Self::TooLong { .. } => {
+                A::DecodeError
+            }
+            Self::BadRecordVersion(_) => A::DecodeError,
+            // RFC 8446 6.2: "a field in the handshake was incorrect or inconsistent".
+            Self::IllegalValue(_) | Self::DuplicateExtension(_) => A::IllegalParameter,
+            // RFC 8446 5.1, 5.2: over-long records get record_overflow.
+            Self::RecordTooLarge { .. } => A::RecordOverflow,
+            // RFC 8446 5: an unexpected record type gets unexpected_message.
+            Self::UnknownContentType(_) | Self::EmptyFragment(_) => A::UnexpectedMessage,
+        }
+    }
+}
+
+/// A protocol rule the peer broke. More variants arrive with the handshake code.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeerMisbehaved {
+    /// A handshake message was still incomplete when the keys changed (RFC 8446 5.1).
+    #[error("a handshake message was split across a key change")]
+    KeyChangeWithPendingFragment,
+    /// Another record type arrived between the fragments of one handshake message (RFC 8446 5.1).
+    #[error("a {0:?} record arrived between the fragments of a handshake message")]
+    InterleavedWithHandshakeFragment(ContentType),
+    /// The peer's key share is not a valid public key for its group.
+    #[error("the peer's key share is not a valid public key for its group")]
+    InvalidKeyShare,
+    /// A TLS 1.3 record's plaintext was all padding, with no content type (RFC 8446 5.4).
+    #[error("a protected record had no content type (all padding)")]
+    MissingInnerContentType,
+    /// A record's plaintext exceeded 2^14 bytes after decryption (RFC 8446 5.2).
+    #[error("a decrypted record is {0} bytes, over the 16384-byte limit")]
+    PlaintextTooLarge(usize),
+}
+
+impl PeerMisbehaved {
+    fn alert(&self) -> AlertDescription {
+        use AlertDescription as A;
+        match self {
+            Self::KeyChangeWithPendingFragment
+            | Self::InterleavedWithHandshakeFragment(_)
+            | Self::MissingInnerContentType => A::UnexpectedMessage,
+            Self::InvalidKeyShare => A::IllegalParameter,
+            Self::PlaintextTooLarge(_) => A::RecordOverflow,
+        }
+    }
+}
+
+/// Nothing in common with the peer. More variants arrive with the handshake code.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeerIncompatible {
+    /// No cipher suite in common.
+    #[error("no cipher suite in common with the peer")]
+    NoCipherSuiteInCommon,
+    /// No key-exchange group in common.
+    #[error("no key-exchange group in common with the peer")]
+    NoKxGroupInCommon,
+    /// No signature scheme in common.
+    #[error("no signature scheme in common with the peer")]
+    NoSignatureSchemeInCommon,
+}
+
+impl PeerIncompatible {
+    fn alert(&self) -> AlertDescription {
+        // RFC 8446 4.1.1: no acceptable parameters gets handshake_failure.
+        AlertDescription::HandshakeFailure
+    }
+}

@@ -1,0 +1,1 @@
+//! msgs (under construction).
