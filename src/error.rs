@@ -4,7 +4,11 @@
 //! one), so handshake and record code just return `Err` and the connection core sends
 //! the alert and stays failed.
 
-use crate::enums::{AlertDescription, ContentType, HandshakeType};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::enums::{AlertDescription, ContentType, HandshakeType, SignatureScheme};
+use crate::time::{Rfc3339, UnixTime};
 
 /// Everything that can go wrong in a TLS connection.
 #[non_exhaustive]
@@ -46,6 +50,10 @@ pub enum Error {
     /// The peer's Finished message did not match the transcript.
     #[error("the peer's Finished message does not match the handshake transcript")]
     BadFinished,
+
+    /// The peer's certificate was rejected.
+    #[error("invalid peer certificate: {0}")]
+    Certificate(#[from] CertificateError),
 
     /// The peer sent a fatal alert (or a warning alert that ends the connection).
     #[error("the peer sent a fatal alert: {0}")]
@@ -90,6 +98,7 @@ impl Error {
             Self::DecryptError => A::BadRecordMac,
             // RFC 8446 4.4.3, 4.4.4: bad signatures and Finished get decrypt_error.
             Self::BadSignature(_) | Self::BadFinished => A::DecryptError,
+            Self::Certificate(c) => c.alert(),
             Self::EncryptError
             | Self::InvalidPrivateKey(_)
             | Self::FailedToGetRandomBytes
@@ -203,6 +212,12 @@ pub enum PeerMisbehaved {
     /// A TLS 1.3 record's plaintext was all padding, with no content type (RFC 8446 5.4).
     #[error("a protected record had no content type (all padding)")]
     MissingInnerContentType,
+    /// The peer signed with a scheme we do not support or did not offer (RFC 8446 4.4.3).
+    #[error("the peer signed with {0:?}, which was not offered")]
+    UnsupportedSignatureScheme(SignatureScheme),
+    /// The peer's signature scheme does not fit its certificate's key.
+    #[error("the peer signed with {0:?}, which does not match its certificate's key")]
+    SignatureSchemeDoesNotMatchKey(SignatureScheme),
     /// A record's plaintext exceeded 2^14 bytes after decryption (RFC 8446 5.2).
     #[error("a decrypted record is {0} bytes, over the 16384-byte limit")]
     PlaintextTooLarge(usize),
@@ -215,7 +230,9 @@ impl PeerMisbehaved {
             Self::KeyChangeWithPendingFragment
             | Self::InterleavedWithHandshakeFragment(_)
             | Self::MissingInnerContentType => A::UnexpectedMessage,
-            Self::InvalidKeyShare => A::IllegalParameter,
+            Self::InvalidKeyShare
+            | Self::UnsupportedSignatureScheme(_)
+            | Self::SignatureSchemeDoesNotMatchKey(_) => A::IllegalParameter,
             Self::PlaintextTooLarge(_) => A::RecordOverflow,
         }
     }
@@ -240,5 +257,85 @@ impl PeerIncompatible {
     fn alert(&self) -> AlertDescription {
         // RFC 8446 4.1.1: no acceptable parameters gets handshake_failure.
         AlertDescription::HandshakeFailure
+    }
+}
+
+/// Why a peer's certificate was rejected. Each says what to fix.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertificateError {
+    /// The peer sent no certificate where one is required.
+    #[error("the peer sent no certificate")]
+    NoCertificate,
+    /// The certificate is not valid DER X.509.
+    #[error("the certificate is malformed ({0})")]
+    BadEncoding(String),
+    /// The certificate's validity ended.
+    #[error("certificate expired at {} (now {})", Rfc3339(*not_after), Rfc3339(*now))]
+    Expired {
+        /// The end of the validity window.
+        not_after: UnixTime,
+        /// The time used for the check.
+        now: UnixTime,
+    },
+    /// The certificate's validity has not started.
+    #[error("certificate is not valid until {} (now {})", Rfc3339(*not_before), Rfc3339(*now))]
+    NotValidYet {
+        /// The start of the validity window.
+        not_before: UnixTime,
+        /// The time used for the check.
+        now: UnixTime,
+    },
+    /// No chain leads to a trusted root.
+    #[error("certificate is issued by an unknown CA: no chain to a trusted root")]
+    UnknownIssuer,
+    /// The certificate does not name the server.
+    #[error(
+        "certificate is not valid for \"{expected}\" (certificate names: {})",
+        names_list(presented)
+    )]
+    NotValidForName {
+        /// The name the client asked for.
+        expected: String,
+        /// The names the certificate holds.
+        presented: Vec<String>,
+    },
+    /// The certificate is not for this purpose (extended key usage).
+    #[error("certificate is not valid for {0} (wrong extended key usage)")]
+    InvalidPurpose(&'static str),
+    /// A signature in the chain does not verify.
+    #[error("a signature in the certificate chain does not verify")]
+    BadSignature,
+    /// A signature algorithm in the chain is not supported.
+    #[error("the certificate chain uses an unsupported signature algorithm")]
+    UnsupportedSignatureAlgorithm,
+    /// Any other rejection, with the verifier's reason.
+    #[error("{0}")]
+    Other(String),
+}
+
+fn names_list(names: &[String]) -> String {
+    if names.is_empty() {
+        return String::from("none");
+    }
+    names.join(", ")
+}
+
+impl CertificateError {
+    fn alert(&self) -> AlertDescription {
+        use AlertDescription as A;
+        // RFC 8446 6.2 names the alert for each certificate failure.
+        match self {
+            Self::NoCertificate => A::CertificateRequired,
+            Self::Expired { .. } | Self::NotValidYet { .. } => A::CertificateExpired,
+            Self::UnknownIssuer => A::UnknownCa,
+            Self::InvalidPurpose(_) | Self::UnsupportedSignatureAlgorithm => {
+                A::UnsupportedCertificate
+            }
+            Self::BadSignature => A::DecryptError,
+            Self::BadEncoding(_) | Self::NotValidForName { .. } | Self::Other(_) => {
+                A::BadCertificate
+            }
+        }
     }
 }

@@ -31,5 +31,9 @@ pub mod error;
 pub mod key_schedule;
 pub mod msgs;
 pub mod record;
+pub mod time;
+pub mod verify;
 
 pub use error::{Error, InvalidMessage};
+/// The certificate, key and name types of `rustls-pki-types`, re-exported.
+pub use pki_types;
