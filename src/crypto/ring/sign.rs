@@ -143,14 +143,14 @@ fn load_sec1(sec1: &[u8]) -> Result<Arc<dyn SigningKey>, Error> {
     // privateKeyAlgorithm AlgorithmIdentifier, privateKey OCTET STRING }; for EC keys
     // the OCTET STRING holds the ECPrivateKey unchanged (RFC 5915 2).
     let algorithm = der::tlv(der::SEQUENCE, &[curve.public_key_alg.as_ref()]);
-    let private_key = der::tlv(der::OCTET_STRING, &[sec1]);
+    let mut private_key = der::tlv(der::OCTET_STRING, &[sec1]);
     let mut pkcs8 = der::tlv(
         der::SEQUENCE,
         &[&[0x02, 0x01, 0x00], &algorithm, &private_key],
     );
     let result = load_ecdsa_pkcs8(curve, &pkcs8);
+    // Both temporaries hold a copy of the private key.
     wipe(&mut pkcs8);
-    let mut private_key = private_key;
     wipe(&mut private_key);
     result
 }
