@@ -11,7 +11,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt::Debug;
 
-use pki_types::{PrivateKeyDer, SignatureVerificationAlgorithm};
+use pki_types::{PrivateKeyDer, SignatureVerificationAlgorithm, SubjectPublicKeyInfoDer};
 
 use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use crate::error::Error;
@@ -312,6 +312,11 @@ pub trait SigningKey: Send + Sync + Debug {
     fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>>;
     /// The key's algorithm.
     fn algorithm(&self) -> SignatureAlgorithm;
+    /// The matching public key as SubjectPublicKeyInfo DER (RFC 5280 4.1.2.7), if the
+    /// implementation can give it (e.g. to check it against the certificate).
+    fn public_key(&self) -> Option<SubjectPublicKeyInfoDer<'static>> {
+        None
+    }
 }
 
 /// A signing key bound to one scheme.

@@ -7,7 +7,9 @@ use alloc::vec;
 use super::{CryptoProvider, SupportedCipherSuite};
 
 mod aead;
+mod der;
 mod hash;
+mod keys;
 mod kx;
 mod random;
 mod sign;
@@ -18,9 +20,9 @@ pub use aead::{AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305};
 pub use hash::{HMAC_SHA256, HMAC_SHA384, HMAC_SHA512, SHA256, SHA384, SHA512};
 pub use kx::{SECP256R1, SECP384R1, X25519};
 pub use random::RING_RANDOM;
-pub use sign::RING_KEY_PROVIDER;
+pub use sign::{RING_KEY_PROVIDER, RingKeyProvider};
 pub use suites::*;
-pub use verify::SUPPORTED_SIG_ALGS;
+pub use verify::{RingVerifier, SUPPORTED_SIG_ALGS};
 
 /// The default provider: every suite, group and signature algorithm the library
 /// negotiates, in the library's preference order.
