@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use common::pki::{self, Ca, LeafSpec, NOV_2026, at};
 use handclasp::Error;
+use handclasp::crypto::KeyProvider;
 use handclasp::crypto::ring::SUPPORTED_SIG_ALGS;
 use handclasp::enums::{AlertDescription, ProtocolVersion, SignatureScheme};
 use handclasp::error::CertificateError;
@@ -204,4 +205,70 @@ fn tls13_refuses_pkcs1_and_sha1_signatures() {
     }
     let schemes = v.supported_verify_schemes(ProtocolVersion::TLSv1_3);
     assert!(!schemes.contains(&SignatureScheme::RSA_PKCS1_SHA256));
+}
+
+#[test]
+fn handshake_signatures_verify_with_the_certificate_key() {
+    let (root, leaf) = pki::server_chain(&["a.test"]);
+    let v = verifier(&root);
+    let key = handclasp::crypto::ring::RING_KEY_PROVIDER
+        .load_private_key(leaf.key.clone_key())
+        .unwrap();
+    let signer = key
+        .choose_scheme(&[SignatureScheme::ECDSA_NISTP256_SHA256])
+        .unwrap();
+    let sig = signer.sign(b"transcript").unwrap();
+    for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
+        v.verify_signature(
+            version,
+            b"transcript",
+            &leaf.chain[0],
+            signer.scheme(),
+            &sig,
+        )
+        .unwrap();
+    }
+
+    let err = v
+        .verify_signature(
+            ProtocolVersion::TLSv1_3,
+            b"another transcript",
+            &leaf.chain[0],
+            signer.scheme(),
+            &sig,
+        )
+        .unwrap_err();
+    assert_eq!(err, Error::BadSignature("ecdsa_secp256r1_sha256"));
+    assert_eq!(err.alert(), Some(AlertDescription::DecryptError));
+
+    // RFC 8446 4.2.3: in TLS 1.3 the scheme names the curve; a P-256 key cannot be
+    // presented as ecdsa_secp384r1_sha384.
+    let err = v
+        .verify_signature(
+            ProtocolVersion::TLSv1_3,
+            b"transcript",
+            &leaf.chain[0],
+            SignatureScheme::ECDSA_NISTP384_SHA384,
+            &sig,
+        )
+        .unwrap_err();
+    assert_eq!(err.alert(), Some(AlertDescription::IllegalParameter));
+    // An Ed25519 signature claimed for an ECDSA key does not match the key.
+    let err = v
+        .verify_signature(
+            ProtocolVersion::TLSv1_3,
+            b"transcript",
+            &leaf.chain[0],
+            SignatureScheme::ED25519,
+            &sig,
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::PeerMisbehaved(
+            handclasp::error::PeerMisbehaved::SignatureSchemeDoesNotMatchKey(
+                SignatureScheme::ED25519
+            )
+        )
+    );
 }
