@@ -4,6 +4,9 @@
 //! is the RFC's printed value.
 mod common;
 
+use common::hex;
+
+use handclasp::Error;
 use handclasp::crypto::ring::{SHA256, TLS13_AES_128_GCM_SHA256};
 use handclasp::crypto::{Hash, SharedSecret};
 use handclasp::key_schedule::tls13::{
@@ -127,6 +130,22 @@ fn finish_handshake(
     s_finished_key
         .check(transcript.current().as_ref(), &s_finished[4..])
         .unwrap();
+    // A flipped bit, a truncated value or the wrong transcript is BadFinished.
+    let mut forged = s_finished[4..].to_vec();
+    forged[31] ^= 0x80;
+    let hash = transcript.current();
+    assert_eq!(
+        s_finished_key.check(hash.as_ref(), &forged),
+        Err(Error::BadFinished)
+    );
+    assert_eq!(
+        s_finished_key.check(hash.as_ref(), &s_finished[4..35]),
+        Err(Error::BadFinished)
+    );
+    assert_eq!(
+        s_finished_key.check(&[0u8; 32], &s_finished[4..]),
+        Err(Error::BadFinished)
+    );
     transcript.add_message(&s_finished);
 
     // The client Finished key comes from the handshake stage, so take it before moving on.
@@ -184,8 +203,9 @@ fn check_application_secrets(sec: &Section, master: &KeyScheduleTraffic) {
     );
 }
 
-/// Section 3, then the PSK of its ticket (nonce 00 00).
-fn full_handshake() -> Vec<u8> {
+/// Section 3, then the PSK of its ticket (nonce 00 00). Returns the traffic stage
+/// and the PSK.
+fn full_handshake() -> (KeyScheduleTraffic, Vec<u8>) {
     let sec = section3();
     let suite = &TLS13_AES_128_GCM_SHA256;
     let early = KeyScheduleEarly::without_psk(suite).unwrap();
@@ -254,7 +274,7 @@ fn full_handshake() -> Vec<u8> {
     assert_eq!(nonce, [0, 0]);
     let psk = res.psk_for_ticket(&nonce).unwrap();
     assert_eq!(psk.secret_bytes(), expanded(&sec, step));
-    psk.secret_bytes().to_vec()
+    (master, psk.secret_bytes().to_vec())
 }
 
 #[test]
@@ -264,7 +284,7 @@ fn section3_simple_1rtt_handshake() {
 
 #[test]
 fn section4_resumed_0rtt_handshake() {
-    let psk = full_handshake();
+    let (_, psk) = full_handshake();
     let sec = section4();
     let suite = &TLS13_AES_128_GCM_SHA256;
     assert_eq!(psk, sec.value("{client}  extract secret \"early\":", "IKM"));
@@ -449,4 +469,72 @@ fn section5_hello_retry_request() {
             .secret_bytes(),
         expanded(&sec, step)
     );
+}
+
+/// RFC 8448 has no KeyUpdate or exporter output, so these expected values were computed
+/// with OpenSSL 3.0 as plain HKDF-Expand (`openssl kdf -kdfopt mode:EXPAND_ONLY
+/// -kdfopt digest:SHA256 -kdfopt hexkey:<secret> -kdfopt hexinfo:<HkdfLabel> HKDF`,
+/// HkdfLabel bytes written out by hand), from the section 3 secrets.
+#[test]
+fn key_update_and_exporter_match_openssl_hkdf() {
+    let (master, _) = full_handshake();
+    // RFC 8446 7.2: application_traffic_secret_1 = HKDF-Expand-Label(secret_0,
+    // "traffic upd", "", 32).
+    let c_ap_1 = master
+        .client_application_traffic_secret()
+        .unwrap()
+        .next()
+        .unwrap();
+    assert_eq!(
+        c_ap_1.secret_bytes(),
+        hex("fcdfcc72725aaee48bf64e4fd8b749cdbdbab39d90da0b26e2245ca6ea167207")
+    );
+    let c_ap_2 = c_ap_1.next().unwrap();
+    assert_ne!(
+        c_ap_2.secret_bytes(),
+        hex("fcdfcc72725aaee48bf64e4fd8b749cdbdbab39d90da0b26e2245ca6ea167207")
+    );
+
+    // RFC 8446 7.5, label "EXPORTER-Test": Derive-Secret(exporter_master_secret,
+    // label, "") = 8c396854..., then HKDF-Expand-Label(that, "exporter", Hash(context)).
+    let exporter = master.exporter().unwrap();
+    let mut out = [0u8; 40];
+    exporter.export(b"EXPORTER-Test", b"ctx", &mut out).unwrap();
+    assert_eq!(
+        out[..],
+        hex("5519ad32e4105af7583249508cd443f19776e8083f962564b6afb8a494571ec9d22e71bbec35daee")
+    );
+    let mut out = [0u8; 20];
+    exporter.export(b"EXPORTER-Test", b"", &mut out).unwrap();
+    assert_eq!(out[..], hex("a89659d5e55beebe07a58ab3fab70f2dc6997729"));
+}
+
+/// The transcript hash is incremental: queries do not consume it, a partial-message
+/// hash does not add the message, and the raw copy (for TLS 1.2 client auth) is exact.
+#[test]
+fn transcript_queries_do_not_disturb_the_running_hash() {
+    let (a, b, c) = (
+        &b"\x01\x00\x00\x02hi"[..],
+        &b"\x02\x00\x00\x01!"[..],
+        &b"xyz"[..],
+    );
+    let mut buffer = HandshakeHashBuffer::new();
+    buffer.add_message(a);
+    assert_eq!(buffer.hash_given(&SHA256, b), SHA256.hash(&[a, b].concat()));
+    let mut transcript = buffer.start_hash_keeping_raw(&SHA256);
+    assert_eq!(transcript.current(), SHA256.hash(a));
+    assert_eq!(transcript.current(), SHA256.hash(a));
+    assert_eq!(transcript.hash_given(c), SHA256.hash(&[a, c].concat()));
+    transcript.add_message(b);
+    assert_eq!(transcript.current(), SHA256.hash(&[a, b].concat()));
+    assert_eq!(transcript.raw_transcript(), Some(&[a, b].concat()[..]));
+    transcript.drop_raw();
+    assert_eq!(transcript.raw_transcript(), None);
+    transcript.add_message(c);
+    assert_eq!(transcript.current(), SHA256.hash(&[a, b, c].concat()));
+
+    let mut plain = HandshakeHashBuffer::new().start_hash(&SHA256);
+    plain.add_message(a);
+    assert_eq!(plain.raw_transcript(), None);
+    assert_eq!(plain.current(), SHA256.hash(a));
 }
