@@ -18,7 +18,9 @@ pub struct HandshakeMessage<'a> {
 impl<'a> HandshakeMessage<'a> {
     /// The body, without the 4-byte header.
     pub fn body(&self) -> &'a [u8] {
-        self.encoding.get(HANDSHAKE_HEADER_LEN..).unwrap_or_default()
+        self.encoding
+            .get(HANDSHAKE_HEADER_LEN..)
+            .unwrap_or_default()
     }
 }
 

@@ -3,7 +3,9 @@
 use alloc::vec::Vec;
 
 use super::nonce::xor_nonce;
-use super::{HEADER_LEN, InboundRecord, LEGACY_RECORD_VERSION, MAX_PLAINTEXT, MAX_TLS13_CIPHERTEXT};
+use super::{
+    HEADER_LEN, InboundRecord, LEGACY_RECORD_VERSION, MAX_PLAINTEXT, MAX_TLS13_CIPHERTEXT,
+};
 use crate::crypto::{AEAD_NONCE_LEN, AEAD_TAG_LEN, AeadKey};
 use crate::enums::ContentType;
 use crate::error::{Error, InvalidMessage, PeerMisbehaved};
