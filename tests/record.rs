@@ -283,6 +283,16 @@ fn oversize_records_are_record_overflow() {
         Error::InvalidMessage(InvalidMessage::RecordTooLarge { .. })
     ));
     assert_eq!(err.alert(), Some(AlertDescription::RecordOverflow));
+    // The encrypter refuses types that do not exist on the wire.
+    for typ in [ContentType::Unknown(0), ContentType::Heartbeat] {
+        let (mut enc, _) = Config::Tls13(&AES_128_GCM, 16).pair();
+        let mut out = Vec::new();
+        assert!(matches!(
+            enc.seal(typ, b"x", &mut out),
+            Err(Error::ApiMisuse(_))
+        ));
+        assert!(out.is_empty());
+    }
     // The encrypter refuses plaintext over 2^14.
     for config in Config::all() {
         let (mut enc, _) = config.pair();
@@ -362,6 +372,12 @@ fn tls13_inner_plaintext_rules() {
         open_owned(&mut dec, &rec).unwrap(),
         (ContentType::Alert, vec![5, 0, 0])
     );
+
+    // RFC 8446 5: a protected change_cipher_spec is unexpected_message.
+    let (rec, mut dec) = raw_tls13_record(&[1, 20]);
+    let err = open_owned(&mut dec, &rec).unwrap_err();
+    assert!(matches!(err, Error::UnexpectedMessage { .. }), "{err:?}");
+    assert_eq!(err.alert(), Some(AlertDescription::UnexpectedMessage));
 
     // An unknown inner type is unexpected_message.
     let (rec, mut dec) = raw_tls13_record(&[1, 2, 99, 0]);

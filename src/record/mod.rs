@@ -38,6 +38,47 @@
 //! Sealing appends the whole record to a caller-owned vector and encrypts in place
 //! inside it: with enough capacity there is no allocation per record.
 //!
+//! # Example
+//!
+//! ```
+//! use handclasp::crypto::ring::AES_128_GCM;
+//! use handclasp::enums::{ContentType, HandshakeType};
+//! use handclasp::record::*;
+//!
+//! # fn main() -> Result<(), handclasp::Error> {
+//! let (key, iv) = ([7u8; 16], [9u8; 12]);
+//! let mut encrypter = RecordEncrypter::tls13(&AES_128_GCM, &key, &iv)?;
+//! let mut decrypter = RecordDecrypter::tls13(&AES_128_GCM, &key, &iv)?;
+//!
+//! // Send: one handshake message (Finished, 32-byte body), fragmented and sealed.
+//! let mut message = vec![20, 0, 0, 32];
+//! message.extend([0xab; 32]);
+//! let mut wire = Vec::new();
+//! for fragment in Fragmenter::with_max_fragment(20)?.fragment(&message) {
+//!     encrypter.seal(ContentType::Handshake, fragment, &mut wire)?;
+//! }
+//!
+//! // Receive: the bytes arrive one at a time.
+//! let mut deframer = Deframer::new();
+//! deframer.set_max_payload_len(MAX_TLS13_CIPHERTEXT);
+//! let mut joiner = HandshakeJoiner::new();
+//! let mut got = Vec::new();
+//! for byte in &wire {
+//!     deframer.feed(core::slice::from_ref(byte));
+//!     while let Some(record) = deframer.next_record()? {
+//!         let plain = decrypter.open(record)?; // in place, in the deframer's buffer
+//!         assert_eq!(plain.typ, ContentType::Handshake);
+//!         joiner.push(plain.payload)?;
+//!         while let Some(msg) = joiner.next_message() {
+//!             got.push((msg.typ, msg.encoding.to_vec()));
+//!         }
+//!     }
+//! }
+//! assert_eq!(got, [(HandshakeType::Finished, message)]);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Limits
 //!
 //! | constant | value | source |

@@ -167,7 +167,8 @@ impl RecordEncrypter {
     /// nonce (TLS 1.2 GCM), ciphertext and tag to `out` and encrypting in place there.
     /// Nothing is allocated when `out` has room.
     ///
-    /// Fails with [`Error::EncryptError`] for an over-long plaintext and with
+    /// Fails with [`Error::EncryptError`] for an over-long plaintext, with
+    /// [`Error::ApiMisuse`] for a content type other than 20..=23 and with
     /// [`Error::SequenceNumberExhausted`] once the sequence space is used up; `out` is
     /// then unchanged.
     pub fn seal(
@@ -178,6 +179,13 @@ impl RecordEncrypter {
     ) -> Result<(), Error> {
         if plaintext.len() > MAX_PLAINTEXT {
             return Err(Error::EncryptError);
+        }
+        // Only the four record types exist on the wire; in TLS 1.3 a type byte of 0
+        // would even be read back as padding (RFC 8446 5.4).
+        if !(20..=23).contains(&u8::from(typ)) {
+            return Err(Error::ApiMisuse(
+                "records carry only change_cipher_spec, alert, handshake or application data",
+            ));
         }
         let k = &mut self.keys;
         let seq = k.seq.current()?;
@@ -253,8 +261,14 @@ impl RecordDecrypter {
     /// authenticate or is too short to hold a tag (and explicit nonce);
     /// [`Error::SequenceNumberExhausted`]; for TLS 1.3,
     /// [`crate::error::PeerMisbehaved::MissingInnerContentType`] for an all-zero
-    /// plaintext and [`crate::InvalidMessage::UnknownContentType`] for an unknown inner
-    /// type; [`crate::error::PeerMisbehaved::PlaintextTooLarge`] over 2^14 bytes.
+    /// plaintext, [`crate::InvalidMessage::UnknownContentType`] for an unknown inner
+    /// type and [`Error::UnexpectedMessage`] for a protected change_cipher_spec;
+    /// [`crate::error::PeerMisbehaved::PlaintextTooLarge`] over 2^14 bytes.
+    ///
+    /// The outer type is not checked here: it is authenticated as part of the
+    /// additional data, so a TLS 1.3 record whose outer type is not application_data
+    /// fails with [`Error::DecryptError`]. The connection routes unprotected records
+    /// (a TLS 1.3 middlebox-compatibility change_cipher_spec) before calling this.
     pub fn open<'a>(&mut self, record: InboundRecord<'a>) -> Result<Plaintext<'a>, Error> {
         let k = &mut self.keys;
         let seq = k.seq.current()?;

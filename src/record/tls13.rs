@@ -8,7 +8,7 @@ use super::{
 };
 use crate::crypto::{AEAD_NONCE_LEN, AEAD_TAG_LEN, AeadKey};
 use crate::enums::ContentType;
-use crate::error::{Error, InvalidMessage, PeerMisbehaved};
+use crate::error::{Error, InvalidMessage, MessageKind, PeerMisbehaved};
 
 /// Seals `plaintext` of type `typ` as record number `seq` with `padding` zero bytes,
 /// appending the whole record to `out`. On error `out` is left as it was.
@@ -115,9 +115,18 @@ pub(super) fn open<'a>(
     if content.len() > MAX_PLAINTEXT {
         return Err(PeerMisbehaved::PlaintextTooLarge(content.len()).into());
     }
-    // RFC 8446 5: an unknown record type is unexpected_message.
-    if !(20..=23).contains(&inner) {
-        return Err(InvalidMessage::UnknownContentType(inner).into());
+    match ContentType::from(inner) {
+        // RFC 8446 5: "An implementation which ... receives a protected
+        // change_cipher_spec record MUST abort the handshake with an
+        // "unexpected_message" alert."
+        ContentType::ChangeCipherSpec => Err(Error::UnexpectedMessage {
+            expected: "handshake, alert or application data in a protected record",
+            got: MessageKind::Record(ContentType::ChangeCipherSpec),
+        }),
+        typ @ (ContentType::Alert | ContentType::Handshake | ContentType::ApplicationData) => {
+            Ok((typ, content))
+        }
+        // RFC 8446 5: an unknown record type is unexpected_message.
+        _ => Err(InvalidMessage::UnknownContentType(inner).into()),
     }
-    Ok((ContentType::from(inner), content))
 }
