@@ -1,0 +1,264 @@
+//! Cutting a received byte stream into records.
+
+use alloc::vec::Vec;
+
+use super::{HEADER_LEN, MAX_PLAINTEXT};
+use crate::enums::ContentType;
+use crate::error::{Error, InvalidMessage};
+
+/// One record as received: its header fields and its payload, lent in place from the
+/// [`Deframer`]'s buffer so a [`super::RecordDecrypter`] can open it without copying.
+#[derive(Debug)]
+pub struct InboundRecord<'a> {
+    /// The (outer) content type from the header.
+    pub typ: ContentType,
+    /// The legacy record version from the header.
+    pub version: u16,
+    /// The payload: plaintext, or ciphertext to open in place.
+    pub payload: &'a mut [u8],
+}
+
+/// Turns received bytes, in any chunking, into whole records.
+///
+/// The buffer is bounded: it never holds more than one record of the current maximum
+/// payload length plus a header ([`Deframer::capacity_bound`]). [`Deframer::feed`]
+/// takes only what fits; the caller drains records with [`Deframer::next_record`] and
+/// feeds the rest later.
+///
+/// Consumed records are discarded lazily: handing a record out only moves a cursor,
+/// and the bytes still buffered move to the front only when the tail runs out of room.
+/// Once the buffer has grown to its bound it is never reallocated.
+#[derive(Debug)]
+pub struct Deframer {
+    /// Initialised storage; `buf.len()` only grows (up to the bound).
+    buf: Vec<u8>,
+    /// The first byte not yet handed out.
+    start: usize,
+    /// One past the last byte received.
+    end: usize,
+    /// The largest payload length a header may announce.
+    max_payload: usize,
+}
+
+impl Default for Deframer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Deframer {
+    /// A deframer for plaintext records: payloads up to 2^14 bytes (RFC 8446 5.1). Raise
+    /// the limit with [`Deframer::set_max_payload_len`] once records are protected.
+    pub fn new() -> Self {
+        Self::with_max_payload_len(MAX_PLAINTEXT)
+    }
+
+    /// A deframer accepting payloads up to `max_payload` bytes.
+    pub fn with_max_payload_len(max_payload: usize) -> Self {
+        Self {
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            max_payload,
+        }
+    }
+
+    /// Sets the largest payload length accepted from now on: [`MAX_PLAINTEXT`] for
+    /// plaintext records, [`super::MAX_TLS13_CIPHERTEXT`] for TLS 1.3 protected records,
+    /// [`super::MAX_TLS12_CIPHERTEXT`] for TLS 1.2 protected records. Headers already
+    /// buffered but not yet handed out are checked against the new limit.
+    pub fn set_max_payload_len(&mut self, max_payload: usize) {
+        self.max_payload = max_payload;
+    }
+
+    /// The largest payload length currently accepted.
+    pub fn max_payload_len(&self) -> usize {
+        self.max_payload
+    }
+
+    /// The most bytes this deframer holds at once: one maximum-size record and its header.
+    pub fn capacity_bound(&self) -> usize {
+        HEADER_LEN + self.max_payload
+    }
+
+    /// How many received bytes are buffered and not yet handed out as records. A
+    /// non-zero value at end of stream means the peer stopped inside a record.
+    pub fn buffered(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// True when no received bytes are pending.
+    pub fn is_empty(&self) -> bool {
+        self.buffered() == 0
+    }
+
+    /// The size of the storage allocated so far (never more than the bound of the
+    /// largest limit set).
+    pub fn allocated(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// How many more bytes [`Deframer::feed`] would take now.
+    pub fn room(&self) -> usize {
+        self.capacity_bound().saturating_sub(self.buffered())
+    }
+
+    /// Takes as much of `input` as fits and returns how many bytes it took. Zero means
+    /// the buffer is full: drain it with [`Deframer::next_record`] first.
+    pub fn feed(&mut self, input: &[u8]) -> usize {
+        let take = input.len().min(self.room());
+        let Some(taken) = input.get(..take) else {
+            return 0;
+        };
+        let Some(dest) = self.tail(take) else {
+            return 0;
+        };
+        dest.copy_from_slice(taken);
+        self.end += take;
+        take
+    }
+
+    /// Reads once from `rd` into the buffer and returns how many bytes were read
+    /// (`Ok(0)` is end of stream). Fails with `ErrorKind::Other` when the buffer is
+    /// full, so the caller must drain records first.
+    #[cfg(feature = "std")]
+    pub fn read(&mut self, rd: &mut dyn std::io::Read) -> std::io::Result<usize> {
+        let room = self.room();
+        if room == 0 {
+            return Err(std::io::Error::other(
+                "the record buffer is full: process the received records first",
+            ));
+        }
+        let dest = self
+            .tail(room)
+            .ok_or_else(|| std::io::Error::other("record buffer bookkeeping failed"))?;
+        let n = rd.read(dest)?;
+        self.end += n.min(room);
+        Ok(n)
+    }
+
+    /// Returns `len` writable bytes after the buffered data, moving the buffered data to
+    /// the front and growing the storage (never beyond the bound) as needed.
+    fn tail(&mut self, len: usize) -> Option<&mut [u8]> {
+        if self.start == self.end {
+            // Everything was handed out: restart at the front for free.
+            self.start = 0;
+            self.end = 0;
+        } else if self.end + len > self.capacity_bound() && self.start > 0 {
+            // The only memmove: when the tail lacks room for what we are about to take.
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        let needed = self.end + len;
+        if needed > self.buf.len() {
+            // Grow geometrically but never past the bound, so memory stays bounded and
+            // byte-at-a-time input does not reallocate at every byte.
+            let target = needed
+                .max(self.buf.len().saturating_mul(2))
+                .max(1024)
+                .min(self.capacity_bound())
+                .max(needed);
+            self.buf.reserve_exact(target - self.buf.len());
+            self.buf.resize(target, 0);
+        }
+        self.buf.get_mut(self.end..needed)
+    }
+
+    /// Checks the header at the front as soon as its five bytes are in and, once the
+    /// whole record has arrived, hands it out.
+    ///
+    /// Returns `Ok(None)` when more input is needed. Errors:
+    /// - [`InvalidMessage::UnknownContentType`]: the type is not 20..=23 (RFC 8446 5).
+    /// - [`InvalidMessage::BadRecordVersion`]: the version's major byte is not 3
+    ///   (RFC 8446 5.1, RFC 5246 6.2.1); this also rejects SSLv2-framed hellos.
+    /// - [`InvalidMessage::RecordTooLarge`]: the length is over the current limit
+    ///   (record_overflow, RFC 8446 5.1 and 5.2, RFC 5246 6.2.3).
+    ///
+    /// An error leaves the buffer as it is; the connection is dead anyway.
+    pub fn next_record(&mut self) -> Result<Option<InboundRecord<'_>>, Error> {
+        let Some(header) = self.buf.get(self.start..self.end) else {
+            return Err(Error::Internal("deframer cursor out of range"));
+        };
+        let Some((typ, version, len)) = check_header(header, self.max_payload)? else {
+            return Ok(None);
+        };
+        let body_start = self.start + HEADER_LEN;
+        let body_end = body_start + len;
+        if body_end > self.end {
+            return Ok(None);
+        }
+        // Lazy discard: only the cursor moves; the bytes stay until room is needed.
+        self.start = body_end;
+        let payload = self
+            .buf
+            .get_mut(body_start..body_end)
+            .ok_or(Error::Internal("deframer record out of range"))?;
+        Ok(Some(InboundRecord {
+            typ,
+            version,
+            payload,
+        }))
+    }
+}
+
+/// Validates a record header at the front of `bytes`; `None` if fewer than five bytes.
+fn check_header(
+    bytes: &[u8],
+    max_payload: usize,
+) -> Result<Option<(ContentType, u16, usize)>, InvalidMessage> {
+    let Some(&[typ, major, minor, len_hi, len_lo]) = bytes.get(..HEADER_LEN) else {
+        return Ok(None);
+    };
+    // RFC 8446 5: "If a TLS implementation receives an unexpected record type, it MUST
+    // terminate the connection with an "unexpected_message" alert." Heartbeat (24) is
+    // never negotiated, so only 20..=23 are known.
+    if !(20..=23).contains(&typ) {
+        return Err(InvalidMessage::UnknownContentType(typ));
+    }
+    let version = u16::from_be_bytes([major, minor]);
+    // RFC 8446 5.1 / RFC 5246 6.2.1 and E.1: every TLS record version is 3.x; anything
+    // else is not TLS (an SSLv2-compatible hello puts its length in these bytes).
+    if major != 3 {
+        return Err(InvalidMessage::BadRecordVersion(version));
+    }
+    let len = usize::from(u16::from_be_bytes([len_hi, len_lo]));
+    // RFC 8446 5.1, 5.2 and RFC 5246 6.2.3: a longer record gets record_overflow.
+    if len > max_payload {
+        return Err(InvalidMessage::RecordTooLarge {
+            len,
+            max: max_payload,
+        });
+    }
+    Ok(Some((ContentType::from(typ), version, len)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_needs_five_bytes() {
+        assert_eq!(check_header(&[22, 3, 3, 0], 100), Ok(None));
+        assert_eq!(
+            check_header(&[22, 3, 3, 0, 5], 100),
+            Ok(Some((ContentType::Handshake, 0x0303, 5)))
+        );
+    }
+
+    #[test]
+    fn compaction_keeps_partial_record() {
+        let mut d = Deframer::with_max_payload_len(10);
+        // Bound is 15: one full record (5 + 10) fills it.
+        let rec = [23u8, 3, 3, 0, 10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        assert_eq!(d.feed(&rec), 15);
+        assert_eq!(d.feed(&rec), 0);
+        assert_eq!(d.next_record().unwrap().unwrap().payload.len(), 10);
+        assert_eq!(d.feed(&rec[..7]), 7);
+        assert_eq!(d.next_record().unwrap().map(|r| r.payload.len()), None);
+        assert_eq!(d.feed(&rec[7..]), 8);
+        let r = d.next_record().unwrap().unwrap();
+        assert_eq!(r.payload, &rec[5..]);
+        assert!(d.allocated() <= 15);
+    }
+}

@@ -1,0 +1,297 @@
+//! [`RecordEncrypter`] and [`RecordDecrypter`]: AEAD record protection for TLS 1.3
+//! and TLS 1.2, set up from a raw key and IV.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::fmt;
+
+use super::nonce::Sequence;
+use super::{InboundRecord, MAX_PLAINTEXT, tls12, tls13};
+use crate::crypto::{AEAD_NONCE_LEN, AeadAlgorithm, AeadKey, Tls12Nonce};
+use crate::enums::ContentType;
+use crate::error::Error;
+
+/// A decrypted record: its real content type and its content.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Plaintext<'a> {
+    /// The content type (for TLS 1.3, the inner type from TLSInnerPlaintext).
+    pub typ: ContentType,
+    /// The content, inside the buffer the record was opened in.
+    pub payload: &'a [u8],
+}
+
+/// How much zero padding a TLS 1.3 encrypter adds to each record (RFC 8446 5.4).
+/// TLS 1.2 records are never padded. Padding is always cut so the inner plaintext
+/// stays within 2^14 + 1 bytes.
+#[derive(Clone, Copy, Debug, Default)]
+pub enum Padding {
+    /// No padding (the default).
+    #[default]
+    None,
+    /// Pad so the inner plaintext (content + type byte + padding) is a multiple of this
+    /// many bytes, hiding exact lengths.
+    ToMultipleOf(usize),
+    /// A policy: given the content type and the content length, how many zero bytes.
+    Custom(fn(ContentType, usize) -> usize),
+}
+
+impl Padding {
+    fn amount(self, typ: ContentType, len: usize) -> usize {
+        let wanted = match self {
+            Self::None => 0,
+            Self::ToMultipleOf(0) => 0,
+            Self::ToMultipleOf(n) => (n - (len + 1) % n) % n,
+            Self::Custom(policy) => policy(typ, len),
+        };
+        // RFC 8446 5.4: the inner plaintext must not exceed 2^14 + 1 bytes.
+        wanted.min(MAX_PLAINTEXT.saturating_sub(len))
+    }
+}
+
+/// Which record protection is in force.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scheme {
+    Tls13,
+    Tls12(Tls12Nonce),
+}
+
+/// The parts shared by both directions.
+struct Keys {
+    aead: &'static dyn AeadAlgorithm,
+    key: Box<dyn AeadKey>,
+    /// The 12-byte IV; for TLS 1.2 GCM, the 4-byte salt followed by zeros.
+    iv: [u8; AEAD_NONCE_LEN],
+    scheme: Scheme,
+    seq: Sequence,
+}
+
+impl Keys {
+    fn tls13(aead: &'static dyn AeadAlgorithm, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
+        // RFC 8446 7.3: the IV is iv_length bytes, 12 for every AEAD we support.
+        let iv: [u8; AEAD_NONCE_LEN] = iv
+            .try_into()
+            .map_err(|_| Error::ApiMisuse("a TLS 1.3 record IV must be 12 bytes"))?;
+        Self::new(aead, key, iv, Scheme::Tls13)
+    }
+
+    fn tls12(
+        aead: &'static dyn AeadAlgorithm,
+        key: &[u8],
+        fixed_iv: &[u8],
+        nonce: Tls12Nonce,
+    ) -> Result<Self, Error> {
+        // RFC 5246 6.3: the key block gives fixed_iv_length bytes of IV: 4 for GCM
+        // (RFC 5288 3), 12 for ChaCha20-Poly1305 (RFC 7905 2).
+        if fixed_iv.len() != nonce.fixed_iv_len() {
+            return Err(Error::ApiMisuse(
+                "a TLS 1.2 record IV has the wrong length for its cipher suite",
+            ));
+        }
+        let mut iv = [0u8; AEAD_NONCE_LEN];
+        for (d, s) in iv.iter_mut().zip(fixed_iv) {
+            *d = *s;
+        }
+        Self::new(aead, key, iv, Scheme::Tls12(nonce))
+    }
+
+    fn new(
+        aead: &'static dyn AeadAlgorithm,
+        key: &[u8],
+        iv: [u8; AEAD_NONCE_LEN],
+        scheme: Scheme,
+    ) -> Result<Self, Error> {
+        if key.len() != aead.key_len() {
+            return Err(Error::ApiMisuse("a record key has the wrong length"));
+        }
+        Ok(Self {
+            aead,
+            key: aead.new_key(key)?,
+            iv,
+            scheme,
+            seq: Sequence::default(),
+        })
+    }
+}
+
+impl fmt::Debug for Keys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print key material.
+        f.debug_struct("Keys")
+            .field("aead", &self.aead.name())
+            .field("scheme", &self.scheme)
+            .field("seq", &self.seq.get())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Seals outgoing records with one key.
+///
+/// Each sealed record uses the next sequence number, starting at 0 (RFC 8446 5.3,
+/// RFC 5246 6.1). Replace the encrypter when the keys change.
+#[derive(Debug)]
+pub struct RecordEncrypter {
+    keys: Keys,
+    padding: Padding,
+}
+
+impl RecordEncrypter {
+    /// TLS 1.3 protection with `key` and the 12-byte `iv` (RFC 8446 7.3).
+    pub fn tls13(aead: &'static dyn AeadAlgorithm, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
+        Ok(Self {
+            keys: Keys::tls13(aead, key, iv)?,
+            padding: Padding::None,
+        })
+    }
+
+    /// TLS 1.2 protection with `key` and the key block's `fixed_iv` (4 bytes for GCM,
+    /// 12 for ChaCha20-Poly1305). With GCM the explicit nonce sent is the sequence number.
+    pub fn tls12(
+        aead: &'static dyn AeadAlgorithm,
+        key: &[u8],
+        fixed_iv: &[u8],
+        nonce: Tls12Nonce,
+    ) -> Result<Self, Error> {
+        Ok(Self {
+            keys: Keys::tls12(aead, key, fixed_iv, nonce)?,
+            padding: Padding::None,
+        })
+    }
+
+    /// Sets the TLS 1.3 padding policy (ignored for TLS 1.2).
+    pub fn set_padding(&mut self, padding: Padding) {
+        self.padding = padding;
+    }
+
+    /// Seals `plaintext` (at most [`MAX_PLAINTEXT`] bytes; split it with a
+    /// [`super::Fragmenter`]) as one record of type `typ`, appending header, explicit
+    /// nonce (TLS 1.2 GCM), ciphertext and tag to `out` and encrypting in place there.
+    /// Nothing is allocated when `out` has room.
+    ///
+    /// Fails with [`Error::EncryptError`] for an over-long plaintext, with
+    /// [`Error::ApiMisuse`] for a content type other than 20..=23 and with
+    /// [`Error::SequenceNumberExhausted`] once the sequence space is used up; `out` is
+    /// then unchanged.
+    pub fn seal(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        if plaintext.len() > MAX_PLAINTEXT {
+            return Err(Error::EncryptError);
+        }
+        // Only the four record types exist on the wire; in TLS 1.3 a type byte of 0
+        // would even be read back as padding (RFC 8446 5.4).
+        if !(20..=23).contains(&u8::from(typ)) {
+            return Err(Error::ApiMisuse(
+                "records carry only change_cipher_spec, alert, handshake or application data",
+            ));
+        }
+        let k = &mut self.keys;
+        let seq = k.seq.current()?;
+        match k.scheme {
+            Scheme::Tls13 => {
+                let padding = self.padding.amount(typ, plaintext.len());
+                tls13::seal(&*k.key, &k.iv, seq, typ, plaintext, padding, out)?;
+            }
+            Scheme::Tls12(nonce) => {
+                tls12::seal(&*k.key, &k.iv, nonce, seq, typ, plaintext, out)?;
+            }
+        }
+        k.seq.advance();
+        Ok(())
+    }
+
+    /// The sequence number the next record will use (= records sealed so far).
+    pub fn sequence_number(&self) -> u64 {
+        self.keys.seq.get()
+    }
+
+    /// True when only one more record may be sealed under this key before the AEAD's
+    /// confidentiality limit (RFC 8446 5.5): the connection should send that record as a
+    /// KeyUpdate (TLS 1.3) or close (TLS 1.2).
+    pub fn needs_key_update(&self) -> bool {
+        self.keys.seq.get().saturating_add(1) >= self.keys.aead.confidentiality_limit()
+    }
+
+    /// Sets the next sequence number. For tests that need to reach the end of the
+    /// sequence space; never useful in a real connection.
+    #[doc(hidden)]
+    pub fn set_sequence_number(&mut self, seq: u64) {
+        self.keys.seq.set(seq);
+    }
+}
+
+/// Opens received records with one key.
+///
+/// Records must arrive in order: each is opened with the next sequence number. The
+/// sequence number only advances when a record authenticates, so a caller skipping
+/// undecryptable records (rejected 0-RTT data, RFC 8446 4.2.10) may retry with the
+/// next key.
+#[derive(Debug)]
+pub struct RecordDecrypter {
+    keys: Keys,
+}
+
+impl RecordDecrypter {
+    /// TLS 1.3 protection with `key` and the 12-byte `iv` (RFC 8446 7.3).
+    pub fn tls13(aead: &'static dyn AeadAlgorithm, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
+        Ok(Self {
+            keys: Keys::tls13(aead, key, iv)?,
+        })
+    }
+
+    /// TLS 1.2 protection with `key` and the key block's `fixed_iv` (4 bytes for GCM,
+    /// 12 for ChaCha20-Poly1305).
+    pub fn tls12(
+        aead: &'static dyn AeadAlgorithm,
+        key: &[u8],
+        fixed_iv: &[u8],
+        nonce: Tls12Nonce,
+    ) -> Result<Self, Error> {
+        Ok(Self {
+            keys: Keys::tls12(aead, key, fixed_iv, nonce)?,
+        })
+    }
+
+    /// Opens `record` in place (in the deframer's buffer) and returns its content type
+    /// and plaintext, a sub-slice of `record.payload`.
+    ///
+    /// Errors: [`Error::DecryptError`] (bad_record_mac) when the record fails to
+    /// authenticate or is too short to hold a tag (and explicit nonce);
+    /// [`Error::SequenceNumberExhausted`]; for TLS 1.3,
+    /// [`crate::error::PeerMisbehaved::MissingInnerContentType`] for an all-zero
+    /// plaintext, [`crate::InvalidMessage::UnknownContentType`] for an unknown inner
+    /// type and [`Error::UnexpectedMessage`] for a protected change_cipher_spec;
+    /// [`crate::error::PeerMisbehaved::PlaintextTooLarge`] over 2^14 bytes.
+    ///
+    /// The outer type is not checked here: it is authenticated as part of the
+    /// additional data, so a TLS 1.3 record whose outer type is not application_data
+    /// fails with [`Error::DecryptError`]. The connection routes unprotected records
+    /// (a TLS 1.3 middlebox-compatibility change_cipher_spec) before calling this.
+    pub fn open<'a>(&mut self, record: InboundRecord<'a>) -> Result<Plaintext<'a>, Error> {
+        let k = &mut self.keys;
+        let seq = k.seq.current()?;
+        let (typ, payload) = match k.scheme {
+            Scheme::Tls13 => tls13::open(&*k.key, &k.iv, seq, record)?,
+            Scheme::Tls12(nonce) => {
+                let typ = record.typ;
+                (typ, tls12::open(&*k.key, &k.iv, nonce, seq, record)?)
+            }
+        };
+        k.seq.advance();
+        Ok(Plaintext { typ, payload })
+    }
+
+    /// The sequence number the next record must carry (= records opened so far).
+    pub fn sequence_number(&self) -> u64 {
+        self.keys.seq.get()
+    }
+
+    /// Sets the next expected sequence number. For tests that need to reach the end of
+    /// the sequence space; never useful in a real connection.
+    #[doc(hidden)]
+    pub fn set_sequence_number(&mut self, seq: u64) {
+        self.keys.seq.set(seq);
+    }
+}

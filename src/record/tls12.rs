@@ -1,0 +1,126 @@
+//! TLS 1.2 AEAD record protection: AES-GCM (RFC 5288 3) and ChaCha20-Poly1305
+//! (RFC 7905 2), with the additional data of RFC 5246 6.2.3.3.
+
+use alloc::vec::Vec;
+
+use super::nonce::xor_nonce;
+use super::{HEADER_LEN, InboundRecord, LEGACY_RECORD_VERSION, MAX_PLAINTEXT};
+use crate::crypto::{AEAD_NONCE_LEN, AEAD_TAG_LEN, AeadKey, Tls12Nonce};
+use crate::enums::ContentType;
+use crate::error::{Error, PeerMisbehaved};
+
+/// RFC 5246 6.2.3.3: additional_data = seq_num || type || version || length, where the
+/// length is the plaintext's.
+fn aad(seq: u64, typ: u8, version: u16, plain_len: u16) -> [u8; 13] {
+    let mut aad = [0u8; 13];
+    aad[..8].copy_from_slice(&seq.to_be_bytes());
+    aad[8] = typ;
+    aad[9..11].copy_from_slice(&version.to_be_bytes());
+    aad[11..13].copy_from_slice(&plain_len.to_be_bytes());
+    aad
+}
+
+/// Seals `plaintext` as record number `seq`, appending the record to `out`. `iv` is
+/// the 12-byte IV (for GCM the 4-byte salt followed by zeros). On error `out` is left
+/// as it was.
+pub(super) fn seal(
+    key: &dyn AeadKey,
+    iv: &[u8; AEAD_NONCE_LEN],
+    nonce_kind: Tls12Nonce,
+    seq: u64,
+    typ: ContentType,
+    plaintext: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let start = out.len();
+    let result = seal_inner(key, iv, nonce_kind, seq, typ, plaintext, out, start);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn seal_inner(
+    key: &dyn AeadKey,
+    iv: &[u8; AEAD_NONCE_LEN],
+    nonce_kind: Tls12Nonce,
+    seq: u64,
+    typ: ContentType,
+    plaintext: &[u8],
+    out: &mut Vec<u8>,
+    start: usize,
+) -> Result<(), Error> {
+    let plain_len = u16::try_from(plaintext.len())
+        .ok()
+        .filter(|&l| usize::from(l) <= MAX_PLAINTEXT)
+        .ok_or(Error::EncryptError)?;
+    let explicit = nonce_kind.explicit_len();
+    let ct_len = explicit + plaintext.len() + AEAD_TAG_LEN;
+    let len = u16::try_from(ct_len).map_err(|_| Error::EncryptError)?;
+
+    out.reserve(HEADER_LEN + ct_len);
+    out.push(typ.into());
+    out.extend_from_slice(&LEGACY_RECORD_VERSION.to_be_bytes());
+    out.extend_from_slice(&len.to_be_bytes());
+    if nonce_kind == Tls12Nonce::GcmExplicit {
+        // RFC 5288 3: the explicit nonce must never repeat under one key; the sequence
+        // number is unique by construction.
+        out.extend_from_slice(&seq.to_be_bytes());
+    }
+    out.extend_from_slice(plaintext);
+
+    // GCM: salt || seq (the IV holds the salt then zeros); ChaCha20: IV XOR seq.
+    let nonce = xor_nonce(iv, seq);
+    let aad = aad(seq, typ.into(), LEGACY_RECORD_VERSION, plain_len);
+    let body = out
+        .get_mut(start + HEADER_LEN + explicit..)
+        .ok_or(Error::Internal("sealed record out of range"))?;
+    let tag = key.seal_in_place(&nonce, &aad, body)?;
+    out.extend_from_slice(&tag);
+    Ok(())
+}
+
+/// Opens a record in place as record number `seq`; returns the plaintext.
+pub(super) fn open<'a>(
+    key: &dyn AeadKey,
+    iv: &[u8; AEAD_NONCE_LEN],
+    nonce_kind: Tls12Nonce,
+    seq: u64,
+    record: InboundRecord<'a>,
+) -> Result<&'a [u8], Error> {
+    let explicit = nonce_kind.explicit_len();
+    // A record too short for the explicit nonce and tag cannot authenticate:
+    // bad_record_mac, like any other record that fails to deprotect.
+    let plain_len = record
+        .payload
+        .len()
+        .checked_sub(explicit + AEAD_TAG_LEN)
+        .ok_or(Error::DecryptError)?;
+    let plain_len16 = u16::try_from(plain_len).map_err(|_| Error::DecryptError)?;
+    let (explicit_nonce, body) = record
+        .payload
+        .split_at_mut_checked(explicit)
+        .ok_or(Error::DecryptError)?;
+    let nonce = match nonce_kind {
+        Tls12Nonce::GcmExplicit => {
+            // RFC 5288 3: nonce = salt (4 bytes, implicit) || nonce_explicit (8 bytes,
+            // chosen by the sender and carried in the record).
+            let mut nonce = *iv;
+            for (n, e) in nonce.iter_mut().skip(4).zip(explicit_nonce.iter()) {
+                *n = *e;
+            }
+            nonce
+        }
+        Tls12Nonce::XorSequence => xor_nonce(iv, seq),
+    };
+    let aad = aad(seq, record.typ.into(), record.version, plain_len16);
+    let n = key.open_in_place(&nonce, &aad, body)?;
+    let body: &'a [u8] = body;
+    let plain = body.get(..n).ok_or(Error::DecryptError)?;
+    // RFC 5246 6.2.1: a fragment is at most 2^14 bytes; over is record_overflow.
+    if plain.len() > MAX_PLAINTEXT {
+        return Err(PeerMisbehaved::PlaintextTooLarge(plain.len()).into());
+    }
+    Ok(plain)
+}
