@@ -634,6 +634,10 @@ fn rfc8448_simple_handshake() {
             assert_eq!(exts.len(), 3);
             assert!(exts.contains(&ServerExtension::RecordSizeLimit(0x4001)));
             assert!(exts.contains(&ServerExtension::ServerNameAck));
+            assert!(matches!(
+                find_extension(&exts, ExtensionType::SupportedGroups),
+                Some(ServerExtension::SupportedGroups(groups)) if groups.len() == 9
+            ));
         }
         other => panic!("{other:?}"),
     }

@@ -72,7 +72,7 @@ pub fn put_extension_block<E: Extension>(out: &mut Vec<u8>, exts: &[E]) {
     });
 }
 
-/// Finds the extension of type `typ` in a block.
+/// Finds the extension of type `typ` in a block (e.g. EncryptedExtensions).
 pub fn find<E: Extension>(exts: &[E], typ: ExtensionType) -> Option<&E> {
     exts.iter().find(|e| e.ext_type() == typ)
 }

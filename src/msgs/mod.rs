@@ -38,8 +38,8 @@ pub use ext_server::{
 };
 pub use extensions::{
     CertificateStatus, CertificateStatusRequest, Extension, KeyShareEntry, PresharedKeyOffer,
-    PskIdentity, ServerNameEntry, encode_extension, put_extension_block, read_extension,
-    read_extension_block,
+    PskIdentity, ServerNameEntry, encode_extension, find as find_extension, put_extension_block,
+    read_extension, read_extension_block,
 };
 pub use handshake::{HandshakeMessage, HandshakePayload};
 pub use hello::{
