@@ -174,6 +174,9 @@ pub enum InvalidMessage {
     /// A record's legacy version field is not a TLS version.
     #[error("record version {0:#06x} is not TLS")]
     BadRecordVersion(u16),
+    /// A change_cipher_spec record whose payload is not the single byte 1 (RFC 8446 5).
+    #[error("change_cipher_spec payload is not the single byte 0x01")]
+    InvalidChangeCipherSpec,
 }
 
 impl InvalidMessage {
@@ -192,6 +195,8 @@ impl InvalidMessage {
             Self::RecordTooLarge { .. } => A::RecordOverflow,
             // RFC 8446 5: an unexpected record type gets unexpected_message.
             Self::UnknownContentType(_) | Self::EmptyFragment(_) => A::UnexpectedMessage,
+            // RFC 8446 5: any other change_cipher_spec value gets unexpected_message.
+            Self::InvalidChangeCipherSpec => A::UnexpectedMessage,
         }
     }
 }
