@@ -258,7 +258,7 @@ fn map_error(e: webpki::Error, purpose: &'static str) -> CertificateError {
         },
         W::UnknownIssuer => CertificateError::UnknownIssuer,
         W::CertNotValidForName(ctx) => CertificateError::NotValidForName {
-            expected: String::from(ctx.expected.to_str()),
+            expected: server_name_text(&ctx.expected),
             presented: ctx.presented.iter().map(|n| plain_name(n)).collect(),
         },
         W::RequiredEkuNotFound | W::RequiredEkuNotFoundContext(_) => {
@@ -286,4 +286,19 @@ fn plain_name(presented: &str) -> String {
         .and_then(|(_, rest)| rest.strip_suffix(')'))
         .unwrap_or(presented);
     String::from(inner.trim_matches('"'))
+}
+
+/// The text form of a server name, without needing `std`.
+pub(crate) fn server_name_text(name: &ServerName<'_>) -> String {
+    use pki_types::IpAddr;
+    match name {
+        ServerName::DnsName(dns) => String::from(dns.as_ref()),
+        ServerName::IpAddress(IpAddr::V4(v4)) => {
+            format!("{}", core::net::Ipv4Addr::from(*v4.as_ref()))
+        }
+        ServerName::IpAddress(IpAddr::V6(v6)) => {
+            format!("{}", core::net::Ipv6Addr::from(*v6.as_ref()))
+        }
+        _ => format!("{name:?}"),
+    }
 }
