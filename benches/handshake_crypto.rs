@@ -109,10 +109,10 @@ fn handshake_messages() -> Vec<(Vec<u8>, bool)> {
         (message(T::ServerHello, 118), true),
         (message(T::EncryptedExtensions, 36), false),
         (message(T::CertificateRequest, 56), false),
-        (message(T::Certificate, 1300), true),
+        (message(T::Certificate, 1500), true),
         (message(T::CertificateVerify, 76), true),
         (message(T::Finished, 32), true),
-        (message(T::Certificate, 1300), true),
+        (message(T::Certificate, 1500), true),
         (message(T::CertificateVerify, 76), true),
         (message(T::Finished, 32), true),
     ]
