@@ -7,7 +7,10 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::enums::{AlertDescription, ContentType, HandshakeType, SignatureScheme};
+use crate::enums::{
+    AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup,
+    ProtocolVersion, SignatureScheme,
+};
 use crate::time::{Rfc3339, UnixTime};
 
 /// Everything that can go wrong in a TLS connection.
@@ -223,6 +226,78 @@ pub enum PeerMisbehaved {
     /// The peer's signature scheme does not fit its certificate's key.
     #[error("the peer signed with {0:?}, which does not match its certificate's key")]
     SignatureSchemeDoesNotMatchKey(SignatureScheme),
+    /// The peer sent an extension in reply that was never offered (RFC 8446 4.2).
+    #[error("{message} carries extension {extension:?}, which was not offered")]
+    UnsolicitedExtension {
+        /// The message.
+        message: &'static str,
+        /// The extension.
+        extension: ExtensionType,
+    },
+    /// The peer sent an extension in a message that may not carry it (RFC 8446 4.2).
+    #[error("{message} may not carry extension {extension:?}")]
+    ExtensionNotAllowed {
+        /// The message.
+        message: &'static str,
+        /// The extension.
+        extension: ExtensionType,
+    },
+    /// A required extension is missing.
+    #[error("{message} lacks the required {extension:?} extension")]
+    MissingExtension {
+        /// The message.
+        message: &'static str,
+        /// The extension.
+        extension: ExtensionType,
+    },
+    /// The server chose a cipher suite the client did not offer.
+    #[error("the server chose cipher suite {0:?}, which was not offered")]
+    SelectedUnofferedCipherSuite(CipherSuite),
+    /// The server chose a key-exchange group the client sent no share for.
+    #[error("the server chose group {0:?}, which was not offered")]
+    SelectedUnofferedGroup(NamedGroup),
+    /// The server chose a version the client did not offer.
+    #[error("the server chose {0:?}, which was not offered")]
+    SelectedUnofferedVersion(ProtocolVersion),
+    /// The server did not echo the client's legacy_session_id (RFC 8446 4.1.3).
+    #[error("the server did not echo the client's session id")]
+    WrongSessionIdEcho,
+    /// The server chose a compression method other than null.
+    #[error("the server chose compression, which is refused (CRIME)")]
+    CompressionSelected,
+    /// A HelloRetryRequest would not change the ClientHello (RFC 8446 4.1.4).
+    #[error("the HelloRetryRequest asks for nothing new")]
+    UselessHelloRetryRequest,
+    /// A second HelloRetryRequest arrived (RFC 8446 4.1.4).
+    #[error("the server sent a second HelloRetryRequest")]
+    SecondHelloRetryRequest,
+    /// The ServerHello after a HelloRetryRequest changed the suite (RFC 8446 4.1.4).
+    #[error("the ServerHello's cipher suite differs from the HelloRetryRequest's")]
+    HelloRetryRequestSuiteChanged,
+    /// The client's second ClientHello is not the one the HelloRetryRequest asked for.
+    #[error("the second ClientHello does not answer the HelloRetryRequest: {0}")]
+    BadRetriedClientHello(&'static str),
+    /// A TLS 1.3 downgrade sentinel appeared in a TLS 1.2 ServerHello (RFC 8446 4.1.3).
+    #[error("the server's random carries the TLS 1.3 downgrade sentinel: a downgrade attack")]
+    DowngradeDetected,
+    /// The peer sent an empty certificate list where one is needed.
+    #[error("the peer sent an empty certificate list")]
+    EmptyCertificateList,
+    /// A certificate_request_context was not what the protocol requires.
+    #[error("the certificate_request_context is not the one expected")]
+    BadCertificateRequestContext,
+    /// The server selected an ALPN protocol the client did not offer (RFC 7301 3.2).
+    #[error("the server selected an ALPN protocol that was not offered")]
+    UnofferedAlpnProtocol,
+    /// Too many consecutive empty application-data records.
+    #[error("the peer sent too many empty records in a row")]
+    TooManyEmptyRecords,
+    /// Too many warning alerts.
+    #[error("the peer sent too many warning alerts (last: {0})")]
+    TooManyWarningAlerts(AlertDescription),
+    /// Too many KeyUpdates without application data between them.
+    #[error("the peer sent too many KeyUpdates in a row")]
+    TooManyKeyUpdates,
     /// A record's plaintext exceeded 2^14 bytes after decryption (RFC 8446 5.2).
     #[error("a decrypted record is {0} bytes, over the 16384-byte limit")]
     PlaintextTooLarge(usize),
@@ -239,6 +314,25 @@ impl PeerMisbehaved {
             | Self::UnsupportedSignatureScheme(_)
             | Self::SignatureSchemeDoesNotMatchKey(_) => A::IllegalParameter,
             Self::PlaintextTooLarge(_) => A::RecordOverflow,
+            Self::UnsolicitedExtension { .. } => A::UnsupportedExtension,
+            Self::MissingExtension { .. } => A::MissingExtension,
+            Self::EmptyCertificateList => A::DecodeError,
+            Self::ExtensionNotAllowed { .. }
+            | Self::SelectedUnofferedCipherSuite(_)
+            | Self::SelectedUnofferedGroup(_)
+            | Self::SelectedUnofferedVersion(_)
+            | Self::WrongSessionIdEcho
+            | Self::CompressionSelected
+            | Self::UselessHelloRetryRequest
+            | Self::HelloRetryRequestSuiteChanged
+            | Self::BadRetriedClientHello(_)
+            | Self::DowngradeDetected
+            | Self::BadCertificateRequestContext
+            | Self::UnofferedAlpnProtocol => A::IllegalParameter,
+            Self::SecondHelloRetryRequest => A::UnexpectedMessage,
+            Self::TooManyEmptyRecords | Self::TooManyWarningAlerts(_) | Self::TooManyKeyUpdates => {
+                A::UnexpectedMessage
+            }
         }
     }
 }
@@ -253,6 +347,20 @@ pub enum PeerIncompatible {
     /// No key-exchange group in common.
     #[error("no key-exchange group in common with the peer")]
     NoKxGroupInCommon,
+    /// The peer does not speak TLS 1.3 (or TLS 1.2 where enabled).
+    #[error("the peer chose {0:?}, which this side does not enable")]
+    VersionNotEnabled(ProtocolVersion),
+    /// The peer offers only versions we refuse.
+    #[error(
+        "the peer offers only versions before TLS 1.2, which are refused (deprecated, RFC 8996)"
+    )]
+    OnlyLegacyVersions,
+    /// No ALPN protocol in common (RFC 7301 3.2).
+    #[error("no ALPN protocol in common with the client")]
+    NoApplicationProtocol,
+    /// The server has no certificate for the client's request.
+    #[error("no certificate for the requested server name")]
+    NoCertificateForName,
     /// No signature scheme in common.
     #[error("no signature scheme in common with the peer")]
     NoSignatureSchemeInCommon,
@@ -260,8 +368,17 @@ pub enum PeerIncompatible {
 
 impl PeerIncompatible {
     fn alert(&self) -> AlertDescription {
-        // RFC 8446 4.1.1: no acceptable parameters gets handshake_failure.
-        AlertDescription::HandshakeFailure
+        use AlertDescription as A;
+        match self {
+            // RFC 8446 4.2.1: no acceptable version gets protocol_version.
+            Self::VersionNotEnabled(_) | Self::OnlyLegacyVersions => A::ProtocolVersion,
+            // RFC 7301 3.2.
+            Self::NoApplicationProtocol => A::NoApplicationProtocol,
+            // RFC 6066 3: the server may send unrecognized_name.
+            Self::NoCertificateForName => A::UnrecognizedName,
+            // RFC 8446 4.1.1: no acceptable parameters gets handshake_failure.
+            _ => A::HandshakeFailure,
+        }
     }
 }
 

@@ -24,16 +24,26 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod cert;
+pub mod client;
 pub mod codec;
+pub mod conn;
 pub mod crypto;
 pub mod enums;
 pub mod error;
+pub mod events;
 pub mod key_schedule;
 pub mod msgs;
 pub mod record;
+pub mod server;
 pub mod time;
+mod tls13;
 pub mod verify;
 
+pub use cert::CertifiedKey;
+pub use client::{ClientConfig, ClientConnection};
+pub use conn::{Connection, IoState, Limits};
 pub use error::{Error, InvalidMessage};
 /// The certificate, key and name types of `rustls-pki-types`, re-exported.
 pub use pki_types;
+pub use server::{ServerConfig, ServerConnection};

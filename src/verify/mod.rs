@@ -17,7 +17,7 @@ use crate::enums::{ProtocolVersion, SignatureScheme};
 use crate::error::Error;
 
 mod root_store;
-mod webpki;
+pub(crate) mod webpki;
 
 pub use root_store::{PemLoad, RootStore};
 pub use webpki::{WebPkiClientVerifier, WebPkiServerVerifier};

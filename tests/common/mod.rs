@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod pair;
 pub mod pki;
 
 /// Decodes hex, ignoring whitespace. Panics on bad input (test data only).

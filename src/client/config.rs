@@ -1,0 +1,249 @@
+//! Client configuration: immutable once built, shared by connections as an `Arc`.
+
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::cert::CertifiedKey;
+use crate::conn::Limits;
+use crate::crypto::CryptoProvider;
+use crate::enums::ProtocolVersion;
+use crate::error::Error;
+use crate::events::HandshakeObserver;
+use crate::time::TimeProvider;
+use crate::verify::{RootStore, ServerCertVerifier, WebPkiServerVerifier};
+
+/// How a client connects: provider, versions, trust, identity, ALPN and limits.
+///
+/// Build one with [`ClientConfig::builder`]; share it between connections as an
+/// `Arc<ClientConfig>`.
+#[derive(Debug)]
+pub struct ClientConfig {
+    pub(crate) provider: Arc<CryptoProvider>,
+    pub(crate) versions: Vec<ProtocolVersion>,
+    pub(crate) verifier: Arc<dyn ServerCertVerifier>,
+    pub(crate) client_auth: Option<Arc<CertifiedKey>>,
+    pub(crate) alpn_protocols: Vec<Vec<u8>>,
+    pub(crate) time: Arc<dyn TimeProvider>,
+    pub(crate) key_shares: usize,
+    pub(crate) enable_sni: bool,
+    pub(crate) middlebox_compat: bool,
+    pub(crate) limits: Limits,
+    pub(crate) observer: Option<Arc<dyn HandshakeObserver>>,
+}
+
+impl ClientConfig {
+    /// A builder using the default `ring` provider.
+    pub fn builder() -> ClientConfigBuilder {
+        Self::builder_with_provider(Arc::new(crate::crypto::ring::default_provider()))
+    }
+
+    /// A builder using `provider` (e.g. a restricted one).
+    pub fn builder_with_provider(provider: Arc<CryptoProvider>) -> ClientConfigBuilder {
+        ClientConfigBuilder {
+            provider,
+            versions: vec![ProtocolVersion::TLSv1_3],
+            verifier: None,
+            client_auth: None,
+            alpn_protocols: Vec::new(),
+            time: default_time(),
+            key_shares: 1,
+            enable_sni: true,
+            middlebox_compat: true,
+            limits: Limits::default(),
+            observer: None,
+        }
+    }
+
+    /// The crypto provider.
+    pub fn provider(&self) -> &Arc<CryptoProvider> {
+        &self.provider
+    }
+
+    /// The enabled protocol versions, most preferred first.
+    pub fn versions(&self) -> &[ProtocolVersion] {
+        &self.versions
+    }
+}
+
+#[cfg(feature = "std")]
+pub(crate) fn default_time() -> Option<Arc<dyn TimeProvider>> {
+    Some(Arc::new(crate::time::SystemTime))
+}
+
+#[cfg(not(feature = "std"))]
+pub(crate) fn default_time() -> Option<Arc<dyn TimeProvider>> {
+    None
+}
+
+/// Builds a [`ClientConfig`]. Only the trust decision is required: call
+/// [`Self::with_root_store`] or [`Self::with_verifier`].
+#[derive(Debug)]
+pub struct ClientConfigBuilder {
+    provider: Arc<CryptoProvider>,
+    versions: Vec<ProtocolVersion>,
+    verifier: Option<Arc<dyn ServerCertVerifier>>,
+    client_auth: Option<Arc<CertifiedKey>>,
+    alpn_protocols: Vec<Vec<u8>>,
+    time: Option<Arc<dyn TimeProvider>>,
+    key_shares: usize,
+    enable_sni: bool,
+    middlebox_compat: bool,
+    limits: Limits,
+    observer: Option<Arc<dyn HandshakeObserver>>,
+}
+
+impl ClientConfigBuilder {
+    /// The versions to offer, most preferred first (default: TLS 1.3).
+    pub fn with_protocol_versions(mut self, versions: &[ProtocolVersion]) -> Self {
+        self.versions = versions.to_vec();
+        self
+    }
+
+    /// Trust servers whose chains lead to these roots (the default `rustls-webpki`
+    /// verifier, with the provider's signature algorithms).
+    pub fn with_root_store(mut self, roots: RootStore) -> Self {
+        let verifier = WebPkiServerVerifier::new(
+            Arc::new(roots),
+            self.provider.signature_verification_algorithms,
+        );
+        self.verifier = Some(Arc::new(verifier));
+        self
+    }
+
+    /// Use a custom verifier (pinning, custom policy).
+    pub fn with_verifier(mut self, verifier: Arc<dyn ServerCertVerifier>) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+
+    /// Present this certificate when a server asks for one (mutual TLS).
+    pub fn with_client_auth_cert(
+        mut self,
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> Result<Self, Error> {
+        self.client_auth = Some(Arc::new(CertifiedKey::from_der(
+            &self.provider,
+            chain,
+            key,
+        )?));
+        Ok(self)
+    }
+
+    /// The ALPN protocols to offer, most preferred first (RFC 7301).
+    pub fn with_alpn_protocols(mut self, protocols: Vec<Vec<u8>>) -> Self {
+        self.alpn_protocols = protocols;
+        self
+    }
+
+    /// Where the current time comes from (default: the system clock with `std`).
+    pub fn with_time_provider(mut self, time: Arc<dyn TimeProvider>) -> Self {
+        self.time = Some(time);
+        self
+    }
+
+    /// How many key shares the first ClientHello carries, for the provider's most
+    /// preferred groups (default 1). More avoid a HelloRetryRequest at the cost of
+    /// key generation.
+    pub fn with_key_shares(mut self, count: usize) -> Self {
+        self.key_shares = count;
+        self
+    }
+
+    /// Whether to send server_name (default true; never sent for IP addresses).
+    pub fn with_sni(mut self, enable: bool) -> Self {
+        self.enable_sni = enable;
+        self
+    }
+
+    /// Whether to use TLS 1.3 middlebox compatibility mode (RFC 8446 D.4; default true).
+    pub fn with_middlebox_compat(mut self, enable: bool) -> Self {
+        self.middlebox_compat = enable;
+        self
+    }
+
+    /// Buffer and flood limits (see [`Limits`] for the defaults).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Receive [`crate::events::HandshakeEvent`]s as the handshake runs.
+    pub fn with_observer(mut self, observer: Arc<dyn HandshakeObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Checks the settings and builds the config.
+    pub fn build(self) -> Result<ClientConfig, Error> {
+        let verifier = self.verifier.ok_or(Error::ApiMisuse(
+            "a client needs a root store or a verifier",
+        ))?;
+        let time = self.time.ok_or(Error::ApiMisuse(
+            "without std, a client needs a time provider",
+        ))?;
+        check_versions(&self.versions, &self.provider)?;
+        check_alpn(&self.alpn_protocols)?;
+        if self.provider.kx_groups.is_empty() {
+            return Err(Error::ApiMisuse("the provider has no key-exchange group"));
+        }
+        Ok(ClientConfig {
+            provider: self.provider,
+            versions: self.versions,
+            verifier,
+            client_auth: self.client_auth,
+            alpn_protocols: self.alpn_protocols,
+            time,
+            key_shares: self.key_shares.max(1),
+            enable_sni: self.enable_sni,
+            middlebox_compat: self.middlebox_compat,
+            limits: self.limits,
+            observer: self.observer,
+        })
+    }
+}
+
+/// Versions must be supported ones, with at least one suite each.
+pub(crate) fn check_versions(
+    versions: &[ProtocolVersion],
+    provider: &CryptoProvider,
+) -> Result<(), Error> {
+    if versions.is_empty() {
+        return Err(Error::ApiMisuse("no protocol version enabled"));
+    }
+    for version in versions {
+        match version {
+            ProtocolVersion::TLSv1_3 => {
+                if provider.tls13_cipher_suites().next().is_none() {
+                    return Err(Error::ApiMisuse(
+                        "TLS 1.3 is enabled but the provider has no TLS 1.3 suite",
+                    ));
+                }
+            }
+            ProtocolVersion::TLSv1_2 => {
+                return Err(Error::Unsupported(
+                    "TLS 1.2 (not implemented yet; TLS 1.3 only for now)",
+                ));
+            }
+            _ => {
+                return Err(Error::Unsupported(
+                    "protocol versions before TLS 1.2 (SSLv3, TLS 1.0 and 1.1 are refused by design)",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// RFC 7301 3.1: each protocol name is 1..=255 bytes.
+pub(crate) fn check_alpn(protocols: &[Vec<u8>]) -> Result<(), Error> {
+    if protocols.iter().any(|p| p.is_empty() || p.len() > 255) {
+        return Err(Error::ApiMisuse(
+            "ALPN protocol names must be 1 to 255 bytes",
+        ));
+    }
+    Ok(())
+}

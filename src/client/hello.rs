@@ -1,0 +1,413 @@
+//! The client's hello exchange: building and sending ClientHello (RFC 8446 4.1.2),
+//! then handling ServerHello or HelloRetryRequest (4.1.3, 4.1.4).
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use pki_types::ServerName;
+
+use super::ClientState;
+use super::config::ClientConfig;
+use super::tls13;
+use crate::conn::{CommonState, Input};
+use crate::crypto::{ActiveKeyExchange, SupportedCipherSuite, Tls13CipherSuite};
+use crate::enums::{Compression, ExtensionType, NamedGroup, ProtocolVersion, ServerNameType};
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::events::{HandshakeEvent, HelloOffer};
+use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
+use crate::msgs::{
+    ClientExtension, ClientHello, Extension, HandshakePayload, HelloRetryRequest, KeyShareEntry,
+    ServerHello, ServerNameEntry,
+};
+use crate::tls13::{DOWNGRADE_TLS11, DOWNGRADE_TLS12, check_reply_extensions};
+use crate::verify::webpki::server_name_text;
+
+/// Builds and queues the first ClientHello; returns the state awaiting the reply.
+pub(super) fn start_handshake(
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    cx: &mut CommonState,
+) -> Result<ClientState, Error> {
+    let mut random = [0u8; 32];
+    cx.random(&mut random)?;
+    // RFC 8446 D.4: in middlebox compatibility mode the client sends a non-empty
+    // legacy_session_id so the server echoes it, as in a TLS 1.2 resumption.
+    let session_id = if config.middlebox_compat {
+        let mut id = vec![0u8; 32];
+        cx.random(&mut id)?;
+        id
+    } else {
+        Vec::new()
+    };
+    let mut key_shares = Vec::new();
+    for group in config.provider.kx_groups.iter().take(config.key_shares) {
+        key_shares.push(group.start()?);
+    }
+    let hello = build_client_hello(&config, &server_name, random, session_id, &key_shares, None);
+    let mut transcript = HandshakeHashBuffer::new();
+    // RFC 8446 5.1: the first ClientHello may use record version 0x0301 for
+    // compatibility with old middleboxes and servers.
+    cx.plain_record_version = 0x0301;
+    let encoded = cx.send_handshake(HandshakePayload::ClientHello(hello.clone()))?;
+    cx.plain_record_version = 0x0303;
+    transcript.add_message(&encoded);
+    emit_client_hello(cx, &hello, &server_name);
+    Ok(ClientState::ExpectServerHello(ExpectServerHello {
+        config,
+        server_name,
+        hello,
+        key_shares,
+        transcript: Transcript::Buffer(transcript),
+        retried: None,
+        sent_ccs: false,
+    }))
+}
+
+fn build_client_hello(
+    config: &ClientConfig,
+    server_name: &ServerName<'_>,
+    random: [u8; 32],
+    session_id: Vec<u8>,
+    key_shares: &[Box<dyn ActiveKeyExchange>],
+    cookie: Option<Vec<u8>>,
+) -> ClientHello {
+    let provider = &config.provider;
+    let mut extensions = Vec::new();
+    // RFC 6066 3: SNI carries DNS names only, never IP literals.
+    if let (true, ServerName::DnsName(dns)) = (config.enable_sni, server_name) {
+        extensions.push(ClientExtension::ServerName(vec![ServerNameEntry {
+            typ: ServerNameType::HostName,
+            name: dns.as_ref().as_bytes().to_vec(),
+        }]));
+    }
+    extensions.push(ClientExtension::SupportedGroups(
+        provider.kx_groups.iter().map(|g| g.name()).collect(),
+    ));
+    extensions.push(ClientExtension::SignatureAlgorithms(
+        config
+            .verifier
+            .supported_verify_schemes(ProtocolVersion::TLSv1_3),
+    ));
+    extensions.push(ClientExtension::SupportedVersions(config.versions.clone()));
+    extensions.push(ClientExtension::KeyShare(
+        key_shares
+            .iter()
+            .map(|kx| KeyShareEntry {
+                group: kx.group(),
+                payload: kx.public_key().to_vec(),
+            })
+            .collect(),
+    ));
+    if !config.alpn_protocols.is_empty() {
+        extensions.push(ClientExtension::Alpn(config.alpn_protocols.clone()));
+    }
+    if let Some(cookie) = cookie {
+        // RFC 8446 4.2.2: echo the HelloRetryRequest's cookie.
+        extensions.push(ClientExtension::Cookie(cookie));
+    }
+    ClientHello {
+        // RFC 8446 4.1.2: legacy_version is TLS 1.2; the real offer is supported_versions.
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random,
+        session_id,
+        cipher_suites: provider.tls13_cipher_suites().map(|s| s.suite).collect(),
+        compression_methods: vec![Compression::Null],
+        extensions: Some(extensions),
+    }
+}
+
+fn emit_client_hello(cx: &CommonState, hello: &ClientHello, server_name: &ServerName<'_>) {
+    cx.emit_with(|emit| {
+        let name: Option<String> = hello.server_name().map(|_| server_name_text(server_name));
+        let key_share_groups: Vec<NamedGroup> = hello
+            .key_shares()
+            .unwrap_or_default()
+            .iter()
+            .map(|k| k.group)
+            .collect();
+        emit(&HandshakeEvent::ClientHello(HelloOffer {
+            versions: hello.supported_versions().unwrap_or_default(),
+            cipher_suites: &hello.cipher_suites,
+            groups: hello.supported_groups().unwrap_or_default(),
+            key_share_groups: &key_share_groups,
+            signature_schemes: hello.signature_schemes().unwrap_or_default(),
+            server_name: name.as_deref(),
+            alpn: hello.alpn_protocols().unwrap_or_default(),
+        }));
+    });
+}
+
+/// The transcript before the suite is known (a buffer), or after a HelloRetryRequest
+/// fixed it (a running hash).
+pub(super) enum Transcript {
+    Buffer(HandshakeHashBuffer),
+    Hash(HandshakeHash),
+}
+
+impl Transcript {
+    fn into_hash(self, suite: &'static Tls13CipherSuite) -> HandshakeHash {
+        match self {
+            Self::Buffer(buffer) => buffer.start_hash(suite.hash),
+            Self::Hash(hash) => hash,
+        }
+    }
+}
+
+pub(crate) struct ExpectServerHello {
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    hello: ClientHello,
+    key_shares: Vec<Box<dyn ActiveKeyExchange>>,
+    transcript: Transcript,
+    /// The suite a HelloRetryRequest chose, once one arrived.
+    retried: Option<&'static Tls13CipherSuite>,
+    sent_ccs: bool,
+}
+
+impl ExpectServerHello {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ClientState, Error> {
+        match input {
+            Input::Handshake { msg, encoded } => match msg.payload {
+                HandshakePayload::ServerHello(sh) => self.server_hello(cx, sh, encoded),
+                HandshakePayload::HelloRetryRequest(hrr) => {
+                    self.hello_retry_request(cx, hrr, encoded)
+                }
+                _ => Err(Input::Handshake { msg, encoded }.unexpected("ServerHello")),
+            },
+            other => Err(other.unexpected("ServerHello")),
+        }
+    }
+
+    fn offered_extensions(&self) -> Vec<ExtensionType> {
+        self.hello
+            .extensions()
+            .iter()
+            .map(|e| e.ext_type())
+            .collect()
+    }
+
+    /// The TLS 1.3 suite the server chose, if we offered it.
+    fn offered_suite(
+        &self,
+        suite: crate::enums::CipherSuite,
+    ) -> Result<&'static Tls13CipherSuite, Error> {
+        match self.config.provider.find_cipher_suite(suite) {
+            Some(SupportedCipherSuite::Tls13(s)) if self.hello.cipher_suites.contains(&suite) => {
+                Ok(s)
+            }
+            _ => Err(PeerMisbehaved::SelectedUnofferedCipherSuite(suite).into()),
+        }
+    }
+
+    fn server_hello(
+        self,
+        cx: &mut CommonState,
+        sh: ServerHello,
+        encoded: &[u8],
+    ) -> Result<ClientState, Error> {
+        let version = match sh.supported_version() {
+            Some(v) => v,
+            // RFC 8446 4.1.3: a server that picked TLS 1.2 or below uses legacy_version.
+            None => return Err(self.refuse_legacy_server(&sh)),
+        };
+        // RFC 8446 4.2.1: the version must be one offered, and not before TLS 1.3.
+        if version != ProtocolVersion::TLSv1_3 || !self.config.versions.contains(&version) {
+            return Err(PeerMisbehaved::SelectedUnofferedVersion(version).into());
+        }
+        if sh.session_id != self.hello.session_id {
+            return Err(PeerMisbehaved::WrongSessionIdEcho.into());
+        }
+        if sh.compression_method != Compression::Null {
+            return Err(PeerMisbehaved::CompressionSelected.into());
+        }
+        let suite = self.offered_suite(sh.cipher_suite)?;
+        // RFC 8446 4.1.4: the ServerHello must keep the HelloRetryRequest's suite.
+        if self.retried.is_some_and(|s| s.suite != suite.suite) {
+            return Err(PeerMisbehaved::HelloRetryRequestSuiteChanged.into());
+        }
+        check_reply_extensions(
+            sh.extensions(),
+            &self.offered_extensions(),
+            &[
+                ExtensionType::KeyShare,
+                ExtensionType::SupportedVersions,
+                ExtensionType::PreSharedKey,
+            ],
+            "ServerHello",
+        )?;
+        let share = sh.key_share().ok_or(PeerMisbehaved::MissingExtension {
+            message: "ServerHello",
+            extension: ExtensionType::KeyShare,
+        })?;
+        let mut key_shares = self.key_shares;
+        let position = key_shares
+            .iter()
+            .position(|kx| kx.group() == share.group)
+            .ok_or(PeerMisbehaved::SelectedUnofferedGroup(share.group))?;
+        let our_kx = key_shares.swap_remove(position);
+        drop(key_shares);
+        let public_key_len = our_kx.public_key().len();
+        let shared = our_kx.complete(&share.payload)?;
+
+        cx.version = Some(version);
+        cx.suite = Some(SupportedCipherSuite::Tls13(suite));
+        cx.group = Some(share.group);
+        cx.emit(|| HandshakeEvent::ServerHello {
+            version,
+            cipher_suite: suite.suite,
+            group: share.group,
+        });
+        cx.emit(|| HandshakeEvent::KeyExchange {
+            group: share.group,
+            public_key_len,
+        });
+
+        let mut transcript = self.transcript.into_hash(suite);
+        transcript.add_message(encoded);
+        tls13::start_handshake_keys(
+            cx,
+            tls13::HandshakeStart {
+                config: self.config,
+                server_name: self.server_name,
+                transcript,
+                shared,
+                offered_extensions: self
+                    .hello
+                    .extensions()
+                    .iter()
+                    .map(|e| e.ext_type())
+                    .collect(),
+                sent_ccs: self.sent_ccs,
+            },
+        )
+    }
+
+    /// A ServerHello without supported_versions: the server chose TLS 1.2 or older.
+    fn refuse_legacy_server(&self, sh: &ServerHello) -> Error {
+        let tail = sh.random.get(24..).unwrap_or_default();
+        // RFC 8446 4.1.3: a TLS 1.3 client that sees the sentinel in a TLS 1.2 or
+        // older ServerHello must abort: someone stripped TLS 1.3 from the offer.
+        if self.config.versions.contains(&ProtocolVersion::TLSv1_3)
+            && (tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11)
+        {
+            return PeerMisbehaved::DowngradeDetected.into();
+        }
+        match sh.legacy_version {
+            ProtocolVersion::TLSv1_2 => {
+                PeerIncompatible::VersionNotEnabled(ProtocolVersion::TLSv1_2).into()
+            }
+            _ => PeerIncompatible::OnlyLegacyVersions.into(),
+        }
+    }
+
+    fn hello_retry_request(
+        self,
+        cx: &mut CommonState,
+        hrr: HelloRetryRequest,
+        encoded: &[u8],
+    ) -> Result<ClientState, Error> {
+        if self.retried.is_some() {
+            return Err(PeerMisbehaved::SecondHelloRetryRequest.into());
+        }
+        match hrr.supported_version() {
+            Some(ProtocolVersion::TLSv1_3) => {}
+            Some(other) => return Err(PeerMisbehaved::SelectedUnofferedVersion(other).into()),
+            None => {
+                return Err(PeerMisbehaved::MissingExtension {
+                    message: "HelloRetryRequest",
+                    extension: ExtensionType::SupportedVersions,
+                }
+                .into());
+            }
+        }
+        if hrr.session_id != self.hello.session_id {
+            return Err(PeerMisbehaved::WrongSessionIdEcho.into());
+        }
+        if hrr.compression_method != Compression::Null {
+            return Err(PeerMisbehaved::CompressionSelected.into());
+        }
+        let suite = self.offered_suite(hrr.cipher_suite)?;
+        check_reply_extensions(
+            &hrr.extensions,
+            &[
+                ExtensionType::KeyShare,
+                ExtensionType::SupportedVersions,
+                ExtensionType::Cookie,
+            ],
+            &[
+                ExtensionType::KeyShare,
+                ExtensionType::SupportedVersions,
+                ExtensionType::Cookie,
+            ],
+            "HelloRetryRequest",
+        )?;
+        let requested = hrr.requested_group();
+        let cookie = hrr.cookie().map(<[u8]>::to_vec);
+        // RFC 8446 4.1.4: a retry that would change nothing is illegal_parameter, as is
+        // a group we did not offer or already sent a share for.
+        if requested.is_none() && cookie.is_none() {
+            return Err(PeerMisbehaved::UselessHelloRetryRequest.into());
+        }
+        let mut key_shares = self.key_shares;
+        if let Some(group) = requested {
+            let offered = self
+                .hello
+                .supported_groups()
+                .unwrap_or_default()
+                .contains(&group);
+            let already_sent = key_shares.iter().any(|kx| kx.group() == group);
+            if !offered || already_sent {
+                return Err(PeerMisbehaved::SelectedUnofferedGroup(group).into());
+            }
+            let kx_group = self
+                .config
+                .provider
+                .find_kx_group(group)
+                .ok_or(PeerMisbehaved::SelectedUnofferedGroup(group))?;
+            key_shares = vec![kx_group.start()?];
+        }
+        cx.emit(|| HandshakeEvent::HelloRetryRequest {
+            group: requested,
+            cookie: cookie.is_some(),
+        });
+
+        // RFC 8446 4.4.1: ClientHello1 is replaced by its hash in a message_hash.
+        let mut transcript = self.transcript.into_hash(suite);
+        transcript.rollup_for_hrr();
+        transcript.add_message(encoded);
+
+        // RFC 8446 D.4: the compatibility CCS goes before the second flight.
+        let mut sent_ccs = self.sent_ccs;
+        if self.config.middlebox_compat && !sent_ccs {
+            cx.send_compat_ccs()?;
+            sent_ccs = true;
+        }
+        let hello = build_client_hello(
+            &self.config,
+            &self.server_name,
+            self.hello.random,
+            self.hello.session_id.clone(),
+            &key_shares,
+            cookie,
+        );
+        let encoded = cx.send_handshake(HandshakePayload::ClientHello(hello.clone()))?;
+        transcript.add_message(&encoded);
+        emit_client_hello(cx, &hello, &self.server_name);
+        Ok(ClientState::ExpectServerHello(ExpectServerHello {
+            config: self.config,
+            server_name: self.server_name,
+            hello,
+            key_shares,
+            transcript: Transcript::Hash(transcript),
+            retried: Some(suite),
+            sent_ccs,
+        }))
+    }
+}

@@ -1,0 +1,459 @@
+//! The client's TLS 1.3 handshake after ServerHello (RFC 8446 2, 4.3-4.4), then
+//! post-handshake messages. Handlers read top to bottom in the order of the flight:
+//! EncryptedExtensions, [CertificateRequest], Certificate, CertificateVerify,
+//! Finished; then our [Certificate, CertificateVerify], Finished.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use pki_types::{CertificateDer, ServerName};
+
+use super::ClientState;
+use super::config::ClientConfig;
+use crate::conn::common::Tls13Secrets;
+use crate::conn::{CommonState, Input};
+use crate::crypto::SharedSecret;
+use crate::enums::{ExtensionType, ProtocolVersion, SignatureScheme};
+use crate::error::{Error, PeerMisbehaved};
+use crate::events::HandshakeEvent;
+use crate::key_schedule::HandshakeHash;
+use crate::key_schedule::tls13::{KeyScheduleEarly, KeyScheduleHandshake, TrafficSecret};
+use crate::msgs::{
+    CertificateEntry, CertificateRequestTls13, CertificateTls13, DigitallySigned, HandshakePayload,
+    ServerExtension,
+};
+use crate::tls13::{certificate_verify_message, check_reply_extensions};
+use crate::verify::scheme_allowed_in;
+use crate::verify::webpki::server_name_text;
+
+/// What the hello exchange hands over.
+pub(super) struct HandshakeStart {
+    pub(super) config: Arc<ClientConfig>,
+    pub(super) server_name: ServerName<'static>,
+    pub(super) transcript: HandshakeHash,
+    pub(super) shared: SharedSecret,
+    pub(super) offered_extensions: Vec<ExtensionType>,
+    pub(super) sent_ccs: bool,
+}
+
+/// What every state up to the client's Finished carries.
+pub(crate) struct Handshake {
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    transcript: HandshakeHash,
+    key_schedule: KeyScheduleHandshake,
+    client_secret: TrafficSecret,
+    server_secret: TrafficSecret,
+    offered_extensions: Vec<ExtensionType>,
+    sent_ccs: bool,
+}
+
+/// Derives the handshake secrets (RFC 8446 7.1) and installs the server's key.
+pub(super) fn start_handshake_keys(
+    cx: &mut CommonState,
+    start: HandshakeStart,
+) -> Result<ClientState, Error> {
+    let suite = match cx.suite {
+        Some(crate::crypto::SupportedCipherSuite::Tls13(suite)) => suite,
+        _ => return Err(Error::Internal("TLS 1.3 handshake without a TLS 1.3 suite")),
+    };
+    let hello_hash = start.transcript.current();
+    let key_schedule =
+        KeyScheduleEarly::without_psk(suite)?.into_handshake(&start.shared, hello_hash.as_ref())?;
+    let client_secret = key_schedule.client_handshake_traffic_secret()?;
+    let server_secret = key_schedule.server_handshake_traffic_secret()?;
+    cx.set_tls13_read_key(&server_secret)?;
+    cx.emit(|| HandshakeEvent::HandshakeKeysInstalled {
+        cipher_suite: suite.suite,
+    });
+    Ok(ClientState::ExpectEncryptedExtensions(
+        ExpectEncryptedExtensions(Handshake {
+            config: start.config,
+            server_name: start.server_name,
+            transcript: start.transcript,
+            key_schedule,
+            client_secret,
+            server_secret,
+            offered_extensions: start.offered_extensions,
+            sent_ccs: start.sent_ccs,
+        }),
+    ))
+}
+
+/// RFC 8446 4.3.1: the extensions EncryptedExtensions may carry (those for which the
+/// RFC lists "EE"), provided the client offered them.
+const ENCRYPTED_EXTENSIONS_ALLOWED: &[ExtensionType] = &[
+    ExtensionType::ServerName,
+    ExtensionType::MaxFragmentLength,
+    ExtensionType::SupportedGroups,
+    ExtensionType::UseSrtp,
+    ExtensionType::Heartbeat,
+    ExtensionType::ALProtocolNegotiation,
+    ExtensionType::RecordSizeLimit,
+    ExtensionType::EarlyData,
+];
+
+pub(crate) struct ExpectEncryptedExtensions(Handshake);
+
+impl ExpectEncryptedExtensions {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ClientState, Error> {
+        let (extensions, encoded) = match input {
+            Input::Handshake {
+                msg:
+                    crate::msgs::HandshakeMessage {
+                        payload: HandshakePayload::EncryptedExtensions(extensions),
+                    },
+                encoded,
+            } => (extensions, encoded),
+            other => return Err(other.unexpected("EncryptedExtensions")),
+        };
+        let mut hs = self.0;
+        check_reply_extensions(
+            &extensions,
+            &hs.offered_extensions,
+            ENCRYPTED_EXTENSIONS_ALLOWED,
+            "EncryptedExtensions",
+        )?;
+        for ext in &extensions {
+            if let ServerExtension::Alpn(protocol) = ext {
+                // RFC 7301 3.2: the server's choice must be one the client offered.
+                if !hs.config.alpn_protocols.contains(protocol) {
+                    return Err(PeerMisbehaved::UnofferedAlpnProtocol.into());
+                }
+                cx.alpn = Some(protocol.clone());
+            }
+        }
+        hs.transcript.add_message(encoded);
+        Ok(ClientState::ExpectCertificateOrCertRequest(
+            ExpectCertificateOrCertRequest(hs),
+        ))
+    }
+}
+
+pub(crate) struct ExpectCertificateOrCertRequest(Handshake);
+
+impl ExpectCertificateOrCertRequest {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ClientState, Error> {
+        match input {
+            Input::Handshake {
+                msg:
+                    crate::msgs::HandshakeMessage {
+                        payload: HandshakePayload::CertificateRequestTls13(request),
+                    },
+                encoded,
+            } => {
+                let mut hs = self.0;
+                // RFC 8446 4.3.2: in the handshake the context is empty, and
+                // signature_algorithms must be present.
+                if !request.context.is_empty() {
+                    return Err(PeerMisbehaved::BadCertificateRequestContext.into());
+                }
+                if request.signature_schemes().is_none() {
+                    return Err(PeerMisbehaved::MissingExtension {
+                        message: "CertificateRequest",
+                        extension: ExtensionType::SignatureAlgorithms,
+                    }
+                    .into());
+                }
+                hs.transcript.add_message(encoded);
+                Ok(ClientState::ExpectCertificate(ExpectCertificate {
+                    hs,
+                    client_auth: Some(request),
+                }))
+            }
+            input => ExpectCertificate {
+                hs: self.0,
+                client_auth: None,
+            }
+            .handle(cx, input),
+        }
+    }
+}
+
+pub(crate) struct ExpectCertificate {
+    hs: Handshake,
+    client_auth: Option<CertificateRequestTls13>,
+}
+
+impl ExpectCertificate {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ClientState, Error> {
+        let (certificate, encoded) = match input {
+            Input::Handshake {
+                msg:
+                    crate::msgs::HandshakeMessage {
+                        payload: HandshakePayload::CertificateTls13(certificate),
+                    },
+                encoded,
+            } => (certificate, encoded),
+            other => return Err(other.unexpected("Certificate")),
+        };
+        let mut hs = self.hs;
+        // RFC 8446 4.4.2: the server's context is empty; 4.4.2.4: an empty list is
+        // decode_error.
+        if !certificate.context.is_empty() {
+            return Err(PeerMisbehaved::BadCertificateRequestContext.into());
+        }
+        let ocsp = certificate
+            .entries
+            .first()
+            .and_then(|e| e.ocsp_response())
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
+        let chain: Vec<CertificateDer<'static>> = certificate
+            .entries
+            .into_iter()
+            .map(|entry| CertificateDer::from(entry.cert))
+            .collect();
+        let (end_entity, intermediates) = chain
+            .split_first()
+            .ok_or(PeerMisbehaved::EmptyCertificateList)?;
+        let now = hs.config.time.now().ok_or(Error::ApiMisuse(
+            "the time provider does not know the current time",
+        ))?;
+        hs.config.verifier.verify_server_cert(
+            end_entity,
+            intermediates,
+            &hs.server_name,
+            &ocsp,
+            now,
+        )?;
+        cx.emit_with(|emit| {
+            let name = server_name_text(&hs.server_name);
+            emit(&HandshakeEvent::CertificateVerified {
+                chain: &chain,
+                server_name: Some(&name),
+                now,
+            });
+        });
+        cx.peer_certificates = Some(chain);
+        hs.transcript.add_message(encoded);
+        Ok(ClientState::ExpectCertificateVerify(
+            ExpectCertificateVerify {
+                hs,
+                client_auth: self.client_auth,
+            },
+        ))
+    }
+}
+
+pub(crate) struct ExpectCertificateVerify {
+    hs: Handshake,
+    client_auth: Option<CertificateRequestTls13>,
+}
+
+impl ExpectCertificateVerify {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ClientState, Error> {
+        let (signed, encoded) = match input {
+            Input::Handshake {
+                msg:
+                    crate::msgs::HandshakeMessage {
+                        payload: HandshakePayload::CertificateVerify(signed),
+                    },
+                encoded,
+            } => (signed, encoded),
+            other => return Err(other.unexpected("CertificateVerify")),
+        };
+        let mut hs = self.hs;
+        // RFC 8446 4.4.3: the scheme must be one the client offered.
+        let offered = hs
+            .config
+            .verifier
+            .supported_verify_schemes(ProtocolVersion::TLSv1_3);
+        if !offered.contains(&signed.scheme) {
+            return Err(PeerMisbehaved::UnsupportedSignatureScheme(signed.scheme).into());
+        }
+        let end_entity = cx
+            .peer_certificates
+            .as_ref()
+            .and_then(|chain| chain.first())
+            .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
+        let message = certificate_verify_message(true, hs.transcript.current().as_ref());
+        hs.config.verifier.verify_signature(
+            ProtocolVersion::TLSv1_3,
+            &message,
+            end_entity,
+            signed.scheme,
+            &signed.signature,
+        )?;
+        cx.emit(|| HandshakeEvent::SignatureVerified {
+            scheme: signed.scheme,
+        });
+        hs.transcript.add_message(encoded);
+        Ok(ClientState::ExpectFinished(ExpectFinished {
+            hs,
+            client_auth: self.client_auth,
+        }))
+    }
+}
+
+pub(crate) struct ExpectFinished {
+    hs: Handshake,
+    client_auth: Option<CertificateRequestTls13>,
+}
+
+impl ExpectFinished {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ClientState, Error> {
+        let (verify_data, encoded) = match input {
+            Input::Handshake {
+                msg:
+                    crate::msgs::HandshakeMessage {
+                        payload: HandshakePayload::Finished(verify_data),
+                    },
+                encoded,
+            } => (verify_data, encoded),
+            other => return Err(other.unexpected("Finished")),
+        };
+        let mut hs = self.hs;
+        // RFC 8446 4.4.4: checked in constant time against the transcript so far.
+        hs.server_secret
+            .finished_key()?
+            .check(hs.transcript.current().as_ref(), &verify_data)?;
+        cx.emit(|| HandshakeEvent::FinishedVerified);
+        hs.transcript.add_message(encoded);
+
+        // RFC 8446 7.1: the application secrets hash the transcript through the
+        // server's Finished.
+        let traffic = hs
+            .key_schedule
+            .into_traffic(hs.transcript.current().as_ref())?;
+        let server_app = traffic.server_application_traffic_secret()?;
+        let client_app = traffic.client_application_traffic_secret()?;
+        cx.set_tls13_read_key(&server_app)?;
+
+        // Our second flight, under the client handshake key.
+        if hs.config.middlebox_compat && !hs.sent_ccs {
+            cx.send_compat_ccs()?;
+        }
+        cx.set_tls13_write_key(&hs.client_secret)?;
+        if let Some(request) = &self.client_auth {
+            send_client_certificate(cx, &hs.config, request, &mut hs.transcript)?;
+        }
+        let verify_data = hs
+            .client_secret
+            .finished_key()?
+            .verify_data(hs.transcript.current().as_ref());
+        let encoded =
+            cx.send_handshake(HandshakePayload::Finished(verify_data.as_ref().to_vec()))?;
+        hs.transcript.add_message(&encoded);
+        cx.emit(|| HandshakeEvent::FinishedSent);
+
+        cx.set_tls13_write_key(&client_app)?;
+        cx.exporter = Some(traffic.exporter()?);
+        cx.tls13_secrets = Some(Tls13Secrets {
+            read: server_app,
+            write: client_app,
+        });
+        cx.emit(|| HandshakeEvent::ApplicationKeysInstalled);
+        cx.emit_with(|emit| {
+            if let (Some(version), Some(suite)) = (cx.version, cx.suite) {
+                emit(&HandshakeEvent::HandshakeComplete {
+                    version,
+                    cipher_suite: suite.suite(),
+                    alpn: cx.alpn.as_deref(),
+                });
+            }
+        });
+        cx.start_traffic()?;
+        Ok(ClientState::Traffic(Traffic))
+    }
+}
+
+/// RFC 8446 4.4.2, 4.4.3: our Certificate (empty if we have none that fits) and, with
+/// a certificate, our CertificateVerify.
+fn send_client_certificate(
+    cx: &mut CommonState,
+    config: &ClientConfig,
+    request: &CertificateRequestTls13,
+    transcript: &mut HandshakeHash,
+) -> Result<(), Error> {
+    let acceptable: Vec<SignatureScheme> = request
+        .signature_schemes()
+        .unwrap_or_default()
+        .iter()
+        .copied()
+        .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_3))
+        .collect();
+    let identity = config.client_auth.as_ref().and_then(|certified| {
+        certified
+            .key
+            .choose_scheme(&acceptable)
+            .map(|signer| (certified, signer))
+    });
+    let entries = match &identity {
+        Some((certified, _)) => certified
+            .chain
+            .iter()
+            .map(|cert| CertificateEntry {
+                cert: cert.as_ref().to_vec(),
+                extensions: Vec::new(),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let encoded = cx.send_handshake(HandshakePayload::CertificateTls13(CertificateTls13 {
+        context: request.context.clone(),
+        entries,
+    }))?;
+    transcript.add_message(&encoded);
+    if let Some((_, signer)) = identity {
+        let message = certificate_verify_message(false, transcript.current().as_ref());
+        let signature = signer.sign(&message)?;
+        let scheme = signer.scheme();
+        let encoded = cx.send_handshake(HandshakePayload::CertificateVerify(DigitallySigned {
+            scheme,
+            signature,
+        }))?;
+        transcript.add_message(&encoded);
+        cx.emit(|| HandshakeEvent::SignatureSent { scheme });
+    }
+    Ok(())
+}
+
+/// After the handshake: session tickets and key updates.
+pub(crate) struct Traffic;
+
+impl Traffic {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ClientState, Error> {
+        match input {
+            Input::Handshake { msg, .. } => match msg.payload {
+                // Resumption is not offered yet, so tickets are accepted and dropped
+                // (RFC 8446 4.6.1 lets a client ignore them).
+                HandshakePayload::NewSessionTicketTls13(_) => Ok(ClientState::Traffic(self)),
+                HandshakePayload::KeyUpdate(request) => {
+                    cx.receive_key_update(request)?;
+                    Ok(ClientState::Traffic(self))
+                }
+                payload => Err(Input::Handshake {
+                    msg: payload.into(),
+                    encoded: &[],
+                }
+                .unexpected("NewSessionTicket or KeyUpdate")),
+            },
+            other => Err(other.unexpected("NewSessionTicket or KeyUpdate")),
+        }
+    }
+}

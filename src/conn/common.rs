@@ -1,0 +1,299 @@
+//! The state a handshake shares with the connection: record protection, output,
+//! received plaintext and the negotiated parameters. Handshake states receive
+//! `&mut CommonState` and use it to send messages and install keys.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use pki_types::CertificateDer;
+
+use super::limits::Limits;
+use super::queue::ByteQueue;
+use crate::codec::Codec;
+use crate::crypto::{CryptoProvider, SupportedCipherSuite};
+use crate::enums::{
+    AlertDescription, AlertLevel, ContentType, KeyUpdateRequest, NamedGroup, ProtocolVersion,
+};
+use crate::error::Error;
+use crate::events::{HandshakeEvent, HandshakeObserver, Side};
+use crate::key_schedule::tls13::{Exporter, TrafficSecret};
+use crate::msgs::{AlertMessage, HandshakeMessage, HandshakePayload};
+use crate::record::{Fragmenter, RecordDecrypter, RecordEncrypter, encode_plain_record};
+
+/// The TLS 1.3 traffic secrets kept after the handshake, for KeyUpdate (RFC 8446 4.6.3).
+pub(crate) struct Tls13Secrets {
+    pub(crate) read: TrafficSecret,
+    pub(crate) write: TrafficSecret,
+}
+
+pub(crate) struct CommonState {
+    pub(crate) side: Side,
+    pub(crate) provider: Arc<CryptoProvider>,
+    pub(crate) limits: Limits,
+    observer: Option<Arc<dyn HandshakeObserver>>,
+
+    pub(crate) encrypter: Option<RecordEncrypter>,
+    pub(crate) decrypter: Option<RecordDecrypter>,
+    fragmenter: Fragmenter,
+    /// The legacy version on records we send in plaintext (RFC 8446 5.1: 0x0301 is
+    /// allowed for the first ClientHello; 0x0303 afterwards).
+    pub(crate) plain_record_version: u16,
+    /// Set by a handshake state when it changes the read key, so the connection can
+    /// check that no handshake bytes straddle the change (RFC 8446 5.1).
+    pub(crate) read_key_changed: bool,
+
+    pub(crate) sendable: ByteQueue,
+    pub(crate) received_plaintext: ByteQueue,
+    early_plaintext: ByteQueue,
+
+    pub(crate) version: Option<ProtocolVersion>,
+    pub(crate) suite: Option<SupportedCipherSuite>,
+    pub(crate) group: Option<NamedGroup>,
+    pub(crate) alpn: Option<Vec<u8>>,
+    pub(crate) peer_certificates: Option<Vec<CertificateDer<'static>>>,
+    /// The server name the client asked for (SNI), on the server side.
+    pub(crate) sni: Option<alloc::string::String>,
+    pub(crate) tls13_secrets: Option<Tls13Secrets>,
+    pub(crate) exporter: Option<Exporter>,
+
+    /// The handshake is complete: application data may flow both ways.
+    pub(crate) traffic: bool,
+    pub(crate) sent_close_notify: bool,
+    pub(crate) received_close_notify: bool,
+    pub(crate) sent_fatal_alert: bool,
+}
+
+impl CommonState {
+    pub(crate) fn new(
+        side: Side,
+        provider: Arc<CryptoProvider>,
+        limits: Limits,
+        observer: Option<Arc<dyn HandshakeObserver>>,
+    ) -> Result<Self, Error> {
+        Ok(Self {
+            side,
+            provider,
+            limits,
+            observer,
+            encrypter: None,
+            decrypter: None,
+            fragmenter: Fragmenter::with_max_fragment(limits.max_fragment)?,
+            plain_record_version: 0x0303,
+            read_key_changed: false,
+            sendable: ByteQueue::default(),
+            received_plaintext: ByteQueue::default(),
+            early_plaintext: ByteQueue::default(),
+            version: None,
+            suite: None,
+            group: None,
+            alpn: None,
+            peer_certificates: None,
+            sni: None,
+            tls13_secrets: None,
+            exporter: None,
+            traffic: false,
+            sent_close_notify: false,
+            received_close_notify: false,
+            sent_fatal_alert: false,
+        })
+    }
+
+    /// Tells the observer, if any, about a handshake step.
+    pub(crate) fn emit(&self, event: impl FnOnce() -> HandshakeEvent<'static>) {
+        if let Some(observer) = &self.observer {
+            observer.on_event(self.side, &event());
+        }
+    }
+
+    /// Tells the observer about an event that borrows from the caller.
+    pub(crate) fn emit_with(&self, f: impl FnOnce(&dyn Fn(&HandshakeEvent<'_>))) {
+        if let Some(observer) = &self.observer {
+            f(&|event| observer.on_event(self.side, event));
+        }
+    }
+
+    pub(crate) fn random(&self, buf: &mut [u8]) -> Result<(), Error> {
+        self.provider.secure_random.fill(buf)
+    }
+
+    /// Encodes a handshake message, returning its bytes for the transcript, and sends it.
+    pub(crate) fn send_handshake(&mut self, payload: HandshakePayload) -> Result<Vec<u8>, Error> {
+        let encoded = HandshakeMessage::from(payload).get_encoding();
+        self.send_handshake_bytes(&encoded)?;
+        Ok(encoded)
+    }
+
+    /// Sends already-encoded handshake message bytes.
+    pub(crate) fn send_handshake_bytes(&mut self, encoded: &[u8]) -> Result<(), Error> {
+        self.send_record_payload(ContentType::Handshake, encoded)
+    }
+
+    /// Fragments and sends `payload` as records of type `typ`, protected if a write key
+    /// is installed.
+    fn send_record_payload(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
+        for fragment in self.fragmenter.fragment(payload) {
+            match &mut self.encrypter {
+                Some(encrypter) => encrypter.seal(typ, fragment, self.sendable.tail())?,
+                None => encode_plain_record(
+                    typ,
+                    self.plain_record_version,
+                    fragment,
+                    self.sendable.tail(),
+                )?,
+            }
+        }
+        Ok(())
+    }
+
+    /// RFC 8446 D.4: the middlebox-compatibility change_cipher_spec, always unprotected.
+    pub(crate) fn send_compat_ccs(&mut self) -> Result<(), Error> {
+        encode_plain_record(
+            ContentType::ChangeCipherSpec,
+            0x0303,
+            &[1],
+            self.sendable.tail(),
+        )
+    }
+
+    pub(crate) fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
+        let alert = AlertMessage { level, description }.get_encoding();
+        // An alert that cannot be sealed (exhausted keys) is dropped: the connection is
+        // ending anyway.
+        if self.send_record_payload(ContentType::Alert, &alert).is_ok() {
+            self.emit(|| HandshakeEvent::AlertSent(description));
+        }
+    }
+
+    /// Sends the fatal alert for `error`, once.
+    pub(crate) fn send_fatal_alert_for(&mut self, error: &Error) {
+        if self.sent_fatal_alert {
+            return;
+        }
+        if let Some(alert) = error.alert() {
+            self.sent_fatal_alert = true;
+            self.send_alert(AlertLevel::Fatal, alert);
+        }
+    }
+
+    pub(crate) fn send_close_notify(&mut self) {
+        if self.sent_close_notify || self.sent_fatal_alert {
+            return;
+        }
+        self.sent_close_notify = true;
+        self.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+    }
+
+    /// Installs a TLS 1.3 read key (RFC 8446 7.3) and notes the key change.
+    pub(crate) fn set_tls13_read_key(&mut self, secret: &TrafficSecret) -> Result<(), Error> {
+        let keys = secret.derive_key_iv()?;
+        self.decrypter = Some(RecordDecrypter::tls13(
+            secret.suite().aead,
+            keys.key(),
+            keys.iv(),
+        )?);
+        self.read_key_changed = true;
+        Ok(())
+    }
+
+    /// Installs a TLS 1.3 write key (RFC 8446 7.3).
+    pub(crate) fn set_tls13_write_key(&mut self, secret: &TrafficSecret) -> Result<(), Error> {
+        let keys = secret.derive_key_iv()?;
+        self.encrypter = Some(RecordEncrypter::tls13(
+            secret.suite().aead,
+            keys.key(),
+            keys.iv(),
+        )?);
+        Ok(())
+    }
+
+    /// The handshake is done: application data may flow, and what the application
+    /// wrote early is sent now.
+    pub(crate) fn start_traffic(&mut self) -> Result<(), Error> {
+        self.traffic = true;
+        let early = self.early_plaintext.take_all();
+        self.send_application_data(&early)
+    }
+
+    /// Queues plaintext from the application; returns how much was accepted (bounded
+    /// by the limits).
+    pub(crate) fn write_plaintext(&mut self, data: &[u8]) -> Result<usize, Error> {
+        if self.sent_close_notify {
+            return Err(Error::ApiMisuse("write after send_close_notify"));
+        }
+        if !self.traffic {
+            let room = self
+                .limits
+                .early_plaintext
+                .saturating_sub(self.early_plaintext.len());
+            let n = data.len().min(room);
+            self.early_plaintext.extend(&data[..n]);
+            return Ok(n);
+        }
+        let room = self.limits.send_buffer.saturating_sub(self.sendable.len());
+        let n = data.len().min(room);
+        self.send_application_data(&data[..n])?;
+        Ok(n)
+    }
+
+    fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        for fragment in self.fragmenter.fragment(data) {
+            self.update_write_key_if_worn_out()?;
+            match &mut self.encrypter {
+                Some(encrypter) => {
+                    encrypter.seal(ContentType::ApplicationData, fragment, self.sendable.tail())?
+                }
+                None => return Err(Error::Internal("application data without a write key")),
+            }
+        }
+        Ok(())
+    }
+
+    /// RFC 8446 5.5: replace the write key before its AEAD confidentiality limit.
+    fn update_write_key_if_worn_out(&mut self) -> Result<(), Error> {
+        let worn = self
+            .encrypter
+            .as_ref()
+            .is_some_and(RecordEncrypter::needs_key_update);
+        if worn && self.tls13_secrets.is_some() {
+            self.send_key_update(KeyUpdateRequest::UpdateNotRequested)?;
+        }
+        Ok(())
+    }
+
+    /// Sends a KeyUpdate under the current key, then switches to the next write key
+    /// (RFC 8446 4.6.3).
+    pub(crate) fn send_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
+        let Some(secrets) = self.tls13_secrets.take() else {
+            return Err(Error::ApiMisuse(
+                "key updates need an established TLS 1.3 connection",
+            ));
+        };
+        self.send_handshake(HandshakePayload::KeyUpdate(request))?;
+        let write = secrets.write.next()?;
+        self.set_tls13_write_key(&write)?;
+        self.tls13_secrets = Some(Tls13Secrets {
+            read: secrets.read,
+            write,
+        });
+        self.emit(|| HandshakeEvent::KeyUpdate { ours: true });
+        Ok(())
+    }
+
+    /// Handles a received KeyUpdate: next read key, and answer if asked (RFC 8446 4.6.3).
+    pub(crate) fn receive_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
+        let Some(secrets) = self.tls13_secrets.take() else {
+            return Err(Error::Internal("KeyUpdate before traffic secrets exist"));
+        };
+        let read = secrets.read.next()?;
+        self.set_tls13_read_key(&read)?;
+        self.tls13_secrets = Some(Tls13Secrets {
+            read,
+            write: secrets.write,
+        });
+        self.emit(|| HandshakeEvent::KeyUpdate { ours: false });
+        if request == KeyUpdateRequest::UpdateRequested && !self.sent_close_notify {
+            self.send_key_update(KeyUpdateRequest::UpdateNotRequested)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,42 @@
+//! The bounds on what a connection buffers and tolerates, with their defaults.
+
+/// Bounds on a connection's memory and on floods a peer can send. Every buffer a peer
+/// can fill is bounded by one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest handshake message accepted, in bytes (default 64 KiB). A certificate
+    /// chain must fit in one message.
+    pub max_handshake_message: usize,
+    /// Received plaintext not yet read by the application (default 64 KiB). Beyond it,
+    /// `read_tls` takes no more input until the application reads.
+    pub received_plaintext: usize,
+    /// Encrypted bytes waiting to be written out (default 64 KiB). Beyond it, plaintext
+    /// writes are refused (`WouldBlock`) until `write_tls` drains the buffer.
+    pub send_buffer: usize,
+    /// Plaintext written before the handshake completes, queued until keys exist
+    /// (default 64 KiB).
+    pub early_plaintext: usize,
+    /// The largest plaintext per record we send (default and maximum 16384).
+    pub max_fragment: usize,
+    /// Consecutive empty application-data records tolerated (default 32).
+    pub max_empty_records: u32,
+    /// Warning alerts tolerated in one connection (default 4).
+    pub max_warning_alerts: u32,
+    /// Consecutive KeyUpdates without application data between them (default 32).
+    pub max_key_updates: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_handshake_message: 64 * 1024,
+            received_plaintext: 64 * 1024,
+            send_buffer: 64 * 1024,
+            early_plaintext: 64 * 1024,
+            max_fragment: crate::record::MAX_PLAINTEXT,
+            max_empty_records: 32,
+            max_warning_alerts: 4,
+            max_key_updates: 32,
+        }
+    }
+}

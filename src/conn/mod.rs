@@ -1,0 +1,546 @@
+//! The connection core shared by client and server: the process loop, the bounded
+//! buffers, alerts, close_notify and the public I/O methods.
+//!
+//! # The sans-IO contract
+//!
+//! The connection never touches a socket. The caller:
+//! 1. feeds what it received: [`Connection::read_tls`] (from any `std::io::Read`) or
+//!    [`Connection::read_tls_from_slice`];
+//! 2. calls [`Connection::process_new_packets`], which decrypts, runs the handshake and
+//!    queues replies; an error here is final and its alert is queued for sending;
+//! 3. writes out what is pending: [`Connection::write_tls`] (to any `std::io::Write`) or
+//!    [`Connection::pending_tls`] then [`Connection::consume_tls`];
+//! 4. reads and writes plaintext through [`Connection::reader`] / [`Connection::writer`]
+//!    (or [`Connection::read_plaintext`] / [`Connection::write_plaintext`]).
+//!
+//! [`Connection::wants_read`] and [`Connection::wants_write`] say which I/O would make
+//! progress. Plaintext written before the handshake finishes is queued and sent as
+//! soon as keys exist.
+
+use pki_types::CertificateDer;
+
+use crate::codec::Codec;
+use crate::crypto::SupportedCipherSuite;
+use crate::enums::{
+    AlertDescription, AlertLevel, ContentType, KeyUpdateRequest, NamedGroup, ProtocolVersion,
+};
+use crate::error::{Error, InvalidMessage, MessageKind, PeerMisbehaved};
+use crate::events::HandshakeEvent;
+use crate::msgs::{AlertMessage, ChangeCipherSpecPayload, HandshakeMessage};
+use crate::record::{
+    Deframer, HandshakeJoiner, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, MAX_TLS13_CIPHERTEXT, Plaintext,
+};
+
+pub(crate) mod common;
+mod limits;
+mod queue;
+#[cfg(feature = "std")]
+mod stdio;
+
+pub use limits::Limits;
+#[cfg(feature = "std")]
+pub use stdio::{Reader, Writer};
+
+pub(crate) use common::CommonState;
+
+/// What a handshake state is given to handle.
+pub(crate) enum Input<'a> {
+    /// A whole handshake message and its encoding (for the transcript).
+    Handshake {
+        msg: HandshakeMessage,
+        encoded: &'a [u8],
+    },
+    /// A TLS 1.2 ChangeCipherSpec.
+    #[allow(dead_code)]
+    ChangeCipherSpec,
+}
+
+impl Input<'_> {
+    /// The error for a message the state cannot accept.
+    pub(crate) fn unexpected(&self, expected: &'static str) -> Error {
+        let got = match self {
+            Self::Handshake { msg, .. } => MessageKind::Handshake(msg.typ()),
+            Self::ChangeCipherSpec => MessageKind::Record(ContentType::ChangeCipherSpec),
+        };
+        Error::UnexpectedMessage { expected, got }
+    }
+}
+
+/// The handshake state machine of either side.
+pub(crate) enum State {
+    Client(crate::client::ClientState),
+    Server(crate::server::ServerState),
+}
+
+impl State {
+    fn handle(self, cx: &mut CommonState, input: Input<'_>) -> Result<Self, Error> {
+        match self {
+            Self::Client(s) => s.handle(cx, input).map(Self::Client),
+            Self::Server(s) => s.handle(cx, input).map(Self::Server),
+        }
+    }
+}
+
+/// Where a connection stands after [`Connection::process_new_packets`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IoState {
+    /// Bytes waiting to be written to the peer.
+    pub tls_bytes_to_write: usize,
+    /// Decrypted bytes waiting to be read by the application.
+    pub plaintext_bytes_to_read: usize,
+    /// The peer sent close_notify: no more data will come.
+    pub peer_has_closed: bool,
+}
+
+/// A TLS connection, client or server: the part of the API both sides share.
+///
+/// [`crate::client::ClientConnection`] and [`crate::server::ServerConnection`]
+/// dereference to this.
+pub struct Connection {
+    deframer: Deframer,
+    inner: Inner,
+}
+
+struct Inner {
+    common: CommonState,
+    joiner: HandshakeJoiner,
+    /// `None` only while a message is being handled, or after an error.
+    state: Option<State>,
+    error: Option<Error>,
+    /// The transport reported end of stream.
+    peer_eof: bool,
+    compat_ccs_seen: bool,
+    empty_records: u32,
+    warning_alerts: u32,
+    key_updates: u32,
+}
+
+impl Connection {
+    pub(crate) fn new(common: CommonState, state: State) -> Self {
+        let joiner = HandshakeJoiner::with_max_message_len(common.limits.max_handshake_message);
+        Self {
+            deframer: Deframer::new(),
+            inner: Inner {
+                common,
+                joiner,
+                state: Some(state),
+                error: None,
+                peer_eof: false,
+                compat_ccs_seen: false,
+                empty_records: 0,
+                warning_alerts: 0,
+                key_updates: 0,
+            },
+        }
+    }
+
+    /// Feeds received bytes; returns how many were taken. Fewer than offered (maybe 0)
+    /// means the input buffer is full, or the application has not read enough of the
+    /// received plaintext: call [`Self::process_new_packets`] or read, then feed the rest.
+    pub fn read_tls_from_slice(&mut self, data: &[u8]) -> usize {
+        if !self.may_take_input() {
+            return 0;
+        }
+        self.deframer.feed(data)
+    }
+
+    /// Reads received bytes from `rd` (one `read` call). `Ok(0)` means the transport
+    /// reached end of stream; if that happens without a close_notify, later plaintext
+    /// reads report a truncation.
+    #[cfg(feature = "std")]
+    pub fn read_tls(&mut self, rd: &mut dyn std::io::Read) -> std::io::Result<usize> {
+        if !self.may_take_input() {
+            return Err(std::io::Error::other(
+                "received plaintext buffer full: read plaintext before feeding more",
+            ));
+        }
+        let n = self.deframer.read(rd)?;
+        if n == 0 {
+            self.inner.peer_eof = true;
+        }
+        Ok(n)
+    }
+
+    /// Tells the connection the transport reached end of stream (the `&[u8]` path's
+    /// equivalent of `read_tls` returning 0).
+    pub fn note_peer_eof(&mut self) {
+        self.inner.peer_eof = true;
+    }
+
+    fn may_take_input(&self) -> bool {
+        self.inner.common.received_plaintext.len() < self.inner.common.limits.received_plaintext
+    }
+
+    /// Processes every whole record received so far: decrypts, runs the handshake,
+    /// queues replies and received plaintext. An error is final: it is returned now
+    /// and by every later call, and its alert is queued to be written.
+    pub fn process_new_packets(&mut self) -> Result<IoState, Error> {
+        if let Some(error) = &self.inner.error {
+            return Err(error.clone());
+        }
+        match self.process() {
+            Ok(()) => Ok(self.io_state()),
+            Err(error) => {
+                self.inner.common.send_fatal_alert_for(&error);
+                self.inner.state = None;
+                self.inner.error = Some(error.clone());
+                Err(error)
+            }
+        }
+    }
+
+    fn process(&mut self) -> Result<(), Error> {
+        loop {
+            if !self.may_take_input() {
+                return Ok(());
+            }
+            let Some(record) = self.deframer.next_record()? else {
+                return Ok(());
+            };
+            let inner = &mut self.inner;
+            if inner.common.received_close_notify {
+                // RFC 8446 6.1: nothing may follow close_notify.
+                return Err(Error::UnexpectedMessage {
+                    expected: "nothing after close_notify",
+                    got: MessageKind::Record(record.typ),
+                });
+            }
+            // The middlebox-compatibility change_cipher_spec is never protected
+            // (RFC 8446 5), so it is routed before decryption.
+            if record.typ == ContentType::ChangeCipherSpec {
+                let payload: &[u8] = record.payload;
+                inner.handle_ccs(payload)?;
+            } else {
+                let plain = match &mut inner.common.decrypter {
+                    Some(decrypter) => decrypter.open(record)?,
+                    None => {
+                        if record.typ == ContentType::ApplicationData {
+                            return Err(Error::UnexpectedMessage {
+                                expected: "a handshake message (no keys yet)",
+                                got: MessageKind::Record(ContentType::ApplicationData),
+                            });
+                        }
+                        Plaintext {
+                            typ: record.typ,
+                            payload: record.payload,
+                        }
+                    }
+                };
+                inner.dispatch(plain)?;
+            }
+            self.deframer
+                .set_max_payload_len(self.inner.max_record_payload());
+        }
+    }
+
+    fn io_state(&self) -> IoState {
+        IoState {
+            tls_bytes_to_write: self.inner.common.sendable.len(),
+            plaintext_bytes_to_read: self.inner.common.received_plaintext.len(),
+            peer_has_closed: self.inner.common.received_close_notify,
+        }
+    }
+
+    /// The bytes waiting to be sent to the peer. After sending some, call
+    /// [`Self::consume_tls`] with how many.
+    pub fn pending_tls(&self) -> &[u8] {
+        self.inner.common.sendable.as_slice()
+    }
+
+    /// Marks `n` bytes of [`Self::pending_tls`] as sent.
+    pub fn consume_tls(&mut self, n: usize) {
+        self.inner.common.sendable.consume(n);
+    }
+
+    /// Writes pending bytes to `wr` (one `write` call); returns how many were written.
+    #[cfg(feature = "std")]
+    pub fn write_tls(&mut self, wr: &mut dyn std::io::Write) -> std::io::Result<usize> {
+        let n = wr.write(self.pending_tls())?;
+        self.consume_tls(n);
+        Ok(n)
+    }
+
+    /// Copies received plaintext into `buf`; returns how many bytes (0 when none is
+    /// waiting: see [`Self::peer_has_closed`] to tell the end of the stream).
+    pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
+        self.inner.common.received_plaintext.read(buf)
+    }
+
+    /// Queues plaintext to send; returns how much was accepted, which is less than
+    /// `data.len()` when the send buffer (or, before the handshake completes, the early
+    /// plaintext buffer) is full.
+    pub fn write_plaintext(&mut self, data: &[u8]) -> Result<usize, Error> {
+        if let Some(error) = &self.inner.error {
+            return Err(error.clone());
+        }
+        self.inner.common.write_plaintext(data)
+    }
+
+    /// A reader of received plaintext (`std::io::Read`).
+    #[cfg(feature = "std")]
+    pub fn reader(&mut self) -> Reader<'_> {
+        Reader::new(self)
+    }
+
+    /// A writer of plaintext to send (`std::io::Write`).
+    #[cfg(feature = "std")]
+    pub fn writer(&mut self) -> Writer<'_> {
+        Writer::new(self)
+    }
+
+    /// True if reading from the peer would make progress: the handshake needs input, or
+    /// the connection is open and the received-plaintext buffer has room.
+    pub fn wants_read(&self) -> bool {
+        self.inner.error.is_none()
+            && !self.inner.common.received_close_notify
+            && self.inner.common.received_plaintext.is_empty()
+    }
+
+    /// True if there are bytes to write to the peer.
+    pub fn wants_write(&self) -> bool {
+        !self.inner.common.sendable.is_empty()
+    }
+
+    /// True until the handshake completes.
+    pub fn is_handshaking(&self) -> bool {
+        !self.inner.common.traffic
+    }
+
+    /// Queues a close_notify alert (RFC 8446 6.1): we will send no more data.
+    pub fn send_close_notify(&mut self) {
+        self.inner.common.send_close_notify();
+    }
+
+    /// True once the peer's close_notify arrived: every byte it sent has been received.
+    pub fn peer_has_closed(&self) -> bool {
+        self.inner.common.received_close_notify
+    }
+
+    /// True if the transport ended without a close_notify (a possible truncation attack).
+    pub fn truncated(&self) -> bool {
+        self.inner.peer_eof && !self.inner.common.received_close_notify
+    }
+
+    /// The error that ended the connection, if any.
+    pub fn error(&self) -> Option<&Error> {
+        self.inner.error.as_ref()
+    }
+
+    /// The negotiated protocol version, once known.
+    pub fn protocol_version(&self) -> Option<ProtocolVersion> {
+        self.inner.common.version
+    }
+
+    /// The negotiated cipher suite, once known.
+    pub fn negotiated_cipher_suite(&self) -> Option<SupportedCipherSuite> {
+        self.inner.common.suite
+    }
+
+    /// The negotiated key-exchange group, once known.
+    pub fn negotiated_group(&self) -> Option<NamedGroup> {
+        self.inner.common.group
+    }
+
+    /// The ALPN protocol agreed on, if any.
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.inner.common.alpn.as_deref()
+    }
+
+    /// The peer's certificate chain (end-entity first), once verified.
+    pub fn peer_certificates(&self) -> Option<&[CertificateDer<'static>]> {
+        self.inner.common.peer_certificates.as_deref()
+    }
+
+    /// Derives keying material (RFC 8446 7.5, RFC 5705) after the handshake.
+    pub fn export_keying_material(
+        &self,
+        out: &mut [u8],
+        label: &[u8],
+        context: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        match &self.inner.common.exporter {
+            Some(exporter) => exporter.export(label, context.unwrap_or_default(), out),
+            None => Err(Error::ApiMisuse(
+                "keying material can be exported only after the handshake",
+            )),
+        }
+    }
+
+    /// Replaces our sending keys now (TLS 1.3 KeyUpdate, RFC 8446 4.6.3); with
+    /// `request_peer`, asks the peer to replace its keys too.
+    pub fn refresh_traffic_keys(&mut self, request_peer: bool) -> Result<(), Error> {
+        if let Some(error) = &self.inner.error {
+            return Err(error.clone());
+        }
+        if !self.inner.common.traffic {
+            return Err(Error::ApiMisuse(
+                "key updates are possible only after the handshake",
+            ));
+        }
+        let request = if request_peer {
+            KeyUpdateRequest::UpdateRequested
+        } else {
+            KeyUpdateRequest::UpdateNotRequested
+        };
+        self.inner.common.send_key_update(request)
+    }
+
+    pub(crate) fn common(&self) -> &CommonState {
+        &self.inner.common
+    }
+}
+
+impl Inner {
+    fn max_record_payload(&self) -> usize {
+        match (&self.common.decrypter, self.common.version) {
+            (None, _) => MAX_PLAINTEXT,
+            (Some(_), Some(ProtocolVersion::TLSv1_2)) => MAX_TLS12_CIPHERTEXT,
+            (Some(_), _) => MAX_TLS13_CIPHERTEXT,
+        }
+    }
+
+    fn handle_ccs(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.joiner
+            .check_interleaved(ContentType::ChangeCipherSpec)?;
+        ChangeCipherSpecPayload::read_payload(payload)?;
+        if self.common.version == Some(ProtocolVersion::TLSv1_2) {
+            return self.run_state(Input::ChangeCipherSpec);
+        }
+        // RFC 8446 5: during the handshake, one unprotected change_cipher_spec of
+        // value 1 is dropped (middlebox compatibility, D.4); any other is an error.
+        if self.common.traffic || self.compat_ccs_seen {
+            return Err(Error::UnexpectedMessage {
+                expected: "no change_cipher_spec (TLS 1.3 allows one, during the handshake)",
+                got: MessageKind::Record(ContentType::ChangeCipherSpec),
+            });
+        }
+        self.compat_ccs_seen = true;
+        Ok(())
+    }
+
+    fn dispatch(&mut self, plain: Plaintext<'_>) -> Result<(), Error> {
+        if plain.typ != ContentType::Handshake {
+            // RFC 8446 5.1: handshake messages are not interleaved with other types.
+            self.joiner.check_interleaved(plain.typ)?;
+        }
+        match plain.typ {
+            ContentType::Handshake => self.handshake_records(plain.payload),
+            ContentType::Alert => self.alert(plain.payload),
+            ContentType::ApplicationData => self.application_data(plain.payload),
+            ContentType::ChangeCipherSpec => Err(Error::UnexpectedMessage {
+                expected: "an unprotected change_cipher_spec",
+                got: MessageKind::Record(ContentType::ChangeCipherSpec),
+            }),
+            other => Err(InvalidMessage::UnknownContentType(other.to_wire()).into()),
+        }
+    }
+
+    fn handshake_records(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.joiner.push(payload)?;
+        let version = self.common.version.unwrap_or(ProtocolVersion::TLSv1_2);
+        while let Some(message) = self.joiner.next_message() {
+            let msg = HandshakeMessage::read_bytes(message.encoding, version)?;
+            if matches!(msg.payload, crate::msgs::HandshakePayload::KeyUpdate(_)) {
+                self.key_updates += 1;
+                if self.key_updates > self.common.limits.max_key_updates {
+                    return Err(PeerMisbehaved::TooManyKeyUpdates.into());
+                }
+            }
+            let state = self
+                .state
+                .take()
+                .ok_or(Error::Internal("no handshake state"))?;
+            let input = Input::Handshake {
+                msg,
+                encoded: message.encoding,
+            };
+            self.state = Some(state.handle(&mut self.common, input)?);
+            if self.common.read_key_changed {
+                self.common.read_key_changed = false;
+                // RFC 8446 5.1: a key change must fall on a record boundary.
+                if !self.joiner.is_empty() {
+                    return Err(PeerMisbehaved::KeyChangeWithPendingFragment.into());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn run_state(&mut self, input: Input<'_>) -> Result<(), Error> {
+        let state = self
+            .state
+            .take()
+            .ok_or(Error::Internal("no handshake state"))?;
+        self.state = Some(state.handle(&mut self.common, input)?);
+        Ok(())
+    }
+
+    fn alert(&mut self, payload: &[u8]) -> Result<(), Error> {
+        // RFC 8446 5.1: alerts are never fragmented; one record holds exactly one.
+        let alert = AlertMessage::read_bytes(payload, "alert")?;
+        self.common
+            .emit(|| HandshakeEvent::AlertReceived(alert.description));
+        match (alert.level, alert.description) {
+            (_, AlertDescription::CloseNotify) => {
+                self.common.received_close_notify = true;
+                Ok(())
+            }
+            // RFC 8446 6.1: user_canceled is followed by close_notify; tolerate it.
+            (AlertLevel::Warning, AlertDescription::UserCanceled) => {
+                self.count_warning(alert.description)
+            }
+            // RFC 8446 6.2: in TLS 1.3 every other alert is fatal whatever its level.
+            (AlertLevel::Warning, description)
+                if self.common.version == Some(ProtocolVersion::TLSv1_2) =>
+            {
+                self.count_warning(description)
+            }
+            (_, description) => Err(Error::AlertReceived(description)),
+        }
+    }
+
+    fn count_warning(&mut self, description: AlertDescription) -> Result<(), Error> {
+        self.warning_alerts += 1;
+        if self.warning_alerts > self.common.limits.max_warning_alerts {
+            return Err(PeerMisbehaved::TooManyWarningAlerts(description).into());
+        }
+        Ok(())
+    }
+
+    fn application_data(&mut self, payload: &[u8]) -> Result<(), Error> {
+        if !self.common.traffic {
+            return Err(Error::UnexpectedMessage {
+                expected: "a handshake message (application data before Finished)",
+                got: MessageKind::Record(ContentType::ApplicationData),
+            });
+        }
+        if payload.is_empty() {
+            self.empty_records += 1;
+            if self.empty_records > self.common.limits.max_empty_records {
+                return Err(PeerMisbehaved::TooManyEmptyRecords.into());
+            }
+            return Ok(());
+        }
+        self.empty_records = 0;
+        self.key_updates = 0;
+        self.common.received_plaintext.extend(payload);
+        Ok(())
+    }
+}
+
+impl core::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connection")
+            .field("side", &self.inner.common.side)
+            .field("handshaking", &self.is_handshaking())
+            .field("version", &self.inner.common.version)
+            .field("error", &self.inner.error)
+            .finish_non_exhaustive()
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Connection>();
+}

@@ -1,0 +1,177 @@
+//! Server configuration: immutable once built, shared by connections as an `Arc`.
+
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use pki_types::{CertificateDer, PrivateKeyDer};
+
+use super::resolver::{ResolvesServerCert, SingleCertResolver};
+use crate::cert::CertifiedKey;
+use crate::client::config::{check_alpn, check_versions, default_time};
+use crate::conn::Limits;
+use crate::crypto::CryptoProvider;
+use crate::enums::ProtocolVersion;
+use crate::error::Error;
+use crate::events::HandshakeObserver;
+use crate::time::TimeProvider;
+use crate::verify::{ClientCertVerifier, RootStore, WebPkiClientVerifier};
+
+/// How a server accepts connections: provider, versions, certificates, client
+/// authentication, ALPN and limits.
+#[derive(Debug)]
+pub struct ServerConfig {
+    pub(crate) provider: Arc<CryptoProvider>,
+    pub(crate) versions: Vec<ProtocolVersion>,
+    pub(crate) cert_resolver: Arc<dyn ResolvesServerCert>,
+    pub(crate) client_verifier: Option<Arc<dyn ClientCertVerifier>>,
+    pub(crate) alpn_protocols: Vec<Vec<u8>>,
+    pub(crate) time: Arc<dyn TimeProvider>,
+    pub(crate) hrr_cookie: bool,
+    pub(crate) limits: Limits,
+    pub(crate) observer: Option<Arc<dyn HandshakeObserver>>,
+}
+
+impl ServerConfig {
+    /// A builder using the default `ring` provider.
+    pub fn builder() -> ServerConfigBuilder {
+        Self::builder_with_provider(Arc::new(crate::crypto::ring::default_provider()))
+    }
+
+    /// A builder using `provider` (e.g. a restricted one). The order of its suites and
+    /// groups is the server's preference.
+    pub fn builder_with_provider(provider: Arc<CryptoProvider>) -> ServerConfigBuilder {
+        ServerConfigBuilder {
+            provider,
+            versions: vec![ProtocolVersion::TLSv1_3],
+            cert_resolver: None,
+            client_verifier: None,
+            alpn_protocols: Vec::new(),
+            time: default_time(),
+            hrr_cookie: false,
+            limits: Limits::default(),
+            observer: None,
+        }
+    }
+
+    /// The crypto provider.
+    pub fn provider(&self) -> &Arc<CryptoProvider> {
+        &self.provider
+    }
+}
+
+/// Builds a [`ServerConfig`]. A certificate is required: call
+/// [`Self::with_single_cert`] or [`Self::with_cert_resolver`].
+#[derive(Debug)]
+pub struct ServerConfigBuilder {
+    provider: Arc<CryptoProvider>,
+    versions: Vec<ProtocolVersion>,
+    cert_resolver: Option<Arc<dyn ResolvesServerCert>>,
+    client_verifier: Option<Arc<dyn ClientCertVerifier>>,
+    alpn_protocols: Vec<Vec<u8>>,
+    time: Option<Arc<dyn TimeProvider>>,
+    hrr_cookie: bool,
+    limits: Limits,
+    observer: Option<Arc<dyn HandshakeObserver>>,
+}
+
+impl ServerConfigBuilder {
+    /// The versions to accept, most preferred first (default: TLS 1.3).
+    pub fn with_protocol_versions(mut self, versions: &[ProtocolVersion]) -> Self {
+        self.versions = versions.to_vec();
+        self
+    }
+
+    /// Present this chain (end-entity first) and key to every client.
+    pub fn with_single_cert(
+        mut self,
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> Result<Self, Error> {
+        let key = CertifiedKey::from_der(&self.provider, chain, key)?;
+        self.cert_resolver = Some(Arc::new(SingleCertResolver(Arc::new(key))));
+        Ok(self)
+    }
+
+    /// Choose the certificate per connection (e.g. by SNI with [`super::SniResolver`]).
+    pub fn with_cert_resolver(mut self, resolver: Arc<dyn ResolvesServerCert>) -> Self {
+        self.cert_resolver = Some(resolver);
+        self
+    }
+
+    /// Ask clients for certificates chaining to `roots`; with `mandatory`, refuse
+    /// clients without one.
+    pub fn with_client_auth_roots(mut self, roots: RootStore, mandatory: bool) -> Self {
+        let verifier = WebPkiClientVerifier::new(
+            Arc::new(roots),
+            self.provider.signature_verification_algorithms,
+            mandatory,
+        );
+        self.client_verifier = Some(Arc::new(verifier));
+        self
+    }
+
+    /// Ask clients for certificates, checked by a custom verifier.
+    pub fn with_client_cert_verifier(mut self, verifier: Arc<dyn ClientCertVerifier>) -> Self {
+        self.client_verifier = Some(verifier);
+        self
+    }
+
+    /// The ALPN protocols to accept, most preferred first: the server picks the first
+    /// of these the client offers (RFC 7301 3.2).
+    pub fn with_alpn_protocols(mut self, protocols: Vec<Vec<u8>>) -> Self {
+        self.alpn_protocols = protocols;
+        self
+    }
+
+    /// Where the current time comes from (default: the system clock with `std`).
+    pub fn with_time_provider(mut self, time: Arc<dyn TimeProvider>) -> Self {
+        self.time = Some(time);
+        self
+    }
+
+    /// Include a cookie in every HelloRetryRequest and require the client to echo it
+    /// (RFC 8446 4.2.2; default false).
+    pub fn with_hrr_cookie(mut self, enable: bool) -> Self {
+        self.hrr_cookie = enable;
+        self
+    }
+
+    /// Buffer and flood limits (see [`Limits`] for the defaults).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Receive [`crate::events::HandshakeEvent`]s as the handshake runs.
+    pub fn with_observer(mut self, observer: Arc<dyn HandshakeObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Checks the settings and builds the config.
+    pub fn build(self) -> Result<ServerConfig, Error> {
+        let cert_resolver = self.cert_resolver.ok_or(Error::ApiMisuse(
+            "a server needs a certificate or a certificate resolver",
+        ))?;
+        let time = self.time.ok_or(Error::ApiMisuse(
+            "without std, a server needs a time provider",
+        ))?;
+        check_versions(&self.versions, &self.provider)?;
+        check_alpn(&self.alpn_protocols)?;
+        if self.provider.kx_groups.is_empty() {
+            return Err(Error::ApiMisuse("the provider has no key-exchange group"));
+        }
+        Ok(ServerConfig {
+            provider: self.provider,
+            versions: self.versions,
+            cert_resolver,
+            client_verifier: self.client_verifier,
+            alpn_protocols: self.alpn_protocols,
+            time,
+            hrr_cookie: self.hrr_cookie,
+            limits: self.limits,
+            observer: self.observer,
+        })
+    }
+}

@@ -1,0 +1,77 @@
+//! The server side: [`ServerConfig`] and [`ServerConnection`].
+
+use alloc::sync::Arc;
+use core::ops::{Deref, DerefMut};
+
+use crate::conn::{CommonState, Connection, Input, State};
+use crate::error::Error;
+use crate::events::Side;
+
+pub(crate) mod config;
+mod resolver;
+mod tls13;
+
+pub use config::{ServerConfig, ServerConfigBuilder};
+pub use resolver::{ClientHelloInfo, ResolvesServerCert, SingleCertResolver, SniResolver};
+
+/// A server connection. Create it for each accepted transport connection, then drive
+/// it through the [`Connection`] methods it dereferences to.
+#[derive(Debug)]
+pub struct ServerConnection {
+    conn: Connection,
+}
+
+impl ServerConnection {
+    /// A connection waiting for a ClientHello.
+    pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
+        let common = CommonState::new(
+            Side::Server,
+            config.provider.clone(),
+            config.limits,
+            config.observer.clone(),
+        )?;
+        let state = ServerState::ExpectClientHello(tls13::ExpectClientHello::new(config));
+        Ok(Self {
+            conn: Connection::new(common, State::Server(state)),
+        })
+    }
+
+    /// The server name the client asked for (SNI), once the ClientHello arrived.
+    pub fn server_name(&self) -> Option<&str> {
+        self.conn.common().sni.as_deref()
+    }
+}
+
+impl Deref for ServerConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl DerefMut for ServerConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+/// The server's handshake states, in the order of RFC 8446 2.
+pub(crate) enum ServerState {
+    ExpectClientHello(tls13::ExpectClientHello),
+    ExpectCertificate(tls13::ExpectCertificate),
+    ExpectCertificateVerify(tls13::ExpectCertificateVerify),
+    ExpectFinished(tls13::ExpectFinished),
+    Traffic(tls13::Traffic),
+}
+
+impl ServerState {
+    pub(crate) fn handle(self, cx: &mut CommonState, input: Input<'_>) -> Result<Self, Error> {
+        match self {
+            Self::ExpectClientHello(s) => s.handle(cx, input),
+            Self::ExpectCertificate(s) => s.handle(cx, input),
+            Self::ExpectCertificateVerify(s) => s.handle(cx, input),
+            Self::ExpectFinished(s) => s.handle(cx, input),
+            Self::Traffic(s) => s.handle(cx, input),
+        }
+    }
+}

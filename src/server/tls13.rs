@@ -1,0 +1,664 @@
+//! The server's TLS 1.3 handshake (RFC 8446 2): ClientHello in; ServerHello,
+//! EncryptedExtensions, [CertificateRequest], Certificate, CertificateVerify, Finished
+//! out; then the client's [Certificate, CertificateVerify], Finished.
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use pki_types::{CertificateDer, DnsName};
+
+use super::ServerState;
+use super::config::ServerConfig;
+use super::resolver::ClientHelloInfo;
+use crate::cert::CertifiedKey;
+use crate::conn::common::Tls13Secrets;
+use crate::conn::{CommonState, Input};
+use crate::crypto::{Signer, SupportedCipherSuite, Tls13CipherSuite};
+use crate::enums::{Compression, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+use crate::events::{HandshakeEvent, HelloOffer};
+use crate::key_schedule::tls13::{KeyScheduleEarly, TrafficSecret};
+use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
+use crate::msgs::{
+    CertReqExtension, CertificateEntry, CertificateRequestTls13, CertificateTls13, ClientHello,
+    DigitallySigned, HandshakeMessage, HandshakePayload, HelloRetryExtension, HelloRetryRequest,
+    KeyShareEntry, ServerExtension, ServerHello,
+};
+use crate::tls13::certificate_verify_message;
+use crate::verify::scheme_allowed_in;
+
+/// What a HelloRetryRequest fixed, for checking the second ClientHello.
+struct Retry {
+    suite: &'static Tls13CipherSuite,
+    group: NamedGroup,
+    cookie: Option<Vec<u8>>,
+    session_id: Vec<u8>,
+    transcript: HandshakeHash,
+}
+
+pub(crate) struct ExpectClientHello {
+    config: Arc<ServerConfig>,
+    retry: Option<Retry>,
+}
+
+impl ExpectClientHello {
+    pub(super) fn new(config: Arc<ServerConfig>) -> Self {
+        Self {
+            config,
+            retry: None,
+        }
+    }
+
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ServerState, Error> {
+        let (hello, encoded) = match input {
+            Input::Handshake {
+                msg:
+                    HandshakeMessage {
+                        payload: HandshakePayload::ClientHello(hello),
+                    },
+                encoded,
+            } => (hello, encoded),
+            other => return Err(other.unexpected("ClientHello")),
+        };
+        emit_client_hello(cx, &hello);
+        choose_version(&self.config, &hello)?;
+        // RFC 8446 4.1.2: a TLS 1.3 ClientHello offers exactly the null compression.
+        if hello.compression_methods != [Compression::Null] {
+            return Err(InvalidMessage::IllegalValue("legacy_compression_methods").into());
+        }
+        let suite = match &self.retry {
+            Some(retry) => retry.suite,
+            None => choose_suite(&self.config, &hello)?,
+        };
+        if !hello.cipher_suites.contains(&suite.suite) {
+            return Err(PeerMisbehaved::BadRetriedClientHello(
+                "the chosen suite is no longer offered",
+            )
+            .into());
+        }
+        let client_schemes = hello
+            .signature_schemes()
+            .ok_or(PeerMisbehaved::MissingExtension {
+                message: "ClientHello",
+                extension: ExtensionType::SignatureAlgorithms,
+            })?;
+        let groups = hello
+            .supported_groups()
+            .ok_or(PeerMisbehaved::MissingExtension {
+                message: "ClientHello",
+                extension: ExtensionType::SupportedGroups,
+            })?;
+        let shares = hello.key_shares().ok_or(PeerMisbehaved::MissingExtension {
+            message: "ClientHello",
+            extension: ExtensionType::KeyShare,
+        })?;
+        let sni = server_name(&hello)?;
+        let alpn = choose_alpn(&self.config, &hello)?;
+        let (certified, signer) =
+            choose_certificate(&self.config, &hello, sni.as_deref(), client_schemes)?;
+
+        if let Some(retry) = &self.retry {
+            check_retried_hello(retry, &hello, shares)?;
+        }
+        // RFC 8446 4.2.8: use a share the client sent for a group we accept (our
+        // preference order); otherwise ask for one with a HelloRetryRequest.
+        let share = self.config.provider.kx_groups.iter().find_map(|group| {
+            shares
+                .iter()
+                .find(|s| s.group == group.name())
+                .map(|s| (*group, s))
+        });
+        let Some((group, client_share)) = share else {
+            if self.retry.is_some() {
+                return Err(PeerMisbehaved::BadRetriedClientHello("no usable key share").into());
+            }
+            let group = self
+                .config
+                .provider
+                .kx_groups
+                .iter()
+                .map(|g| g.name())
+                .find(|name| groups.contains(name))
+                .ok_or(PeerIncompatible::NoKxGroupInCommon)?;
+            return self.send_retry(cx, &hello, encoded, suite, group);
+        };
+
+        // The key exchange.
+        let our_kx = group.start()?;
+        let our_public = our_kx.public_key().to_vec();
+        let shared = our_kx.complete(&client_share.payload)?;
+
+        cx.version = Some(ProtocolVersion::TLSv1_3);
+        cx.suite = Some(SupportedCipherSuite::Tls13(suite));
+        cx.group = Some(group.name());
+        cx.alpn = alpn;
+        cx.sni = sni;
+
+        // After a HelloRetryRequest the transcript already holds message_hash and the
+        // retry; otherwise it starts with this ClientHello.
+        let retried = self.retry.is_some();
+        let mut transcript = match self.retry {
+            Some(retry) => retry.transcript,
+            None => HandshakeHashBuffer::new().start_hash(suite.hash),
+        };
+        transcript.add_message(encoded);
+
+        // ServerHello (RFC 8446 4.1.3).
+        let mut random = [0u8; 32];
+        cx.random(&mut random)?;
+        let server_hello = ServerHello {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            random,
+            session_id: hello.session_id.clone(),
+            cipher_suite: suite.suite,
+            compression_method: Compression::Null,
+            extensions: Some(vec![
+                ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3),
+                ServerExtension::KeyShare(KeyShareEntry {
+                    group: group.name(),
+                    payload: our_public.clone(),
+                }),
+            ]),
+        };
+        let encoded_sh = cx.send_handshake(HandshakePayload::ServerHello(server_hello))?;
+        transcript.add_message(&encoded_sh);
+        cx.emit(|| HandshakeEvent::ServerHello {
+            version: ProtocolVersion::TLSv1_3,
+            cipher_suite: suite.suite,
+            group: group.name(),
+        });
+        cx.emit(|| HandshakeEvent::KeyExchange {
+            group: group.name(),
+            public_key_len: our_public.len(),
+        });
+        // RFC 8446 D.4: the compatibility CCS follows our first handshake message,
+        // when the client asked for compatibility mode with a session id.
+        if !hello.session_id.is_empty() && !retried {
+            cx.send_compat_ccs()?;
+        }
+
+        // Handshake keys (RFC 8446 7.1).
+        let key_schedule = KeyScheduleEarly::without_psk(suite)?
+            .into_handshake(&shared, transcript.current().as_ref())?;
+        let server_hs = key_schedule.server_handshake_traffic_secret()?;
+        let client_hs = key_schedule.client_handshake_traffic_secret()?;
+        cx.set_tls13_write_key(&server_hs)?;
+        cx.set_tls13_read_key(&client_hs)?;
+        cx.emit(|| HandshakeEvent::HandshakeKeysInstalled {
+            cipher_suite: suite.suite,
+        });
+
+        // EncryptedExtensions (RFC 8446 4.3.1).
+        let mut extensions = Vec::new();
+        if cx.sni.is_some() {
+            // RFC 6066 3: an empty server_name acknowledges that SNI was used.
+            extensions.push(ServerExtension::ServerNameAck);
+        }
+        if let Some(protocol) = &cx.alpn {
+            extensions.push(ServerExtension::Alpn(protocol.clone()));
+        }
+        let encoded = cx.send_handshake(HandshakePayload::EncryptedExtensions(extensions))?;
+        transcript.add_message(&encoded);
+
+        // CertificateRequest (RFC 8446 4.3.2).
+        let client_auth = self.config.client_verifier.is_some();
+        if let Some(verifier) = &self.config.client_verifier {
+            let mut extensions = vec![CertReqExtension::SignatureAlgorithms(
+                verifier.supported_verify_schemes(ProtocolVersion::TLSv1_3),
+            )];
+            let hints = verifier.root_hint_subjects();
+            if !hints.is_empty() {
+                extensions.push(CertReqExtension::CertificateAuthorities(hints));
+            }
+            let encoded = cx.send_handshake(HandshakePayload::CertificateRequestTls13(
+                CertificateRequestTls13 {
+                    context: Vec::new(),
+                    extensions,
+                },
+            ))?;
+            transcript.add_message(&encoded);
+        }
+
+        // Certificate and CertificateVerify (RFC 8446 4.4.2, 4.4.3).
+        let entries = certified
+            .chain
+            .iter()
+            .map(|cert| CertificateEntry {
+                cert: cert.as_ref().to_vec(),
+                extensions: Vec::new(),
+            })
+            .collect();
+        let encoded = cx.send_handshake(HandshakePayload::CertificateTls13(CertificateTls13 {
+            context: Vec::new(),
+            entries,
+        }))?;
+        transcript.add_message(&encoded);
+        let message = certificate_verify_message(true, transcript.current().as_ref());
+        let scheme = signer.scheme();
+        let signature = signer.sign(&message)?;
+        let encoded = cx.send_handshake(HandshakePayload::CertificateVerify(DigitallySigned {
+            scheme,
+            signature,
+        }))?;
+        transcript.add_message(&encoded);
+        cx.emit(|| HandshakeEvent::SignatureSent { scheme });
+
+        // Finished (RFC 8446 4.4.4).
+        let verify_data = server_hs
+            .finished_key()?
+            .verify_data(transcript.current().as_ref());
+        let encoded =
+            cx.send_handshake(HandshakePayload::Finished(verify_data.as_ref().to_vec()))?;
+        transcript.add_message(&encoded);
+        cx.emit(|| HandshakeEvent::FinishedSent);
+
+        // Application secrets hash the transcript through our Finished (RFC 8446 7.1).
+        let traffic = key_schedule.into_traffic(transcript.current().as_ref())?;
+        let server_app = traffic.server_application_traffic_secret()?;
+        let client_app = traffic.client_application_traffic_secret()?;
+        cx.set_tls13_write_key(&server_app)?;
+        cx.exporter = Some(traffic.exporter()?);
+
+        let hs = Handshake {
+            config: self.config,
+            transcript,
+            client_hs,
+            client_app,
+            server_app,
+        };
+        Ok(if client_auth {
+            ServerState::ExpectCertificate(ExpectCertificate(hs))
+        } else {
+            ServerState::ExpectFinished(ExpectFinished(hs))
+        })
+    }
+
+    /// Sends a HelloRetryRequest asking for `group` (RFC 8446 4.1.4).
+    fn send_retry(
+        self,
+        cx: &mut CommonState,
+        hello: &ClientHello,
+        encoded: &[u8],
+        suite: &'static Tls13CipherSuite,
+        group: NamedGroup,
+    ) -> Result<ServerState, Error> {
+        let mut buffer = HandshakeHashBuffer::new();
+        buffer.add_message(encoded);
+        let mut transcript = buffer.start_hash(suite.hash);
+        // RFC 8446 4.4.1: ClientHello1 is replaced by a message_hash.
+        transcript.rollup_for_hrr();
+        let mut extensions = vec![
+            HelloRetryExtension::SupportedVersions(ProtocolVersion::TLSv1_3),
+            HelloRetryExtension::KeyShare(group),
+        ];
+        let cookie = if self.config.hrr_cookie {
+            let mut cookie = vec![0u8; 32];
+            cx.random(&mut cookie)?;
+            extensions.push(HelloRetryExtension::Cookie(cookie.clone()));
+            Some(cookie)
+        } else {
+            None
+        };
+        let retry = HelloRetryRequest {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            session_id: hello.session_id.clone(),
+            cipher_suite: suite.suite,
+            compression_method: Compression::Null,
+            extensions,
+        };
+        let encoded = cx.send_handshake(HandshakePayload::HelloRetryRequest(retry))?;
+        transcript.add_message(&encoded);
+        cx.emit(|| HandshakeEvent::HelloRetryRequest {
+            group: Some(group),
+            cookie: cookie.is_some(),
+        });
+        // RFC 8446 D.4: the compatibility CCS follows our first handshake message.
+        if !hello.session_id.is_empty() {
+            cx.send_compat_ccs()?;
+        }
+        Ok(ServerState::ExpectClientHello(ExpectClientHello {
+            config: self.config,
+            retry: Some(Retry {
+                suite,
+                group,
+                cookie,
+                session_id: hello.session_id.clone(),
+                transcript,
+            }),
+        }))
+    }
+}
+
+fn emit_client_hello(cx: &CommonState, hello: &ClientHello) {
+    cx.emit_with(|emit| {
+        let name = hello
+            .server_name()
+            .and_then(|n| core::str::from_utf8(n).ok());
+        let key_share_groups: Vec<NamedGroup> = hello
+            .key_shares()
+            .unwrap_or_default()
+            .iter()
+            .map(|k| k.group)
+            .collect();
+        emit(&HandshakeEvent::ClientHello(HelloOffer {
+            versions: hello.supported_versions().unwrap_or_default(),
+            cipher_suites: &hello.cipher_suites,
+            groups: hello.supported_groups().unwrap_or_default(),
+            key_share_groups: &key_share_groups,
+            signature_schemes: hello.signature_schemes().unwrap_or_default(),
+            server_name: name,
+            alpn: hello.alpn_protocols().unwrap_or_default(),
+        }));
+    });
+}
+
+/// RFC 8446 4.2.1: TLS 1.3 is chosen from supported_versions; without it the client
+/// speaks TLS 1.2 or older.
+fn choose_version(config: &ServerConfig, hello: &ClientHello) -> Result<(), Error> {
+    let offered = hello.supported_versions().unwrap_or_default();
+    if offered.contains(&ProtocolVersion::TLSv1_3)
+        && config.versions.contains(&ProtocolVersion::TLSv1_3)
+    {
+        return Ok(());
+    }
+    let best_legacy = if offered.is_empty() {
+        hello.legacy_version
+    } else if offered.contains(&ProtocolVersion::TLSv1_2) {
+        ProtocolVersion::TLSv1_2
+    } else {
+        ProtocolVersion::TLSv1_1
+    };
+    match best_legacy {
+        ProtocolVersion::TLSv1_2 | ProtocolVersion::TLSv1_3 => {
+            Err(PeerIncompatible::VersionNotEnabled(ProtocolVersion::TLSv1_2).into())
+        }
+        _ => Err(PeerIncompatible::OnlyLegacyVersions.into()),
+    }
+}
+
+/// The first of our TLS 1.3 suites (server preference) that the client offers.
+fn choose_suite(
+    config: &ServerConfig,
+    hello: &ClientHello,
+) -> Result<&'static Tls13CipherSuite, Error> {
+    config
+        .provider
+        .tls13_cipher_suites()
+        .find(|s| hello.cipher_suites.contains(&s.suite))
+        .ok_or_else(|| PeerIncompatible::NoCipherSuiteInCommon.into())
+}
+
+/// The client's SNI as a lower-case DNS name (RFC 6066 3: a host name, never an IP).
+fn server_name(hello: &ClientHello) -> Result<Option<String>, Error> {
+    let Some(raw) = hello.server_name() else {
+        return Ok(None);
+    };
+    let name = core::str::from_utf8(raw)
+        .ok()
+        .and_then(|s| DnsName::try_from(s).ok())
+        .ok_or(InvalidMessage::IllegalValue(
+            "server_name is not a DNS host name",
+        ))?;
+    Ok(Some(String::from(name.to_lowercase_owned().as_ref())))
+}
+
+/// RFC 7301 3.2: the first of our protocols that the client offers; none in common is
+/// `no_application_protocol`.
+fn choose_alpn(config: &ServerConfig, hello: &ClientHello) -> Result<Option<Vec<u8>>, Error> {
+    let (Some(offered), false) = (hello.alpn_protocols(), config.alpn_protocols.is_empty()) else {
+        return Ok(None);
+    };
+    config
+        .alpn_protocols
+        .iter()
+        .find(|p| offered.contains(p))
+        .cloned()
+        .map(Some)
+        .ok_or_else(|| PeerIncompatible::NoApplicationProtocol.into())
+}
+
+fn choose_certificate(
+    config: &ServerConfig,
+    hello: &ClientHello,
+    sni: Option<&str>,
+    client_schemes: &[SignatureScheme],
+) -> Result<(Arc<CertifiedKey>, alloc::boxed::Box<dyn Signer>), Error> {
+    let info = ClientHelloInfo {
+        server_name: sni,
+        signature_schemes: client_schemes,
+        alpn: hello.alpn_protocols().unwrap_or_default(),
+        cipher_suites: &hello.cipher_suites,
+    };
+    let certified = config.cert_resolver.resolve(&info).ok_or(match sni {
+        Some(_) => PeerIncompatible::NoCertificateForName,
+        None => PeerIncompatible::NoCertificateForName,
+    })?;
+    // RFC 8446 4.4.3: the scheme is the client's choice order among those the key can
+    // produce; PKCS#1 v1.5 is not allowed in TLS 1.3.
+    let usable: Vec<SignatureScheme> = client_schemes
+        .iter()
+        .copied()
+        .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_3))
+        .collect();
+    let signer = certified
+        .key
+        .choose_scheme(&usable)
+        .ok_or(PeerIncompatible::NoSignatureSchemeInCommon)?;
+    Ok((certified, signer))
+}
+
+/// RFC 8446 4.1.2: the second ClientHello repeats the first, with one key share for
+/// the requested group and the cookie echoed.
+fn check_retried_hello(
+    retry: &Retry,
+    hello: &ClientHello,
+    shares: &[KeyShareEntry],
+) -> Result<(), Error> {
+    if hello.session_id != retry.session_id {
+        return Err(PeerMisbehaved::BadRetriedClientHello("the session id changed").into());
+    }
+    if shares.len() != 1 || shares.first().map(|s| s.group) != Some(retry.group) {
+        return Err(PeerMisbehaved::BadRetriedClientHello(
+            "the key share is not for the requested group",
+        )
+        .into());
+    }
+    if hello.cookie() != retry.cookie.as_deref() {
+        return Err(PeerMisbehaved::BadRetriedClientHello("the cookie was not echoed").into());
+    }
+    Ok(())
+}
+
+/// What the states after our Finished carry.
+pub(crate) struct Handshake {
+    config: Arc<ServerConfig>,
+    transcript: HandshakeHash,
+    client_hs: TrafficSecret,
+    client_app: TrafficSecret,
+    server_app: TrafficSecret,
+}
+
+pub(crate) struct ExpectCertificate(Handshake);
+
+impl ExpectCertificate {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ServerState, Error> {
+        let (certificate, encoded) = match input {
+            Input::Handshake {
+                msg:
+                    HandshakeMessage {
+                        payload: HandshakePayload::CertificateTls13(certificate),
+                    },
+                encoded,
+            } => (certificate, encoded),
+            other => return Err(other.unexpected("Certificate")),
+        };
+        let mut hs = self.0;
+        // RFC 8446 4.4.2: the context echoes the CertificateRequest's (empty).
+        if !certificate.context.is_empty() {
+            return Err(PeerMisbehaved::BadCertificateRequestContext.into());
+        }
+        hs.transcript.add_message(encoded);
+        let verifier = hs
+            .config
+            .client_verifier
+            .clone()
+            .ok_or(Error::Internal("client certificate without a verifier"))?;
+        let chain: Vec<CertificateDer<'static>> = certificate
+            .entries
+            .into_iter()
+            .map(|entry| CertificateDer::from(entry.cert))
+            .collect();
+        let Some((end_entity, intermediates)) = chain.split_first() else {
+            // RFC 8446 4.4.2.4: no certificate; refuse with certificate_required if
+            // one is mandatory.
+            if verifier.client_auth_mandatory() {
+                return Err(CertificateError::NoCertificate.into());
+            }
+            return Ok(ServerState::ExpectFinished(ExpectFinished(hs)));
+        };
+        let now = hs.config.time.now().ok_or(Error::ApiMisuse(
+            "the time provider does not know the current time",
+        ))?;
+        verifier.verify_client_cert(end_entity, intermediates, now)?;
+        cx.emit_with(|emit| {
+            emit(&HandshakeEvent::CertificateVerified {
+                chain: &chain,
+                server_name: None,
+                now,
+            })
+        });
+        cx.peer_certificates = Some(chain);
+        Ok(ServerState::ExpectCertificateVerify(
+            ExpectCertificateVerify(hs),
+        ))
+    }
+}
+
+pub(crate) struct ExpectCertificateVerify(Handshake);
+
+impl ExpectCertificateVerify {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ServerState, Error> {
+        let (signed, encoded) = match input {
+            Input::Handshake {
+                msg:
+                    HandshakeMessage {
+                        payload: HandshakePayload::CertificateVerify(signed),
+                    },
+                encoded,
+            } => (signed, encoded),
+            other => return Err(other.unexpected("CertificateVerify")),
+        };
+        let mut hs = self.0;
+        let verifier = hs.config.client_verifier.clone().ok_or(Error::Internal(
+            "client CertificateVerify without a verifier",
+        ))?;
+        // RFC 8446 4.4.3: the scheme must be one we asked for.
+        if !verifier
+            .supported_verify_schemes(ProtocolVersion::TLSv1_3)
+            .contains(&signed.scheme)
+        {
+            return Err(PeerMisbehaved::UnsupportedSignatureScheme(signed.scheme).into());
+        }
+        let end_entity = cx
+            .peer_certificates
+            .as_ref()
+            .and_then(|chain| chain.first())
+            .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
+        let message = certificate_verify_message(false, hs.transcript.current().as_ref());
+        verifier.verify_signature(
+            ProtocolVersion::TLSv1_3,
+            &message,
+            end_entity,
+            signed.scheme,
+            &signed.signature,
+        )?;
+        cx.emit(|| HandshakeEvent::SignatureVerified {
+            scheme: signed.scheme,
+        });
+        hs.transcript.add_message(encoded);
+        Ok(ServerState::ExpectFinished(ExpectFinished(hs)))
+    }
+}
+
+pub(crate) struct ExpectFinished(Handshake);
+
+impl ExpectFinished {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ServerState, Error> {
+        let verify_data = match input {
+            Input::Handshake {
+                msg:
+                    HandshakeMessage {
+                        payload: HandshakePayload::Finished(verify_data),
+                    },
+                ..
+            } => verify_data,
+            other => return Err(other.unexpected("Finished")),
+        };
+        let hs = self.0;
+        // RFC 8446 4.4.4: checked in constant time.
+        hs.client_hs
+            .finished_key()?
+            .check(hs.transcript.current().as_ref(), &verify_data)?;
+        cx.emit(|| HandshakeEvent::FinishedVerified);
+        cx.set_tls13_read_key(&hs.client_app)?;
+        cx.tls13_secrets = Some(Tls13Secrets {
+            read: hs.client_app,
+            write: hs.server_app,
+        });
+        cx.emit(|| HandshakeEvent::ApplicationKeysInstalled);
+        cx.emit_with(|emit| {
+            if let (Some(version), Some(suite)) = (cx.version, cx.suite) {
+                emit(&HandshakeEvent::HandshakeComplete {
+                    version,
+                    cipher_suite: suite.suite(),
+                    alpn: cx.alpn.as_deref(),
+                });
+            }
+        });
+        cx.start_traffic()?;
+        Ok(ServerState::Traffic(Traffic))
+    }
+}
+
+/// After the handshake: key updates.
+pub(crate) struct Traffic;
+
+impl Traffic {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ServerState, Error> {
+        match input {
+            Input::Handshake {
+                msg:
+                    HandshakeMessage {
+                        payload: HandshakePayload::KeyUpdate(request),
+                    },
+                ..
+            } => {
+                cx.receive_key_update(request)?;
+                Ok(ServerState::Traffic(self))
+            }
+            other => Err(other.unexpected("KeyUpdate")),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Pieces of the TLS 1.3 handshake both sides use.
+
+use alloc::vec::Vec;
+
+use crate::enums::ExtensionType;
+use crate::error::{Error, PeerMisbehaved};
+use crate::msgs::Extension;
+
+/// RFC 8446 4.1.3: the last 8 bytes of ServerHello.random when a TLS 1.3-capable
+/// server negotiates TLS 1.2 ...
+pub(crate) const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
+/// ... or TLS 1.1 and below.
+pub(crate) const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
+
+/// The content a CertificateVerify signs (RFC 8446 4.4.3): 64 spaces, the context
+/// string, a zero byte, then the transcript hash.
+pub(crate) fn certificate_verify_message(server: bool, transcript_hash: &[u8]) -> Vec<u8> {
+    let context: &[u8] = if server {
+        b"TLS 1.3, server CertificateVerify"
+    } else {
+        b"TLS 1.3, client CertificateVerify"
+    };
+    let mut message = Vec::with_capacity(64 + context.len() + 1 + transcript_hash.len());
+    message.resize(64, 0x20);
+    message.extend_from_slice(context);
+    message.push(0);
+    message.extend_from_slice(transcript_hash);
+    message
+}
+
+/// Checks the extensions of a message the peer sent in reply to ours.
+///
+/// RFC 8446 4.2: a reply may only carry extensions that were offered
+/// (`unsupported_extension` otherwise), and only those defined for that message
+/// (`illegal_parameter` otherwise).
+pub(crate) fn check_reply_extensions<E: Extension>(
+    extensions: &[E],
+    offered: &[ExtensionType],
+    allowed_here: &[ExtensionType],
+    message: &'static str,
+) -> Result<(), Error> {
+    for ext in extensions {
+        let typ = ext.ext_type();
+        if !offered.contains(&typ) {
+            return Err(PeerMisbehaved::UnsolicitedExtension {
+                message,
+                extension: typ,
+            }
+            .into());
+        }
+        if !allowed_here.contains(&typ) {
+            return Err(PeerMisbehaved::ExtensionNotAllowed {
+                message,
+                extension: typ,
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
