@@ -32,10 +32,13 @@ pub mod crypto;
 pub mod enums;
 pub mod error;
 pub mod events;
+pub mod key_log;
 pub mod key_schedule;
 pub mod msgs;
 pub mod record;
 pub mod server;
+#[cfg(feature = "std")]
+pub mod stream;
 pub mod time;
 mod tls13;
 pub mod verify;
@@ -47,3 +50,5 @@ pub use error::{Error, InvalidMessage};
 /// The certificate, key and name types of `rustls-pki-types`, re-exported.
 pub use pki_types;
 pub use server::{ServerConfig, ServerConnection};
+#[cfg(feature = "std")]
+pub use stream::{Stream, StreamOwned};

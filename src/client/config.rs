@@ -12,6 +12,7 @@ use crate::crypto::CryptoProvider;
 use crate::enums::ProtocolVersion;
 use crate::error::Error;
 use crate::events::HandshakeObserver;
+use crate::key_log::KeyLog;
 use crate::time::TimeProvider;
 use crate::verify::{RootStore, ServerCertVerifier, WebPkiServerVerifier};
 
@@ -32,6 +33,7 @@ pub struct ClientConfig {
     pub(crate) middlebox_compat: bool,
     pub(crate) limits: Limits,
     pub(crate) observer: Option<Arc<dyn HandshakeObserver>>,
+    pub(crate) key_log: Option<Arc<dyn KeyLog>>,
 }
 
 impl ClientConfig {
@@ -54,6 +56,7 @@ impl ClientConfig {
             middlebox_compat: true,
             limits: Limits::default(),
             observer: None,
+            key_log: None,
         }
     }
 
@@ -93,6 +96,7 @@ pub struct ClientConfigBuilder {
     middlebox_compat: bool,
     limits: Limits,
     observer: Option<Arc<dyn HandshakeObserver>>,
+    key_log: Option<Arc<dyn KeyLog>>,
 }
 
 impl ClientConfigBuilder {
@@ -177,6 +181,12 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Log traffic secrets (NSS key log format) for debugging with packet captures.
+    pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
+        self.key_log = Some(key_log);
+        self
+    }
+
     /// Checks the settings and builds the config.
     pub fn build(self) -> Result<ClientConfig, Error> {
         let verifier = self.verifier.ok_or(Error::ApiMisuse(
@@ -202,6 +212,7 @@ impl ClientConfigBuilder {
             middlebox_compat: self.middlebox_compat,
             limits: self.limits,
             observer: self.observer,
+            key_log: self.key_log,
         })
     }
 }

@@ -33,6 +33,7 @@ pub(super) fn start_handshake(
 ) -> Result<ClientState, Error> {
     let mut random = [0u8; 32];
     cx.random(&mut random)?;
+    cx.client_random = random;
     // RFC 8446 D.4: in middlebox compatibility mode the client sends a non-empty
     // legacy_session_id so the server echoes it, as in a TLS 1.2 resumption.
     let session_id = if config.middlebox_compat {

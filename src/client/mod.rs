@@ -32,6 +32,7 @@ impl ClientConnection {
             config.provider.clone(),
             config.limits,
             config.observer.clone(),
+            config.key_log.clone(),
         )?;
         let state = hello::start_handshake(config, server_name, &mut common)?;
         Ok(Self {

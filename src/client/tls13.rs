@@ -62,6 +62,14 @@ pub(super) fn start_handshake_keys(
         KeyScheduleEarly::without_psk(suite)?.into_handshake(&start.shared, hello_hash.as_ref())?;
     let client_secret = key_schedule.client_handshake_traffic_secret()?;
     let server_secret = key_schedule.server_handshake_traffic_secret()?;
+    cx.log_secret(
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+        client_secret.secret_bytes(),
+    );
+    cx.log_secret(
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        server_secret.secret_bytes(),
+    );
     cx.set_tls13_read_key(&server_secret)?;
     cx.emit(|| HandshakeEvent::HandshakeKeysInstalled {
         cipher_suite: suite.suite,
@@ -338,6 +346,8 @@ impl ExpectFinished {
             .into_traffic(hs.transcript.current().as_ref())?;
         let server_app = traffic.server_application_traffic_secret()?;
         let client_app = traffic.client_application_traffic_secret()?;
+        cx.log_secret("CLIENT_TRAFFIC_SECRET_0", client_app.secret_bytes());
+        cx.log_secret("SERVER_TRAFFIC_SECRET_0", server_app.secret_bytes());
         cx.set_tls13_read_key(&server_app)?;
 
         // Our second flight, under the client handshake key.
@@ -358,7 +368,9 @@ impl ExpectFinished {
         cx.emit(|| HandshakeEvent::FinishedSent);
 
         cx.set_tls13_write_key(&client_app)?;
-        cx.exporter = Some(traffic.exporter()?);
+        let exporter = traffic.exporter()?;
+        cx.log_secret("EXPORTER_SECRET", exporter.secret_bytes());
+        cx.exporter = Some(exporter);
         cx.tls13_secrets = Some(Tls13Secrets {
             read: server_app,
             write: client_app,

@@ -16,6 +16,7 @@ use crate::enums::{
 };
 use crate::error::Error;
 use crate::events::{HandshakeEvent, HandshakeObserver, Side};
+use crate::key_log::KeyLog;
 use crate::key_schedule::tls13::{Exporter, TrafficSecret};
 use crate::msgs::{AlertMessage, HandshakeMessage, HandshakePayload};
 use crate::record::{Fragmenter, RecordDecrypter, RecordEncrypter, encode_plain_record};
@@ -31,6 +32,9 @@ pub(crate) struct CommonState {
     pub(crate) provider: Arc<CryptoProvider>,
     pub(crate) limits: Limits,
     observer: Option<Arc<dyn HandshakeObserver>>,
+    key_log: Option<Arc<dyn KeyLog>>,
+    /// ClientHello.random, the key log's connection identifier.
+    pub(crate) client_random: [u8; 32],
 
     pub(crate) encrypter: Option<RecordEncrypter>,
     pub(crate) decrypter: Option<RecordDecrypter>,
@@ -69,12 +73,15 @@ impl CommonState {
         provider: Arc<CryptoProvider>,
         limits: Limits,
         observer: Option<Arc<dyn HandshakeObserver>>,
+        key_log: Option<Arc<dyn KeyLog>>,
     ) -> Result<Self, Error> {
         Ok(Self {
             side,
             provider,
             limits,
             observer,
+            key_log,
+            client_random: [0; 32],
             encrypter: None,
             decrypter: None,
             fragmenter: Fragmenter::with_max_fragment(limits.max_fragment)?,
@@ -109,6 +116,13 @@ impl CommonState {
     pub(crate) fn emit_with(&self, f: impl FnOnce(&dyn Fn(&HandshakeEvent<'_>))) {
         if let Some(observer) = &self.observer {
             f(&|event| observer.on_event(self.side, event));
+        }
+    }
+
+    /// Hands a secret to the key log, if one is configured.
+    pub(crate) fn log_secret(&self, label: &str, secret: &[u8]) {
+        if let Some(key_log) = &self.key_log {
+            key_log.log(label, &self.client_random, secret);
         }
     }
 

@@ -14,6 +14,7 @@ use crate::crypto::CryptoProvider;
 use crate::enums::ProtocolVersion;
 use crate::error::Error;
 use crate::events::HandshakeObserver;
+use crate::key_log::KeyLog;
 use crate::time::TimeProvider;
 use crate::verify::{ClientCertVerifier, RootStore, WebPkiClientVerifier};
 
@@ -30,6 +31,7 @@ pub struct ServerConfig {
     pub(crate) hrr_cookie: bool,
     pub(crate) limits: Limits,
     pub(crate) observer: Option<Arc<dyn HandshakeObserver>>,
+    pub(crate) key_log: Option<Arc<dyn KeyLog>>,
 }
 
 impl ServerConfig {
@@ -51,6 +53,7 @@ impl ServerConfig {
             hrr_cookie: false,
             limits: Limits::default(),
             observer: None,
+            key_log: None,
         }
     }
 
@@ -73,6 +76,7 @@ pub struct ServerConfigBuilder {
     hrr_cookie: bool,
     limits: Limits,
     observer: Option<Arc<dyn HandshakeObserver>>,
+    key_log: Option<Arc<dyn KeyLog>>,
 }
 
 impl ServerConfigBuilder {
@@ -149,6 +153,12 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Log traffic secrets (NSS key log format) for debugging with packet captures.
+    pub fn with_key_log(mut self, key_log: Arc<dyn KeyLog>) -> Self {
+        self.key_log = Some(key_log);
+        self
+    }
+
     /// Checks the settings and builds the config.
     pub fn build(self) -> Result<ServerConfig, Error> {
         let cert_resolver = self.cert_resolver.ok_or(Error::ApiMisuse(
@@ -172,6 +182,7 @@ impl ServerConfigBuilder {
             hrr_cookie: self.hrr_cookie,
             limits: self.limits,
             observer: self.observer,
+            key_log: self.key_log,
         })
     }
 }

@@ -29,6 +29,7 @@ impl ServerConnection {
             config.provider.clone(),
             config.limits,
             config.observer.clone(),
+            config.key_log.clone(),
         )?;
         let state = ServerState::ExpectClientHello(tls13::ExpectClientHello::new(config));
         Ok(Self {

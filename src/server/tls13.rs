@@ -67,6 +67,7 @@ impl ExpectClientHello {
             other => return Err(other.unexpected("ClientHello")),
         };
         emit_client_hello(cx, &hello);
+        cx.client_random = hello.random;
         choose_version(&self.config, &hello)?;
         // RFC 8446 4.1.2: a TLS 1.3 ClientHello offers exactly the null compression.
         if hello.compression_methods != [Compression::Null] {
@@ -188,6 +189,8 @@ impl ExpectClientHello {
             .into_handshake(&shared, transcript.current().as_ref())?;
         let server_hs = key_schedule.server_handshake_traffic_secret()?;
         let client_hs = key_schedule.client_handshake_traffic_secret()?;
+        cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs.secret_bytes());
+        cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs.secret_bytes());
         cx.set_tls13_write_key(&server_hs)?;
         cx.set_tls13_read_key(&client_hs)?;
         cx.emit(|| HandshakeEvent::HandshakeKeysInstalled {
@@ -262,8 +265,12 @@ impl ExpectClientHello {
         let traffic = key_schedule.into_traffic(transcript.current().as_ref())?;
         let server_app = traffic.server_application_traffic_secret()?;
         let client_app = traffic.client_application_traffic_secret()?;
+        cx.log_secret("CLIENT_TRAFFIC_SECRET_0", client_app.secret_bytes());
+        cx.log_secret("SERVER_TRAFFIC_SECRET_0", server_app.secret_bytes());
         cx.set_tls13_write_key(&server_app)?;
-        cx.exporter = Some(traffic.exporter()?);
+        let exporter = traffic.exporter()?;
+        cx.log_secret("EXPORTER_SECRET", exporter.secret_bytes());
+        cx.exporter = Some(exporter);
 
         let hs = Handshake {
             config: self.config,

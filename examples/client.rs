@@ -1,0 +1,191 @@
+//! A TLS client: connects, sends an HTTP/1.1 GET (or `--send TEXT`), prints the
+//! response on stdout and a one-line handshake summary on stderr.
+//!
+//! ```text
+//! client [--cafile FILE] [--protocols 1.3,1.2] [--alpn h2,http/1.1]
+//!        [--cert FILE --key FILE] [--send TEXT] HOST[:PORT]
+//! ```
+//!
+//! Without `--cafile`, the system's CA bundle is used.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use handclasp::enums::ProtocolVersion;
+use handclasp::pki_types::pem::PemObject;
+use handclasp::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use handclasp::verify::RootStore;
+use handclasp::{ClientConfig, ClientConnection, Stream};
+
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+];
+
+#[derive(Default)]
+struct Args {
+    cafile: Option<String>,
+    protocols: Option<String>,
+    alpn: Option<String>,
+    cert: Option<String>,
+    key: Option<String>,
+    send: Option<String>,
+    target: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args::default();
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--cafile" => args.cafile = Some(value("--cafile")?),
+            "--protocols" => args.protocols = Some(value("--protocols")?),
+            "--alpn" => args.alpn = Some(value("--alpn")?),
+            "--cert" => args.cert = Some(value("--cert")?),
+            "--key" => args.key = Some(value("--key")?),
+            "--send" => args.send = Some(value("--send")?),
+            "-h" | "--help" => return Err(String::new()),
+            other if other.starts_with("--") => return Err(format!("unknown option {other}")),
+            other => args.target = Some(other.to_string()),
+        }
+    }
+    Ok(args)
+}
+
+pub fn parse_protocols(list: &str) -> Result<Vec<ProtocolVersion>, String> {
+    list.split(',')
+        .map(|p| match p.trim() {
+            "1.3" => Ok(ProtocolVersion::TLSv1_3),
+            "1.2" => Ok(ProtocolVersion::TLSv1_2),
+            other => Err(format!(
+                "unknown protocol version {other:?} (use 1.3 and/or 1.2)"
+            )),
+        })
+        .collect()
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let target = args.target.ok_or("missing HOST[:PORT]")?;
+    let (host, port) = match target.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') || h.starts_with('[') => (
+            h.trim_matches(|c| c == '[' || c == ']').to_string(),
+            p.parse::<u16>().map_err(|e| format!("bad port: {e}"))?,
+        ),
+        _ => (target.clone(), 443),
+    };
+
+    let mut roots = RootStore::empty();
+    match &args.cafile {
+        Some(file) => {
+            roots
+                .add_pem_file(file)
+                .map_err(|e| format!("{file}: {e}"))?;
+        }
+        None => {
+            let bundle = SYSTEM_BUNDLES
+                .iter()
+                .find(|p| std::path::Path::new(p).exists())
+                .ok_or("no --cafile and no system CA bundle found")?;
+            roots
+                .add_pem_file(bundle)
+                .map_err(|e| format!("{bundle}: {e}"))?;
+        }
+    }
+    let mut builder = ClientConfig::builder().with_root_store(roots);
+    if let Some(list) = &args.protocols {
+        builder = builder.with_protocol_versions(&parse_protocols(list)?);
+    }
+    if let Some(list) = &args.alpn {
+        builder =
+            builder.with_alpn_protocols(list.split(',').map(|p| p.as_bytes().to_vec()).collect());
+    }
+    match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => {
+            let chain = CertificateDer::pem_file_iter(cert)
+                .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| format!("{cert}: {e}"))?;
+            let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{key}: {e}"))?;
+            builder = builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| e.to_string())?;
+        }
+        (None, None) => {}
+        _ => return Err("--cert and --key go together".into()),
+    }
+    let config = Arc::new(builder.build().map_err(|e| e.to_string())?);
+
+    let server_name =
+        ServerName::try_from(host.clone()).map_err(|e| format!("bad host name {host:?}: {e}"))?;
+    let mut conn = ClientConnection::new(config, server_name).map_err(|e| e.to_string())?;
+    let mut sock = TcpStream::connect((host.as_str(), port))
+        .map_err(|e| format!("connect {host}:{port}: {e}"))?;
+    let mut tls = Stream::new(&mut conn, &mut sock);
+
+    let request = match &args.send {
+        Some(text) => text.clone(),
+        None => format!(
+            "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nAccept-Encoding: identity\r\n\r\n"
+        ),
+    };
+    tls.write_all(request.as_bytes())
+        .map_err(|e| format!("handshake or write failed: {e}"))?;
+    tls.flush().map_err(|e| e.to_string())?;
+
+    let summary = format!(
+        "{:?} {:?} {:?} alpn={}",
+        tls.conn.protocol_version().ok_or("no version")?,
+        tls.conn
+            .negotiated_cipher_suite()
+            .map(|s| s.suite())
+            .ok_or("no suite")?,
+        tls.conn.negotiated_group().ok_or("no group")?,
+        tls.conn
+            .alpn_protocol()
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .unwrap_or_else(|| "-".into()),
+    );
+    eprintln!("handshake: {summary}");
+
+    let mut response = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match tls.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => response.extend_from_slice(&buf[..n]),
+            // A peer that closes without close_notify after a complete response is
+            // common for HTTP/1.1 `Connection: close`; report it but keep the data.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                eprintln!("warning: {e}");
+                break;
+            }
+            Err(e) => return Err(format!("read failed: {e}")),
+        }
+        if args.send.is_some() && !response.is_empty() && !tls.conn.wants_read() {
+            continue;
+        }
+    }
+    std::io::stdout()
+        .write_all(&response)
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match parse_args().and_then(run) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) if message.is_empty() => {
+            eprintln!(
+                "usage: client [--cafile FILE] [--protocols 1.3,1.2] [--alpn LIST] [--cert FILE --key FILE] [--send TEXT] HOST[:PORT]"
+            );
+            ExitCode::from(2)
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

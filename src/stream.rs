@@ -1,0 +1,159 @@
+//! Blocking adapters: a connection plus a transport (`Read + Write`, e.g. a
+//! `TcpStream`) used as one `Read + Write` stream of plaintext.
+
+use std::io::{self, Read, Write};
+use std::ops::DerefMut;
+
+use crate::conn::Connection;
+
+impl Connection {
+    /// Does blocking I/O on `io` until something useful happened: during the
+    /// handshake, until it completes (flushing our last flight); afterwards, one read
+    /// (when plaintext is wanted) and all pending writes. Returns the bytes read from
+    /// and written to `io`.
+    ///
+    /// A TLS error is returned as `InvalidData` after the alert has been written.
+    pub fn complete_io<T: Read + Write>(&mut self, io: &mut T) -> io::Result<(usize, usize)> {
+        let until_handshaked = self.is_handshaking();
+        let (mut read, mut written) = (0, 0);
+        loop {
+            while self.wants_write() {
+                written += self.write_tls(io)?;
+            }
+            io.flush()?;
+            if !until_handshaked && written > 0 {
+                return Ok((read, written));
+            }
+            if self.wants_read() {
+                let n = self.read_tls(io)?;
+                if n == 0 {
+                    if self.is_handshaking() {
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "the peer closed the connection during the handshake",
+                        ));
+                    }
+                    return Ok((read, written));
+                }
+                read += n;
+                if let Err(error) = self.process_new_packets() {
+                    // Send the alert before reporting the error.
+                    while self.wants_write() {
+                        if self.write_tls(io).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = io.flush();
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, error));
+                }
+            }
+            match (until_handshaked, self.is_handshaking()) {
+                (_, true) => continue,
+                (true, false) => {
+                    while self.wants_write() {
+                        written += self.write_tls(io)?;
+                    }
+                    io.flush()?;
+                    return Ok((read, written));
+                }
+                (false, false) => return Ok((read, written)),
+            }
+        }
+    }
+}
+
+/// A connection and a transport borrowed together as a plaintext stream.
+#[derive(Debug)]
+pub struct Stream<'a, C: DerefMut<Target = Connection>, T: Read + Write> {
+    /// The TLS connection.
+    pub conn: &'a mut C,
+    /// The transport.
+    pub sock: &'a mut T,
+}
+
+impl<'a, C: DerefMut<Target = Connection>, T: Read + Write> Stream<'a, C, T> {
+    /// Pairs `conn` with `sock`.
+    pub fn new(conn: &'a mut C, sock: &'a mut T) -> Self {
+        Self { conn, sock }
+    }
+
+    fn finish_handshake(&mut self) -> io::Result<()> {
+        if self.conn.is_handshaking() {
+            self.conn.complete_io(self.sock)?;
+        }
+        if self.conn.wants_write() {
+            self.conn.complete_io(self.sock)?;
+        }
+        Ok(())
+    }
+}
+
+impl<C: DerefMut<Target = Connection>, T: Read + Write> Read for Stream<'_, C, T> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.finish_handshake()?;
+        while self.conn.wants_read() {
+            if self.conn.complete_io(self.sock)?.0 == 0 {
+                break;
+            }
+        }
+        self.conn.reader().read(buf)
+    }
+}
+
+impl<C: DerefMut<Target = Connection>, T: Read + Write> Write for Stream<'_, C, T> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.finish_handshake()?;
+        let n = self.conn.writer().write(buf)?;
+        self.conn.complete_io(self.sock)?;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.finish_handshake()?;
+        while self.conn.wants_write() {
+            self.conn.complete_io(self.sock)?;
+        }
+        self.sock.flush()
+    }
+}
+
+/// A connection that owns its transport, as a plaintext stream.
+#[derive(Debug)]
+pub struct StreamOwned<C: DerefMut<Target = Connection>, T: Read + Write> {
+    /// The TLS connection.
+    pub conn: C,
+    /// The transport.
+    pub sock: T,
+}
+
+impl<C: DerefMut<Target = Connection>, T: Read + Write> StreamOwned<C, T> {
+    /// Takes ownership of both.
+    pub fn new(conn: C, sock: T) -> Self {
+        Self { conn, sock }
+    }
+
+    fn as_stream(&mut self) -> Stream<'_, C, T> {
+        Stream::new(&mut self.conn, &mut self.sock)
+    }
+
+    /// Gives both back.
+    pub fn into_parts(self) -> (C, T) {
+        (self.conn, self.sock)
+    }
+}
+
+impl<C: DerefMut<Target = Connection>, T: Read + Write> Read for StreamOwned<C, T> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.as_stream().read(buf)
+    }
+}
+
+impl<C: DerefMut<Target = Connection>, T: Read + Write> Write for StreamOwned<C, T> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.as_stream().write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.as_stream().flush()
+    }
+}
