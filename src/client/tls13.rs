@@ -71,6 +71,9 @@ pub(super) fn start_handshake_keys(
         server_secret.secret_bytes(),
     );
     cx.set_tls13_read_key(&server_secret)?;
+    // Our write key is installed now, though our next flight waits for the
+    // server's: an alert we send before then must be protected too (RFC 8446 5).
+    cx.set_tls13_write_key(&client_secret)?;
     cx.emit(|| HandshakeEvent::HandshakeKeysInstalled {
         cipher_suite: suite.suite,
     });
@@ -350,11 +353,10 @@ impl ExpectFinished {
         cx.log_secret("SERVER_TRAFFIC_SECRET_0", server_app.secret_bytes());
         cx.set_tls13_read_key(&server_app)?;
 
-        // Our second flight, under the client handshake key.
+        // Our second flight, under the client handshake key (installed already).
         if hs.config.middlebox_compat && !hs.sent_ccs {
             cx.send_compat_ccs()?;
         }
-        cx.set_tls13_write_key(&hs.client_secret)?;
         if let Some(request) = &self.client_auth {
             send_client_certificate(cx, &hs.config, request, &mut hs.transcript)?;
         }

@@ -211,7 +211,16 @@ impl Connection {
                 let payload: &[u8] = record.payload;
                 inner.handle_ccs(payload)?;
             } else {
+                let plaintext_alert = inner.accepts_plaintext_alert(record.typ);
                 let plain = match &mut inner.common.decrypter {
+                    // A peer that fails before it has our handshake keys (e.g. on our
+                    // ServerHello) can only send its alert in plaintext; protected
+                    // TLS 1.3 records always carry the outer type application_data
+                    // (RFC 8446 5.2), so an alert-typed record is plaintext.
+                    Some(_) if plaintext_alert => Plaintext {
+                        typ: record.typ,
+                        payload: record.payload,
+                    },
                     Some(decrypter) => decrypter.open(record)?,
                     None => {
                         if record.typ == ContentType::ApplicationData {
@@ -397,6 +406,10 @@ impl Inner {
             (Some(_), Some(ProtocolVersion::TLSv1_2)) => MAX_TLS12_CIPHERTEXT,
             (Some(_), _) => MAX_TLS13_CIPHERTEXT,
         }
+    }
+
+    fn accepts_plaintext_alert(&self, typ: ContentType) -> bool {
+        typ == ContentType::Alert && !self.common.traffic && self.common.version != Some(ProtocolVersion::TLSv1_2)
     }
 
     fn handle_ccs(&mut self, payload: &[u8]) -> Result<(), Error> {
