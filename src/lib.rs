@@ -4,17 +4,79 @@
 //!
 //! The core never opens sockets, spawns threads, sleeps or reads the clock: the caller
 //! feeds received bytes in and takes bytes to send out. Cryptography comes from a
-//! [`crypto::CryptoProvider`] value (the default is [`crypto::ring::default_provider`]).
+//! [`crypto::CryptoProvider`] value (the default is [`crypto::ring::default_provider`]),
+//! time from a [`time::TimeProvider`] in the config.
 //!
-//! This crate is built bottom-up; the layers present so far are:
+//! # The loop
 //!
-//! - [`codec`]: the wire encoding primitives (length-prefixed vectors, code points).
-//! - [`enums`]: every TLS code point the library negotiates, keeping unknown values.
-//! - [`msgs`]: every TLS 1.2 and TLS 1.3 handshake message and extension.
-//! - [`record`]: deframing, handshake reassembly, fragmentation and AEAD record protection.
-//! - [`crypto`]: the provider traits and the `ring` provider.
-//! - [`key_schedule`]: the TLS 1.3 key schedule and the TLS 1.2 PRF.
-//! - [`error`]: one error type whose variants know the alert they send.
+//! A [`ClientConnection`] or [`ServerConnection`] is driven in four steps, repeated:
+//! feed what the transport received ([`Connection::read_tls`] or
+//! [`Connection::read_tls_from_slice`]), call [`Connection::process_new_packets`], send
+//! what is pending ([`Connection::write_tls`] or [`Connection::pending_tls`] +
+//! [`Connection::consume_tls`]), and move plaintext ([`Connection::reader`] /
+//! [`Connection::writer`], or [`Connection::read_plaintext`] /
+//! [`Connection::write_plaintext`]). Here both ends run in memory:
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use handclasp::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+//! use handclasp::verify::RootStore;
+//! use handclasp::{ClientConfig, ClientConnection, Connection, ServerConfig, ServerConnection};
+//!
+//! /// Moves bytes from one end to the other; in real code, a socket does this.
+//! fn transfer(from: &mut Connection, to: &mut Connection) -> Result<(), handclasp::Error> {
+//!     while from.wants_write() {
+//!         let n = to.read_tls_from_slice(from.pending_tls());
+//!         from.consume_tls(n);
+//!         to.process_new_packets()?;
+//!     }
+//!     Ok(())
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A self-signed certificate for "localhost" (made with rcgen for this example).
+//! let key = rcgen::KeyPair::generate()?;
+//! let cert = rcgen::CertificateParams::new(vec!["localhost".into()])?.self_signed(&key)?;
+//! let chain = vec![cert.der().clone()];
+//! let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+//!
+//! let mut roots = RootStore::empty();
+//! roots.add(&chain[0])?;
+//! let client_config = Arc::new(ClientConfig::builder().with_root_store(roots).build()?);
+//! let server_config = Arc::new(ServerConfig::builder().with_single_cert(chain, key)?.build()?);
+//!
+//! let mut client = ClientConnection::new(client_config, ServerName::try_from("localhost")?)?;
+//! let mut server = ServerConnection::new(server_config)?;
+//!
+//! // Written before the handshake completes: queued until keys exist.
+//! client.write_plaintext(b"ping")?;
+//! while client.is_handshaking() || server.is_handshaking() || client.wants_write() {
+//!     transfer(&mut client, &mut server)?;
+//!     transfer(&mut server, &mut client)?;
+//! }
+//!
+//! let mut buf = [0u8; 16];
+//! let n = server.read_plaintext(&mut buf);
+//! assert_eq!(&buf[..n], b"ping");
+//! server.write_plaintext(b"pong")?;
+//! transfer(&mut server, &mut client)?;
+//! let n = client.read_plaintext(&mut buf);
+//! assert_eq!(&buf[..n], b"pong");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Layers
+//!
+//! From the bottom: [`codec`] (wire primitives over the panic-free `untrusted` reader),
+//! [`enums`] (code points, unknown values kept), [`msgs`] (every message and
+//! extension), [`record`] (deframing, reassembly, fragmentation, AEAD protection),
+//! [`crypto`] (provider traits and the `ring` provider), [`key_schedule`] (TLS 1.3
+//! HKDF schedule, TLS 1.2 PRF), [`verify`] (certificate verification), then the
+//! connection core ([`conn`]), [`client`] and [`server`], and the blocking
+//! [`Stream`] adapter. Every error is one [`Error`] whose [`Error::alert`] names the
+//! alert it sends.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(unused_must_use)]
@@ -49,6 +111,11 @@ pub use conn::{Connection, IoState, Limits};
 pub use error::{Error, InvalidMessage};
 /// The certificate, key and name types of `rustls-pki-types`, re-exported.
 pub use pki_types;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub use server::{ServerConfig, ServerConnection};
 #[cfg(feature = "std")]
 pub use stream::{Stream, StreamOwned};

@@ -409,7 +409,9 @@ impl Inner {
     }
 
     fn accepts_plaintext_alert(&self, typ: ContentType) -> bool {
-        typ == ContentType::Alert && !self.common.traffic && self.common.version != Some(ProtocolVersion::TLSv1_2)
+        typ == ContentType::Alert
+            && !self.common.traffic
+            && self.common.version != Some(ProtocolVersion::TLSv1_2)
     }
 
     fn handle_ccs(&mut self, payload: &[u8]) -> Result<(), Error> {
