@@ -99,6 +99,13 @@ impl ExpectClientHello {
             message: "ClientHello",
             extension: ExtensionType::KeyShare,
         })?;
+        // RFC 8446 4.2.8: one share per group, each for a group in supported_groups.
+        for (i, share) in shares.iter().enumerate() {
+            let repeated = shares.iter().skip(i + 1).any(|other| other.group == share.group);
+            if repeated || !groups.contains(&share.group) {
+                return Err(InvalidMessage::IllegalValue("key_share (duplicate or not in supported_groups)").into());
+            }
+        }
         let sni = server_name(&hello)?;
         let alpn = choose_alpn(&self.config, &hello)?;
         let (certified, signer) =
