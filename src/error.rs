@@ -289,6 +289,15 @@ pub enum PeerMisbehaved {
     /// The server selected an ALPN protocol the client did not offer (RFC 7301 3.2).
     #[error("the server selected an ALPN protocol that was not offered")]
     UnofferedAlpnProtocol,
+    /// renegotiation_info was not empty on an initial handshake (RFC 5746 3.4, 3.6).
+    #[error("the peer's renegotiation_info is not empty on an initial handshake")]
+    BadRenegotiationInfo,
+    /// The peer's ec_point_formats lacks the uncompressed format (RFC 8422 5.1.2).
+    #[error("the peer does not accept uncompressed EC points")]
+    UncompressedPointsNotOffered,
+    /// A TLS 1.2 signature scheme does not fit the cipher suite's authentication.
+    #[error("signature scheme {0:?} does not fit the negotiated cipher suite")]
+    SignatureSchemeDoesNotMatchSuite(SignatureScheme),
     /// Too many consecutive empty application-data records.
     #[error("the peer sent too many empty records in a row")]
     TooManyEmptyRecords,
@@ -328,8 +337,12 @@ impl PeerMisbehaved {
             | Self::BadRetriedClientHello(_)
             | Self::DowngradeDetected
             | Self::BadCertificateRequestContext
+            | Self::UncompressedPointsNotOffered
+            | Self::SignatureSchemeDoesNotMatchSuite(_)
             | Self::UnofferedAlpnProtocol => A::IllegalParameter,
             Self::SecondHelloRetryRequest => A::UnexpectedMessage,
+            // RFC 5746 3.4, 3.6: a bad renegotiation_info gets handshake_failure.
+            Self::BadRenegotiationInfo => A::HandshakeFailure,
             Self::TooManyEmptyRecords | Self::TooManyWarningAlerts(_) | Self::TooManyKeyUpdates => {
                 A::UnexpectedMessage
             }
@@ -361,6 +374,14 @@ pub enum PeerIncompatible {
     /// The server has no certificate for the client's request.
     #[error("no certificate for the requested server name")]
     NoCertificateForName,
+    /// The peer does not do extended master secret (RFC 7627), which this side
+    /// requires.
+    #[error("the peer does not support extended master secret (RFC 7627), which is required")]
+    ExtendedMasterSecretRequired,
+    /// The peer does not signal secure renegotiation (RFC 5746), which this side
+    /// requires.
+    #[error("the peer does not signal secure renegotiation (RFC 5746)")]
+    SecureRenegotiationRequired,
     /// No signature scheme in common.
     #[error("no signature scheme in common with the peer")]
     NoSignatureSchemeInCommon,

@@ -34,6 +34,7 @@ pub struct ClientConfig {
     pub(crate) limits: Limits,
     pub(crate) observer: Option<Arc<dyn HandshakeObserver>>,
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
+    pub(crate) require_ems: bool,
 }
 
 impl ClientConfig {
@@ -57,6 +58,7 @@ impl ClientConfig {
             limits: Limits::default(),
             observer: None,
             key_log: None,
+            require_ems: true,
         }
     }
 
@@ -97,6 +99,7 @@ pub struct ClientConfigBuilder {
     limits: Limits,
     observer: Option<Arc<dyn HandshakeObserver>>,
     key_log: Option<Arc<dyn KeyLog>>,
+    require_ems: bool,
 }
 
 impl ClientConfigBuilder {
@@ -187,6 +190,14 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Whether a TLS 1.2 server must negotiate extended master secret (RFC 7627;
+    /// default true). Turning this off allows legacy servers, whose sessions are
+    /// open to the triple-handshake attack.
+    pub fn with_extended_master_secret_required(mut self, required: bool) -> Self {
+        self.require_ems = required;
+        self
+    }
+
     /// Checks the settings and builds the config.
     pub fn build(self) -> Result<ClientConfig, Error> {
         let verifier = self.verifier.ok_or(Error::ApiMisuse(
@@ -213,6 +224,7 @@ impl ClientConfigBuilder {
             limits: self.limits,
             observer: self.observer,
             key_log: self.key_log,
+            require_ems: self.require_ems,
         })
     }
 }
@@ -235,9 +247,11 @@ pub(crate) fn check_versions(
                 }
             }
             ProtocolVersion::TLSv1_2 => {
-                return Err(Error::Unsupported(
-                    "TLS 1.2 (not implemented yet; TLS 1.3 only for now)",
-                ));
+                if provider.tls12_cipher_suites().next().is_none() {
+                    return Err(Error::ApiMisuse(
+                        "TLS 1.2 is enabled but the provider has no TLS 1.2 suite",
+                    ));
+                }
             }
             _ => {
                 return Err(Error::Unsupported(

@@ -14,7 +14,9 @@ use super::config::ClientConfig;
 use super::tls13;
 use crate::conn::{CommonState, Input};
 use crate::crypto::{ActiveKeyExchange, SupportedCipherSuite, Tls13CipherSuite};
-use crate::enums::{Compression, ExtensionType, NamedGroup, ProtocolVersion, ServerNameType};
+use crate::enums::{
+    Compression, ECPointFormat, ExtensionType, NamedGroup, ProtocolVersion, ServerNameType,
+};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::events::{HandshakeEvent, HelloOffer};
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
@@ -43,9 +45,12 @@ pub(super) fn start_handshake(
     } else {
         Vec::new()
     };
+    // Key shares are a TLS 1.3 thing; TLS 1.2 exchanges keys after ServerKeyExchange.
     let mut key_shares = Vec::new();
-    for group in config.provider.kx_groups.iter().take(config.key_shares) {
-        key_shares.push(group.start()?);
+    if config.versions.contains(&ProtocolVersion::TLSv1_3) {
+        for group in config.provider.kx_groups.iter().take(config.key_shares) {
+            key_shares.push(group.start()?);
+        }
     }
     let hello = build_client_hello(&config, &server_name, random, session_id, &key_shares, None);
     let mut transcript = HandshakeHashBuffer::new();
@@ -76,6 +81,8 @@ fn build_client_hello(
     cookie: Option<Vec<u8>>,
 ) -> ClientHello {
     let provider = &config.provider;
+    let tls13 = config.versions.contains(&ProtocolVersion::TLSv1_3);
+    let tls12 = config.versions.contains(&ProtocolVersion::TLSv1_2);
     let mut extensions = Vec::new();
     // RFC 6066 3: SNI carries DNS names only, never IP literals.
     if let (true, ServerName::DnsName(dns)) = (config.enable_sni, server_name) {
@@ -87,21 +94,39 @@ fn build_client_hello(
     extensions.push(ClientExtension::SupportedGroups(
         provider.kx_groups.iter().map(|g| g.name()).collect(),
     ));
+    // The TLS 1.2 list is the wider one (it adds RSA PKCS#1 v1.5); a TLS 1.3 server
+    // choosing one of those is refused by the verifier (RFC 8446 4.2.3).
+    let sig_version = if tls12 {
+        ProtocolVersion::TLSv1_2
+    } else {
+        ProtocolVersion::TLSv1_3
+    };
     extensions.push(ClientExtension::SignatureAlgorithms(
-        config
-            .verifier
-            .supported_verify_schemes(ProtocolVersion::TLSv1_3),
+        config.verifier.supported_verify_schemes(sig_version),
     ));
-    extensions.push(ClientExtension::SupportedVersions(config.versions.clone()));
-    extensions.push(ClientExtension::KeyShare(
-        key_shares
-            .iter()
-            .map(|kx| KeyShareEntry {
-                group: kx.group(),
-                payload: kx.public_key().to_vec(),
-            })
-            .collect(),
-    ));
+    if tls13 {
+        extensions.push(ClientExtension::SupportedVersions(config.versions.clone()));
+        extensions.push(ClientExtension::KeyShare(
+            key_shares
+                .iter()
+                .map(|kx| KeyShareEntry {
+                    group: kx.group(),
+                    payload: kx.public_key().to_vec(),
+                })
+                .collect(),
+        ));
+    }
+    if tls12 {
+        // RFC 8422 5.1.2: only uncompressed points.
+        extensions.push(ClientExtension::EcPointFormats(vec![
+            ECPointFormat::Uncompressed,
+        ]));
+        // RFC 7627 5.1.
+        extensions.push(ClientExtension::ExtendedMasterSecret);
+        // RFC 5746 3.4: an empty renegotiation_info signals secure renegotiation
+        // support on an initial handshake.
+        extensions.push(ClientExtension::RenegotiationInfo(Vec::new()));
+    }
     if !config.alpn_protocols.is_empty() {
         extensions.push(ClientExtension::Alpn(config.alpn_protocols.clone()));
     }
@@ -114,7 +139,17 @@ fn build_client_hello(
         legacy_version: ProtocolVersion::TLSv1_2,
         random,
         session_id,
-        cipher_suites: provider.tls13_cipher_suites().map(|s| s.suite).collect(),
+        cipher_suites: provider
+            .tls13_cipher_suites()
+            .filter(|_| tls13)
+            .map(|s| s.suite)
+            .chain(
+                provider
+                    .tls12_cipher_suites()
+                    .filter(|_| tls12)
+                    .map(|s| s.suite),
+            )
+            .collect(),
         compression_methods: vec![Compression::Null],
         extensions: Some(extensions),
     }
@@ -143,12 +178,21 @@ fn emit_client_hello(cx: &CommonState, hello: &ClientHello, server_name: &Server
 
 /// The transcript before the suite is known (a buffer), or after a HelloRetryRequest
 /// fixed it (a running hash).
-pub(super) enum Transcript {
+pub(crate) enum Transcript {
     Buffer(HandshakeHashBuffer),
     Hash(HandshakeHash),
 }
 
 impl Transcript {
+    /// The buffered transcript, for a TLS 1.2 handshake (which never follows a
+    /// HelloRetryRequest).
+    pub(super) fn into_buffer(self) -> Option<HandshakeHashBuffer> {
+        match self {
+            Self::Buffer(buffer) => Some(buffer),
+            Self::Hash(_) => None,
+        }
+    }
+
     fn into_hash(self, suite: &'static Tls13CipherSuite) -> HandshakeHash {
         match self {
             Self::Buffer(buffer) => buffer.start_hash(suite.hash),
@@ -216,6 +260,23 @@ impl ExpectServerHello {
         let version = match sh.supported_version() {
             Some(v) => v,
             // RFC 8446 4.1.3: a server that picked TLS 1.2 or below uses legacy_version.
+            None if sh.legacy_version == ProtocolVersion::TLSv1_2
+                && self.config.versions.contains(&ProtocolVersion::TLSv1_2)
+                && self.retried.is_none() =>
+            {
+                self.check_downgrade(&sh)?;
+                return super::tls12::server_hello(
+                    cx,
+                    super::tls12::Hello {
+                        config: self.config,
+                        server_name: self.server_name,
+                        client_hello: self.hello,
+                        transcript: self.transcript,
+                    },
+                    sh,
+                    encoded,
+                );
+            }
             None => return Err(self.refuse_legacy_server(&sh)),
         };
         // RFC 8446 4.2.1: the version must be one offered, and not before TLS 1.3.
@@ -290,19 +351,28 @@ impl ExpectServerHello {
         )
     }
 
+    /// RFC 8446 4.1.3: a TLS 1.3 client that sees the sentinel in a TLS 1.2 or older
+    /// ServerHello must abort: someone stripped TLS 1.3 from the offer.
+    fn check_downgrade(&self, sh: &ServerHello) -> Result<(), Error> {
+        let tail = sh.random.get(24..).unwrap_or_default();
+        let tls13 = self.config.versions.contains(&ProtocolVersion::TLSv1_3);
+        if tls13 && (tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11) {
+            return Err(PeerMisbehaved::DowngradeDetected.into());
+        }
+        Ok(())
+    }
+
     /// A ServerHello without supported_versions: the server chose TLS 1.2 or older.
     fn refuse_legacy_server(&self, sh: &ServerHello) -> Error {
-        let tail = sh.random.get(24..).unwrap_or_default();
-        // RFC 8446 4.1.3: a TLS 1.3 client that sees the sentinel in a TLS 1.2 or
-        // older ServerHello must abort: someone stripped TLS 1.3 from the offer.
-        if self.config.versions.contains(&ProtocolVersion::TLSv1_3)
-            && (tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11)
-        {
-            return PeerMisbehaved::DowngradeDetected.into();
+        if let Err(downgrade) = self.check_downgrade(sh) {
+            return downgrade;
         }
         match sh.legacy_version {
             ProtocolVersion::TLSv1_2 => {
                 PeerIncompatible::VersionNotEnabled(ProtocolVersion::TLSv1_2).into()
+            }
+            ProtocolVersion::TLSv1_3 => {
+                PeerMisbehaved::SelectedUnofferedVersion(ProtocolVersion::TLSv1_3).into()
             }
             _ => PeerIncompatible::OnlyLegacyVersions.into(),
         }

@@ -11,6 +11,7 @@ use crate::events::Side;
 
 pub(crate) mod config;
 mod hello;
+mod tls12;
 mod tls13;
 
 pub use config::{ClientConfig, ClientConfigBuilder};
@@ -63,6 +64,12 @@ pub(crate) enum ClientState {
     ExpectCertificateVerify(tls13::ExpectCertificateVerify),
     ExpectFinished(tls13::ExpectFinished),
     Traffic(tls13::Traffic),
+    ExpectCertificate12(tls12::ExpectCertificate),
+    ExpectServerKeyExchange12(tls12::ExpectServerKeyExchange),
+    ExpectServerHelloDone12(tls12::ExpectServerHelloDone),
+    ExpectChangeCipherSpec12(tls12::ExpectChangeCipherSpec),
+    ExpectFinished12(tls12::ExpectFinished),
+    Traffic12(tls12::Traffic),
 }
 
 impl ClientState {
@@ -75,6 +82,12 @@ impl ClientState {
             Self::ExpectCertificateVerify(s) => s.handle(cx, input),
             Self::ExpectFinished(s) => s.handle(cx, input),
             Self::Traffic(s) => s.handle(cx, input),
+            Self::ExpectCertificate12(s) => s.handle(cx, input),
+            Self::ExpectServerKeyExchange12(s) => s.handle(cx, input),
+            Self::ExpectServerHelloDone12(s) => s.handle(cx, input),
+            Self::ExpectChangeCipherSpec12(s) => s.handle(cx, input),
+            Self::ExpectFinished12(s) => s.handle(cx, input),
+            Self::Traffic12(s) => s.handle(cx, input),
         }
     }
 }

@@ -10,7 +10,7 @@ use pki_types::{CertificateDer, ServerName};
 
 use super::ClientState;
 use super::config::ClientConfig;
-use crate::conn::common::Tls13Secrets;
+use crate::conn::common::{KeyExporter, Tls13Secrets};
 use crate::conn::{CommonState, Input};
 use crate::crypto::SharedSecret;
 use crate::enums::{ExtensionType, ProtocolVersion, SignatureScheme};
@@ -372,7 +372,7 @@ impl ExpectFinished {
         cx.set_tls13_write_key(&client_app)?;
         let exporter = traffic.exporter()?;
         cx.log_secret("EXPORTER_SECRET", exporter.secret_bytes());
-        cx.exporter = Some(exporter);
+        cx.exporter = Some(KeyExporter::Tls13(exporter));
         cx.tls13_secrets = Some(Tls13Secrets {
             read: server_app,
             write: client_app,

@@ -10,6 +10,7 @@ use pki_types::CertificateDer;
 use super::limits::Limits;
 use super::queue::ByteQueue;
 use crate::codec::Codec;
+use crate::crypto::Tls12CipherSuite;
 use crate::crypto::{CryptoProvider, SupportedCipherSuite};
 use crate::enums::{
     AlertDescription, AlertLevel, ContentType, KeyUpdateRequest, NamedGroup, ProtocolVersion,
@@ -17,9 +18,41 @@ use crate::enums::{
 use crate::error::Error;
 use crate::events::{HandshakeEvent, HandshakeObserver, Side};
 use crate::key_log::KeyLog;
+use crate::key_schedule::tls12::MasterSecret;
 use crate::key_schedule::tls13::{Exporter, TrafficSecret};
 use crate::msgs::{AlertMessage, HandshakeMessage, HandshakePayload};
 use crate::record::{Fragmenter, RecordDecrypter, RecordEncrypter, encode_plain_record};
+
+/// Derives keying material for the application after the handshake.
+pub(crate) enum KeyExporter {
+    /// RFC 8446 7.5.
+    Tls13(Exporter),
+    /// RFC 5705 over the TLS 1.2 master secret.
+    Tls12 {
+        master: MasterSecret,
+        client_random: [u8; 32],
+        server_random: [u8; 32],
+    },
+}
+
+impl KeyExporter {
+    pub(crate) fn export(
+        &self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        match self {
+            // RFC 8446 7.5: no context and an empty context are the same.
+            Self::Tls13(exporter) => exporter.export(label, context.unwrap_or_default(), out),
+            Self::Tls12 {
+                master,
+                client_random,
+                server_random,
+            } => master.export(label, context, client_random, server_random, out),
+        }
+    }
+}
 
 /// The TLS 1.3 traffic secrets kept after the handshake, for KeyUpdate (RFC 8446 4.6.3).
 pub(crate) struct Tls13Secrets {
@@ -58,7 +91,7 @@ pub(crate) struct CommonState {
     /// The server name the client asked for (SNI), on the server side.
     pub(crate) sni: Option<alloc::string::String>,
     pub(crate) tls13_secrets: Option<Tls13Secrets>,
-    pub(crate) exporter: Option<Exporter>,
+    pub(crate) exporter: Option<KeyExporter>,
 
     /// The handshake is complete: application data may flow both ways.
     pub(crate) traffic: bool,
@@ -218,6 +251,36 @@ impl CommonState {
             keys.iv(),
         )?);
         Ok(())
+    }
+
+    /// Installs a TLS 1.2 read key from the key block (RFC 5246 6.3) and notes the key
+    /// change.
+    pub(crate) fn set_tls12_read_key(
+        &mut self,
+        suite: &'static Tls12CipherSuite,
+        key: &[u8],
+        iv: &[u8],
+    ) -> Result<(), Error> {
+        self.decrypter = Some(RecordDecrypter::tls12(suite.aead, key, iv, suite.nonce)?);
+        self.read_key_changed = true;
+        Ok(())
+    }
+
+    /// Installs a TLS 1.2 write key from the key block (RFC 5246 6.3).
+    pub(crate) fn set_tls12_write_key(
+        &mut self,
+        suite: &'static Tls12CipherSuite,
+        key: &[u8],
+        iv: &[u8],
+    ) -> Result<(), Error> {
+        self.encrypter = Some(RecordEncrypter::tls12(suite.aead, key, iv, suite.nonce)?);
+        Ok(())
+    }
+
+    /// RFC 5246 7.1: ChangeCipherSpec, always a one-byte record under the current
+    /// (for us: no) protection.
+    pub(crate) fn send_change_cipher_spec(&mut self) -> Result<(), Error> {
+        self.send_record_payload(ContentType::ChangeCipherSpec, &[1])
     }
 
     /// The handshake is done: application data may flow, and what the application

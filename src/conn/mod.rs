@@ -51,7 +51,6 @@ pub(crate) enum Input<'a> {
         encoded: &'a [u8],
     },
     /// A TLS 1.2 ChangeCipherSpec.
-    #[allow(dead_code)]
     ChangeCipherSpec,
 }
 
@@ -368,7 +367,7 @@ impl Connection {
         context: Option<&[u8]>,
     ) -> Result<(), Error> {
         match &self.inner.common.exporter {
-            Some(exporter) => exporter.export(label, context.unwrap_or_default(), out),
+            Some(exporter) => exporter.export(label, context, out),
             None => Err(Error::ApiMisuse(
                 "keying material can be exported only after the handshake",
             )),
@@ -419,7 +418,14 @@ impl Inner {
             .check_interleaved(ContentType::ChangeCipherSpec)?;
         ChangeCipherSpecPayload::read_payload(payload)?;
         if self.common.version == Some(ProtocolVersion::TLSv1_2) {
-            return self.run_state(Input::ChangeCipherSpec);
+            // RFC 5246 7.1: ChangeCipherSpec switches the read key, so it must not cut
+            // a handshake message in two.
+            if !self.joiner.is_empty() {
+                return Err(PeerMisbehaved::KeyChangeWithPendingFragment.into());
+            }
+            self.run_state(Input::ChangeCipherSpec)?;
+            self.common.read_key_changed = false;
+            return Ok(());
         }
         // RFC 8446 5: during the handshake, one unprotected change_cipher_spec of
         // value 1 is dropped (middlebox compatibility, D.4); any other is an error.

@@ -32,6 +32,7 @@ pub struct ServerConfig {
     pub(crate) limits: Limits,
     pub(crate) observer: Option<Arc<dyn HandshakeObserver>>,
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
+    pub(crate) require_ems: bool,
 }
 
 impl ServerConfig {
@@ -54,6 +55,7 @@ impl ServerConfig {
             limits: Limits::default(),
             observer: None,
             key_log: None,
+            require_ems: true,
         }
     }
 
@@ -77,6 +79,7 @@ pub struct ServerConfigBuilder {
     limits: Limits,
     observer: Option<Arc<dyn HandshakeObserver>>,
     key_log: Option<Arc<dyn KeyLog>>,
+    require_ems: bool,
 }
 
 impl ServerConfigBuilder {
@@ -159,6 +162,14 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Whether a TLS 1.2 client must offer extended master secret (RFC 7627; default
+    /// true). Turning this off allows legacy clients, whose sessions are open to the
+    /// triple-handshake attack.
+    pub fn with_extended_master_secret_required(mut self, required: bool) -> Self {
+        self.require_ems = required;
+        self
+    }
+
     /// Checks the settings and builds the config.
     pub fn build(self) -> Result<ServerConfig, Error> {
         let cert_resolver = self.cert_resolver.ok_or(Error::ApiMisuse(
@@ -183,6 +194,7 @@ impl ServerConfigBuilder {
             limits: self.limits,
             observer: self.observer,
             key_log: self.key_log,
+            require_ems: self.require_ems,
         })
     }
 }

@@ -13,7 +13,7 @@ use super::ServerState;
 use super::config::ServerConfig;
 use super::resolver::ClientHelloInfo;
 use crate::cert::CertifiedKey;
-use crate::conn::common::Tls13Secrets;
+use crate::conn::common::{KeyExporter, Tls13Secrets};
 use crate::conn::{CommonState, Input};
 use crate::crypto::{Signer, SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{Compression, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
@@ -101,9 +101,15 @@ impl ExpectClientHello {
         })?;
         // RFC 8446 4.2.8: one share per group, each for a group in supported_groups.
         for (i, share) in shares.iter().enumerate() {
-            let repeated = shares.iter().skip(i + 1).any(|other| other.group == share.group);
+            let repeated = shares
+                .iter()
+                .skip(i + 1)
+                .any(|other| other.group == share.group);
             if repeated || !groups.contains(&share.group) {
-                return Err(InvalidMessage::IllegalValue("key_share (duplicate or not in supported_groups)").into());
+                return Err(InvalidMessage::IllegalValue(
+                    "key_share (duplicate or not in supported_groups)",
+                )
+                .into());
             }
         }
         let sni = server_name(&hello)?;
@@ -277,7 +283,7 @@ impl ExpectClientHello {
         cx.set_tls13_write_key(&server_app)?;
         let exporter = traffic.exporter()?;
         cx.log_secret("EXPORTER_SECRET", exporter.secret_bytes());
-        cx.exporter = Some(exporter);
+        cx.exporter = Some(KeyExporter::Tls13(exporter));
 
         let hs = Handshake {
             config: self.config,

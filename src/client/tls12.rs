@@ -1,0 +1,568 @@
+//! The client's TLS 1.2 handshake (RFC 5246 7.3, RFC 8422 for ECDHE), after a
+//! ServerHello that chose TLS 1.2:
+//!
+//! ```text
+//! ServerHello, Certificate, ServerKeyExchange, [CertificateRequest], ServerHelloDone
+//!   -> [Certificate], ClientKeyExchange, [CertificateVerify], ChangeCipherSpec, Finished
+//! <- ChangeCipherSpec, Finished
+//! ```
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use pki_types::{CertificateDer, ServerName};
+
+use super::ClientState;
+use super::config::ClientConfig;
+use super::hello::Transcript;
+use crate::conn::common::KeyExporter;
+use crate::conn::{CommonState, Input};
+use crate::crypto::{
+    SharedSecret, SignatureAlgorithm, Signer, SupportedCipherSuite, Tls12CipherSuite,
+};
+use crate::enums::{
+    AlertDescription, AlertLevel, ClientCertificateType, Compression, ECPointFormat, ExtensionType,
+    ProtocolVersion, SignatureScheme,
+};
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::events::HandshakeEvent;
+use crate::key_schedule::HandshakeHash;
+use crate::key_schedule::tls12::{MasterSecret, Sender, Tls12Keys};
+use crate::msgs::{
+    ClientHello, DigitallySigned, EcdheClientKeyExchange, HandshakeMessage, HandshakePayload,
+    ServerExtension, ServerHello,
+};
+use crate::tls13::check_reply_extensions;
+use crate::verify::scheme_allowed_in;
+use crate::verify::webpki::server_name_text;
+
+/// What the hello exchange hands over.
+pub(super) struct Hello {
+    pub(super) config: Arc<ClientConfig>,
+    pub(super) server_name: ServerName<'static>,
+    pub(super) client_hello: ClientHello,
+    pub(super) transcript: Transcript,
+}
+
+/// What every TLS 1.2 state carries.
+pub(crate) struct Handshake {
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    suite: &'static Tls12CipherSuite,
+    transcript: HandshakeHash,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+    offered_groups: Vec<crate::enums::NamedGroup>,
+    offered_schemes: Vec<SignatureScheme>,
+    extended_master_secret: bool,
+}
+
+/// RFC 5246 7.4.1.4 and the RFCs defining each: what a TLS 1.2 ServerHello may carry.
+const SERVER_HELLO_ALLOWED: &[ExtensionType] = &[
+    ExtensionType::ServerName,
+    ExtensionType::MaxFragmentLength,
+    ExtensionType::StatusRequest,
+    ExtensionType::ECPointFormats,
+    ExtensionType::ALProtocolNegotiation,
+    ExtensionType::SCT,
+    ExtensionType::ExtendedMasterSecret,
+    ExtensionType::RecordSizeLimit,
+    ExtensionType::SessionTicket,
+    ExtensionType::RenegotiationInfo,
+];
+
+pub(super) fn server_hello(
+    cx: &mut CommonState,
+    hello: Hello,
+    sh: ServerHello,
+    encoded: &[u8],
+) -> Result<ClientState, Error> {
+    let offered: Vec<ExtensionType> = hello
+        .client_hello
+        .extensions()
+        .iter()
+        .map(crate::msgs::Extension::ext_type)
+        .collect();
+    if sh.compression_method != Compression::Null {
+        return Err(PeerMisbehaved::CompressionSelected.into());
+    }
+    let suite = match hello.config.provider.find_cipher_suite(sh.cipher_suite) {
+        Some(SupportedCipherSuite::Tls12(suite))
+            if hello.client_hello.cipher_suites.contains(&sh.cipher_suite) =>
+        {
+            suite
+        }
+        _ => return Err(PeerMisbehaved::SelectedUnofferedCipherSuite(sh.cipher_suite).into()),
+    };
+    check_reply_extensions(
+        sh.extensions(),
+        &offered,
+        SERVER_HELLO_ALLOWED,
+        "ServerHello",
+    )?;
+    // RFC 5746 3.4: on an initial handshake renegotiation_info must be present (we
+    // require the indication) and empty.
+    match sh.renegotiation_info() {
+        Some([]) => {}
+        Some(_) => return Err(PeerMisbehaved::BadRenegotiationInfo.into()),
+        None => return Err(PeerIncompatible::SecureRenegotiationRequired.into()),
+    }
+    // RFC 7627 5.3: a client that requires extended master secret aborts without it.
+    let extended_master_secret = sh.has_extension(ExtensionType::ExtendedMasterSecret);
+    if !extended_master_secret && hello.config.require_ems {
+        return Err(PeerIncompatible::ExtendedMasterSecretRequired.into());
+    }
+    for ext in sh.extensions() {
+        match ext {
+            // RFC 8422 5.2: the server's list must contain the uncompressed format.
+            ServerExtension::EcPointFormats(formats)
+                if !formats.contains(&ECPointFormat::Uncompressed) =>
+            {
+                return Err(PeerMisbehaved::UncompressedPointsNotOffered.into());
+            }
+            ServerExtension::Alpn(protocol) => {
+                if !hello.config.alpn_protocols.contains(protocol) {
+                    return Err(PeerMisbehaved::UnofferedAlpnProtocol.into());
+                }
+                cx.alpn = Some(protocol.clone());
+            }
+            _ => {}
+        }
+    }
+
+    let buffer = hello
+        .transcript
+        .into_buffer()
+        .ok_or(Error::Internal("TLS 1.2 after a HelloRetryRequest"))?;
+    // TLS 1.2 client authentication signs the whole handshake (RFC 5246 7.4.8), so
+    // the raw messages are kept when we might be asked for a certificate.
+    let mut transcript = if hello.config.client_auth.is_some() {
+        buffer.start_hash_keeping_raw(suite.hash)
+    } else {
+        buffer.start_hash(suite.hash)
+    };
+    transcript.add_message(encoded);
+    cx.version = Some(ProtocolVersion::TLSv1_2);
+    cx.suite = Some(SupportedCipherSuite::Tls12(suite));
+    Ok(ClientState::ExpectCertificate12(ExpectCertificate(
+        Handshake {
+            offered_groups: hello
+                .client_hello
+                .supported_groups()
+                .unwrap_or_default()
+                .to_vec(),
+            offered_schemes: hello
+                .client_hello
+                .signature_schemes()
+                .unwrap_or_default()
+                .to_vec(),
+            config: hello.config,
+            server_name: hello.server_name,
+            suite,
+            transcript,
+            client_random: hello.client_hello.random,
+            server_random: sh.random,
+            extended_master_secret,
+        },
+    )))
+}
+
+fn expect<'a>(
+    input: Input<'a>,
+    expected: &'static str,
+) -> Result<(HandshakePayload, &'a [u8]), Error> {
+    match input {
+        Input::Handshake {
+            msg: HandshakeMessage { payload },
+            encoded,
+        } => Ok((payload, encoded)),
+        other => Err(other.unexpected(expected)),
+    }
+}
+
+fn unexpected(payload: HandshakePayload, expected: &'static str) -> Error {
+    Input::Handshake {
+        msg: payload.into(),
+        encoded: &[],
+    }
+    .unexpected(expected)
+}
+
+pub(crate) struct ExpectCertificate(Handshake);
+
+impl ExpectCertificate {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ClientState, Error> {
+        let (payload, encoded) = expect(input, "Certificate")?;
+        let HandshakePayload::CertificateTls12(certificate) = payload else {
+            return Err(unexpected(payload, "Certificate"));
+        };
+        let mut hs = self.0;
+        let chain: Vec<CertificateDer<'static>> = certificate
+            .certs
+            .into_iter()
+            .map(CertificateDer::from)
+            .collect();
+        let (end_entity, intermediates) = chain
+            .split_first()
+            .ok_or(PeerMisbehaved::EmptyCertificateList)?;
+        let now = hs.config.time.now().ok_or(Error::ApiMisuse(
+            "the time provider does not know the current time",
+        ))?;
+        hs.config.verifier.verify_server_cert(
+            end_entity,
+            intermediates,
+            &hs.server_name,
+            &[],
+            now,
+        )?;
+        cx.emit_with(|emit| {
+            let name = server_name_text(&hs.server_name);
+            emit(&HandshakeEvent::CertificateVerified {
+                chain: &chain,
+                server_name: Some(&name),
+                now,
+            });
+        });
+        cx.peer_certificates = Some(chain);
+        hs.transcript.add_message(encoded);
+        Ok(ClientState::ExpectServerKeyExchange12(
+            ExpectServerKeyExchange(hs),
+        ))
+    }
+}
+
+/// The key type a TLS 1.2 scheme signs with; ECDHE_ECDSA suites also cover Ed25519
+/// (RFC 8422 5.1.3).
+pub(crate) fn scheme_fits_suite(scheme: SignatureScheme, suite: &Tls12CipherSuite) -> bool {
+    use SignatureScheme as S;
+    let key = match scheme {
+        S::ECDSA_NISTP256_SHA256 | S::ECDSA_NISTP384_SHA384 | S::ED25519 => {
+            SignatureAlgorithm::Ecdsa
+        }
+        S::RSA_PSS_SHA256
+        | S::RSA_PSS_SHA384
+        | S::RSA_PSS_SHA512
+        | S::RSA_PKCS1_SHA256
+        | S::RSA_PKCS1_SHA384
+        | S::RSA_PKCS1_SHA512 => SignatureAlgorithm::Rsa,
+        _ => return false,
+    };
+    key == suite.sign
+}
+
+/// RFC 8422 5.4: the signed content of ServerKeyExchange.
+pub(crate) fn server_key_exchange_message(
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    params: &[u8],
+) -> Vec<u8> {
+    let mut message = Vec::with_capacity(64 + params.len());
+    message.extend_from_slice(client_random);
+    message.extend_from_slice(server_random);
+    message.extend_from_slice(params);
+    message
+}
+
+pub(crate) struct ExpectServerKeyExchange(Handshake);
+
+impl ExpectServerKeyExchange {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ClientState, Error> {
+        let (payload, encoded) = expect(input, "ServerKeyExchange")?;
+        let HandshakePayload::ServerKeyExchange(ske) = payload else {
+            return Err(unexpected(payload, "ServerKeyExchange"));
+        };
+        let mut hs = self.0;
+        let group = ske.params.group;
+        if !hs.offered_groups.contains(&group) {
+            return Err(PeerMisbehaved::SelectedUnofferedGroup(group).into());
+        }
+        let kx_group = hs
+            .config
+            .provider
+            .find_kx_group(group)
+            .ok_or(PeerMisbehaved::SelectedUnofferedGroup(group))?;
+        // RFC 5246 7.4.3: the scheme must be one we offered, and fit the suite.
+        let scheme = ske.signature.scheme;
+        if !hs.offered_schemes.contains(&scheme)
+            || !scheme_allowed_in(scheme, ProtocolVersion::TLSv1_2)
+        {
+            return Err(PeerMisbehaved::UnsupportedSignatureScheme(scheme).into());
+        }
+        if !scheme_fits_suite(scheme, hs.suite) {
+            return Err(PeerMisbehaved::SignatureSchemeDoesNotMatchSuite(scheme).into());
+        }
+        let end_entity = cx
+            .peer_certificates
+            .as_ref()
+            .and_then(|chain| chain.first())
+            .ok_or(Error::Internal("ServerKeyExchange without a certificate"))?;
+        let message = server_key_exchange_message(
+            &hs.client_random,
+            &hs.server_random,
+            &ske.params_encoding(),
+        );
+        hs.config.verifier.verify_signature(
+            ProtocolVersion::TLSv1_2,
+            &message,
+            end_entity,
+            scheme,
+            &ske.signature.signature,
+        )?;
+        cx.emit(|| HandshakeEvent::ServerHello {
+            version: ProtocolVersion::TLSv1_2,
+            cipher_suite: hs.suite.suite,
+            group,
+        });
+        cx.emit(|| HandshakeEvent::SignatureVerified { scheme });
+        let our_kx = kx_group.start()?;
+        let public = our_kx.public_key().to_vec();
+        let shared = our_kx.complete(&ske.params.public)?;
+        cx.group = Some(group);
+        cx.emit(|| HandshakeEvent::KeyExchange {
+            group,
+            public_key_len: public.len(),
+        });
+        hs.transcript.add_message(encoded);
+        Ok(ClientState::ExpectServerHelloDone12(
+            ExpectServerHelloDone {
+                hs,
+                public,
+                shared,
+                client_auth: None,
+            },
+        ))
+    }
+}
+
+pub(crate) struct ExpectServerHelloDone {
+    hs: Handshake,
+    public: Vec<u8>,
+    shared: SharedSecret,
+    /// The CertificateRequest's acceptable schemes and key types, if one came.
+    client_auth: Option<(Vec<SignatureScheme>, Vec<ClientCertificateType>)>,
+}
+
+impl ExpectServerHelloDone {
+    pub(super) fn handle(
+        mut self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ClientState, Error> {
+        let (payload, encoded) = expect(input, "CertificateRequest or ServerHelloDone")?;
+        match payload {
+            HandshakePayload::CertificateRequestTls12(request) if self.client_auth.is_none() => {
+                self.hs.transcript.add_message(encoded);
+                self.client_auth = Some((request.sig_schemes, request.cert_types));
+                Ok(ClientState::ExpectServerHelloDone12(self))
+            }
+            HandshakePayload::ServerHelloDone => {
+                self.hs.transcript.add_message(encoded);
+                self.client_flight(cx)
+            }
+            other => Err(unexpected(other, "CertificateRequest or ServerHelloDone")),
+        }
+    }
+
+    /// RFC 5246 7.3: [Certificate], ClientKeyExchange, [CertificateVerify],
+    /// ChangeCipherSpec, Finished.
+    fn client_flight(self, cx: &mut CommonState) -> Result<ClientState, Error> {
+        let mut hs = self.hs;
+        let signer = match &self.client_auth {
+            Some((schemes, types)) => {
+                send_client_certificate(cx, &hs.config, schemes, types, &mut hs.transcript)?
+            }
+            None => None,
+        };
+        let encoded = cx.send_handshake(HandshakePayload::ClientKeyExchange(
+            EcdheClientKeyExchange {
+                public: self.public,
+            },
+        ))?;
+        hs.transcript.add_message(&encoded);
+
+        // RFC 7627 4: the session hash covers the handshake through ClientKeyExchange.
+        let master = if hs.extended_master_secret {
+            MasterSecret::extended(hs.suite, &self.shared, hs.transcript.current().as_ref())?
+        } else {
+            MasterSecret::classic(hs.suite, &self.shared, &hs.client_random, &hs.server_random)?
+        };
+        drop(self.shared);
+        cx.log_secret("CLIENT_RANDOM", master.secret_bytes());
+
+        if let Some(signer) = signer {
+            // RFC 5246 7.4.8: the signature covers every handshake message so far.
+            let transcript = hs.transcript.raw_transcript().ok_or(Error::Internal(
+                "client authentication without the raw transcript",
+            ))?;
+            let signature = signer.sign(transcript)?;
+            let scheme = signer.scheme();
+            let encoded =
+                cx.send_handshake(HandshakePayload::CertificateVerify(DigitallySigned {
+                    scheme,
+                    signature,
+                }))?;
+            hs.transcript.add_message(&encoded);
+            cx.emit(|| HandshakeEvent::SignatureSent { scheme });
+        }
+        hs.transcript.drop_raw();
+
+        let keys = master.key_block(&hs.client_random, &hs.server_random)?;
+        cx.send_change_cipher_spec()?;
+        cx.set_tls12_write_key(hs.suite, keys.client_key(), keys.client_iv())?;
+        let verify_data = master.verify_data(Sender::Client, hs.transcript.current().as_ref())?;
+        let encoded = cx.send_handshake(HandshakePayload::Finished(verify_data.to_vec()))?;
+        hs.transcript.add_message(&encoded);
+        cx.emit(|| HandshakeEvent::FinishedSent);
+        Ok(ClientState::ExpectChangeCipherSpec12(
+            ExpectChangeCipherSpec { hs, master, keys },
+        ))
+    }
+}
+
+/// Our Certificate for a TLS 1.2 CertificateRequest: a key of an accepted type that
+/// can sign with an accepted scheme, or an empty list. Returns the signer for
+/// CertificateVerify when a certificate was sent.
+fn send_client_certificate(
+    cx: &mut CommonState,
+    config: &ClientConfig,
+    schemes: &[SignatureScheme],
+    types: &[ClientCertificateType],
+    transcript: &mut HandshakeHash,
+) -> Result<Option<alloc::boxed::Box<dyn Signer>>, Error> {
+    let acceptable: Vec<SignatureScheme> = schemes
+        .iter()
+        .copied()
+        .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_2))
+        .collect();
+    let identity = config.client_auth.as_ref().and_then(|certified| {
+        // RFC 8422 5.5: ecdsa_sign covers ECDSA and EdDSA keys.
+        let key_type = match certified.key.algorithm() {
+            SignatureAlgorithm::Rsa => ClientCertificateType::RSASign,
+            SignatureAlgorithm::Ecdsa | SignatureAlgorithm::Ed25519 => {
+                ClientCertificateType::ECDSASign
+            }
+        };
+        if !types.contains(&key_type) {
+            return None;
+        }
+        certified
+            .key
+            .choose_scheme(&acceptable)
+            .map(|signer| (certified, signer))
+    });
+    let certs = match &identity {
+        Some((certified, _)) => certified
+            .chain
+            .iter()
+            .map(|c| c.as_ref().to_vec())
+            .collect(),
+        None => Vec::new(),
+    };
+    let encoded = cx.send_handshake(HandshakePayload::CertificateTls12(
+        crate::msgs::CertificateTls12 { certs },
+    ))?;
+    transcript.add_message(&encoded);
+    Ok(identity.map(|(_, signer)| signer))
+}
+
+pub(crate) struct ExpectChangeCipherSpec {
+    hs: Handshake,
+    master: MasterSecret,
+    keys: Tls12Keys,
+}
+
+impl ExpectChangeCipherSpec {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ClientState, Error> {
+        match input {
+            Input::ChangeCipherSpec => {
+                cx.set_tls12_read_key(
+                    self.hs.suite,
+                    self.keys.server_key(),
+                    self.keys.server_iv(),
+                )?;
+                Ok(ClientState::ExpectFinished12(ExpectFinished {
+                    hs: self.hs,
+                    master: self.master,
+                }))
+            }
+            other => Err(other.unexpected("ChangeCipherSpec")),
+        }
+    }
+}
+
+pub(crate) struct ExpectFinished {
+    hs: Handshake,
+    master: MasterSecret,
+}
+
+impl ExpectFinished {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ClientState, Error> {
+        let (payload, _) = expect(input, "Finished")?;
+        let HandshakePayload::Finished(verify_data) = payload else {
+            return Err(unexpected(payload, "Finished"));
+        };
+        let hs = self.hs;
+        self.master.check_verify_data(
+            Sender::Server,
+            hs.transcript.current().as_ref(),
+            &verify_data,
+        )?;
+        cx.emit(|| HandshakeEvent::FinishedVerified);
+        cx.exporter = Some(KeyExporter::Tls12 {
+            master: self.master,
+            client_random: hs.client_random,
+            server_random: hs.server_random,
+        });
+        cx.emit(|| HandshakeEvent::ApplicationKeysInstalled);
+        cx.emit_with(|emit| {
+            emit(&HandshakeEvent::HandshakeComplete {
+                version: ProtocolVersion::TLSv1_2,
+                cipher_suite: hs.suite.suite,
+                alpn: cx.alpn.as_deref(),
+            })
+        });
+        cx.start_traffic()?;
+        Ok(ClientState::Traffic12(Traffic))
+    }
+}
+
+/// After a TLS 1.2 handshake: renegotiation is refused.
+pub(crate) struct Traffic;
+
+impl Traffic {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ClientState, Error> {
+        let (payload, _) = expect(input, "no handshake message")?;
+        match payload {
+            // RFC 5746 4.2 / RFC 5246 7.4.1.1: we do not renegotiate; a HelloRequest
+            // gets a no_renegotiation warning and the connection goes on.
+            HandshakePayload::HelloRequest => {
+                cx.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation);
+                Ok(ClientState::Traffic12(self))
+            }
+            other => Err(unexpected(
+                other,
+                "no handshake message after the handshake",
+            )),
+        }
+    }
+}
