@@ -382,6 +382,9 @@ pub enum PeerIncompatible {
     /// requires.
     #[error("the peer does not signal secure renegotiation (RFC 5746)")]
     SecureRenegotiationRequired,
+    /// The peer offers only what we refuse by design; the text names it and why.
+    #[error("the peer offers only {0}")]
+    OnlyRefused(alloc::string::String),
     /// No signature scheme in common.
     #[error("no signature scheme in common with the peer")]
     NoSignatureSchemeInCommon,

@@ -102,6 +102,7 @@ pub mod server;
 #[cfg(feature = "std")]
 pub mod stream;
 pub mod time;
+mod tls12;
 mod tls13;
 pub mod verify;
 

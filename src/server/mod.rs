@@ -9,6 +9,7 @@ use crate::events::Side;
 
 pub(crate) mod config;
 mod resolver;
+mod tls12;
 mod tls13;
 
 pub use config::{ServerConfig, ServerConfigBuilder};
@@ -63,6 +64,12 @@ pub(crate) enum ServerState {
     ExpectCertificateVerify(tls13::ExpectCertificateVerify),
     ExpectFinished(tls13::ExpectFinished),
     Traffic(tls13::Traffic),
+    ExpectCertificate12(tls12::ExpectCertificate),
+    ExpectClientKeyExchange12(tls12::ExpectClientKeyExchange),
+    ExpectCertificateVerify12(tls12::ExpectCertificateVerify),
+    ExpectChangeCipherSpec12(tls12::ExpectChangeCipherSpec),
+    ExpectFinished12(tls12::ExpectFinished),
+    Traffic12(tls12::Traffic),
 }
 
 impl ServerState {
@@ -73,6 +80,12 @@ impl ServerState {
             Self::ExpectCertificateVerify(s) => s.handle(cx, input),
             Self::ExpectFinished(s) => s.handle(cx, input),
             Self::Traffic(s) => s.handle(cx, input),
+            Self::ExpectCertificate12(s) => s.handle(cx, input),
+            Self::ExpectClientKeyExchange12(s) => s.handle(cx, input),
+            Self::ExpectCertificateVerify12(s) => s.handle(cx, input),
+            Self::ExpectChangeCipherSpec12(s) => s.handle(cx, input),
+            Self::ExpectFinished12(s) => s.handle(cx, input),
+            Self::Traffic12(s) => s.handle(cx, input),
         }
     }
 }

@@ -68,7 +68,12 @@ impl ExpectClientHello {
         };
         emit_client_hello(cx, &hello);
         cx.client_random = hello.random;
-        choose_version(&self.config, &hello)?;
+        if choose_version(&self.config, &hello)? == ProtocolVersion::TLSv1_2 {
+            if self.retry.is_some() {
+                return Err(PeerMisbehaved::BadRetriedClientHello("it dropped TLS 1.3").into());
+            }
+            return super::tls12::client_hello(cx, self.config, hello, encoded);
+        }
         // RFC 8446 4.1.2: a TLS 1.3 ClientHello offers exactly the null compression.
         if hello.compression_methods != [Compression::Null] {
             return Err(InvalidMessage::IllegalValue("legacy_compression_methods").into());
@@ -380,12 +385,12 @@ fn emit_client_hello(cx: &CommonState, hello: &ClientHello) {
 
 /// RFC 8446 4.2.1: TLS 1.3 is chosen from supported_versions; without it the client
 /// speaks TLS 1.2 or older.
-fn choose_version(config: &ServerConfig, hello: &ClientHello) -> Result<(), Error> {
+fn choose_version(config: &ServerConfig, hello: &ClientHello) -> Result<ProtocolVersion, Error> {
     let offered = hello.supported_versions().unwrap_or_default();
     if offered.contains(&ProtocolVersion::TLSv1_3)
         && config.versions.contains(&ProtocolVersion::TLSv1_3)
     {
-        return Ok(());
+        return Ok(ProtocolVersion::TLSv1_3);
     }
     let best_legacy = if offered.is_empty() {
         hello.legacy_version
@@ -395,6 +400,11 @@ fn choose_version(config: &ServerConfig, hello: &ClientHello) -> Result<(), Erro
         ProtocolVersion::TLSv1_1
     };
     match best_legacy {
+        ProtocolVersion::TLSv1_2 | ProtocolVersion::TLSv1_3
+            if config.versions.contains(&ProtocolVersion::TLSv1_2) =>
+        {
+            Ok(ProtocolVersion::TLSv1_2)
+        }
         ProtocolVersion::TLSv1_2 | ProtocolVersion::TLSv1_3 => {
             Err(PeerIncompatible::VersionNotEnabled(ProtocolVersion::TLSv1_2).into())
         }
@@ -415,7 +425,7 @@ fn choose_suite(
 }
 
 /// The client's SNI as a lower-case DNS name (RFC 6066 3: a host name, never an IP).
-fn server_name(hello: &ClientHello) -> Result<Option<String>, Error> {
+pub(super) fn server_name(hello: &ClientHello) -> Result<Option<String>, Error> {
     let Some(raw) = hello.server_name() else {
         return Ok(None);
     };
@@ -430,7 +440,10 @@ fn server_name(hello: &ClientHello) -> Result<Option<String>, Error> {
 
 /// RFC 7301 3.2: the first of our protocols that the client offers; none in common is
 /// `no_application_protocol`.
-fn choose_alpn(config: &ServerConfig, hello: &ClientHello) -> Result<Option<Vec<u8>>, Error> {
+pub(super) fn choose_alpn(
+    config: &ServerConfig,
+    hello: &ClientHello,
+) -> Result<Option<Vec<u8>>, Error> {
     let (Some(offered), false) = (hello.alpn_protocols(), config.alpn_protocols.is_empty()) else {
         return Ok(None);
     };
@@ -443,22 +456,32 @@ fn choose_alpn(config: &ServerConfig, hello: &ClientHello) -> Result<Option<Vec<
         .ok_or_else(|| PeerIncompatible::NoApplicationProtocol.into())
 }
 
-fn choose_certificate(
+/// Asks the resolver for the chain to present (RFC 6066 3: by SNI).
+pub(super) fn choose_certificate_key(
     config: &ServerConfig,
     hello: &ClientHello,
     sni: Option<&str>,
     client_schemes: &[SignatureScheme],
-) -> Result<(Arc<CertifiedKey>, alloc::boxed::Box<dyn Signer>), Error> {
+) -> Result<Arc<CertifiedKey>, Error> {
     let info = ClientHelloInfo {
         server_name: sni,
         signature_schemes: client_schemes,
         alpn: hello.alpn_protocols().unwrap_or_default(),
         cipher_suites: &hello.cipher_suites,
     };
-    let certified = config.cert_resolver.resolve(&info).ok_or(match sni {
-        Some(_) => PeerIncompatible::NoCertificateForName,
-        None => PeerIncompatible::NoCertificateForName,
-    })?;
+    config
+        .cert_resolver
+        .resolve(&info)
+        .ok_or_else(|| PeerIncompatible::NoCertificateForName.into())
+}
+
+fn choose_certificate(
+    config: &ServerConfig,
+    hello: &ClientHello,
+    sni: Option<&str>,
+    client_schemes: &[SignatureScheme],
+) -> Result<(Arc<CertifiedKey>, alloc::boxed::Box<dyn Signer>), Error> {
+    let certified = choose_certificate_key(config, hello, sni, client_schemes)?;
     // RFC 8446 4.4.3: the scheme is the client's choice order among those the key can
     // produce; PKCS#1 v1.5 is not allowed in TLS 1.3.
     let usable: Vec<SignatureScheme> = client_schemes

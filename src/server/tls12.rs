@@ -1,0 +1,597 @@
+//! The server's TLS 1.2 handshake (RFC 5246 7.3, RFC 8422 for ECDHE):
+//!
+//! ```text
+//! <- ClientHello
+//! -> ServerHello, Certificate, ServerKeyExchange, [CertificateRequest], ServerHelloDone
+//! <- [Certificate], ClientKeyExchange, [CertificateVerify], ChangeCipherSpec, Finished
+//! -> ChangeCipherSpec, Finished
+//! ```
+
+use alloc::format;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use pki_types::CertificateDer;
+
+use super::ServerState;
+use super::config::ServerConfig;
+use super::tls13::{choose_alpn, choose_certificate_key, server_name};
+use crate::conn::common::KeyExporter;
+use crate::conn::{CommonState, Input};
+use crate::crypto::{
+    ActiveKeyExchange, SignatureAlgorithm, SupportedCipherSuite, Tls12CipherSuite,
+};
+use crate::enums::{
+    AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, Compression, ECPointFormat,
+    ExtensionType, ProtocolVersion, SignatureScheme,
+};
+use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
+use crate::events::HandshakeEvent;
+use crate::key_schedule::tls12::{MasterSecret, Sender, Tls12Keys};
+use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
+use crate::msgs::{
+    CertificateRequestTls12, CertificateTls12, ClientHello, DigitallySigned, EcdheParams,
+    EcdheServerKeyExchange, HandshakeMessage, HandshakePayload, ServerExtension, ServerHello,
+};
+use crate::tls12::{scheme_fits_suite, server_key_exchange_message};
+use crate::tls13::DOWNGRADE_TLS12;
+use crate::verify::scheme_allowed_in;
+
+/// What every TLS 1.2 state carries.
+pub(crate) struct Handshake {
+    config: Arc<ServerConfig>,
+    suite: &'static Tls12CipherSuite,
+    transcript: HandshakeHash,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+    extended_master_secret: bool,
+}
+
+/// Handles a ClientHello that negotiates TLS 1.2, and sends the server's flight.
+pub(super) fn client_hello(
+    cx: &mut CommonState,
+    config: Arc<ServerConfig>,
+    hello: ClientHello,
+    encoded: &[u8],
+) -> Result<ServerState, Error> {
+    // RFC 5246 7.4.1.2: null compression must be offered; we never compress (CRIME).
+    if !hello.compression_methods.contains(&Compression::Null) {
+        return Err(
+            PeerIncompatible::OnlyRefused(String::from("compression (refused: CRIME)")).into(),
+        );
+    }
+    // RFC 5746 3.6: the client signals secure renegotiation with the SCSV or an empty
+    // renegotiation_info; a non-empty one on an initial handshake is fatal.
+    let scsv = hello
+        .cipher_suites
+        .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+    match hello.renegotiation_info() {
+        Some([]) => {}
+        Some(_) => return Err(PeerMisbehaved::BadRenegotiationInfo.into()),
+        None if scsv => {}
+        None => return Err(PeerIncompatible::SecureRenegotiationRequired.into()),
+    }
+    // RFC 7627 5.3: a server that requires extended master secret refuses without it.
+    let extended_master_secret = hello.has_extension(ExtensionType::ExtendedMasterSecret);
+    if !extended_master_secret && config.require_ems {
+        return Err(PeerIncompatible::ExtendedMasterSecretRequired.into());
+    }
+    // RFC 8422 5.1.2: without the uncompressed format we cannot send our point.
+    if let Some(crate::msgs::ClientExtension::EcPointFormats(formats)) =
+        hello.find_extension(ExtensionType::ECPointFormats)
+    {
+        if !formats.contains(&ECPointFormat::Uncompressed) {
+            return Err(PeerMisbehaved::UncompressedPointsNotOffered.into());
+        }
+    }
+    // RFC 5246 7.4.1.4.1: without signature_algorithms the client accepts only SHA-1,
+    // which we refuse.
+    let client_schemes: Vec<SignatureScheme> = hello
+        .signature_schemes()
+        .unwrap_or_default()
+        .iter()
+        .copied()
+        .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_2))
+        .collect();
+    let sni = server_name(&hello)?;
+    let alpn = choose_alpn(&config, &hello)?;
+    let certified = choose_certificate_key(&config, &hello, sni.as_deref(), &client_schemes)?;
+
+    // Server preference among the client's suites, for our key's type (RFC 8422 5.1.3:
+    // ECDHE_ECDSA suites also carry Ed25519 signatures).
+    let key_type = match certified.key.algorithm() {
+        SignatureAlgorithm::Ed25519 => SignatureAlgorithm::Ecdsa,
+        other => other,
+    };
+    let suite = config
+        .provider
+        .tls12_cipher_suites()
+        .find(|s| s.sign == key_type && hello.cipher_suites.contains(&s.suite))
+        .ok_or_else(|| refused_suites(&hello.cipher_suites))?;
+    let usable: Vec<SignatureScheme> = client_schemes
+        .iter()
+        .copied()
+        .filter(|s| scheme_fits_suite(*s, suite))
+        .collect();
+    let signer = certified
+        .key
+        .choose_scheme(&usable)
+        .ok_or(PeerIncompatible::NoSignatureSchemeInCommon)?;
+    let groups = hello.supported_groups().unwrap_or_default();
+    let group = config
+        .provider
+        .kx_groups
+        .iter()
+        .find(|g| groups.contains(&g.name()))
+        .ok_or(PeerIncompatible::NoKxGroupInCommon)?;
+
+    cx.version = Some(ProtocolVersion::TLSv1_2);
+    cx.suite = Some(SupportedCipherSuite::Tls12(suite));
+    cx.group = Some(group.name());
+    cx.alpn = alpn;
+    cx.sni = sni;
+
+    let mut buffer = HandshakeHashBuffer::new();
+    buffer.add_message(encoded);
+    let mut transcript = if config.client_verifier.is_some() {
+        buffer.start_hash_keeping_raw(suite.hash)
+    } else {
+        buffer.start_hash(suite.hash)
+    };
+
+    // ServerHello (RFC 5246 7.4.1.3).
+    let mut server_random = [0u8; 32];
+    cx.random(&mut server_random)?;
+    if config.versions.contains(&ProtocolVersion::TLSv1_3) {
+        // RFC 8446 4.1.3: a TLS 1.3 server negotiating TLS 1.2 marks its random, so
+        // a TLS 1.3 client can detect a downgrade.
+        server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
+    }
+    let mut extensions = vec![ServerExtension::RenegotiationInfo(Vec::new())];
+    if extended_master_secret {
+        extensions.push(ServerExtension::ExtendedMasterSecret);
+    }
+    if hello.has_extension(ExtensionType::ECPointFormats) {
+        extensions.push(ServerExtension::EcPointFormats(vec![
+            ECPointFormat::Uncompressed,
+        ]));
+    }
+    if cx.sni.is_some() {
+        extensions.push(ServerExtension::ServerNameAck);
+    }
+    if let Some(protocol) = &cx.alpn {
+        extensions.push(ServerExtension::Alpn(protocol.clone()));
+    }
+    let encoded = cx.send_handshake(HandshakePayload::ServerHello(ServerHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random: server_random,
+        // An empty session id: this session will not be resumed by id.
+        session_id: Vec::new(),
+        cipher_suite: suite.suite,
+        compression_method: Compression::Null,
+        extensions: Some(extensions),
+    }))?;
+    transcript.add_message(&encoded);
+    cx.emit(|| HandshakeEvent::ServerHello {
+        version: ProtocolVersion::TLSv1_2,
+        cipher_suite: suite.suite,
+        group: group.name(),
+    });
+
+    // Certificate (RFC 5246 7.4.2).
+    let certs = certified
+        .chain
+        .iter()
+        .map(|c| c.as_ref().to_vec())
+        .collect();
+    let encoded = cx.send_handshake(HandshakePayload::CertificateTls12(CertificateTls12 {
+        certs,
+    }))?;
+    transcript.add_message(&encoded);
+
+    // ServerKeyExchange (RFC 8422 5.4).
+    let our_kx = group.start()?;
+    let params = EcdheParams {
+        group: group.name(),
+        public: our_kx.public_key().to_vec(),
+    };
+    let message = server_key_exchange_message(
+        &hello.random,
+        &server_random,
+        &crate::codec::Codec::get_encoding(&params),
+    );
+    let scheme = signer.scheme();
+    let signature = signer.sign(&message)?;
+    let encoded = cx.send_handshake(HandshakePayload::ServerKeyExchange(
+        EcdheServerKeyExchange {
+            params,
+            signature: DigitallySigned { scheme, signature },
+        },
+    ))?;
+    transcript.add_message(&encoded);
+    cx.emit(|| HandshakeEvent::SignatureSent { scheme });
+
+    // CertificateRequest (RFC 5246 7.4.4).
+    if let Some(verifier) = &config.client_verifier {
+        let encoded = cx.send_handshake(HandshakePayload::CertificateRequestTls12(
+            CertificateRequestTls12 {
+                cert_types: vec![
+                    ClientCertificateType::ECDSASign,
+                    ClientCertificateType::RSASign,
+                ],
+                sig_schemes: verifier.supported_verify_schemes(ProtocolVersion::TLSv1_2),
+                authorities: verifier.root_hint_subjects(),
+            },
+        ))?;
+        transcript.add_message(&encoded);
+    }
+    let encoded = cx.send_handshake(HandshakePayload::ServerHelloDone)?;
+    transcript.add_message(&encoded);
+
+    let client_auth = config.client_verifier.is_some();
+    let hs = Handshake {
+        config,
+        suite,
+        transcript,
+        client_random: hello.random,
+        server_random,
+        extended_master_secret,
+    };
+    Ok(if client_auth {
+        ServerState::ExpectCertificate12(ExpectCertificate { hs, kx: our_kx })
+    } else {
+        ServerState::ExpectClientKeyExchange12(ExpectClientKeyExchange {
+            hs,
+            kx: our_kx,
+            client_cert: false,
+        })
+    })
+}
+
+/// The error for a ClientHello with no suite we accept, naming what the client
+/// offered instead when it is something we refuse by design.
+fn refused_suites(offered: &[CipherSuite]) -> Error {
+    let mut reasons: Vec<&'static str> = Vec::new();
+    for suite in offered {
+        if let Some(reason) = refusal_reason(u16::from(*suite)) {
+            if !reasons.contains(&reason) {
+                reasons.push(reason);
+            }
+        }
+    }
+    if reasons.is_empty() {
+        return PeerIncompatible::NoCipherSuiteInCommon.into();
+    }
+    PeerIncompatible::OnlyRefused(format!("cipher suites: {}", reasons.join("; "))).into()
+}
+
+/// Why a well-known TLS 1.2-and-earlier suite is refused (IANA TLS Cipher Suites
+/// registry code points).
+fn refusal_reason(code: u16) -> Option<&'static str> {
+    Some(match code {
+        0x0000..=0x0002 | 0x003b | 0xc001 | 0xc006 | 0xc00b | 0xc010 | 0xc015 => {
+            "NULL encryption (no confidentiality)"
+        }
+        0x0003 | 0x0006 | 0x0008 | 0x000b | 0x000e | 0x0011 | 0x0014 | 0x0017 | 0x0019 => {
+            "export-grade suites (deliberately weak)"
+        }
+        0x0004 | 0x0005 | 0x0018 | 0x0020 | 0x0024 | 0x008a | 0x008e | 0x0092 | 0xc002 | 0xc007
+        | 0xc00c | 0xc011 | 0xc016 => "RC4 (broken stream cipher)",
+        0x0034 | 0x003a | 0x001a | 0x001b | 0x006c | 0x006d | 0x00a6 | 0x00a7 | 0xc017..=0xc019 => {
+            "anonymous key exchange (no authentication)"
+        }
+        0x0007
+        | 0x0009
+        | 0x000a
+        | 0x002f
+        | 0x0035
+        | 0x003c
+        | 0x003d
+        | 0x0041
+        | 0x0084
+        | 0x0096
+        | 0x009c
+        | 0x009d
+        | 0xc09c..=0xc0a3 => "RSA key exchange (no forward secrecy)",
+        0xc003..=0xc005
+        | 0xc008..=0xc00a
+        | 0xc012..=0xc014
+        | 0xc023..=0xc02a
+        | 0x0033
+        | 0x0039
+        | 0x0067
+        | 0x006b
+        | 0x0016
+        | 0x0013
+        | 0x0032
+        | 0x0038
+        | 0x0040
+        | 0x006a => "CBC mode (padding oracles, Lucky 13)",
+        _ => return None,
+    })
+}
+
+fn expect<'a>(
+    input: Input<'a>,
+    expected: &'static str,
+) -> Result<(HandshakePayload, &'a [u8]), Error> {
+    match input {
+        Input::Handshake {
+            msg: HandshakeMessage { payload },
+            encoded,
+        } => Ok((payload, encoded)),
+        other => Err(other.unexpected(expected)),
+    }
+}
+
+fn unexpected(payload: HandshakePayload, expected: &'static str) -> Error {
+    Input::Handshake {
+        msg: payload.into(),
+        encoded: &[],
+    }
+    .unexpected(expected)
+}
+
+pub(crate) struct ExpectCertificate {
+    hs: Handshake,
+    kx: alloc::boxed::Box<dyn ActiveKeyExchange>,
+}
+
+impl ExpectCertificate {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ServerState, Error> {
+        let (payload, encoded) = expect(input, "Certificate")?;
+        let HandshakePayload::CertificateTls12(certificate) = payload else {
+            return Err(unexpected(payload, "Certificate"));
+        };
+        let mut hs = self.hs;
+        hs.transcript.add_message(encoded);
+        let verifier = hs
+            .config
+            .client_verifier
+            .clone()
+            .ok_or(Error::Internal("client certificate without a verifier"))?;
+        let chain: Vec<CertificateDer<'static>> = certificate
+            .certs
+            .into_iter()
+            .map(CertificateDer::from)
+            .collect();
+        let Some((end_entity, intermediates)) = chain.split_first() else {
+            // RFC 5246 7.4.6: an empty list; refuse if a certificate is mandatory.
+            if verifier.client_auth_mandatory() {
+                return Err(CertificateError::NoCertificate.into());
+            }
+            return Ok(ServerState::ExpectClientKeyExchange12(
+                ExpectClientKeyExchange {
+                    hs,
+                    kx: self.kx,
+                    client_cert: false,
+                },
+            ));
+        };
+        let now = hs.config.time.now().ok_or(Error::ApiMisuse(
+            "the time provider does not know the current time",
+        ))?;
+        verifier.verify_client_cert(end_entity, intermediates, now)?;
+        cx.emit_with(|emit| {
+            emit(&HandshakeEvent::CertificateVerified {
+                chain: &chain,
+                server_name: None,
+                now,
+            })
+        });
+        cx.peer_certificates = Some(chain);
+        Ok(ServerState::ExpectClientKeyExchange12(
+            ExpectClientKeyExchange {
+                hs,
+                kx: self.kx,
+                client_cert: true,
+            },
+        ))
+    }
+}
+
+pub(crate) struct ExpectClientKeyExchange {
+    hs: Handshake,
+    kx: alloc::boxed::Box<dyn ActiveKeyExchange>,
+    client_cert: bool,
+}
+
+impl ExpectClientKeyExchange {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ServerState, Error> {
+        let (payload, encoded) = expect(input, "ClientKeyExchange")?;
+        let HandshakePayload::ClientKeyExchange(cke) = payload else {
+            return Err(unexpected(payload, "ClientKeyExchange"));
+        };
+        let mut hs = self.hs;
+        let group = self.kx.group();
+        let public_key_len = self.kx.public_key().len();
+        let shared = self.kx.complete(&cke.public)?;
+        cx.emit(|| HandshakeEvent::KeyExchange {
+            group,
+            public_key_len,
+        });
+        hs.transcript.add_message(encoded);
+        // RFC 7627 4: the session hash covers the handshake through ClientKeyExchange.
+        let master = if hs.extended_master_secret {
+            MasterSecret::extended(hs.suite, &shared, hs.transcript.current().as_ref())?
+        } else {
+            MasterSecret::classic(hs.suite, &shared, &hs.client_random, &hs.server_random)?
+        };
+        cx.log_secret("CLIENT_RANDOM", master.secret_bytes());
+        let keys = master.key_block(&hs.client_random, &hs.server_random)?;
+        let next = Keyed { hs, master, keys };
+        Ok(if self.client_cert {
+            ServerState::ExpectCertificateVerify12(ExpectCertificateVerify(next))
+        } else {
+            ServerState::ExpectChangeCipherSpec12(ExpectChangeCipherSpec(next))
+        })
+    }
+}
+
+/// The states once the master secret exists.
+pub(crate) struct Keyed {
+    hs: Handshake,
+    master: MasterSecret,
+    keys: Tls12Keys,
+}
+
+pub(crate) struct ExpectCertificateVerify(Keyed);
+
+impl ExpectCertificateVerify {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ServerState, Error> {
+        let (payload, encoded) = expect(input, "CertificateVerify")?;
+        let HandshakePayload::CertificateVerify(signed) = payload else {
+            return Err(unexpected(payload, "CertificateVerify"));
+        };
+        let mut keyed = self.0;
+        let verifier = keyed
+            .hs
+            .config
+            .client_verifier
+            .clone()
+            .ok_or(Error::Internal(
+                "client CertificateVerify without a verifier",
+            ))?;
+        // RFC 5246 7.4.8: one of the schemes we asked for, over all messages so far.
+        if !verifier
+            .supported_verify_schemes(ProtocolVersion::TLSv1_2)
+            .contains(&signed.scheme)
+        {
+            return Err(PeerMisbehaved::UnsupportedSignatureScheme(signed.scheme).into());
+        }
+        let end_entity = cx
+            .peer_certificates
+            .as_ref()
+            .and_then(|chain| chain.first())
+            .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
+        let transcript = keyed.hs.transcript.raw_transcript().ok_or(Error::Internal(
+            "client authentication without the raw transcript",
+        ))?;
+        verifier.verify_signature(
+            ProtocolVersion::TLSv1_2,
+            transcript,
+            end_entity,
+            signed.scheme,
+            &signed.signature,
+        )?;
+        cx.emit(|| HandshakeEvent::SignatureVerified {
+            scheme: signed.scheme,
+        });
+        keyed.hs.transcript.add_message(encoded);
+        keyed.hs.transcript.drop_raw();
+        Ok(ServerState::ExpectChangeCipherSpec12(
+            ExpectChangeCipherSpec(keyed),
+        ))
+    }
+}
+
+pub(crate) struct ExpectChangeCipherSpec(Keyed);
+
+impl ExpectChangeCipherSpec {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ServerState, Error> {
+        match input {
+            Input::ChangeCipherSpec => {
+                let keyed = self.0;
+                cx.set_tls12_read_key(
+                    keyed.hs.suite,
+                    keyed.keys.client_key(),
+                    keyed.keys.client_iv(),
+                )?;
+                Ok(ServerState::ExpectFinished12(ExpectFinished(keyed)))
+            }
+            other => Err(other.unexpected("ChangeCipherSpec")),
+        }
+    }
+}
+
+pub(crate) struct ExpectFinished(Keyed);
+
+impl ExpectFinished {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ServerState, Error> {
+        let (payload, encoded) = expect(input, "Finished")?;
+        let HandshakePayload::Finished(verify_data) = payload else {
+            return Err(unexpected(payload, "Finished"));
+        };
+        let Keyed {
+            mut hs,
+            master,
+            keys,
+        } = self.0;
+        master.check_verify_data(
+            Sender::Client,
+            hs.transcript.current().as_ref(),
+            &verify_data,
+        )?;
+        cx.emit(|| HandshakeEvent::FinishedVerified);
+        hs.transcript.add_message(encoded);
+
+        cx.send_change_cipher_spec()?;
+        cx.set_tls12_write_key(hs.suite, keys.server_key(), keys.server_iv())?;
+        let verify_data = master.verify_data(Sender::Server, hs.transcript.current().as_ref())?;
+        cx.send_handshake(HandshakePayload::Finished(verify_data.to_vec()))?;
+        cx.emit(|| HandshakeEvent::FinishedSent);
+
+        cx.exporter = Some(KeyExporter::Tls12 {
+            master,
+            client_random: hs.client_random,
+            server_random: hs.server_random,
+        });
+        cx.emit(|| HandshakeEvent::ApplicationKeysInstalled);
+        cx.emit_with(|emit| {
+            emit(&HandshakeEvent::HandshakeComplete {
+                version: ProtocolVersion::TLSv1_2,
+                cipher_suite: hs.suite.suite,
+                alpn: cx.alpn.as_deref(),
+            })
+        });
+        cx.start_traffic()?;
+        Ok(ServerState::Traffic12(Traffic))
+    }
+}
+
+/// After a TLS 1.2 handshake: renegotiation is refused.
+pub(crate) struct Traffic;
+
+impl Traffic {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ServerState, Error> {
+        let (payload, _) = expect(input, "no handshake message")?;
+        match payload {
+            // RFC 5746 4.4: we do not renegotiate; a ClientHello gets a
+            // no_renegotiation warning and the connection goes on.
+            HandshakePayload::ClientHello(_) => {
+                cx.send_alert(AlertLevel::Warning, AlertDescription::NoRenegotiation);
+                Ok(ServerState::Traffic12(self))
+            }
+            other => Err(unexpected(
+                other,
+                "no handshake message after the handshake",
+            )),
+        }
+    }
+}
