@@ -15,9 +15,7 @@ use std::time::Duration;
 
 use handclasp::codec::{Codec, Reader};
 use handclasp::crypto::ring::{AES_128_GCM, RING_KEY_PROVIDER, SUPPORTED_SIG_ALGS};
-use handclasp::crypto::{
-    AEAD_NONCE_LEN, AEAD_TAG_LEN, AeadAlgorithm, KeyProvider, SignatureAlgorithm, Tls12Nonce,
-};
+use handclasp::crypto::{AEAD_NONCE_LEN, AEAD_TAG_LEN, AeadAlgorithm, KeyProvider, Tls12Nonce};
 use handclasp::enums::{ContentType, ProtocolVersion, SignatureScheme};
 use handclasp::msgs::{
     AlertMessage, CertReqExtension, CertificateExtension, CertificateRequestTls12,
@@ -536,8 +534,7 @@ pub fn certificate_chain(data: &[u8]) {
 
 /// The input as a PEM bundle of roots, as one DER root, as a PEM private key and as
 /// PKCS#8, SEC1 and PKCS#1 private-key DER. Every load must return `Ok` or `Err`; a
-/// key that loads must offer a scheme and sign with it (RSA signing may fail, see
-/// [`load_key`]).
+/// key that loads must offer a scheme and sign with it.
 pub fn pem(data: &[u8]) {
     let mut store = RootStore::empty();
     if let Ok(load) = store.add_pem(data) {
@@ -574,13 +571,10 @@ fn load_key(key: PrivateKeyDer<'static>) {
     let signer = signing
         .choose_scheme(&schemes)
         .unwrap_or_else(|| panic!("a loaded {:?} key offers no scheme", signing.algorithm()));
+    // Every key that loads must sign: RSA keys whose CRT components disagree
+    // (corpus/pem/regression-rsa-inconsistent-dq) are refused at load time.
     match signer.sign(b"handclasp fuzz message") {
         Ok(signature) => assert!(!signature.is_empty()),
-        // Known gap (corpus/pem/regression-rsa-inconsistent-dq): ring accepts an RSA key
-        // whose CRT exponent dQ does not match d, and its sign-then-verify check fails
-        // every signature, so the key loads but can never sign. The library returns
-        // `Error::Internal` (no panic); tolerated here until loading rejects such keys.
-        Err(_) if signing.algorithm() == SignatureAlgorithm::Rsa => {}
         Err(e) => panic!("signing with {:?} failed: {e}", signer.scheme()),
     }
 }

@@ -177,9 +177,21 @@ pub(super) struct RsaSigningKey {
 }
 
 impl RsaSigningKey {
-    /// Wraps a key `ring` has already parsed.
-    pub(super) fn new(key: RsaKeyPair) -> Self {
-        Self { key: Arc::new(key) }
+    /// Wraps a key `ring` has already parsed, after a test signature: `ring` accepts
+    /// some keys whose CRT components disagree (e.g. a wrong dQ) and then fails every
+    /// signature, so such a key is refused here, at load time, rather than in every
+    /// handshake.
+    pub(super) fn new(key: RsaKeyPair) -> Result<Self, Error> {
+        let key = Self { key: Arc::new(key) };
+        let signer = key
+            .choose_scheme(&[SignatureScheme::RSA_PSS_SHA256])
+            .ok_or(Error::Internal("RSA keys always sign RSA-PSS"))?;
+        signer.sign(b"handclasp RSA key self-test").map_err(|_| {
+            Error::InvalidPrivateKey(
+                "the RSA key's components are inconsistent (a test signature failed)",
+            )
+        })?;
+        Ok(key)
     }
 }
 

@@ -95,7 +95,7 @@ fn load_pkcs8(pkcs8: &[u8]) -> Result<Arc<dyn SigningKey>, Error> {
     if algorithm == alg_id::RSA_ENCRYPTION.as_ref() {
         check_rsa_size(private_key)?;
         let key = RsaKeyPair::from_pkcs8(pkcs8).map_err(rsa_rejected)?;
-        return Ok(Arc::new(RsaSigningKey::new(key)));
+        return Ok(Arc::new(RsaSigningKey::new(key)?));
     }
     if algorithm.starts_with(ID_EC_PUBLIC_KEY) {
         return Err(Error::InvalidPrivateKey(
@@ -183,7 +183,7 @@ fn sec1_curve(sec1: &[u8]) -> Result<Option<&[u8]>, DerError> {
 fn load_pkcs1(pkcs1: &[u8]) -> Result<Arc<dyn SigningKey>, Error> {
     check_rsa_size(pkcs1)?;
     let key = RsaKeyPair::from_der(pkcs1).map_err(rsa_rejected)?;
-    Ok(Arc::new(RsaSigningKey::new(key)))
+    Ok(Arc::new(RsaSigningKey::new(key)?))
 }
 
 fn rsa_rejected(_: ring::error::KeyRejected) -> Error {
