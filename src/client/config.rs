@@ -47,7 +47,7 @@ impl ClientConfig {
     pub fn builder_with_provider(provider: Arc<CryptoProvider>) -> ClientConfigBuilder {
         ClientConfigBuilder {
             provider,
-            versions: vec![ProtocolVersion::TLSv1_3],
+            versions: vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2],
             verifier: None,
             client_auth: None,
             alpn_protocols: Vec::new(),
@@ -103,7 +103,7 @@ pub struct ClientConfigBuilder {
 }
 
 impl ClientConfigBuilder {
-    /// The versions to offer, most preferred first (default: TLS 1.3).
+    /// The versions to offer, most preferred first (default: TLS 1.3, TLS 1.2).
     pub fn with_protocol_versions(mut self, versions: &[ProtocolVersion]) -> Self {
         self.versions = versions.to_vec();
         self

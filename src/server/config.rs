@@ -46,7 +46,7 @@ impl ServerConfig {
     pub fn builder_with_provider(provider: Arc<CryptoProvider>) -> ServerConfigBuilder {
         ServerConfigBuilder {
             provider,
-            versions: vec![ProtocolVersion::TLSv1_3],
+            versions: vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2],
             cert_resolver: None,
             client_verifier: None,
             alpn_protocols: Vec::new(),
@@ -83,7 +83,7 @@ pub struct ServerConfigBuilder {
 }
 
 impl ServerConfigBuilder {
-    /// The versions to accept, most preferred first (default: TLS 1.3).
+    /// The versions to accept, most preferred first (default: TLS 1.3, TLS 1.2).
     pub fn with_protocol_versions(mut self, versions: &[ProtocolVersion]) -> Self {
         self.versions = versions.to_vec();
         self
