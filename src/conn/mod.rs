@@ -429,7 +429,16 @@ impl Inner {
         }
         // RFC 8446 5: during the handshake, one unprotected change_cipher_spec of
         // value 1 is dropped (middlebox compatibility, D.4); any other is an error.
-        if self.common.traffic || self.compat_ccs_seen {
+        // It may come only once a TLS 1.3 hello was sent or received: for a client
+        // from the start (its ClientHello went first), for a server once it chose 1.3.
+        let may_be_tls13 = match self.common.side {
+            crate::events::Side::Client => {
+                self.common.version.is_none()
+                    || self.common.version == Some(ProtocolVersion::TLSv1_3)
+            }
+            crate::events::Side::Server => self.common.version == Some(ProtocolVersion::TLSv1_3),
+        };
+        if self.common.traffic || self.compat_ccs_seen || !may_be_tls13 {
             return Err(Error::UnexpectedMessage {
                 expected: "no change_cipher_spec (TLS 1.3 allows one, during the handshake)",
                 got: MessageKind::Record(ContentType::ChangeCipherSpec),
