@@ -337,6 +337,8 @@ impl ExpectClientHello {
             compression_method: Compression::Null,
             extensions,
         };
+        // The version is settled by the retry (RFC 8446 4.1.4).
+        cx.version = Some(ProtocolVersion::TLSv1_3);
         let encoded = cx.send_handshake(HandshakePayload::HelloRetryRequest(retry))?;
         transcript.add_message(&encoded);
         cx.emit(|| HandshakeEvent::HelloRetryRequest {
