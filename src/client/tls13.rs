@@ -71,6 +71,12 @@ pub(super) fn start_handshake_keys(
         server_secret.secret_bytes(),
     );
     cx.set_tls13_read_key(&server_secret)?;
+    // Our handshake write key goes in now too (no early data is sent), so an alert we
+    // send while checking the server's flight is protected as the server expects: it
+    // reads with the client handshake key from its ServerHello on (RFC 8446 7.3).
+    // The key is installed again, with sequence number 0, before our Finished;
+    // nothing protected is sent in between except a fatal alert.
+    cx.set_tls13_write_key(&client_secret)?;
     cx.emit(|| HandshakeEvent::HandshakeKeysInstalled {
         cipher_suite: suite.suite,
     });

@@ -211,7 +211,19 @@ impl Connection {
                 let payload: &[u8] = record.payload;
                 inner.handle_ccs(payload)?;
             } else {
+                // RFC 8446 5.2: a protected TLS 1.3 record always has the outer type
+                // application_data, so an alert record is unprotected: a peer that
+                // failed before it had keys (a client refusing our ServerHello, or one
+                // that installs its handshake write key late) sends its alert in the
+                // clear. Accepted only during the handshake.
+                let clear_alert = record.typ == ContentType::Alert
+                    && !inner.common.traffic
+                    && inner.common.version == Some(ProtocolVersion::TLSv1_3);
                 let plain = match &mut inner.common.decrypter {
+                    Some(_) if clear_alert => Plaintext {
+                        typ: record.typ,
+                        payload: record.payload,
+                    },
                     Some(decrypter) => decrypter.open(record)?,
                     None => {
                         if record.typ == ContentType::ApplicationData {
