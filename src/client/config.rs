@@ -1,7 +1,6 @@
 //! Client configuration: immutable once built, shared by connections as an `Arc`.
 
 use alloc::sync::Arc;
-use alloc::vec;
 use alloc::vec::Vec;
 
 use pki_types::{CertificateDer, PrivateKeyDer};
@@ -47,7 +46,7 @@ impl ClientConfig {
     pub fn builder_with_provider(provider: Arc<CryptoProvider>) -> ClientConfigBuilder {
         ClientConfigBuilder {
             provider,
-            versions: vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2],
+            versions: None,
             verifier: None,
             client_auth: None,
             alpn_protocols: Vec::new(),
@@ -88,7 +87,8 @@ pub(crate) fn default_time() -> Option<Arc<dyn TimeProvider>> {
 #[derive(Debug)]
 pub struct ClientConfigBuilder {
     provider: Arc<CryptoProvider>,
-    versions: Vec<ProtocolVersion>,
+    /// `None` until set: the defaults, limited to what the provider can do.
+    versions: Option<Vec<ProtocolVersion>>,
     verifier: Option<Arc<dyn ServerCertVerifier>>,
     client_auth: Option<Arc<CertifiedKey>>,
     alpn_protocols: Vec<Vec<u8>>,
@@ -105,7 +105,7 @@ pub struct ClientConfigBuilder {
 impl ClientConfigBuilder {
     /// The versions to offer, most preferred first (default: TLS 1.3, TLS 1.2).
     pub fn with_protocol_versions(mut self, versions: &[ProtocolVersion]) -> Self {
-        self.versions = versions.to_vec();
+        self.versions = Some(versions.to_vec());
         self
     }
 
@@ -206,14 +206,17 @@ impl ClientConfigBuilder {
         let time = self.time.ok_or(Error::ApiMisuse(
             "without std, a client needs a time provider",
         ))?;
-        check_versions(&self.versions, &self.provider)?;
+        let versions = self
+            .versions
+            .unwrap_or_else(|| default_versions(&self.provider));
+        check_versions(&versions, &self.provider)?;
         check_alpn(&self.alpn_protocols)?;
         if self.provider.kx_groups.is_empty() {
             return Err(Error::ApiMisuse("the provider has no key-exchange group"));
         }
         Ok(ClientConfig {
             provider: self.provider,
-            versions: self.versions,
+            versions,
             verifier,
             client_auth: self.client_auth,
             alpn_protocols: self.alpn_protocols,
@@ -227,6 +230,19 @@ impl ClientConfigBuilder {
             require_ems: self.require_ems,
         })
     }
+}
+
+/// TLS 1.3 and TLS 1.2, each if the provider has suites for it (a provider restricted
+/// to TLS 1.3 suites gives a TLS 1.3-only config without further ado).
+pub(crate) fn default_versions(provider: &CryptoProvider) -> Vec<ProtocolVersion> {
+    let mut versions = Vec::new();
+    if provider.tls13_cipher_suites().next().is_some() {
+        versions.push(ProtocolVersion::TLSv1_3);
+    }
+    if provider.tls12_cipher_suites().next().is_some() {
+        versions.push(ProtocolVersion::TLSv1_2);
+    }
+    versions
 }
 
 /// Versions must be supported ones, with at least one suite each.

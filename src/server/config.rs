@@ -1,14 +1,13 @@
 //! Server configuration: immutable once built, shared by connections as an `Arc`.
 
 use alloc::sync::Arc;
-use alloc::vec;
 use alloc::vec::Vec;
 
 use pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::resolver::{ResolvesServerCert, SingleCertResolver};
 use crate::cert::CertifiedKey;
-use crate::client::config::{check_alpn, check_versions, default_time};
+use crate::client::config::{check_alpn, check_versions, default_time, default_versions};
 use crate::conn::Limits;
 use crate::crypto::CryptoProvider;
 use crate::enums::ProtocolVersion;
@@ -46,7 +45,7 @@ impl ServerConfig {
     pub fn builder_with_provider(provider: Arc<CryptoProvider>) -> ServerConfigBuilder {
         ServerConfigBuilder {
             provider,
-            versions: vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2],
+            versions: None,
             cert_resolver: None,
             client_verifier: None,
             alpn_protocols: Vec::new(),
@@ -70,7 +69,8 @@ impl ServerConfig {
 #[derive(Debug)]
 pub struct ServerConfigBuilder {
     provider: Arc<CryptoProvider>,
-    versions: Vec<ProtocolVersion>,
+    /// `None` until set: the defaults, limited to what the provider can do.
+    versions: Option<Vec<ProtocolVersion>>,
     cert_resolver: Option<Arc<dyn ResolvesServerCert>>,
     client_verifier: Option<Arc<dyn ClientCertVerifier>>,
     alpn_protocols: Vec<Vec<u8>>,
@@ -85,7 +85,7 @@ pub struct ServerConfigBuilder {
 impl ServerConfigBuilder {
     /// The versions to accept, most preferred first (default: TLS 1.3, TLS 1.2).
     pub fn with_protocol_versions(mut self, versions: &[ProtocolVersion]) -> Self {
-        self.versions = versions.to_vec();
+        self.versions = Some(versions.to_vec());
         self
     }
 
@@ -178,14 +178,17 @@ impl ServerConfigBuilder {
         let time = self.time.ok_or(Error::ApiMisuse(
             "without std, a server needs a time provider",
         ))?;
-        check_versions(&self.versions, &self.provider)?;
+        let versions = self
+            .versions
+            .unwrap_or_else(|| default_versions(&self.provider));
+        check_versions(&versions, &self.provider)?;
         check_alpn(&self.alpn_protocols)?;
         if self.provider.kx_groups.is_empty() {
             return Err(Error::ApiMisuse("the provider has no key-exchange group"));
         }
         Ok(ServerConfig {
             provider: self.provider,
-            versions: self.versions,
+            versions,
             cert_resolver,
             client_verifier: self.client_verifier,
             alpn_protocols: self.alpn_protocols,

@@ -3,6 +3,7 @@
 
 pub mod pair;
 pub mod pki;
+pub mod tamper;
 
 /// Decodes hex, ignoring whitespace. Panics on bad input (test data only).
 pub fn hex(s: &str) -> Vec<u8> {
