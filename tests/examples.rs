@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 use handclasp::pki_types::{CertificateDer, ServerName};
 use handclasp::verify::RootStore;
 use handclasp::{ClientConfig, ClientConnection, Stream};
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair,
+};
 
 /// How long a `cargo run` may take, including waiting for the build lock and a build.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -166,6 +169,16 @@ impl Files {
         fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
         fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
         fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+        // A client certificate from the same CA, for `--client-ca`.
+        let client_key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "examples test client");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let client = params.signed_by(&client_key, &ca).unwrap();
+        fs::write(dir.join("client.pem"), client.pem()).unwrap();
+        fs::write(dir.join("client-key.pem"), client_key.serialize_pem()).unwrap();
         Self {
             dir,
             ca: ca.der().clone(),
@@ -348,6 +361,66 @@ fn server_example_answers_handclasp_openssl_and_the_client_example() {
     }
     assert!(lines[0].contains(" alpn=http/1.1 "), "{log}");
     assert!(!log.contains("error"), "{log}");
+}
+
+#[test]
+fn server_example_requires_client_certificates() {
+    let files = Files::new("mtls");
+    let ca = files.path("ca.pem");
+    let server = Server::start(&files, &["--client-ca", &ca, "--require-client-cert"]);
+    let request = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+    // Without a certificate: the server refuses the handshake, and says so in its log.
+    let mut conn = ClientConnection::new(
+        handclasp_client(&files.ca, &[]),
+        ServerName::try_from("localhost").unwrap(),
+    )
+    .unwrap();
+    let mut sock = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut tls = Stream::new(&mut conn, &mut sock);
+    let outcome = tls
+        .write_all(request)
+        .and_then(|()| tls.flush())
+        .and_then(|()| tls.read_to_end(&mut Vec::new()));
+    assert!(
+        outcome.is_err(),
+        "a client without a certificate got {outcome:?}"
+    );
+
+    // With one (through the client example): served, and counted in the log.
+    let output = run_with_timeout(
+        cargo_example(
+            "client",
+            &[
+                "--cafile",
+                &ca,
+                "--cert",
+                &files.path("client.pem"),
+                "--key",
+                &files.path("client-key.pem"),
+                &format!("localhost:{}", server.port),
+            ],
+        ),
+        b"",
+    );
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(
+        output.status.success(),
+        "client failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.starts_with("HTTP/1.1 200 OK\r\n"), "{stdout}");
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.log().contains("client_certs=1") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let log = server.log();
+    assert!(log.contains(": error: handshake failed: "), "{log}");
+    let served: Vec<&str> = log.lines().filter(|l| l.contains(" version=")).collect();
+    assert_eq!(served.len(), 1, "{log}");
+    assert!(served[0].ends_with(" client_certs=1"), "{log}");
 }
 
 #[test]
