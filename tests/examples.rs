@@ -1,0 +1,481 @@
+//! Runs the examples as a user would: `cargo run --example demo`, and the `server`
+//! example reached by handclasp's own client, `openssl s_client` and the `client`
+//! example.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use handclasp::pki_types::{CertificateDer, ServerName};
+use handclasp::verify::RootStore;
+use handclasp::{ClientConfig, ClientConnection, Stream};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair,
+};
+
+/// How long a `cargo run` may take, including waiting for the build lock and a build.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `cargo run --quiet --example NAME -- ARGS...` in the crate directory.
+fn cargo_example(name: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--quiet", "--example", name, "--"])
+        .args(args)
+        .env("CARGO_BUILD_JOBS", "1");
+    cmd
+}
+
+/// Kills the process when dropped (also when a test panics).
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs `cmd` with `stdin` fed to it, collecting its output; kills it after `TIMEOUT`.
+fn run_with_timeout(mut cmd: Command, stdin: &[u8]) -> Output {
+    let mut child = KillOnDrop(
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}")),
+    );
+    let mut input = child.0.stdin.take().unwrap();
+    input.write_all(stdin).unwrap();
+    // Keep stdin open: `openssl s_client -quiet` must not see EOF before the reply.
+    let mut stdout = child.0.stdout.take().unwrap();
+    let mut stderr = child.0.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        stdout.read_to_end(&mut buf).map(|_| buf)
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        stderr.read_to_end(&mut buf).map(|_| buf)
+    });
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{cmd:?} still running after {TIMEOUT:?}; killed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(input);
+    Output {
+        status,
+        stdout: out.join().unwrap().unwrap(),
+        stderr: err.join().unwrap().unwrap(),
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn demo_prints_the_handshake_and_the_http_exchange() {
+    let started = Instant::now();
+    let output = run_with_timeout(cargo_example("demo", &[]), b"");
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "demo failed ({:?})\nstdout:\n{stdout}\nstderr:\n{}",
+        output.status,
+        text(&output.stderr)
+    );
+    let expected_lines = [
+        "[client] -> ClientHello",
+        "[client]      SNI: localhost   ALPN: http/1.1",
+        "[server] <- ClientHello for \"localhost\"",
+        "[server] -> ServerHello: TLSv1_3, ",
+        "[client] <- ServerHello: TLSv1_3, ",
+        "[client] <- Certificate: chain of 1 verified to a trusted root for \"localhost\"",
+        "[client]      subject:     CN=localhost",
+        "[client]      issuer:      CN=handclasp demo CA",
+        "[client]      names:       DNS:localhost, IP:127.0.0.1",
+        "[client] <- CertificateVerify: ECDSA_NISTP256_SHA256 signature",
+        "[client] <- Finished: verified",
+        "[client] -> Finished",
+        "[client]    handshake complete: TLSv1_3 ",
+        "[server] <- Finished: verified",
+        "[server]    handshake complete: TLSv1_3 ",
+        "[client] -> GET / HTTP/1.1",
+        "[server] <- GET / HTTP/1.1",
+        "[client] <- HTTP/1.1 200 OK",
+        "[client] <- hello from handclasp over TLSv1_3",
+        "[client] <- close_notify: the connection ended cleanly",
+    ];
+    // In this order: the demo's structure is deterministic.
+    let mut rest = stdout.as_str();
+    for line in expected_lines {
+        let at = rest
+            .find(line)
+            .unwrap_or_else(|| panic!("missing (or out of order) {line:?} in:\n{stdout}"));
+        rest = &rest[at + line.len()..];
+    }
+    // The handshake and the request themselves are quick; the rest is `cargo run`.
+    assert!(
+        started.elapsed() < TIMEOUT,
+        "demo took {:?}",
+        started.elapsed()
+    );
+}
+
+/// A throw-away CA and a `localhost` server certificate, written as PEM files.
+struct Files {
+    dir: PathBuf,
+    ca: CertificateDer<'static>,
+}
+
+impl Files {
+    fn new(tag: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("handclasp-examples-{tag}-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "examples test CA");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        let cert = params.signed_by(&key, &ca).unwrap();
+        fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+        fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
+        fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+        // A client certificate from the same CA, for `--client-ca`.
+        let client_key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "examples test client");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let client = params.signed_by(&client_key, &ca).unwrap();
+        fs::write(dir.join("client.pem"), client.pem()).unwrap();
+        fs::write(dir.join("client-key.pem"), client_key.serialize_pem()).unwrap();
+        Self {
+            dir,
+            ca: ca.der().clone(),
+        }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).to_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Files {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The server example running on a free port, its stderr going to a file.
+struct Server {
+    _process: KillOnDrop,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(files: &Files, extra: &[&str]) -> Self {
+        let port = free_port();
+        let log = files.dir.join(format!("server-{port}.log"));
+        let (cert, key, port_arg) = (
+            files.path("cert.pem"),
+            files.path("key.pem"),
+            port.to_string(),
+        );
+        let mut args = vec!["--cert", &cert, "--key", &key, "--port", &port_arg];
+        args.extend_from_slice(extra);
+        let mut process = KillOnDrop(
+            cargo_example("server", &args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(fs::File::create(&log).unwrap())
+                .spawn()
+                .unwrap(),
+        );
+        let deadline = Instant::now() + TIMEOUT;
+        while !read_log(&log).contains("listening on") {
+            if let Some(status) = process.0.try_wait().unwrap() {
+                panic!("server exited with {status}:\n{}", read_log(&log));
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not start:\n{}",
+                read_log(&log)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            _process: process,
+            port,
+            log,
+        }
+    }
+
+    fn log(&self) -> String {
+        read_log(&self.log)
+    }
+}
+
+fn read_log(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_default()
+}
+
+fn handclasp_client(ca: &CertificateDer<'static>, alpn: &[&[u8]]) -> Arc<ClientConfig> {
+    let mut roots = RootStore::empty();
+    roots.add(ca).unwrap();
+    Arc::new(
+        ClientConfig::builder()
+            .with_root_store(roots)
+            .with_alpn_protocols(alpn.iter().map(|p| p.to_vec()).collect())
+            .build()
+            .unwrap(),
+    )
+}
+
+/// Sends `request` over a fresh handclasp connection and reads until the server closes.
+fn exchange(config: Arc<ClientConfig>, port: u16, request: &[u8]) -> String {
+    let mut conn =
+        ClientConnection::new(config, ServerName::try_from("localhost").unwrap()).unwrap();
+    let mut sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut tls = Stream::new(&mut conn, &mut sock);
+    tls.write_all(request).unwrap();
+    tls.flush().unwrap();
+    let mut response = Vec::new();
+    tls.read_to_end(&mut response).unwrap();
+    assert!(conn.peer_has_closed(), "no close_notify from the server");
+    text(&response)
+}
+
+#[test]
+fn server_example_answers_handclasp_openssl_and_the_client_example() {
+    let files = Files::new("http");
+    let server = Server::start(&files, &["--alpn", "h2,http/1.1"]);
+    let request = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+    // 1. handclasp's own client, in process.
+    let response = exchange(
+        handclasp_client(&files.ca, &[b"http/1.1"]),
+        server.port,
+        request,
+    );
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert!(head.contains("\r\nContent-Type: text/plain"), "{response}");
+    assert!(head.contains("\r\nConnection: close"), "{response}");
+    assert!(
+        head.contains(&format!("\r\nContent-Length: {}", body.len())),
+        "{response}"
+    );
+    assert!(body.starts_with("handclasp: TLSv1_3 TLS13_"), "{body}");
+
+    // 2. openssl s_client.
+    let mut openssl = Command::new("openssl");
+    openssl.args([
+        "s_client",
+        "-connect",
+        &format!("127.0.0.1:{}", server.port),
+        "-tls1_3",
+        "-CAfile",
+        &files.path("ca.pem"),
+        "-servername",
+        "localhost",
+        "-verify_return_error",
+        "-quiet",
+    ]);
+    let output = run_with_timeout(openssl, request);
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with("HTTP/1.1 200 OK\r\n") && stdout.contains("\r\n\r\nhandclasp: TLSv1_3 "),
+        "openssl s_client ({:?}) got:\n{stdout}\nstderr:\n{}",
+        output.status,
+        text(&output.stderr)
+    );
+
+    // 3. The client example.
+    let output = run_with_timeout(
+        cargo_example(
+            "client",
+            &[
+                "--cafile",
+                &files.path("ca.pem"),
+                &format!("localhost:{}", server.port),
+            ],
+        ),
+        b"",
+    );
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(
+        output.status.success(),
+        "client failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.starts_with("HTTP/1.1 200 OK\r\n"), "{stdout}");
+    assert!(stdout.contains("handclasp: TLSv1_3 "), "{stdout}");
+    assert!(
+        stderr.contains("handshake: TLSv1_3 TLS13_") && stderr.contains(" alpn=-"),
+        "{stderr}"
+    );
+
+    // One log line per connection, each naming what was negotiated.
+    let log = server.log();
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains(" version=")).collect();
+    assert_eq!(lines.len(), 3, "{log}");
+    for line in &lines {
+        assert!(line.starts_with("127.0.0.1:"), "{line}");
+        assert!(
+            line.contains(" sni=localhost version=TLSv1_3 suite=TLS13_"),
+            "{line}"
+        );
+        assert!(line.ends_with(" client_certs=0"), "{line}");
+    }
+    assert!(lines[0].contains(" alpn=http/1.1 "), "{log}");
+    assert!(!log.contains("error"), "{log}");
+}
+
+#[test]
+fn server_example_requires_client_certificates() {
+    let files = Files::new("mtls");
+    let ca = files.path("ca.pem");
+    let server = Server::start(&files, &["--client-ca", &ca, "--require-client-cert"]);
+    let request = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+    // Without a certificate: the server refuses the handshake, and says so in its log.
+    let mut conn = ClientConnection::new(
+        handclasp_client(&files.ca, &[]),
+        ServerName::try_from("localhost").unwrap(),
+    )
+    .unwrap();
+    let mut sock = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut tls = Stream::new(&mut conn, &mut sock);
+    let outcome = tls
+        .write_all(request)
+        .and_then(|()| tls.flush())
+        .and_then(|()| tls.read_to_end(&mut Vec::new()));
+    assert!(
+        outcome.is_err(),
+        "a client without a certificate got {outcome:?}"
+    );
+
+    // With one (through the client example): served, and counted in the log.
+    let output = run_with_timeout(
+        cargo_example(
+            "client",
+            &[
+                "--cafile",
+                &ca,
+                "--cert",
+                &files.path("client.pem"),
+                "--key",
+                &files.path("client-key.pem"),
+                &format!("localhost:{}", server.port),
+            ],
+        ),
+        b"",
+    );
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(
+        output.status.success(),
+        "client failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.starts_with("HTTP/1.1 200 OK\r\n"), "{stdout}");
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.log().contains("client_certs=1") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let log = server.log();
+    assert!(log.contains(": error: handshake failed: "), "{log}");
+    let served: Vec<&str> = log.lines().filter(|l| l.contains(" version=")).collect();
+    assert_eq!(served.len(), 1, "{log}");
+    assert!(served[0].ends_with(" client_certs=1"), "{log}");
+}
+
+#[test]
+fn server_example_echo_mode() {
+    let files = Files::new("echo");
+    let server = Server::start(&files, &["--mode", "echo"]);
+    let mut conn = ClientConnection::new(
+        handclasp_client(&files.ca, &[]),
+        ServerName::try_from("localhost").unwrap(),
+    )
+    .unwrap();
+    let mut sock = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut tls = Stream::new(&mut conn, &mut sock);
+    for message in [&b"ping"[..], b"a second, longer message"] {
+        tls.write_all(message).unwrap();
+        let mut echoed = vec![0u8; message.len()];
+        tls.read_exact(&mut echoed).unwrap();
+        assert_eq!(echoed, message);
+    }
+    tls.conn.send_close_notify();
+    tls.flush().unwrap();
+    let mut rest = Vec::new();
+    tls.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+    assert!(conn.peer_has_closed());
+    drop(server);
+}
+
+#[test]
+fn server_example_refuses_tls12_for_now() {
+    let files = Files::new("tls12");
+    let port = free_port().to_string();
+    let output = run_with_timeout(
+        cargo_example(
+            "server",
+            &[
+                "--cert",
+                &files.path("cert.pem"),
+                "--key",
+                &files.path("key.pem"),
+                "--port",
+                &port,
+                "--protocols",
+                "1.2",
+            ],
+        ),
+        b"",
+    );
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.starts_with("error: server configuration refused: "),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("listening"), "{stderr}");
+}
