@@ -452,30 +452,63 @@ fn server_example_echo_mode() {
 }
 
 #[test]
-fn server_example_refuses_tls12_for_now() {
+fn server_example_speaks_tls12_with_openssl_and_the_client_example() {
     let files = Files::new("tls12");
-    let port = free_port().to_string();
+    let server = Server::start(&files, &["--protocols", "1.2"]);
+    let request = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    for cipher in [
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+    ] {
+        let mut openssl = Command::new("openssl");
+        openssl.args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{}", server.port),
+            "-tls1_2",
+            "-cipher",
+            cipher,
+            "-CAfile",
+            &files.path("ca.pem"),
+            "-servername",
+            "localhost",
+            "-verify_return_error",
+            "-quiet",
+        ]);
+        let output = run_with_timeout(openssl, request);
+        let stdout = text(&output.stdout);
+        assert!(
+            stdout.starts_with("HTTP/1.1 200 OK\r\n")
+                && stdout.contains("\r\n\r\nhandclasp: TLSv1_2 "),
+            "openssl s_client -cipher {cipher} got:\n{stdout}\nstderr:\n{}",
+            text(&output.stderr)
+        );
+    }
     let output = run_with_timeout(
         cargo_example(
-            "server",
+            "client",
             &[
-                "--cert",
-                &files.path("cert.pem"),
-                "--key",
-                &files.path("key.pem"),
-                "--port",
-                &port,
+                "--cafile",
+                &files.path("ca.pem"),
                 "--protocols",
                 "1.2",
+                &format!("localhost:{}", server.port),
             ],
         ),
         b"",
     );
-    let stderr = text(&output.stderr);
-    assert!(!output.status.success(), "{stderr}");
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
     assert!(
-        stderr.starts_with("error: server configuration refused: "),
+        output.status.success(),
+        "client failed:\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("200 OK") && stdout.contains("handclasp: TLSv1_2 "),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("handshake: TLSv1_2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
         "{stderr}"
     );
-    assert!(!stderr.contains("listening"), "{stderr}");
+    assert!(!server.log().contains("error"), "{}", server.log());
 }
