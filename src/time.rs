@@ -13,6 +13,13 @@ pub trait TimeProvider: Send + Sync + Debug {
     fn now(&self) -> Option<UnixTime>;
 }
 
+/// The current time, or the error that says the provider does not know it.
+pub(crate) fn current_time(time: &dyn TimeProvider) -> Result<UnixTime, crate::Error> {
+    time.now().ok_or(crate::Error::ApiMisuse(
+        "the time provider does not know the current time",
+    ))
+}
+
 /// The system clock (`std` only).
 #[cfg(feature = "std")]
 #[derive(Debug, Clone, Copy, Default)]

@@ -1,13 +1,17 @@
 //! The client side: [`ClientConfig`] and [`ClientConnection`].
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::ops::{Deref, DerefMut};
 
-use pki_types::ServerName;
+use pki_types::{CertificateDer, ServerName};
 
 use crate::conn::{CommonState, Connection, Input, State};
-use crate::error::Error;
+use crate::error::{Error, PeerMisbehaved};
+use crate::events::HandshakeEvent;
 use crate::events::Side;
+use crate::time::current_time;
+use crate::verify::webpki::server_name_text;
 
 pub(crate) mod config;
 mod hello;
@@ -53,6 +57,34 @@ impl DerefMut for ClientConnection {
     fn deref_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }
+}
+
+/// Checks the server's chain for `server_name` and keeps it (RFC 8446 4.4.2.4,
+/// RFC 5246 7.4.2: an empty chain is refused).
+fn verify_server_chain(
+    cx: &mut CommonState,
+    config: &ClientConfig,
+    server_name: &ServerName<'_>,
+    chain: Vec<CertificateDer<'static>>,
+    ocsp: &[u8],
+) -> Result<(), Error> {
+    let (end_entity, intermediates) = chain
+        .split_first()
+        .ok_or(PeerMisbehaved::EmptyCertificateList)?;
+    let now = current_time(&*config.time)?;
+    config
+        .verifier
+        .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)?;
+    cx.emit_with(|emit| {
+        let name = server_name_text(server_name);
+        emit(&HandshakeEvent::CertificateVerified {
+            chain: &chain,
+            server_name: Some(&name),
+            now,
+        });
+    });
+    cx.peer_certificates = Some(chain);
+    Ok(())
 }
 
 /// The client's handshake states, in the order of RFC 8446 2.

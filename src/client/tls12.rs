@@ -16,7 +16,7 @@ use super::ClientState;
 use super::config::ClientConfig;
 use super::hello::Transcript;
 use crate::conn::common::KeyExporter;
-use crate::conn::{CommonState, Input};
+use crate::conn::{CommonState, Input, unexpected};
 use crate::crypto::{
     SharedSecret, SignatureAlgorithm, Signer, SupportedCipherSuite, Tls12CipherSuite,
 };
@@ -29,13 +29,12 @@ use crate::events::HandshakeEvent;
 use crate::key_schedule::HandshakeHash;
 use crate::key_schedule::tls12::{MasterSecret, Sender, Tls12Keys};
 use crate::msgs::{
-    ClientHello, DigitallySigned, EcdheClientKeyExchange, HandshakeMessage, HandshakePayload,
-    ServerExtension, ServerHello,
+    ClientHello, DigitallySigned, EcdheClientKeyExchange, HandshakePayload, ServerExtension,
+    ServerHello,
 };
 use crate::tls12::{scheme_fits_suite, server_key_exchange_message};
 use crate::tls13::check_reply_extensions;
 use crate::verify::scheme_allowed_in;
-use crate::verify::webpki::server_name_text;
 
 /// What the hello exchange hands over.
 pub(super) struct Hello {
@@ -168,27 +167,6 @@ pub(super) fn server_hello(
     )))
 }
 
-fn expect<'a>(
-    input: Input<'a>,
-    expected: &'static str,
-) -> Result<(HandshakePayload, &'a [u8]), Error> {
-    match input {
-        Input::Handshake {
-            msg: HandshakeMessage { payload },
-            encoded,
-        } => Ok((payload, encoded)),
-        other => Err(other.unexpected(expected)),
-    }
-}
-
-fn unexpected(payload: HandshakePayload, expected: &'static str) -> Error {
-    Input::Handshake {
-        msg: payload.into(),
-        encoded: &[],
-    }
-    .unexpected(expected)
-}
-
 pub(crate) struct ExpectCertificate(Handshake);
 
 impl ExpectCertificate {
@@ -197,9 +175,9 @@ impl ExpectCertificate {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (payload, encoded) = expect(input, "Certificate")?;
+        let (payload, encoded) = input.handshake("Certificate")?;
         let HandshakePayload::CertificateTls12(certificate) = payload else {
-            return Err(unexpected(payload, "Certificate"));
+            return Err(unexpected(&payload, "Certificate"));
         };
         let mut hs = self.0;
         let chain: Vec<CertificateDer<'static>> = certificate
@@ -207,28 +185,7 @@ impl ExpectCertificate {
             .into_iter()
             .map(CertificateDer::from)
             .collect();
-        let (end_entity, intermediates) = chain
-            .split_first()
-            .ok_or(PeerMisbehaved::EmptyCertificateList)?;
-        let now = hs.config.time.now().ok_or(Error::ApiMisuse(
-            "the time provider does not know the current time",
-        ))?;
-        hs.config.verifier.verify_server_cert(
-            end_entity,
-            intermediates,
-            &hs.server_name,
-            &[],
-            now,
-        )?;
-        cx.emit_with(|emit| {
-            let name = server_name_text(&hs.server_name);
-            emit(&HandshakeEvent::CertificateVerified {
-                chain: &chain,
-                server_name: Some(&name),
-                now,
-            });
-        });
-        cx.peer_certificates = Some(chain);
+        super::verify_server_chain(cx, &hs.config, &hs.server_name, chain, &[])?;
         hs.transcript.add_message(encoded);
         Ok(ClientState::ExpectServerKeyExchange12(
             ExpectServerKeyExchange(hs),
@@ -244,9 +201,9 @@ impl ExpectServerKeyExchange {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (payload, encoded) = expect(input, "ServerKeyExchange")?;
+        let (payload, encoded) = input.handshake("ServerKeyExchange")?;
         let HandshakePayload::ServerKeyExchange(ske) = payload else {
-            return Err(unexpected(payload, "ServerKeyExchange"));
+            return Err(unexpected(&payload, "ServerKeyExchange"));
         };
         let mut hs = self.0;
         let group = ske.params.group;
@@ -325,7 +282,7 @@ impl ExpectServerHelloDone {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (payload, encoded) = expect(input, "CertificateRequest or ServerHelloDone")?;
+        let (payload, encoded) = input.handshake("CertificateRequest or ServerHelloDone")?;
         match payload {
             HandshakePayload::CertificateRequestTls12(request) if self.client_auth.is_none() => {
                 self.hs.transcript.add_message(encoded);
@@ -336,7 +293,7 @@ impl ExpectServerHelloDone {
                 self.hs.transcript.add_message(encoded);
                 self.client_flight(cx)
             }
-            other => Err(unexpected(other, "CertificateRequest or ServerHelloDone")),
+            other => Err(unexpected(&other, "CertificateRequest or ServerHelloDone")),
         }
     }
 
@@ -482,9 +439,9 @@ impl ExpectFinished {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (payload, _) = expect(input, "Finished")?;
+        let (payload, _) = input.handshake("Finished")?;
         let HandshakePayload::Finished(verify_data) = payload else {
-            return Err(unexpected(payload, "Finished"));
+            return Err(unexpected(&payload, "Finished"));
         };
         let hs = self.hs;
         self.master.check_verify_data(
@@ -498,15 +455,7 @@ impl ExpectFinished {
             client_random: hs.client_random,
             server_random: hs.server_random,
         });
-        cx.emit(|| HandshakeEvent::ApplicationKeysInstalled);
-        cx.emit_with(|emit| {
-            emit(&HandshakeEvent::HandshakeComplete {
-                version: ProtocolVersion::TLSv1_2,
-                cipher_suite: hs.suite.suite,
-                alpn: cx.alpn.as_deref(),
-            })
-        });
-        cx.start_traffic()?;
+        cx.complete_handshake()?;
         Ok(ClientState::Traffic12(Traffic))
     }
 }
@@ -520,7 +469,7 @@ impl Traffic {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (payload, _) = expect(input, "no handshake message")?;
+        let (payload, _) = input.handshake("no handshake message")?;
         match payload {
             // RFC 5746 4.2 / RFC 5246 7.4.1.1: we do not renegotiate; a HelloRequest
             // gets a no_renegotiation warning and the connection goes on.
@@ -529,7 +478,7 @@ impl Traffic {
                 Ok(ClientState::Traffic12(self))
             }
             other => Err(unexpected(
-                other,
+                &other,
                 "no handshake message after the handshake",
             )),
         }

@@ -11,7 +11,7 @@ use pki_types::{CertificateDer, ServerName};
 use super::ClientState;
 use super::config::ClientConfig;
 use crate::conn::common::{KeyExporter, Tls13Secrets};
-use crate::conn::{CommonState, Input};
+use crate::conn::{CommonState, Input, unexpected};
 use crate::crypto::SharedSecret;
 use crate::enums::{ExtensionType, ProtocolVersion, SignatureScheme};
 use crate::error::{Error, PeerMisbehaved};
@@ -24,7 +24,6 @@ use crate::msgs::{
 };
 use crate::tls13::{certificate_verify_message, check_reply_extensions};
 use crate::verify::scheme_allowed_in;
-use crate::verify::webpki::server_name_text;
 
 /// What the hello exchange hands over.
 pub(super) struct HandshakeStart {
@@ -112,15 +111,9 @@ impl ExpectEncryptedExtensions {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (extensions, encoded) = match input {
-            Input::Handshake {
-                msg:
-                    crate::msgs::HandshakeMessage {
-                        payload: HandshakePayload::EncryptedExtensions(extensions),
-                    },
-                encoded,
-            } => (extensions, encoded),
-            other => return Err(other.unexpected("EncryptedExtensions")),
+        let (payload, encoded) = input.handshake("EncryptedExtensions")?;
+        let HandshakePayload::EncryptedExtensions(extensions) = payload else {
+            return Err(unexpected(&payload, "EncryptedExtensions"));
         };
         let mut hs = self.0;
         check_reply_extensions(
@@ -200,15 +193,9 @@ impl ExpectCertificate {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (certificate, encoded) = match input {
-            Input::Handshake {
-                msg:
-                    crate::msgs::HandshakeMessage {
-                        payload: HandshakePayload::CertificateTls13(certificate),
-                    },
-                encoded,
-            } => (certificate, encoded),
-            other => return Err(other.unexpected("Certificate")),
+        let (payload, encoded) = input.handshake("Certificate")?;
+        let HandshakePayload::CertificateTls13(certificate) = payload else {
+            return Err(unexpected(&payload, "Certificate"));
         };
         let mut hs = self.hs;
         // RFC 8446 4.4.2: the server's context is empty; 4.4.2.4: an empty list is
@@ -227,28 +214,7 @@ impl ExpectCertificate {
             .into_iter()
             .map(|entry| CertificateDer::from(entry.cert))
             .collect();
-        let (end_entity, intermediates) = chain
-            .split_first()
-            .ok_or(PeerMisbehaved::EmptyCertificateList)?;
-        let now = hs.config.time.now().ok_or(Error::ApiMisuse(
-            "the time provider does not know the current time",
-        ))?;
-        hs.config.verifier.verify_server_cert(
-            end_entity,
-            intermediates,
-            &hs.server_name,
-            &ocsp,
-            now,
-        )?;
-        cx.emit_with(|emit| {
-            let name = server_name_text(&hs.server_name);
-            emit(&HandshakeEvent::CertificateVerified {
-                chain: &chain,
-                server_name: Some(&name),
-                now,
-            });
-        });
-        cx.peer_certificates = Some(chain);
+        super::verify_server_chain(cx, &hs.config, &hs.server_name, chain, &ocsp)?;
         hs.transcript.add_message(encoded);
         Ok(ClientState::ExpectCertificateVerify(
             ExpectCertificateVerify {
@@ -270,15 +236,9 @@ impl ExpectCertificateVerify {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (signed, encoded) = match input {
-            Input::Handshake {
-                msg:
-                    crate::msgs::HandshakeMessage {
-                        payload: HandshakePayload::CertificateVerify(signed),
-                    },
-                encoded,
-            } => (signed, encoded),
-            other => return Err(other.unexpected("CertificateVerify")),
+        let (payload, encoded) = input.handshake("CertificateVerify")?;
+        let HandshakePayload::CertificateVerify(signed) = payload else {
+            return Err(unexpected(&payload, "CertificateVerify"));
         };
         let mut hs = self.hs;
         // RFC 8446 4.4.3: the scheme must be one the client offered.
@@ -324,15 +284,9 @@ impl ExpectFinished {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (verify_data, encoded) = match input {
-            Input::Handshake {
-                msg:
-                    crate::msgs::HandshakeMessage {
-                        payload: HandshakePayload::Finished(verify_data),
-                    },
-                encoded,
-            } => (verify_data, encoded),
-            other => return Err(other.unexpected("Finished")),
+        let (payload, encoded) = input.handshake("Finished")?;
+        let HandshakePayload::Finished(verify_data) = payload else {
+            return Err(unexpected(&payload, "Finished"));
         };
         let mut hs = self.hs;
         // RFC 8446 4.4.4: checked in constant time against the transcript so far.
@@ -377,17 +331,7 @@ impl ExpectFinished {
             read: server_app,
             write: client_app,
         });
-        cx.emit(|| HandshakeEvent::ApplicationKeysInstalled);
-        cx.emit_with(|emit| {
-            if let (Some(version), Some(suite)) = (cx.version, cx.suite) {
-                emit(&HandshakeEvent::HandshakeComplete {
-                    version,
-                    cipher_suite: suite.suite(),
-                    alpn: cx.alpn.as_deref(),
-                });
-            }
-        });
-        cx.start_traffic()?;
+        cx.complete_handshake()?;
         Ok(ClientState::Traffic(Traffic))
     }
 }
@@ -452,22 +396,16 @@ impl Traffic {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        match input {
-            Input::Handshake { msg, .. } => match msg.payload {
-                // Resumption is not offered yet, so tickets are accepted and dropped
-                // (RFC 8446 4.6.1 lets a client ignore them).
-                HandshakePayload::NewSessionTicketTls13(_) => Ok(ClientState::Traffic(self)),
-                HandshakePayload::KeyUpdate(request) => {
-                    cx.receive_key_update(request)?;
-                    Ok(ClientState::Traffic(self))
-                }
-                payload => Err(Input::Handshake {
-                    msg: payload.into(),
-                    encoded: &[],
-                }
-                .unexpected("NewSessionTicket or KeyUpdate")),
-            },
-            other => Err(other.unexpected("NewSessionTicket or KeyUpdate")),
+        const EXPECTED: &str = "NewSessionTicket or KeyUpdate";
+        match input.handshake(EXPECTED)?.0 {
+            // Resumption is not offered yet, so tickets are accepted and dropped
+            // (RFC 8446 4.6.1 lets a client ignore them).
+            HandshakePayload::NewSessionTicketTls13(_) => Ok(ClientState::Traffic(self)),
+            HandshakePayload::KeyUpdate(request) => {
+                cx.receive_key_update(request)?;
+                Ok(ClientState::Traffic(self))
+            }
+            other => Err(unexpected(&other, EXPECTED)),
         }
     }
 }

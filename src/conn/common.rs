@@ -283,9 +283,24 @@ impl CommonState {
         self.send_record_payload(ContentType::ChangeCipherSpec, &[1])
     }
 
+    /// The handshake is complete: tell the observer, then let application data flow.
+    pub(crate) fn complete_handshake(&mut self) -> Result<(), Error> {
+        self.emit(|| HandshakeEvent::ApplicationKeysInstalled);
+        self.emit_with(|emit| {
+            if let (Some(version), Some(suite)) = (self.version, self.suite) {
+                emit(&HandshakeEvent::HandshakeComplete {
+                    version,
+                    cipher_suite: suite.suite(),
+                    alpn: self.alpn.as_deref(),
+                });
+            }
+        });
+        self.start_traffic()
+    }
+
     /// The handshake is done: application data may flow, and what the application
     /// wrote early is sent now.
-    pub(crate) fn start_traffic(&mut self) -> Result<(), Error> {
+    fn start_traffic(&mut self) -> Result<(), Error> {
         self.traffic = true;
         let early = self.early_plaintext.take_all();
         self.send_application_data(&early)

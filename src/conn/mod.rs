@@ -26,7 +26,7 @@ use crate::enums::{
 };
 use crate::error::{Error, InvalidMessage, MessageKind, PeerMisbehaved};
 use crate::events::HandshakeEvent;
-use crate::msgs::{AlertMessage, ChangeCipherSpecPayload, HandshakeMessage};
+use crate::msgs::{AlertMessage, ChangeCipherSpecPayload, HandshakeMessage, HandshakePayload};
 use crate::record::{
     Deframer, HandshakeJoiner, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, MAX_TLS13_CIPHERTEXT, Plaintext,
 };
@@ -54,7 +54,18 @@ pub(crate) enum Input<'a> {
     ChangeCipherSpec,
 }
 
-impl Input<'_> {
+impl<'a> Input<'a> {
+    /// The handshake message and its encoding, or the error for anything else.
+    pub(crate) fn handshake(
+        self,
+        expected: &'static str,
+    ) -> Result<(HandshakePayload, &'a [u8]), Error> {
+        match self {
+            Self::Handshake { msg, encoded } => Ok((msg.payload, encoded)),
+            other => Err(other.unexpected(expected)),
+        }
+    }
+
     /// The error for a message the state cannot accept.
     pub(crate) fn unexpected(&self, expected: &'static str) -> Error {
         let got = match self {
@@ -62,6 +73,14 @@ impl Input<'_> {
             Self::ChangeCipherSpec => MessageKind::Record(ContentType::ChangeCipherSpec),
         };
         Error::UnexpectedMessage { expected, got }
+    }
+}
+
+/// The error for a handshake message a state cannot accept.
+pub(crate) fn unexpected(payload: &HandshakePayload, expected: &'static str) -> Error {
+    Error::UnexpectedMessage {
+        expected,
+        got: MessageKind::Handshake(payload.typ()),
     }
 }
 
@@ -470,7 +489,7 @@ impl Inner {
         let version = self.common.version.unwrap_or(ProtocolVersion::TLSv1_2);
         while let Some(message) = self.joiner.next_message() {
             let msg = HandshakeMessage::read_bytes(message.encoding, version)?;
-            if matches!(msg.payload, crate::msgs::HandshakePayload::KeyUpdate(_)) {
+            if matches!(msg.payload, HandshakePayload::KeyUpdate(_)) {
                 self.key_updates += 1;
                 if self.key_updates > self.common.limits.max_key_updates {
                     return Err(PeerMisbehaved::TooManyKeyUpdates.into());

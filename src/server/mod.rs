@@ -1,11 +1,16 @@
 //! The server side: [`ServerConfig`] and [`ServerConnection`].
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::ops::{Deref, DerefMut};
 
 use crate::conn::{CommonState, Connection, Input, State};
-use crate::error::Error;
+use pki_types::CertificateDer;
+
+use crate::error::{CertificateError, Error};
+use crate::events::HandshakeEvent;
 use crate::events::Side;
+use crate::time::current_time;
 
 pub(crate) mod config;
 mod resolver;
@@ -55,6 +60,37 @@ impl DerefMut for ServerConnection {
     fn deref_mut(&mut self) -> &mut Connection {
         &mut self.conn
     }
+}
+
+/// Checks the client's chain and keeps it. `Ok(false)`: the client sent none, and
+/// none is required (RFC 8446 4.4.2.4, RFC 5246 7.4.6); a required one missing is
+/// `certificate_required`.
+fn verify_client_chain(
+    cx: &mut CommonState,
+    config: &ServerConfig,
+    chain: Vec<CertificateDer<'static>>,
+) -> Result<bool, Error> {
+    let verifier = config
+        .client_verifier
+        .as_ref()
+        .ok_or(Error::Internal("client certificate without a verifier"))?;
+    let Some((end_entity, intermediates)) = chain.split_first() else {
+        if verifier.client_auth_mandatory() {
+            return Err(CertificateError::NoCertificate.into());
+        }
+        return Ok(false);
+    };
+    let now = current_time(&*config.time)?;
+    verifier.verify_client_cert(end_entity, intermediates, now)?;
+    cx.emit_with(|emit| {
+        emit(&HandshakeEvent::CertificateVerified {
+            chain: &chain,
+            server_name: None,
+            now,
+        })
+    });
+    cx.peer_certificates = Some(chain);
+    Ok(true)
 }
 
 /// The server's handshake states, in the order of RFC 8446 2.

@@ -19,7 +19,7 @@ use super::ServerState;
 use super::config::ServerConfig;
 use super::tls13::{choose_alpn, choose_certificate_key, server_name};
 use crate::conn::common::KeyExporter;
-use crate::conn::{CommonState, Input};
+use crate::conn::{CommonState, Input, unexpected};
 use crate::crypto::{
     ActiveKeyExchange, SignatureAlgorithm, SupportedCipherSuite, Tls12CipherSuite,
 };
@@ -27,13 +27,13 @@ use crate::enums::{
     AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, Compression, ECPointFormat,
     ExtensionType, ProtocolVersion, SignatureScheme,
 };
-use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::events::HandshakeEvent;
 use crate::key_schedule::tls12::{MasterSecret, Sender, Tls12Keys};
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
     CertificateRequestTls12, CertificateTls12, ClientHello, DigitallySigned, EcdheParams,
-    EcdheServerKeyExchange, HandshakeMessage, HandshakePayload, ServerExtension, ServerHello,
+    EcdheServerKeyExchange, HandshakePayload, ServerExtension, ServerHello,
 };
 use crate::tls12::{scheme_fits_suite, server_key_exchange_message};
 use crate::tls13::DOWNGRADE_TLS12;
@@ -313,27 +313,6 @@ fn refusal_reason(code: u16) -> Option<&'static str> {
     })
 }
 
-fn expect<'a>(
-    input: Input<'a>,
-    expected: &'static str,
-) -> Result<(HandshakePayload, &'a [u8]), Error> {
-    match input {
-        Input::Handshake {
-            msg: HandshakeMessage { payload },
-            encoded,
-        } => Ok((payload, encoded)),
-        other => Err(other.unexpected(expected)),
-    }
-}
-
-fn unexpected(payload: HandshakePayload, expected: &'static str) -> Error {
-    Input::Handshake {
-        msg: payload.into(),
-        encoded: &[],
-    }
-    .unexpected(expected)
-}
-
 pub(crate) struct ExpectCertificate {
     hs: Handshake,
     kx: alloc::boxed::Box<dyn ActiveKeyExchange>,
@@ -345,52 +324,23 @@ impl ExpectCertificate {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (payload, encoded) = expect(input, "Certificate")?;
+        let (payload, encoded) = input.handshake("Certificate")?;
         let HandshakePayload::CertificateTls12(certificate) = payload else {
-            return Err(unexpected(payload, "Certificate"));
+            return Err(unexpected(&payload, "Certificate"));
         };
         let mut hs = self.hs;
         hs.transcript.add_message(encoded);
-        let verifier = hs
-            .config
-            .client_verifier
-            .clone()
-            .ok_or(Error::Internal("client certificate without a verifier"))?;
-        let chain: Vec<CertificateDer<'static>> = certificate
+        let chain = certificate
             .certs
             .into_iter()
             .map(CertificateDer::from)
             .collect();
-        let Some((end_entity, intermediates)) = chain.split_first() else {
-            // RFC 5246 7.4.6: an empty list; refuse if a certificate is mandatory.
-            if verifier.client_auth_mandatory() {
-                return Err(CertificateError::NoCertificate.into());
-            }
-            return Ok(ServerState::ExpectClientKeyExchange12(
-                ExpectClientKeyExchange {
-                    hs,
-                    kx: self.kx,
-                    client_cert: false,
-                },
-            ));
-        };
-        let now = hs.config.time.now().ok_or(Error::ApiMisuse(
-            "the time provider does not know the current time",
-        ))?;
-        verifier.verify_client_cert(end_entity, intermediates, now)?;
-        cx.emit_with(|emit| {
-            emit(&HandshakeEvent::CertificateVerified {
-                chain: &chain,
-                server_name: None,
-                now,
-            })
-        });
-        cx.peer_certificates = Some(chain);
+        let client_cert = super::verify_client_chain(cx, &hs.config, chain)?;
         Ok(ServerState::ExpectClientKeyExchange12(
             ExpectClientKeyExchange {
                 hs,
                 kx: self.kx,
-                client_cert: true,
+                client_cert,
             },
         ))
     }
@@ -408,9 +358,9 @@ impl ExpectClientKeyExchange {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (payload, encoded) = expect(input, "ClientKeyExchange")?;
+        let (payload, encoded) = input.handshake("ClientKeyExchange")?;
         let HandshakePayload::ClientKeyExchange(cke) = payload else {
-            return Err(unexpected(payload, "ClientKeyExchange"));
+            return Err(unexpected(&payload, "ClientKeyExchange"));
         };
         let mut hs = self.hs;
         let group = self.kx.group();
@@ -453,9 +403,9 @@ impl ExpectCertificateVerify {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (payload, encoded) = expect(input, "CertificateVerify")?;
+        let (payload, encoded) = input.handshake("CertificateVerify")?;
         let HandshakePayload::CertificateVerify(signed) = payload else {
-            return Err(unexpected(payload, "CertificateVerify"));
+            return Err(unexpected(&payload, "CertificateVerify"));
         };
         let mut keyed = self.0;
         let verifier = keyed
@@ -530,9 +480,9 @@ impl ExpectFinished {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (payload, encoded) = expect(input, "Finished")?;
+        let (payload, encoded) = input.handshake("Finished")?;
         let HandshakePayload::Finished(verify_data) = payload else {
-            return Err(unexpected(payload, "Finished"));
+            return Err(unexpected(&payload, "Finished"));
         };
         let Keyed {
             mut hs,
@@ -558,15 +508,7 @@ impl ExpectFinished {
             client_random: hs.client_random,
             server_random: hs.server_random,
         });
-        cx.emit(|| HandshakeEvent::ApplicationKeysInstalled);
-        cx.emit_with(|emit| {
-            emit(&HandshakeEvent::HandshakeComplete {
-                version: ProtocolVersion::TLSv1_2,
-                cipher_suite: hs.suite.suite,
-                alpn: cx.alpn.as_deref(),
-            })
-        });
-        cx.start_traffic()?;
+        cx.complete_handshake()?;
         Ok(ServerState::Traffic12(Traffic))
     }
 }
@@ -580,7 +522,7 @@ impl Traffic {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (payload, _) = expect(input, "no handshake message")?;
+        let (payload, _) = input.handshake("no handshake message")?;
         match payload {
             // RFC 5746 4.4: we do not renegotiate; a ClientHello gets a
             // no_renegotiation warning and the connection goes on.
@@ -589,7 +531,7 @@ impl Traffic {
                 Ok(ServerState::Traffic12(self))
             }
             other => Err(unexpected(
-                other,
+                &other,
                 "no handshake message after the handshake",
             )),
         }

@@ -14,10 +14,10 @@ use super::config::ServerConfig;
 use super::resolver::ClientHelloInfo;
 use crate::cert::CertifiedKey;
 use crate::conn::common::{KeyExporter, Tls13Secrets};
-use crate::conn::{CommonState, Input};
+use crate::conn::{CommonState, Input, unexpected};
 use crate::crypto::{Signer, SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{Compression, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
-use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+use crate::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::events::{HandshakeEvent, HelloOffer};
 use crate::key_schedule::tls13::{KeyScheduleEarly, TrafficSecret};
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
@@ -56,15 +56,9 @@ impl ExpectClientHello {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (hello, encoded) = match input {
-            Input::Handshake {
-                msg:
-                    HandshakeMessage {
-                        payload: HandshakePayload::ClientHello(hello),
-                    },
-                encoded,
-            } => (hello, encoded),
-            other => return Err(other.unexpected("ClientHello")),
+        let (payload, encoded) = input.handshake("ClientHello")?;
+        let HandshakePayload::ClientHello(hello) = payload else {
+            return Err(unexpected(&payload, "ClientHello"));
         };
         emit_client_hello(cx, &hello);
         cx.client_random = hello.random;
@@ -537,15 +531,9 @@ impl ExpectCertificate {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (certificate, encoded) = match input {
-            Input::Handshake {
-                msg:
-                    HandshakeMessage {
-                        payload: HandshakePayload::CertificateTls13(certificate),
-                    },
-                encoded,
-            } => (certificate, encoded),
-            other => return Err(other.unexpected("Certificate")),
+        let (payload, encoded) = input.handshake("Certificate")?;
+        let HandshakePayload::CertificateTls13(certificate) = payload else {
+            return Err(unexpected(&payload, "Certificate"));
         };
         let mut hs = self.0;
         // RFC 8446 4.4.2: the context echoes the CertificateRequest's (empty).
@@ -553,39 +541,16 @@ impl ExpectCertificate {
             return Err(PeerMisbehaved::BadCertificateRequestContext.into());
         }
         hs.transcript.add_message(encoded);
-        let verifier = hs
-            .config
-            .client_verifier
-            .clone()
-            .ok_or(Error::Internal("client certificate without a verifier"))?;
-        let chain: Vec<CertificateDer<'static>> = certificate
+        let chain = certificate
             .entries
             .into_iter()
             .map(|entry| CertificateDer::from(entry.cert))
             .collect();
-        let Some((end_entity, intermediates)) = chain.split_first() else {
-            // RFC 8446 4.4.2.4: no certificate; refuse with certificate_required if
-            // one is mandatory.
-            if verifier.client_auth_mandatory() {
-                return Err(CertificateError::NoCertificate.into());
-            }
-            return Ok(ServerState::ExpectFinished(ExpectFinished(hs)));
-        };
-        let now = hs.config.time.now().ok_or(Error::ApiMisuse(
-            "the time provider does not know the current time",
-        ))?;
-        verifier.verify_client_cert(end_entity, intermediates, now)?;
-        cx.emit_with(|emit| {
-            emit(&HandshakeEvent::CertificateVerified {
-                chain: &chain,
-                server_name: None,
-                now,
-            })
-        });
-        cx.peer_certificates = Some(chain);
-        Ok(ServerState::ExpectCertificateVerify(
-            ExpectCertificateVerify(hs),
-        ))
+        Ok(if super::verify_client_chain(cx, &hs.config, chain)? {
+            ServerState::ExpectCertificateVerify(ExpectCertificateVerify(hs))
+        } else {
+            ServerState::ExpectFinished(ExpectFinished(hs))
+        })
     }
 }
 
@@ -597,15 +562,9 @@ impl ExpectCertificateVerify {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (signed, encoded) = match input {
-            Input::Handshake {
-                msg:
-                    HandshakeMessage {
-                        payload: HandshakePayload::CertificateVerify(signed),
-                    },
-                encoded,
-            } => (signed, encoded),
-            other => return Err(other.unexpected("CertificateVerify")),
+        let (payload, encoded) = input.handshake("CertificateVerify")?;
+        let HandshakePayload::CertificateVerify(signed) = payload else {
+            return Err(unexpected(&payload, "CertificateVerify"));
         };
         let mut hs = self.0;
         let verifier = hs.config.client_verifier.clone().ok_or(Error::Internal(
@@ -647,15 +606,9 @@ impl ExpectFinished {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let verify_data = match input {
-            Input::Handshake {
-                msg:
-                    HandshakeMessage {
-                        payload: HandshakePayload::Finished(verify_data),
-                    },
-                ..
-            } => verify_data,
-            other => return Err(other.unexpected("Finished")),
+        let (payload, _) = input.handshake("Finished")?;
+        let HandshakePayload::Finished(verify_data) = payload else {
+            return Err(unexpected(&payload, "Finished"));
         };
         let hs = self.0;
         // RFC 8446 4.4.4: checked in constant time.
@@ -668,17 +621,7 @@ impl ExpectFinished {
             read: hs.client_app,
             write: hs.server_app,
         });
-        cx.emit(|| HandshakeEvent::ApplicationKeysInstalled);
-        cx.emit_with(|emit| {
-            if let (Some(version), Some(suite)) = (cx.version, cx.suite) {
-                emit(&HandshakeEvent::HandshakeComplete {
-                    version,
-                    cipher_suite: suite.suite(),
-                    alpn: cx.alpn.as_deref(),
-                });
-            }
-        });
-        cx.start_traffic()?;
+        cx.complete_handshake()?;
         Ok(ServerState::Traffic(Traffic))
     }
 }
