@@ -7,9 +7,11 @@ use core::ops::{Deref, DerefMut};
 use crate::conn::{CommonState, Connection, Input, State};
 use pki_types::CertificateDer;
 
-use crate::error::{CertificateError, Error};
+use crate::enums::ProtocolVersion;
+use crate::error::{CertificateError, Error, PeerMisbehaved};
 use crate::events::HandshakeEvent;
 use crate::events::Side;
+use crate::msgs::DigitallySigned;
 use crate::time::current_time;
 
 pub(crate) mod config;
@@ -91,6 +93,42 @@ fn verify_client_chain(
     });
     cx.peer_certificates = Some(chain);
     Ok(true)
+}
+
+/// Checks the client's CertificateVerify: a scheme we asked for (RFC 8446 4.4.3,
+/// RFC 5246 7.4.8) and a valid signature over `message` by its certificate's key.
+fn verify_client_signature(
+    cx: &CommonState,
+    config: &ServerConfig,
+    version: ProtocolVersion,
+    message: &[u8],
+    signed: &DigitallySigned,
+) -> Result<(), Error> {
+    let verifier = config.client_verifier.as_ref().ok_or(Error::Internal(
+        "client CertificateVerify without a verifier",
+    ))?;
+    if !verifier
+        .supported_verify_schemes(version)
+        .contains(&signed.scheme)
+    {
+        return Err(PeerMisbehaved::UnsupportedSignatureScheme(signed.scheme).into());
+    }
+    let end_entity = cx
+        .peer_certificates
+        .as_ref()
+        .and_then(|chain| chain.first())
+        .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
+    verifier.verify_signature(
+        version,
+        message,
+        end_entity,
+        signed.scheme,
+        &signed.signature,
+    )?;
+    cx.emit(|| HandshakeEvent::SignatureVerified {
+        scheme: signed.scheme,
+    });
+    Ok(())
 }
 
 /// The server's handshake states, in the order of RFC 8446 2.

@@ -408,39 +408,17 @@ impl ExpectCertificateVerify {
             return Err(unexpected(&payload, "CertificateVerify"));
         };
         let mut keyed = self.0;
-        let verifier = keyed
-            .hs
-            .config
-            .client_verifier
-            .clone()
-            .ok_or(Error::Internal(
-                "client CertificateVerify without a verifier",
-            ))?;
-        // RFC 5246 7.4.8: one of the schemes we asked for, over all messages so far.
-        if !verifier
-            .supported_verify_schemes(ProtocolVersion::TLSv1_2)
-            .contains(&signed.scheme)
-        {
-            return Err(PeerMisbehaved::UnsupportedSignatureScheme(signed.scheme).into());
-        }
-        let end_entity = cx
-            .peer_certificates
-            .as_ref()
-            .and_then(|chain| chain.first())
-            .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
+        // RFC 5246 7.4.8: the signature covers every handshake message so far.
         let transcript = keyed.hs.transcript.raw_transcript().ok_or(Error::Internal(
             "client authentication without the raw transcript",
         ))?;
-        verifier.verify_signature(
+        super::verify_client_signature(
+            cx,
+            &keyed.hs.config,
             ProtocolVersion::TLSv1_2,
             transcript,
-            end_entity,
-            signed.scheme,
-            &signed.signature,
+            &signed,
         )?;
-        cx.emit(|| HandshakeEvent::SignatureVerified {
-            scheme: signed.scheme,
-        });
         keyed.hs.transcript.add_message(encoded);
         keyed.hs.transcript.drop_raw();
         Ok(ServerState::ExpectChangeCipherSpec12(

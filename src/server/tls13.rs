@@ -567,32 +567,14 @@ impl ExpectCertificateVerify {
             return Err(unexpected(&payload, "CertificateVerify"));
         };
         let mut hs = self.0;
-        let verifier = hs.config.client_verifier.clone().ok_or(Error::Internal(
-            "client CertificateVerify without a verifier",
-        ))?;
-        // RFC 8446 4.4.3: the scheme must be one we asked for.
-        if !verifier
-            .supported_verify_schemes(ProtocolVersion::TLSv1_3)
-            .contains(&signed.scheme)
-        {
-            return Err(PeerMisbehaved::UnsupportedSignatureScheme(signed.scheme).into());
-        }
-        let end_entity = cx
-            .peer_certificates
-            .as_ref()
-            .and_then(|chain| chain.first())
-            .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
         let message = certificate_verify_message(false, hs.transcript.current().as_ref());
-        verifier.verify_signature(
+        super::verify_client_signature(
+            cx,
+            &hs.config,
             ProtocolVersion::TLSv1_3,
             &message,
-            end_entity,
-            signed.scheme,
-            &signed.signature,
+            &signed,
         )?;
-        cx.emit(|| HandshakeEvent::SignatureVerified {
-            scheme: signed.scheme,
-        });
         hs.transcript.add_message(encoded);
         Ok(ServerState::ExpectFinished(ExpectFinished(hs)))
     }
