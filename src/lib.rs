@@ -98,6 +98,7 @@ pub mod key_log;
 pub mod key_schedule;
 pub mod msgs;
 pub mod record;
+pub mod resumption;
 pub mod server;
 #[cfg(feature = "std")]
 pub mod stream;

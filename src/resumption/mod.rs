@@ -1,0 +1,113 @@
+//! Session resumption: what a server remembers of a session (sealed into a ticket by
+//! a [`ProducesTickets`], or kept in a [`StoresServerSessions`]) and what a client
+//! keeps to resume (a [`ClientSessionStore`]).
+
+use alloc::vec::Vec;
+use core::fmt::Debug;
+
+use crate::codec::{Codec, LengthPrefix, Reader, put_opaque};
+use crate::enums::{CipherSuite, ProtocolVersion};
+use crate::error::InvalidMessage;
+
+mod client_store;
+#[cfg(feature = "std")]
+mod memory;
+mod ticket_keys;
+
+pub use client_store::{ClientSessionStore, Tls12ClientSession, Tls13ClientSession};
+#[cfg(feature = "std")]
+pub use memory::{ClientSessionMemoryCache, ServerSessionMemoryCache};
+pub use ticket_keys::{ProducesTickets, TicketKeys};
+
+/// A server-side session store, for stateful resumption (TLS 1.2 session ids, or
+/// TLS 1.3 tickets that are only a key into the store). Implement it over a shared
+/// store (e.g. Redis) to let a fleet resume each other's sessions.
+pub trait StoresServerSessions: Send + Sync + Debug {
+    /// Stores `value` under `key`; false if it could not be stored.
+    fn put(&self, key: Vec<u8>, value: Vec<u8>) -> bool;
+    /// The value under `key`, leaving it in place.
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>>;
+    /// The value under `key`, removing it (single use).
+    fn take(&self, key: &[u8]) -> Option<Vec<u8>>;
+}
+
+/// What a server remembers of a session: enough to resume it and to check the
+/// resumption is for the same thing (RFC 8446 4.2.11, 4.6.1; RFC 5077 4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ServerSessionValue {
+    pub(crate) version: ProtocolVersion,
+    pub(crate) suite: CipherSuite,
+    /// TLS 1.3: the resumption PSK; TLS 1.2: the master secret.
+    pub(crate) secret: Vec<u8>,
+    /// Unix time of issue, in seconds.
+    pub(crate) created: u64,
+    pub(crate) lifetime: u32,
+    pub(crate) age_add: u32,
+    pub(crate) extended_master_secret: bool,
+    pub(crate) server_name: Vec<u8>,
+    pub(crate) alpn: Vec<u8>,
+    pub(crate) max_early_data: u32,
+}
+
+impl Codec for ServerSessionValue {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.version.encode(out);
+        self.suite.encode(out);
+        put_opaque(out, LengthPrefix::U8, &self.secret);
+        self.created.encode(out);
+        self.lifetime.encode(out);
+        self.age_add.encode(out);
+        u8::from(self.extended_master_secret).encode(out);
+        put_opaque(out, LengthPrefix::U16, &self.server_name);
+        put_opaque(out, LengthPrefix::U8, &self.alpn);
+        self.max_early_data.encode(out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        Ok(Self {
+            version: ProtocolVersion::read(r)?,
+            suite: CipherSuite::read(r)?,
+            secret: r.opaque(LengthPrefix::U8, "session secret")?.to_vec(),
+            created: r.u64("session created")?,
+            lifetime: r.u32("session lifetime")?,
+            age_add: r.u32("session age_add")?,
+            extended_master_secret: r.u8("session ems")? == 1,
+            server_name: r.opaque(LengthPrefix::U16, "session server name")?.to_vec(),
+            alpn: r.opaque(LengthPrefix::U8, "session alpn")?.to_vec(),
+            max_early_data: r.u32("session max_early_data")?,
+        })
+    }
+}
+
+impl ServerSessionValue {
+    /// True while the session may still be resumed at `now` (Unix seconds).
+    pub(crate) fn fresh(&self, now: u64) -> bool {
+        now >= self.created && now - self.created <= u64::from(self.lifetime)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_value_round_trips() {
+        let value = ServerSessionValue {
+            version: ProtocolVersion::TLSv1_3,
+            suite: CipherSuite::TLS13_AES_128_GCM_SHA256,
+            secret: alloc::vec![7; 32],
+            created: 1_800_000_000,
+            lifetime: 7200,
+            age_add: 0xdead_beef,
+            extended_master_secret: true,
+            server_name: b"a.test".to_vec(),
+            alpn: b"h2".to_vec(),
+            max_early_data: 16384,
+        };
+        let bytes = value.get_encoding();
+        assert_eq!(ServerSessionValue::read_bytes(&bytes, "session").unwrap(), value);
+        assert!(value.fresh(1_800_000_000 + 7200));
+        assert!(!value.fresh(1_800_000_000 + 7201));
+        assert!(!value.fresh(1_799_999_999));
+    }
+}
