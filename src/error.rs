@@ -298,6 +298,13 @@ pub enum PeerMisbehaved {
     /// A TLS 1.2 signature scheme does not fit the cipher suite's authentication.
     #[error("signature scheme {0:?} does not fit the negotiated cipher suite")]
     SignatureSchemeDoesNotMatchSuite(SignatureScheme),
+    /// The server selected a PSK identity the client did not offer, or with a suite of
+    /// another hash (RFC 8446 4.2.11).
+    #[error("the server selected a pre-shared key that was not offered")]
+    SelectedUnofferedPsk,
+    /// A PSK binder did not verify (RFC 8446 4.2.11.2).
+    #[error("the PSK binder does not verify")]
+    IncorrectBinder,
     /// Too many consecutive empty application-data records.
     #[error("the peer sent too many empty records in a row")]
     TooManyEmptyRecords,
@@ -339,7 +346,10 @@ impl PeerMisbehaved {
             | Self::BadCertificateRequestContext
             | Self::UncompressedPointsNotOffered
             | Self::SignatureSchemeDoesNotMatchSuite(_)
-            | Self::UnofferedAlpnProtocol => A::IllegalParameter,
+            | Self::UnofferedAlpnProtocol
+            | Self::SelectedUnofferedPsk => A::IllegalParameter,
+            // RFC 8446 4.2.11.2: a bad binder is decrypt_error.
+            Self::IncorrectBinder => A::DecryptError,
             Self::SecondHelloRetryRequest => A::UnexpectedMessage,
             // RFC 5746 3.4, 3.6: a bad renegotiation_info gets handshake_failure.
             Self::BadRenegotiationInfo => A::HandshakeFailure,

@@ -12,6 +12,7 @@ use crate::enums::ProtocolVersion;
 use crate::error::Error;
 use crate::events::HandshakeObserver;
 use crate::key_log::KeyLog;
+use crate::resumption::ClientSessionStore;
 use crate::time::TimeProvider;
 use crate::verify::{RootStore, ServerCertVerifier, WebPkiServerVerifier};
 
@@ -34,6 +35,7 @@ pub struct ClientConfig {
     pub(crate) observer: Option<Arc<dyn HandshakeObserver>>,
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
     pub(crate) require_ems: bool,
+    pub(crate) session_store: Option<Arc<dyn ClientSessionStore>>,
 }
 
 impl ClientConfig {
@@ -58,6 +60,7 @@ impl ClientConfig {
             observer: None,
             key_log: None,
             require_ems: true,
+            session_store: default_session_store(),
         }
     }
 
@@ -70,6 +73,18 @@ impl ClientConfig {
     pub fn versions(&self) -> &[ProtocolVersion] {
         &self.versions
     }
+}
+
+#[cfg(feature = "std")]
+fn default_session_store() -> Option<Arc<dyn ClientSessionStore>> {
+    Some(Arc::new(
+        crate::resumption::ClientSessionMemoryCache::default(),
+    ))
+}
+
+#[cfg(not(feature = "std"))]
+fn default_session_store() -> Option<Arc<dyn ClientSessionStore>> {
+    None
 }
 
 #[cfg(feature = "std")]
@@ -100,6 +115,7 @@ pub struct ClientConfigBuilder {
     observer: Option<Arc<dyn HandshakeObserver>>,
     key_log: Option<Arc<dyn KeyLog>>,
     require_ems: bool,
+    session_store: Option<Arc<dyn ClientSessionStore>>,
 }
 
 impl ClientConfigBuilder {
@@ -198,6 +214,14 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Where sessions are kept for resumption (default with `std`: an in-memory
+    /// [`crate::resumption::ClientSessionMemoryCache`] of 256 servers x 8 tickets);
+    /// `None` turns resumption off.
+    pub fn with_session_store(mut self, store: Option<Arc<dyn ClientSessionStore>>) -> Self {
+        self.session_store = store;
+        self
+    }
+
     /// Checks the settings and builds the config.
     pub fn build(self) -> Result<ClientConfig, Error> {
         let verifier = self.verifier.ok_or(Error::ApiMisuse(
@@ -228,6 +252,7 @@ impl ClientConfigBuilder {
             observer: self.observer,
             key_log: self.key_log,
             require_ems: self.require_ems,
+            session_store: self.session_store,
         })
     }
 }

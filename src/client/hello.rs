@@ -13,17 +13,21 @@ use super::ClientState;
 use super::config::ClientConfig;
 use super::tls13;
 use crate::conn::{CommonState, Input};
-use crate::crypto::{ActiveKeyExchange, SupportedCipherSuite, Tls13CipherSuite};
+use crate::crypto::{ActiveKeyExchange, HashOutput, SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{
-    Compression, ECPointFormat, ExtensionType, NamedGroup, ProtocolVersion, ServerNameType,
+    Compression, ECPointFormat, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    ServerNameType,
 };
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::events::{HandshakeEvent, HelloOffer};
+use crate::key_schedule::tls13::{KeyScheduleEarly, PskKind};
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
-    ClientExtension, ClientHello, Extension, HandshakePayload, HelloRetryRequest, KeyShareEntry,
-    ServerHello, ServerNameEntry,
+    ClientExtension, ClientHello, Extension, HandshakeMessage, HandshakePayload, HelloRetryRequest,
+    KeyShareEntry, PresharedKeyOffer, PskIdentity, ServerHello, ServerNameEntry,
 };
+use crate::resumption::Tls13ClientSession;
+use crate::time::current_time;
 use crate::tls13::{DOWNGRADE_TLS11, DOWNGRADE_TLS12, check_reply_extensions};
 use crate::verify::webpki::server_name_text;
 
@@ -52,8 +56,22 @@ pub(super) fn start_handshake(
             key_shares.push(group.start()?);
         }
     }
-    let hello = build_client_hello(&config, &server_name, random, session_id, &key_shares, None);
+    let resuming = find_ticket(&config, &server_name)?;
+    let mut hello = build_client_hello(
+        &config,
+        &server_name,
+        random,
+        session_id,
+        &key_shares,
+        None,
+        resuming.as_ref(),
+    );
     let mut transcript = HandshakeHashBuffer::new();
+    if let Some((session, suite)) = &resuming {
+        bind_psk(&mut hello, session, suite, |truncated| {
+            transcript.hash_given(suite.hash, truncated)
+        })?;
+    }
     // RFC 8446 5.1: the first ClientHello may use record version 0x0301 for
     // compatibility with old middleboxes and servers.
     cx.plain_record_version = 0x0301;
@@ -69,7 +87,53 @@ pub(super) fn start_handshake(
         transcript: Transcript::Buffer(transcript),
         retried: None,
         sent_ccs: false,
+        resuming,
     }))
+}
+
+/// A fresh TLS 1.3 ticket for this server whose suite we still offer (RFC 8446
+/// 4.6.1: tickets are single use, so it is taken out of the store).
+fn find_ticket(
+    config: &ClientConfig,
+    server_name: &ServerName<'_>,
+) -> Result<Option<(Tls13ClientSession, &'static Tls13CipherSuite)>, Error> {
+    let Some(store) = &config.session_store else {
+        return Ok(None);
+    };
+    if !config.versions.contains(&ProtocolVersion::TLSv1_3) {
+        return Ok(None);
+    }
+    let now_ms = current_time(&*config.time)?.as_secs().saturating_mul(1000);
+    let name = server_name_text(server_name);
+    while let Some(session) = store.take_tls13_ticket(&name) {
+        if !session.fresh(now_ms) {
+            continue;
+        }
+        if let Some(SupportedCipherSuite::Tls13(suite)) =
+            config.provider.find_cipher_suite(session.suite)
+        {
+            return Ok(Some((session, suite)));
+        }
+    }
+    Ok(None)
+}
+
+/// RFC 8446 4.2.11.2: the binder is an HMAC, under the PSK's binder key, of the
+/// transcript up to and including the ClientHello cut before the binders.
+fn bind_psk(
+    hello: &mut ClientHello,
+    session: &Tls13ClientSession,
+    suite: &'static Tls13CipherSuite,
+    transcript_with: impl FnOnce(&[u8]) -> HashOutput,
+) -> Result<(), Error> {
+    let truncated =
+        HandshakeMessage::from(HandshakePayload::ClientHello(hello.clone())).encoding_for_binders();
+    let hash = transcript_with(&truncated);
+    let binder = KeyScheduleEarly::with_psk(suite, &session.psk)?
+        .binder_key(PskKind::Resumption)?
+        .binder(hash.as_ref())?;
+    hello.set_psk_binders(vec![binder.as_ref().to_vec()])?;
+    Ok(())
 }
 
 fn build_client_hello(
@@ -79,6 +143,7 @@ fn build_client_hello(
     session_id: Vec<u8>,
     key_shares: &[Box<dyn ActiveKeyExchange>],
     cookie: Option<Vec<u8>>,
+    resuming: Option<&(Tls13ClientSession, &'static Tls13CipherSuite)>,
 ) -> ClientHello {
     let provider = &config.provider;
     let tls13 = config.versions.contains(&ProtocolVersion::TLSv1_3);
@@ -133,6 +198,29 @@ fn build_client_hello(
     if let Some(cookie) = cookie {
         // RFC 8446 4.2.2: echo the HelloRetryRequest's cookie.
         extensions.push(ClientExtension::Cookie(cookie));
+    }
+    if tls13 && config.session_store.is_some() {
+        // RFC 8446 4.2.9: without this a server may not send tickets. Only psk_dhe_ke:
+        // a resumption keeps forward secrecy.
+        extensions.push(ClientExtension::PskKeyExchangeModes(vec![
+            PskKeyExchangeMode::PSK_DHE_KE,
+        ]));
+    }
+    if let Some((session, suite)) = resuming {
+        let now_ms = config
+            .time
+            .now()
+            .map_or(0, |t| t.as_secs().saturating_mul(1000));
+        // RFC 8446 4.2.11.1: the age in milliseconds plus age_add, modulo 2^32.
+        let age = now_ms.saturating_sub(session.received_ms) as u32;
+        // RFC 8446 4.2.11: pre_shared_key is last; the binder is filled in afterwards.
+        extensions.push(ClientExtension::PreSharedKey(PresharedKeyOffer {
+            identities: vec![PskIdentity {
+                identity: session.ticket.clone(),
+                obfuscated_ticket_age: age.wrapping_add(session.age_add),
+            }],
+            binders: vec![vec![0; suite.hash.output_len()]],
+        }));
     }
     ClientHello {
         // RFC 8446 4.1.2: legacy_version is TLS 1.2; the real offer is supported_versions.
@@ -210,6 +298,8 @@ pub(crate) struct ExpectServerHello {
     /// The suite a HelloRetryRequest chose, once one arrived.
     retried: Option<&'static Tls13CipherSuite>,
     sent_ccs: bool,
+    /// The ticket offered, and the suite it belongs to.
+    resuming: Option<(Tls13ClientSession, &'static Tls13CipherSuite)>,
 }
 
 impl ExpectServerHello {
@@ -294,6 +384,17 @@ impl ExpectServerHello {
         if self.retried.is_some_and(|s| s.suite != suite.suite) {
             return Err(PeerMisbehaved::HelloRetryRequestSuiteChanged.into());
         }
+        // RFC 8446 4.2.11: the server may only pick the identity we offered, with a
+        // suite of the same hash as the ticket's.
+        let psk = match (sh.psk_index(), &self.resuming) {
+            (None, _) => None,
+            (Some(0), Some((session, ticket_suite)))
+                if ticket_suite.hash.algorithm() == suite.hash.algorithm() =>
+            {
+                Some(session.psk.clone())
+            }
+            (Some(_), _) => return Err(PeerMisbehaved::SelectedUnofferedPsk.into()),
+        };
         check_reply_extensions(
             sh.extensions(),
             &self.offered_extensions(),
@@ -346,6 +447,7 @@ impl ExpectServerHello {
                     .iter()
                     .map(|e| e.ext_type())
                     .collect(),
+                psk,
                 sent_ccs: self.sent_ccs,
             },
         )
@@ -460,14 +562,26 @@ impl ExpectServerHello {
             cx.send_compat_ccs()?;
             sent_ccs = true;
         }
-        let hello = build_client_hello(
+        // The ticket stays on offer only if the retry's suite shares its hash.
+        let resuming = self
+            .resuming
+            .filter(|(_, ticket_suite)| ticket_suite.hash.algorithm() == suite.hash.algorithm());
+        let mut hello = build_client_hello(
             &self.config,
             &self.server_name,
             self.hello.random,
             self.hello.session_id.clone(),
             &key_shares,
             cookie,
+            resuming.as_ref(),
         );
+        if let Some((session, ticket_suite)) = &resuming {
+            // RFC 8446 4.2.11.2: after a retry the binder covers ClientHello1's hash,
+            // the HelloRetryRequest and the truncated ClientHello2.
+            bind_psk(&mut hello, session, ticket_suite, |truncated| {
+                transcript.hash_given(truncated)
+            })?;
+        }
         let encoded = cx.send_handshake(HandshakePayload::ClientHello(hello.clone()))?;
         transcript.add_message(&encoded);
         emit_client_hello(cx, &hello, &self.server_name);
@@ -479,6 +593,7 @@ impl ExpectServerHello {
             transcript: Transcript::Hash(transcript),
             retried: Some(suite),
             sent_ccs,
+            resuming,
         }))
     }
 }

@@ -17,13 +17,18 @@ use crate::enums::{ExtensionType, ProtocolVersion, SignatureScheme};
 use crate::error::{Error, PeerMisbehaved};
 use crate::events::HandshakeEvent;
 use crate::key_schedule::HandshakeHash;
-use crate::key_schedule::tls13::{KeyScheduleEarly, KeyScheduleHandshake, TrafficSecret};
+use crate::key_schedule::tls13::{
+    KeyScheduleEarly, KeyScheduleHandshake, ResumptionSecret, TrafficSecret,
+};
+use crate::msgs::NewSessionTicketTls13;
 use crate::msgs::{
     CertificateEntry, CertificateRequestTls13, CertificateTls13, DigitallySigned, HandshakePayload,
     ServerExtension,
 };
+use crate::resumption::Tls13ClientSession;
 use crate::tls13::{certificate_verify_message, check_reply_extensions};
 use crate::verify::scheme_allowed_in;
+use crate::verify::webpki::server_name_text;
 
 /// What the hello exchange hands over.
 pub(super) struct HandshakeStart {
@@ -33,6 +38,8 @@ pub(super) struct HandshakeStart {
     pub(super) shared: SharedSecret,
     pub(super) offered_extensions: Vec<ExtensionType>,
     pub(super) sent_ccs: bool,
+    /// The resumption PSK, when the server accepted our ticket.
+    pub(super) psk: Option<Vec<u8>>,
 }
 
 /// What every state up to the client's Finished carries.
@@ -45,6 +52,8 @@ pub(crate) struct Handshake {
     server_secret: TrafficSecret,
     offered_extensions: Vec<ExtensionType>,
     sent_ccs: bool,
+    /// A PSK resumption: the server does not authenticate with a certificate.
+    resumed: bool,
 }
 
 /// Derives the handshake secrets (RFC 8446 7.1) and installs the server's key.
@@ -57,8 +66,13 @@ pub(super) fn start_handshake_keys(
         _ => return Err(Error::Internal("TLS 1.3 handshake without a TLS 1.3 suite")),
     };
     let hello_hash = start.transcript.current();
-    let key_schedule =
-        KeyScheduleEarly::without_psk(suite)?.into_handshake(&start.shared, hello_hash.as_ref())?;
+    // RFC 8446 7.1: the early secret comes from the PSK when resuming, else from zeros.
+    let early = match &start.psk {
+        Some(psk) => KeyScheduleEarly::with_psk(suite, psk)?,
+        None => KeyScheduleEarly::without_psk(suite)?,
+    };
+    cx.resumed = start.psk.is_some();
+    let key_schedule = early.into_handshake(&start.shared, hello_hash.as_ref())?;
     let client_secret = key_schedule.client_handshake_traffic_secret()?;
     let server_secret = key_schedule.server_handshake_traffic_secret()?;
     cx.log_secret(
@@ -86,6 +100,7 @@ pub(super) fn start_handshake_keys(
             server_secret,
             offered_extensions: start.offered_extensions,
             sent_ccs: start.sent_ccs,
+            resumed: start.psk.is_some(),
         }),
     ))
 }
@@ -132,6 +147,13 @@ impl ExpectEncryptedExtensions {
             }
         }
         hs.transcript.add_message(encoded);
+        // RFC 8446 2.2: a PSK handshake skips the server's certificate.
+        if hs.resumed {
+            return Ok(ClientState::ExpectFinished(ExpectFinished {
+                hs,
+                client_auth: None,
+            }));
+        }
         Ok(ClientState::ExpectCertificateOrCertRequest(
             ExpectCertificateOrCertRequest(hs),
         ))
@@ -331,8 +353,14 @@ impl ExpectFinished {
             read: server_app,
             write: client_app,
         });
+        // RFC 8446 4.6.1: tickets that arrive later derive from this secret.
+        let resumption = traffic.resumption_master_secret(hs.transcript.current().as_ref())?;
         cx.complete_handshake()?;
-        Ok(ClientState::Traffic(Traffic))
+        Ok(ClientState::Traffic(Traffic {
+            config: hs.config,
+            server_name: server_name_text(&hs.server_name),
+            resumption,
+        }))
     }
 }
 
@@ -388,7 +416,11 @@ fn send_client_certificate(
 }
 
 /// After the handshake: session tickets and key updates.
-pub(crate) struct Traffic;
+pub(crate) struct Traffic {
+    config: Arc<ClientConfig>,
+    server_name: alloc::string::String,
+    resumption: ResumptionSecret,
+}
 
 impl Traffic {
     pub(super) fn handle(
@@ -398,14 +430,46 @@ impl Traffic {
     ) -> Result<ClientState, Error> {
         const EXPECTED: &str = "NewSessionTicket or KeyUpdate";
         match input.handshake(EXPECTED)?.0 {
-            // Resumption is not offered yet, so tickets are accepted and dropped
-            // (RFC 8446 4.6.1 lets a client ignore them).
-            HandshakePayload::NewSessionTicketTls13(_) => Ok(ClientState::Traffic(self)),
+            HandshakePayload::NewSessionTicketTls13(ticket) => {
+                self.store_ticket(cx, ticket)?;
+                Ok(ClientState::Traffic(self))
+            }
             HandshakePayload::KeyUpdate(request) => {
                 cx.receive_key_update(request)?;
                 Ok(ClientState::Traffic(self))
             }
             other => Err(unexpected(&other, EXPECTED)),
         }
+    }
+
+    /// RFC 8446 4.6.1: keeps the ticket and the PSK it stands for, if resumption is on.
+    fn store_ticket(&self, cx: &CommonState, ticket: NewSessionTicketTls13) -> Result<(), Error> {
+        let Some(store) = &self.config.session_store else {
+            return Ok(());
+        };
+        // "Servers MUST NOT use any value greater than 604800 seconds"; 0 means
+        // "discard immediately".
+        const WEEK: u32 = 604_800;
+        if ticket.lifetime == 0 {
+            return Ok(());
+        }
+        let (Some(suite), Some(now)) = (cx.suite, self.config.time.now()) else {
+            return Ok(());
+        };
+        let psk = self.resumption.psk_for_ticket(&ticket.nonce)?;
+        store.insert_tls13_ticket(
+            &self.server_name,
+            Tls13ClientSession {
+                suite: suite.suite(),
+                max_early_data: ticket.max_early_data_size().unwrap_or(0),
+                ticket: ticket.ticket,
+                psk: psk.secret_bytes().to_vec(),
+                age_add: ticket.age_add,
+                received_ms: now.as_secs().saturating_mul(1000),
+                lifetime: ticket.lifetime.min(WEEK),
+                alpn: cx.alpn.clone(),
+            },
+        );
+        Ok(())
     }
 }

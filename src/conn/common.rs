@@ -95,6 +95,8 @@ pub(crate) struct CommonState {
 
     /// The handshake is complete: application data may flow both ways.
     pub(crate) traffic: bool,
+    /// The handshake resumed an earlier session.
+    pub(crate) resumed: bool,
     pub(crate) sent_close_notify: bool,
     pub(crate) received_close_notify: bool,
     pub(crate) sent_fatal_alert: bool,
@@ -132,6 +134,7 @@ impl CommonState {
             tls13_secrets: None,
             exporter: None,
             traffic: false,
+            resumed: false,
             sent_close_notify: false,
             received_close_notify: false,
             sent_fatal_alert: false,

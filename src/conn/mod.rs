@@ -353,6 +353,12 @@ impl Connection {
         self.inner.error.as_ref()
     }
 
+    /// True if the handshake resumed an earlier session (TLS 1.3 PSK, TLS 1.2 session id
+    /// or ticket): no certificate was exchanged.
+    pub fn is_resumed(&self) -> bool {
+        self.inner.common.resumed
+    }
+
     /// The negotiated protocol version, once known.
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
         self.inner.common.version

@@ -135,7 +135,12 @@ impl ClientSessionStore for ClientSessionMemoryCache {
     }
 
     fn take_tls13_ticket(&self, server_name: &str) -> Option<Tls13ClientSession> {
-        self.servers.lock().ok()?.get_mut(server_name)?.tls13.pop_back()
+        self.servers
+            .lock()
+            .ok()?
+            .get_mut(server_name)?
+            .tls13
+            .pop_back()
     }
 
     fn set_tls12_session(&self, server_name: &str, session: Tls12ClientSession) {
@@ -143,7 +148,12 @@ impl ClientSessionStore for ClientSessionMemoryCache {
     }
 
     fn tls12_session(&self, server_name: &str) -> Option<Tls12ClientSession> {
-        self.servers.lock().ok()?.get_mut(server_name)?.tls12.clone()
+        self.servers
+            .lock()
+            .ok()?
+            .get_mut(server_name)?
+            .tls12
+            .clone()
     }
 
     fn remove_tls12_session(&self, server_name: &str) {
@@ -193,10 +203,16 @@ mod tests {
         }
         assert_eq!(cache.take_tls13_ticket("a.test").unwrap().ticket, [2]);
         assert_eq!(cache.take_tls13_ticket("a.test").unwrap().ticket, [1]);
-        assert!(cache.take_tls13_ticket("a.test").is_none(), "ticket 0 was dropped for the limit");
+        assert!(
+            cache.take_tls13_ticket("a.test").is_none(),
+            "ticket 0 was dropped for the limit"
+        );
         cache.insert_tls13_ticket("b.test", ticket(9));
         cache.insert_tls13_ticket("c.test", ticket(9));
         cache.insert_tls13_ticket("d.test", ticket(9));
-        assert!(cache.take_tls13_ticket("b.test").is_none(), "b.test was evicted");
+        assert!(
+            cache.take_tls13_ticket("b.test").is_none(),
+            "b.test was evicted"
+        );
     }
 }

@@ -105,7 +105,10 @@ mod tests {
             max_early_data: 16384,
         };
         let bytes = value.get_encoding();
-        assert_eq!(ServerSessionValue::read_bytes(&bytes, "session").unwrap(), value);
+        assert_eq!(
+            ServerSessionValue::read_bytes(&bytes, "session").unwrap(),
+            value
+        );
         assert!(value.fresh(1_800_000_000 + 7200));
         assert!(!value.fresh(1_800_000_000 + 7201));
         assert!(!value.fresh(1_799_999_999));

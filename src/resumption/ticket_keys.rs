@@ -12,7 +12,9 @@ use core::fmt;
 
 use pki_types::UnixTime;
 
-use crate::crypto::{AEAD_NONCE_LEN, AEAD_TAG_LEN, AeadAlgorithm, CryptoProvider, Hmac, SecureRandom, hkdf};
+use crate::crypto::{
+    AEAD_NONCE_LEN, AEAD_TAG_LEN, AeadAlgorithm, CryptoProvider, Hmac, SecureRandom, hkdf,
+};
 use crate::error::Error;
 
 /// Seals and opens session tickets.
@@ -44,7 +46,11 @@ pub struct TicketKeys {
 impl TicketKeys {
     /// New keys with a fresh random master secret. A key seals for `rotation_period`
     /// seconds, then opens for `previous` more periods.
-    pub fn new(provider: &CryptoProvider, rotation_period: u64, previous: u64) -> Result<Self, Error> {
+    pub fn new(
+        provider: &CryptoProvider,
+        rotation_period: u64,
+        previous: u64,
+    ) -> Result<Self, Error> {
         let mut master = [0u8; MASTER_LEN];
         provider.secure_random.fill(&mut master)?;
         Self::from_master(provider, master, rotation_period, previous)
@@ -57,7 +63,9 @@ impl TicketKeys {
         previous: u64,
     ) -> Result<Self, Error> {
         if rotation_period == 0 {
-            return Err(Error::ApiMisuse("the ticket key rotation period must be at least one second"));
+            return Err(Error::ApiMisuse(
+                "the ticket key rotation period must be at least one second",
+            ));
         }
         // Any suite's HMAC and a 256-bit AEAD from the provider; no algorithm is named.
         let hmac = provider
@@ -65,13 +73,17 @@ impl TicketKeys {
             .map(|s| s.hmac)
             .chain(provider.tls12_cipher_suites().map(|s| s.hmac))
             .next()
-            .ok_or(Error::Unsupported("ticket keys (the provider has no cipher suite)"))?;
+            .ok_or(Error::Unsupported(
+                "ticket keys (the provider has no cipher suite)",
+            ))?;
         let aead = provider
             .tls13_cipher_suites()
             .map(|s| s.aead)
             .chain(provider.tls12_cipher_suites().map(|s| s.aead))
             .find(|a| a.key_len() == 32)
-            .ok_or(Error::Unsupported("ticket keys (the provider has no 256-bit AEAD)"))?;
+            .ok_or(Error::Unsupported(
+                "ticket keys (the provider has no 256-bit AEAD)",
+            ))?;
         Ok(Self {
             master,
             rotation_period,
@@ -115,7 +127,13 @@ impl TicketKeys {
     fn key(&self, epoch: u64) -> Option<alloc::boxed::Box<dyn crate::crypto::AeadKey>> {
         let prk = hkdf::extract(self.hmac, b"handclasp ticket keys", &self.master);
         let mut key = [0u8; 32];
-        hkdf::expand(self.hmac, prk.as_ref(), &[b"epoch", &epoch.to_be_bytes()], &mut key).ok()?;
+        hkdf::expand(
+            self.hmac,
+            prk.as_ref(),
+            &[b"epoch", &epoch.to_be_bytes()],
+            &mut key,
+        )
+        .ok()?;
         let sealed = self.aead.new_key(&key).ok();
         key.iter_mut().for_each(|b| *b = 0);
         sealed
@@ -124,7 +142,7 @@ impl TicketKeys {
 
 impl ProducesTickets for TicketKeys {
     fn lifetime(&self) -> u32 {
-                // A ticket stays usable at least `previous` periods after the one it was sealed
+        // A ticket stays usable at least `previous` periods after the one it was sealed
         // in (one period if `previous` is 0), capped at RFC 8446's 7 days.
         let span = self.rotation_period.saturating_mul(self.previous.max(1));
         u32::try_from(span).unwrap_or(u32::MAX).min(7 * 24 * 3600)
@@ -158,7 +176,10 @@ impl ProducesTickets for TicketKeys {
         }
         let nonce: [u8; AEAD_NONCE_LEN] = nonce.try_into().ok()?;
         let mut buf = sealed.to_vec();
-        let len = self.key(epoch)?.open_in_place(&nonce, epoch_bytes, &mut buf).ok()?;
+        let len = self
+            .key(epoch)?
+            .open_in_place(&nonce, epoch_bytes, &mut buf)
+            .ok()?;
         buf.truncate(len);
         Some(buf)
     }
@@ -194,7 +215,10 @@ mod tests {
         let ticket = keys.encrypt(b"session", at(1_000_000)).unwrap();
         assert_eq!(keys.decrypt(&ticket, at(1_000_000)).unwrap(), b"session");
         // One rotation later the old key still opens it; two rotations later it has left.
-        assert_eq!(keys.decrypt(&ticket, at(1_000_000 + 3600)).unwrap(), b"session");
+        assert_eq!(
+            keys.decrypt(&ticket, at(1_000_000 + 3600)).unwrap(),
+            b"session"
+        );
         assert!(keys.decrypt(&ticket, at(1_000_000 + 2 * 3600)).is_none());
         // A ticket from the future is refused.
         assert!(keys.decrypt(&ticket, at(1_000_000 - 3600)).is_none());
@@ -212,7 +236,10 @@ mod tests {
         for i in 0..ticket.len() {
             let mut bad = ticket.clone();
             bad[i] ^= 1;
-            assert!(a.decrypt(&bad, at(5_000)).is_none(), "bit flip at {i} accepted");
+            assert!(
+                a.decrypt(&bad, at(5_000)).is_none(),
+                "bit flip at {i} accepted"
+            );
         }
         assert!(a.decrypt(&ticket[..10], at(5_000)).is_none());
         assert!(TicketKeys::import(&provider, &[1, 2, 3]).is_err());

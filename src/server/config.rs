@@ -14,6 +14,7 @@ use crate::enums::ProtocolVersion;
 use crate::error::Error;
 use crate::events::HandshakeObserver;
 use crate::key_log::KeyLog;
+use crate::resumption::{ProducesTickets, StoresServerSessions, TicketKeys};
 use crate::time::TimeProvider;
 use crate::verify::{ClientCertVerifier, RootStore, WebPkiClientVerifier};
 
@@ -32,6 +33,9 @@ pub struct ServerConfig {
     pub(crate) observer: Option<Arc<dyn HandshakeObserver>>,
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
     pub(crate) require_ems: bool,
+    pub(crate) ticketer: Option<Arc<dyn ProducesTickets>>,
+    pub(crate) session_store: Option<Arc<dyn StoresServerSessions>>,
+    pub(crate) tickets: usize,
 }
 
 impl ServerConfig {
@@ -55,6 +59,10 @@ impl ServerConfig {
             observer: None,
             key_log: None,
             require_ems: true,
+            ticketer: None,
+            session_store: default_session_store(),
+            tickets: 2,
+            default_ticketer: true,
         }
     }
 
@@ -62,6 +70,21 @@ impl ServerConfig {
     pub fn provider(&self) -> &Arc<CryptoProvider> {
         &self.provider
     }
+}
+
+/// Ticket keys made by default rotate every 6 hours.
+const DEFAULT_TICKET_ROTATION: u64 = 6 * 3600;
+
+#[cfg(feature = "std")]
+fn default_session_store() -> Option<Arc<dyn StoresServerSessions>> {
+    Some(Arc::new(crate::resumption::ServerSessionMemoryCache::new(
+        256,
+    )))
+}
+
+#[cfg(not(feature = "std"))]
+fn default_session_store() -> Option<Arc<dyn StoresServerSessions>> {
+    None
 }
 
 /// Builds a [`ServerConfig`]. A certificate is required: call
@@ -80,6 +103,11 @@ pub struct ServerConfigBuilder {
     observer: Option<Arc<dyn HandshakeObserver>>,
     key_log: Option<Arc<dyn KeyLog>>,
     require_ems: bool,
+    ticketer: Option<Arc<dyn ProducesTickets>>,
+    session_store: Option<Arc<dyn StoresServerSessions>>,
+    tickets: usize,
+    /// No ticketer was chosen: build() makes a fresh [`TicketKeys`].
+    default_ticketer: bool,
 }
 
 impl ServerConfigBuilder {
@@ -170,6 +198,30 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Seal resumption state into tickets with this (e.g. [`TicketKeys`] shared by a
+    /// fleet); `None` makes TLS 1.3 tickets keys into the session store instead
+    /// (stateful). The default is fresh [`TicketKeys`] rotating every 6 hours, the
+    /// previous key still accepted.
+    pub fn with_ticketer(mut self, ticketer: Option<Arc<dyn ProducesTickets>>) -> Self {
+        self.ticketer = ticketer;
+        self.default_ticketer = false;
+        self
+    }
+
+    /// Keep sessions here: TLS 1.2 session ids, and TLS 1.3 tickets when there is no
+    /// ticketer (default with `std`: an in-memory store of 256 sessions; `None` for
+    /// none).
+    pub fn with_session_store(mut self, store: Option<Arc<dyn StoresServerSessions>>) -> Self {
+        self.session_store = store;
+        self
+    }
+
+    /// How many TLS 1.3 tickets to send after each handshake (default 2; 0 for none).
+    pub fn with_tickets(mut self, count: usize) -> Self {
+        self.tickets = count;
+        self
+    }
+
     /// Checks the settings and builds the config.
     pub fn build(self) -> Result<ServerConfig, Error> {
         let cert_resolver = self.cert_resolver.ok_or(Error::ApiMisuse(
@@ -183,6 +235,15 @@ impl ServerConfigBuilder {
             .unwrap_or_else(|| default_versions(&self.provider));
         check_versions(&versions, &self.provider)?;
         check_alpn(&self.alpn_protocols)?;
+        let ticketer = match (self.ticketer, self.default_ticketer) {
+            (Some(ticketer), _) => Some(ticketer),
+            (None, true) => Some(Arc::new(TicketKeys::new(
+                &self.provider,
+                DEFAULT_TICKET_ROTATION,
+                1,
+            )?) as Arc<dyn ProducesTickets>),
+            (None, false) => None,
+        };
         if self.provider.kx_groups.is_empty() {
             return Err(Error::ApiMisuse("the provider has no key-exchange group"));
         }
@@ -198,6 +259,9 @@ impl ServerConfigBuilder {
             observer: self.observer,
             key_log: self.key_log,
             require_ems: self.require_ems,
+            ticketer,
+            session_store: self.session_store,
+            tickets: self.tickets,
         })
     }
 }

@@ -16,6 +16,7 @@ use crate::time::current_time;
 
 pub(crate) mod config;
 mod resolver;
+mod tickets;
 mod tls12;
 mod tls13;
 

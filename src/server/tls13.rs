@@ -16,16 +16,24 @@ use crate::cert::CertifiedKey;
 use crate::conn::common::{KeyExporter, Tls13Secrets};
 use crate::conn::{CommonState, Input, unexpected};
 use crate::crypto::{Signer, SupportedCipherSuite, Tls13CipherSuite};
-use crate::enums::{Compression, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::enums::{
+    Compression, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
+};
 use crate::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::events::{HandshakeEvent, HelloOffer};
-use crate::key_schedule::tls13::{KeyScheduleEarly, TrafficSecret};
+use crate::key_schedule::constant_time_eq;
+use crate::key_schedule::tls13::{
+    KeyScheduleEarly, KeyScheduleTraffic, PskKind, ResumptionSecret, TrafficSecret,
+};
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
+use crate::msgs::NewSessionTicketTls13;
 use crate::msgs::{
     CertReqExtension, CertificateEntry, CertificateRequestTls13, CertificateTls13, ClientHello,
     DigitallySigned, HandshakeMessage, HandshakePayload, HelloRetryExtension, HelloRetryRequest,
     KeyShareEntry, ServerExtension, ServerHello,
 };
+use crate::resumption::ServerSessionValue;
+use crate::time::current_time;
 use crate::tls13::certificate_verify_message;
 use crate::verify::scheme_allowed_in;
 
@@ -113,9 +121,6 @@ impl ExpectClientHello {
         }
         let sni = server_name(&hello)?;
         let alpn = choose_alpn(&self.config, &hello)?;
-        let (certified, signer) =
-            choose_certificate(&self.config, &hello, sni.as_deref(), client_schemes)?;
-
         if let Some(retry) = &self.retry {
             check_retried_hello(retry, &hello, shares)?;
         }
@@ -142,6 +147,21 @@ impl ExpectClientHello {
             return self.send_retry(cx, &hello, encoded, suite, group);
         };
 
+        // RFC 8446 2.2: a valid ticket skips the certificate; otherwise pick one.
+        let resumed = self.resume(&hello, encoded, suite, sni.as_deref(), alpn.as_deref())?;
+        let identity = match resumed {
+            Some(_) => None,
+            None => Some(choose_certificate(
+                &self.config,
+                &hello,
+                sni.as_deref(),
+                client_schemes,
+            )?),
+        };
+        let psk_dhe_offered = hello
+            .psk_modes()
+            .is_some_and(|modes| modes.contains(&PskKeyExchangeMode::PSK_DHE_KE));
+
         // The key exchange.
         let our_kx = group.start()?;
         let our_public = our_kx.public_key().to_vec();
@@ -152,6 +172,7 @@ impl ExpectClientHello {
         cx.group = Some(group.name());
         cx.alpn = alpn;
         cx.sni = sni;
+        cx.resumed = resumed.is_some();
 
         // After a HelloRetryRequest the transcript already holds message_hash and the
         // retry; otherwise it starts with this ClientHello.
@@ -171,13 +192,22 @@ impl ExpectClientHello {
             session_id: hello.session_id.clone(),
             cipher_suite: suite.suite,
             compression_method: Compression::Null,
-            extensions: Some(vec![
-                ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3),
-                ServerExtension::KeyShare(KeyShareEntry {
-                    group: group.name(),
-                    payload: our_public.clone(),
-                }),
-            ]),
+            extensions: Some(
+                [
+                    Some(ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3)),
+                    Some(ServerExtension::KeyShare(KeyShareEntry {
+                        group: group.name(),
+                        payload: our_public.clone(),
+                    })),
+                    // RFC 8446 4.2.11: the index of the identity we accepted.
+                    resumed
+                        .as_ref()
+                        .map(|(index, _)| ServerExtension::PreSharedKey(*index)),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
+            ),
         };
         let encoded_sh = cx.send_handshake(HandshakePayload::ServerHello(server_hello))?;
         transcript.add_message(&encoded_sh);
@@ -197,8 +227,11 @@ impl ExpectClientHello {
         }
 
         // Handshake keys (RFC 8446 7.1).
-        let key_schedule = KeyScheduleEarly::without_psk(suite)?
-            .into_handshake(&shared, transcript.current().as_ref())?;
+        let early = match &resumed {
+            Some((_, psk)) => KeyScheduleEarly::with_psk(suite, psk)?,
+            None => KeyScheduleEarly::without_psk(suite)?,
+        };
+        let key_schedule = early.into_handshake(&shared, transcript.current().as_ref())?;
         let server_hs = key_schedule.server_handshake_traffic_secret()?;
         let client_hs = key_schedule.client_handshake_traffic_secret()?;
         cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs.secret_bytes());
@@ -221,9 +254,9 @@ impl ExpectClientHello {
         let encoded = cx.send_handshake(HandshakePayload::EncryptedExtensions(extensions))?;
         transcript.add_message(&encoded);
 
-        // CertificateRequest (RFC 8446 4.3.2).
-        let client_auth = self.config.client_verifier.is_some();
-        if let Some(verifier) = &self.config.client_verifier {
+        // CertificateRequest (RFC 8446 4.3.2; never in a PSK handshake, 4.3.2).
+        let client_auth = self.config.client_verifier.is_some() && identity.is_some();
+        if let (Some(verifier), true) = (&self.config.client_verifier, client_auth) {
             let mut extensions = vec![CertReqExtension::SignatureAlgorithms(
                 verifier.supported_verify_schemes(ProtocolVersion::TLSv1_3),
             )];
@@ -241,28 +274,32 @@ impl ExpectClientHello {
         }
 
         // Certificate and CertificateVerify (RFC 8446 4.4.2, 4.4.3).
-        let entries = certified
-            .chain
-            .iter()
-            .map(|cert| CertificateEntry {
-                cert: cert.as_ref().to_vec(),
-                extensions: Vec::new(),
-            })
-            .collect();
-        let encoded = cx.send_handshake(HandshakePayload::CertificateTls13(CertificateTls13 {
-            context: Vec::new(),
-            entries,
-        }))?;
-        transcript.add_message(&encoded);
-        let message = certificate_verify_message(true, transcript.current().as_ref());
-        let scheme = signer.scheme();
-        let signature = signer.sign(&message)?;
-        let encoded = cx.send_handshake(HandshakePayload::CertificateVerify(DigitallySigned {
-            scheme,
-            signature,
-        }))?;
-        transcript.add_message(&encoded);
-        cx.emit(|| HandshakeEvent::SignatureSent { scheme });
+        if let Some((certified, signer)) = identity {
+            let entries = certified
+                .chain
+                .iter()
+                .map(|cert| CertificateEntry {
+                    cert: cert.as_ref().to_vec(),
+                    extensions: Vec::new(),
+                })
+                .collect();
+            let encoded =
+                cx.send_handshake(HandshakePayload::CertificateTls13(CertificateTls13 {
+                    context: Vec::new(),
+                    entries,
+                }))?;
+            transcript.add_message(&encoded);
+            let message = certificate_verify_message(true, transcript.current().as_ref());
+            let scheme = signer.scheme();
+            let signature = signer.sign(&message)?;
+            let encoded =
+                cx.send_handshake(HandshakePayload::CertificateVerify(DigitallySigned {
+                    scheme,
+                    signature,
+                }))?;
+            transcript.add_message(&encoded);
+            cx.emit(|| HandshakeEvent::SignatureSent { scheme });
+        }
 
         // Finished (RFC 8446 4.4.4).
         let verify_data = server_hs
@@ -290,12 +327,82 @@ impl ExpectClientHello {
             client_hs,
             client_app,
             server_app,
+            traffic,
+            psk_dhe_offered,
         };
         Ok(if client_auth {
             ServerState::ExpectCertificate(ExpectCertificate(hs))
         } else {
             ServerState::ExpectFinished(ExpectFinished(hs))
         })
+    }
+
+    /// RFC 8446 4.2.11: the first offered identity that opens as a session of ours,
+    /// still fresh, of a suite with the same hash, for the same server name and ALPN
+    /// protocol, and whose binder verifies. Returns its index and PSK. A bad binder is
+    /// fatal (4.2.11.2); any other mismatch falls back to a full handshake.
+    fn resume(
+        &self,
+        hello: &ClientHello,
+        encoded: &[u8],
+        suite: &'static Tls13CipherSuite,
+        sni: Option<&str>,
+        alpn: Option<&[u8]>,
+    ) -> Result<Option<(u16, Vec<u8>)>, Error> {
+        let Some(offer) = hello.psk_offer() else {
+            return Ok(None);
+        };
+        // RFC 8446 4.2.9: a pre_shared_key needs psk_key_exchange_modes; we only do
+        // psk_dhe_ke, so the resumption keeps forward secrecy.
+        let modes = hello.psk_modes().ok_or(PeerMisbehaved::MissingExtension {
+            message: "ClientHello",
+            extension: ExtensionType::PSKKeyExchangeModes,
+        })?;
+        if !modes.contains(&PskKeyExchangeMode::PSK_DHE_KE) || self.config.tickets == 0 {
+            return Ok(None);
+        }
+        let now = current_time(&*self.config.time)?;
+        for (index, identity) in offer.identities.iter().enumerate() {
+            let Some(value) = super::tickets::open(&self.config, &identity.identity, now) else {
+                continue;
+            };
+            let same_hash = matches!(
+                self.config.provider.find_cipher_suite(value.suite),
+                Some(SupportedCipherSuite::Tls13(original)) if original.hash.algorithm() == suite.hash.algorithm()
+            );
+            let same_peer = value.server_name == sni.unwrap_or_default().as_bytes()
+                && value.alpn == alpn.unwrap_or_default();
+            if value.version != ProtocolVersion::TLSv1_3
+                || !value.fresh(now.as_secs())
+                || !same_hash
+                || !same_peer
+            {
+                continue;
+            }
+            // RFC 8446 4.2.11.2: the binder covers the transcript up to the ClientHello
+            // cut before the binders list.
+            let cut = encoded.len().saturating_sub(offer.binders_encoded_len());
+            let truncated = encoded.get(..cut).unwrap_or_default();
+            let hash = match &self.retry {
+                Some(retry) => retry.transcript.hash_given(truncated),
+                None => suite.hash.hash(truncated),
+            };
+            let expected = KeyScheduleEarly::with_psk(suite, &value.secret)?
+                .binder_key(PskKind::Resumption)?
+                .binder(hash.as_ref())?;
+            let received = offer
+                .binders
+                .get(index)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if !constant_time_eq(expected.as_ref(), received) {
+                return Err(PeerMisbehaved::IncorrectBinder.into());
+            }
+            let index = u16::try_from(index)
+                .map_err(|_| InvalidMessage::IllegalValue("PSK identity index"))?;
+            return Ok(Some((index, value.secret)));
+        }
+        Ok(None)
     }
 
     /// Sends a HelloRetryRequest asking for `group` (RFC 8446 4.1.4).
@@ -521,6 +628,9 @@ pub(crate) struct Handshake {
     client_hs: TrafficSecret,
     client_app: TrafficSecret,
     server_app: TrafficSecret,
+    traffic: KeyScheduleTraffic,
+    /// The client can resume with psk_dhe_ke, so tickets are worth sending.
+    psk_dhe_offered: bool,
 }
 
 pub(crate) struct ExpectCertificate(Handshake);
@@ -588,11 +698,11 @@ impl ExpectFinished {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (payload, _) = input.handshake("Finished")?;
+        let (payload, encoded) = input.handshake("Finished")?;
         let HandshakePayload::Finished(verify_data) = payload else {
             return Err(unexpected(&payload, "Finished"));
         };
-        let hs = self.0;
+        let mut hs = self.0;
         // RFC 8446 4.4.4: checked in constant time.
         hs.client_hs
             .finished_key()?
@@ -604,9 +714,70 @@ impl ExpectFinished {
             write: hs.server_app,
         });
         cx.complete_handshake()?;
+        // RFC 8446 4.6.1: tickets derive from the resumption secret, which hashes the
+        // transcript through the client's Finished.
+        if hs.psk_dhe_offered && hs.config.tickets > 0 {
+            hs.transcript.add_message(encoded);
+            let resumption = hs
+                .traffic
+                .resumption_master_secret(hs.transcript.current().as_ref())?;
+            send_tickets(cx, &hs.config, &resumption)?;
+        }
         Ok(ServerState::Traffic(Traffic))
     }
 }
+
+/// RFC 8446 4.6.1: `config.tickets` NewSessionTickets, each with its own nonce (so
+/// its own PSK) and age_add.
+fn send_tickets(
+    cx: &mut CommonState,
+    config: &ServerConfig,
+    resumption: &ResumptionSecret,
+) -> Result<(), Error> {
+    let Some(SupportedCipherSuite::Tls13(suite)) = cx.suite else {
+        return Ok(());
+    };
+    let now = current_time(&*config.time)?;
+    let lifetime = config
+        .ticketer
+        .as_ref()
+        .map_or(TICKET_LIFETIME, |t| t.lifetime().min(TICKET_LIFETIME));
+    for i in 0..config.tickets.min(255) {
+        let nonce = vec![i as u8];
+        let psk = resumption.psk_for_ticket(&nonce)?;
+        let mut age_add = [0u8; 4];
+        cx.random(&mut age_add)?;
+        let age_add = u32::from_be_bytes(age_add);
+        let value = ServerSessionValue {
+            version: ProtocolVersion::TLSv1_3,
+            suite: suite.suite,
+            secret: psk.secret_bytes().to_vec(),
+            created: now.as_secs(),
+            lifetime,
+            age_add,
+            extended_master_secret: true,
+            server_name: cx.sni.as_deref().unwrap_or_default().as_bytes().to_vec(),
+            alpn: cx.alpn.clone().unwrap_or_default(),
+            max_early_data: 0,
+        };
+        let Some(ticket) = super::tickets::seal(config, &value, now) else {
+            return Ok(());
+        };
+        cx.send_handshake(HandshakePayload::NewSessionTicketTls13(
+            NewSessionTicketTls13 {
+                lifetime,
+                age_add,
+                nonce,
+                ticket,
+                extensions: Vec::new(),
+            },
+        ))?;
+    }
+    Ok(())
+}
+
+/// How long our TLS 1.3 tickets are valid at most: one day (RFC 8446 4.6.1 allows a week).
+const TICKET_LIFETIME: u32 = 24 * 3600;
 
 /// After the handshake: key updates.
 pub(crate) struct Traffic;

@@ -1,0 +1,42 @@
+//! Turning session state into tickets and back: sealed by the config's ticketer
+//! (stateless), or kept in its session store under a random id (stateful).
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use pki_types::UnixTime;
+
+use super::config::ServerConfig;
+use crate::codec::Codec;
+use crate::resumption::ServerSessionValue;
+
+/// A ticket for `value`: sealed by the ticketer, or the id it is stored under.
+/// `None` when the config keeps no state and has no ticketer, or storing failed.
+pub(super) fn seal(
+    config: &ServerConfig,
+    value: &ServerSessionValue,
+    now: UnixTime,
+) -> Option<Vec<u8>> {
+    let plain = value.get_encoding();
+    if let Some(ticketer) = &config.ticketer {
+        return ticketer.encrypt(&plain, now);
+    }
+    let store = config.session_store.as_ref()?;
+    let mut id = vec![0u8; 32];
+    config.provider.secure_random.fill(&mut id).ok()?;
+    store.put(id.clone(), plain).then_some(id)
+}
+
+/// The session a ticket stands for. Stored sessions are taken out: a stateful ticket
+/// is single use (RFC 8446 8.1).
+pub(super) fn open(
+    config: &ServerConfig,
+    ticket: &[u8],
+    now: UnixTime,
+) -> Option<ServerSessionValue> {
+    let plain = match &config.ticketer {
+        Some(ticketer) => ticketer.decrypt(ticket, now)?,
+        None => config.session_store.as_ref()?.take(ticket)?,
+    };
+    ServerSessionValue::read_bytes(&plain, "session").ok()
+}
