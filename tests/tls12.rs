@@ -8,16 +8,17 @@ use std::sync::{Arc, Mutex};
 
 use common::pair::{Chunking, Pair};
 use common::pki::{self, Ca, LeafSpec, NOV_2026, at};
-use common::tamper::{RecordingKeyLog, split_records};
+use common::tamper::{
+    RecordingKeyLog, hello_random, open_tls12, seal_tls12, split_records, tls12_key_block,
+};
 use handclasp::client::ClientConfigBuilder;
 use handclasp::crypto::{CryptoProvider, SupportedCipherSuite, Tls12CipherSuite};
 use handclasp::enums::{
     AlertDescription, CipherSuite, ContentType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use handclasp::events::{HandshakeEvent, HandshakeObserver, Side};
-use handclasp::key_schedule::tls12::{MASTER_SECRET_LEN, MasterSecret, Tls12Keys};
+use handclasp::key_schedule::tls12::Tls12Keys;
 use handclasp::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use handclasp::record::{Deframer, MAX_TLS12_CIPHERTEXT, RecordDecrypter, RecordEncrypter};
 use handclasp::server::ServerConfigBuilder;
 use handclasp::time::{FixedTime, UnixTime};
 use handclasp::verify::{RootStore, ServerCertVerifier, WebPkiServerVerifier};
@@ -520,7 +521,7 @@ fn rsa_server_signs_with_pss_when_offered_and_pkcs1_otherwise() {
         let cb = if pkcs1_only {
             let verifier = WebPkiServerVerifier::new(
                 Arc::new(id.roots()),
-                p.signature_verification_algorithms.clone(),
+                p.signature_verification_algorithms,
             );
             assert_eq!(
                 Pkcs1Only(verifier.clone()).supported_verify_schemes(ProtocolVersion::TLSv1_2),
@@ -611,17 +612,11 @@ fn versions_negotiate_to_the_best_common_one() {
 }
 
 /// Runs the hello exchange by hand; returns (client random, server random) read from
-/// the plaintext ClientHello and ServerHello records (handshake header 4 bytes, then
-/// the 2-byte version, then the random).
+/// the plaintext ClientHello and ServerHello records.
 fn hello_randoms(pair: &mut Pair) -> ([u8; 32], [u8; 32]) {
-    let random_of = |bytes: &[u8]| -> [u8; 32] {
-        let records = split_records(bytes);
-        assert_eq!(records[0].typ, ContentType::Handshake);
-        records[0].payload[6..38].try_into().unwrap()
-    };
-    let client_random = random_of(pair.client.pending_tls());
+    let client_random = hello_random(&split_records(pair.client.pending_tls())[0]);
     pair.client_to_server().unwrap();
-    let server_random = random_of(pair.server.pending_tls());
+    let server_random = hello_random(&split_records(pair.server.pending_tls())[0]);
     (client_random, server_random)
 }
 
@@ -790,53 +785,22 @@ fn keyed_pair(suite: CipherSuite, rec: &Arc<Recorder>) -> (Pair, Tls12Keys, Vec<
     let client_hello = split_records(pair.client.pending_tls())[0].payload.clone();
     let (client_random, server_random) = hello_randoms(&mut pair);
     pair.handshake().unwrap();
-    let master: [u8; MASTER_SECRET_LEN] = log.secret("CLIENT_RANDOM").try_into().unwrap();
-    let keys = MasterSecret::from_bytes(tls12_suite(suite), &master)
-        .key_block(&client_random, &server_random)
-        .unwrap();
+    let keys = tls12_key_block(
+        tls12_suite(suite),
+        &log.secret("CLIENT_RANDOM"),
+        &client_random,
+        &server_random,
+    );
     (pair, keys, client_hello)
 }
 
-/// Takes the single record `conn` queued for `data`; returns its sequence number-less
-/// bytes (dropped: the test sends its own record under that number instead).
+/// Takes the single record `conn` queued (the test drops it and sends its own record
+/// under that sequence number instead).
 fn take_one_record(conn: &mut Connection) -> Vec<u8> {
     let bytes = conn.pending_tls().to_vec();
     conn.consume_tls(bytes.len());
     assert_eq!(split_records(&bytes).len(), 1);
     bytes
-}
-
-/// Opens one TLS 1.2 record sent under `key`/`iv` as record number `seq`.
-fn open_record(
-    suite: &'static Tls12CipherSuite,
-    key: &[u8],
-    iv: &[u8],
-    seq: u64,
-    bytes: &[u8],
-) -> (ContentType, Vec<u8>) {
-    let mut decrypter = RecordDecrypter::tls12(suite.aead, key, iv, suite.nonce).unwrap();
-    decrypter.set_sequence_number(seq);
-    let mut deframer = Deframer::with_max_payload_len(MAX_TLS12_CIPHERTEXT);
-    assert_eq!(deframer.feed(bytes), bytes.len());
-    let record = deframer.next_record().unwrap().unwrap();
-    let plain = decrypter.open(record).unwrap();
-    (plain.typ, plain.payload.to_vec())
-}
-
-/// Seals one TLS 1.2 record under `key`/`iv` as record number `seq`.
-fn seal_record(
-    suite: &'static Tls12CipherSuite,
-    key: &[u8],
-    iv: &[u8],
-    seq: u64,
-    typ: ContentType,
-    plaintext: &[u8],
-) -> Vec<u8> {
-    let mut encrypter = RecordEncrypter::tls12(suite.aead, key, iv, suite.nonce).unwrap();
-    encrypter.set_sequence_number(seq);
-    let mut out = Vec::new();
-    encrypter.seal(typ, plaintext, &mut out).unwrap();
-    out
 }
 
 /// The no_renegotiation warning alert, as its two plaintext bytes (RFC 5246 7.2).
@@ -853,7 +817,7 @@ fn hello_request_gets_no_renegotiation_and_the_connection_goes_on() {
         // later records still line up.
         pair.server.write_plaintext(b"dropped").unwrap();
         let dropped = take_one_record(&mut pair.server);
-        let hello_request = seal_record(
+        let hello_request = seal_tls12(
             s,
             keys.server_key(),
             keys.server_iv(),
@@ -871,7 +835,7 @@ fn hello_request_gets_no_renegotiation_and_the_connection_goes_on() {
         // The client's answer: a warning no_renegotiation, its record 1.
         let answer = pair.client.pending_tls().to_vec();
         assert_eq!(
-            open_record(s, keys.client_key(), keys.client_iv(), 1, &answer),
+            open_tls12(s, keys.client_key(), keys.client_iv(), 1, &answer),
             (ContentType::Alert, NO_RENEGOTIATION_WARNING.to_vec()),
             "{suite:?}"
         );
@@ -902,7 +866,7 @@ fn renegotiating_client_hello_gets_no_renegotiation_and_the_connection_goes_on()
         // ClientHello (the first one again), encrypted.
         pair.client.write_plaintext(b"dropped").unwrap();
         take_one_record(&mut pair.client);
-        let renegotiation = seal_record(
+        let renegotiation = seal_tls12(
             s,
             keys.client_key(),
             keys.client_iv(),
@@ -920,7 +884,7 @@ fn renegotiating_client_hello_gets_no_renegotiation_and_the_connection_goes_on()
         // was 0, the data above 1).
         let answer = pair.server.pending_tls().to_vec();
         assert_eq!(
-            open_record(s, keys.server_key(), keys.server_iv(), 2, &answer),
+            open_tls12(s, keys.server_key(), keys.server_iv(), 2, &answer),
             (ContentType::Alert, NO_RENEGOTIATION_WARNING.to_vec()),
             "{suite:?}"
         );
