@@ -186,3 +186,96 @@ pub fn split_server_flight(bytes: &[u8]) -> (Vec<WireRecord>, Vec<WireRecord>) {
 pub fn message_type(encoding: &[u8]) -> handclasp::enums::HandshakeType {
     handclasp::enums::HandshakeType::from(encoding[0])
 }
+
+// ---------------------------------------------------------------------------------
+// TLS 1.2
+
+/// The whole handshake messages (headers included) carried by plaintext handshake
+/// records, however they were packed into records.
+pub fn plain_handshake_messages(records: &[WireRecord]) -> Vec<Vec<u8>> {
+    let mut joiner = HandshakeJoiner::new();
+    let mut out = Vec::new();
+    for record in records {
+        assert_eq!(record.typ, ContentType::Handshake, "not a handshake record");
+        joiner.push(&record.payload).unwrap();
+        while let Some(msg) = joiner.next_message() {
+            out.push(msg.encoding.to_vec());
+        }
+    }
+    assert!(
+        !joiner.has_partial(),
+        "records end inside a handshake message"
+    );
+    out
+}
+
+/// One plaintext handshake record per message.
+pub fn one_record_each(messages: &[Vec<u8>]) -> Vec<u8> {
+    messages
+        .iter()
+        .flat_map(|m| WireRecord::new(ContentType::Handshake, m.clone()).encode())
+        .collect()
+}
+
+/// The TLS 1.2 key block of a connection, from its logged master secret
+/// (`CLIENT_RANDOM`) and the two hello randoms (RFC 5246 6.3).
+pub fn tls12_key_block(
+    suite: &'static handclasp::crypto::Tls12CipherSuite,
+    master: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> handclasp::key_schedule::tls12::Tls12Keys {
+    let master: [u8; handclasp::key_schedule::tls12::MASTER_SECRET_LEN] =
+        master.try_into().expect("master secret length");
+    handclasp::key_schedule::tls12::MasterSecret::from_bytes(suite, &master)
+        .key_block(client_random, server_random)
+        .unwrap()
+}
+
+/// Seals one TLS 1.2 record under `key`/`iv` as record number `seq`.
+pub fn seal_tls12(
+    suite: &'static handclasp::crypto::Tls12CipherSuite,
+    key: &[u8],
+    iv: &[u8],
+    seq: u64,
+    typ: ContentType,
+    plaintext: &[u8],
+) -> Vec<u8> {
+    let mut encrypter = RecordEncrypter::tls12(suite.aead, key, iv, suite.nonce).unwrap();
+    encrypter.set_sequence_number(seq);
+    let mut out = Vec::new();
+    encrypter.seal(typ, plaintext, &mut out).unwrap();
+    out
+}
+
+/// Opens one TLS 1.2 record (the whole of `bytes`) sent under `key`/`iv` as record
+/// number `seq`.
+pub fn open_tls12(
+    suite: &'static handclasp::crypto::Tls12CipherSuite,
+    key: &[u8],
+    iv: &[u8],
+    seq: u64,
+    bytes: &[u8],
+) -> (ContentType, Vec<u8>) {
+    let mut decrypter = RecordDecrypter::tls12(suite.aead, key, iv, suite.nonce).unwrap();
+    decrypter.set_sequence_number(seq);
+    let mut deframer = Deframer::with_max_payload_len(handclasp::record::MAX_TLS12_CIPHERTEXT);
+    assert_eq!(deframer.feed(bytes), bytes.len());
+    let opened = {
+        let record = deframer.next_record().unwrap().unwrap();
+        let plain = decrypter.open(record).unwrap();
+        (plain.typ, plain.payload.to_vec())
+    };
+    assert!(
+        deframer.next_record().unwrap().is_none(),
+        "more than one record"
+    );
+    opened
+}
+
+/// The random of a plaintext ClientHello or ServerHello record (after the 4-byte
+/// handshake header and the 2-byte version).
+pub fn hello_random(record: &WireRecord) -> [u8; 32] {
+    assert_eq!(record.typ, ContentType::Handshake);
+    record.payload[6..38].try_into().unwrap()
+}
