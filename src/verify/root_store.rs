@@ -80,7 +80,7 @@ impl RootStore {
     pub fn subjects(&self) -> Vec<Vec<u8>> {
         self.anchors
             .iter()
-            .map(|a| a.subject.as_ref().to_vec())
+            .map(|a| der_sequence(a.subject.as_ref()))
             .collect()
     }
 
@@ -93,4 +93,25 @@ impl RootStore {
     pub fn is_empty(&self) -> bool {
         self.anchors.is_empty()
     }
+}
+
+/// Wraps `contents` in a DER SEQUENCE header. A trust anchor's `subject` holds the
+/// contents of the Name without its outer SEQUENCE, but a `DistinguishedName` on the
+/// wire (RFC 5246 7.4.4, RFC 8446 4.2.4) is the whole DER Name; peers such as OpenSSL
+/// reject the bare contents with decode_error.
+fn der_sequence(contents: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(contents.len() + 6);
+    out.push(0x30);
+    let len = contents.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        let significant = bytes.get(skip..).unwrap_or_default();
+        out.push(0x80 | significant.len() as u8);
+        out.extend_from_slice(significant);
+    }
+    out.extend_from_slice(contents);
+    out
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod pair;
+pub mod peers;
 pub mod pki;
 pub mod tamper;
 

@@ -1,0 +1,551 @@
+//! Helpers for interop tests against real TLS peers run as child processes
+//! (`openssl`, `gnutls-cli`, `gnutls-serv`): a temporary directory with PEM files,
+//! a child whose output is collected in the background and killed on drop, waits
+//! that give up after [`DEADLINE`], and our side driven over a `TcpStream`.
+
+use std::io::{self, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::ops::DerefMut;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use handclasp::enums::AlertDescription;
+use handclasp::events::{HandshakeEvent, HandshakeObserver, Side};
+use handclasp::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use handclasp::verify::RootStore;
+use handclasp::{Connection, Error};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, SanType,
+};
+
+use super::pki::{Ca, LeafSpec};
+
+/// The longest any single wait may take (a peer starting, a handshake, a reply).
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// A directory under the system temp dir, removed on drop.
+pub struct TempDir {
+    pub path: PathBuf,
+}
+
+impl TempDir {
+    /// A fresh, empty directory whose name contains `tag`.
+    pub fn new(tag: &str) -> Self {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(
+            "handclasp-{tag}-{}-{n}-{}",
+            std::process::id(),
+            nanos_now()
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        Self { path }
+    }
+
+    /// Writes `contents` to `name` in the directory and returns its path.
+    pub fn write(&self, name: &str, contents: &[u8]) -> PathBuf {
+        let path = self.path.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn nanos_now() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default()
+}
+
+/// A token unique to this run and `what`, to prove that data crossed.
+pub fn token(what: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("tok-{what}-{:x}-{n}", nanos_now() & 0xffff_ffff)
+}
+
+/// PEM text for one DER item.
+pub fn pem(label: &str, der: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for chunk in der.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                b64.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                b64.push('=');
+            }
+        }
+    }
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+/// The server key type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// ECDSA P-256 (rcgen-generated).
+    Ecdsa,
+    /// RSA 2048 (tests/data/keys/rsa-2048.pkcs8.der).
+    Rsa,
+}
+
+/// A certificate and key under a fresh root, in memory and as PEM files.
+pub struct Identity {
+    /// A root store holding just the issuing root.
+    pub roots: RootStore,
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key: PrivateKeyDer<'static>,
+    /// The issuing root (PEM).
+    pub ca_pem: PathBuf,
+    /// The leaf (PEM).
+    pub cert_pem: PathBuf,
+    /// The leaf's PKCS#8 key (PEM).
+    pub key_pem: PathBuf,
+}
+
+impl Identity {
+    fn new(
+        dir: &TempDir,
+        prefix: &str,
+        root: &CertificateDer<'static>,
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> Self {
+        let mut roots = RootStore::empty();
+        roots.add(root).unwrap();
+        let certs: String = chain.iter().map(|c| pem("CERTIFICATE", c)).collect();
+        Self {
+            roots,
+            ca_pem: dir.write(
+                &format!("{prefix}-ca.pem"),
+                pem("CERTIFICATE", root).as_bytes(),
+            ),
+            cert_pem: dir.write(&format!("{prefix}-cert.pem"), certs.as_bytes()),
+            key_pem: dir.write(
+                &format!("{prefix}-key.pem"),
+                pem("PRIVATE KEY", key.secret_der()).as_bytes(),
+            ),
+            chain,
+            key,
+        }
+    }
+
+    /// A server certificate for `localhost` of the given key type.
+    pub fn server(dir: &TempDir, kind: KeyKind) -> Self {
+        match kind {
+            KeyKind::Ecdsa => {
+                let root = Ca::root("interop server root");
+                let leaf = root.issue(&LeafSpec::server(&["localhost"]));
+                Self::new(dir, "server-ecdsa", &root.cert, leaf.chain, leaf.key)
+            }
+            KeyKind::Rsa => rsa_server(dir),
+        }
+    }
+
+    /// A client certificate (ECDSA P-256) under its own root.
+    pub fn client(dir: &TempDir) -> Self {
+        let root = Ca::root("interop client root");
+        let leaf = root.issue(&LeafSpec::client("client.test"));
+        Self::new(dir, "client", &root.cert, leaf.chain, leaf.key)
+    }
+}
+
+/// rcgen cannot generate RSA keys with ring: the leaf reuses the test key in
+/// tests/data/keys under a root made here.
+fn rsa_server(dir: &TempDir) -> Identity {
+    let der = include_bytes!("../data/keys/rsa-2048.pkcs8.der").to_vec();
+    let pkcs8 = PrivatePkcs8KeyDer::from(der.clone());
+    let leaf_key = KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8, &rcgen::PKCS_RSA_SHA256).unwrap();
+
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.distinguished_name
+        .push(DnType::CommonName, "interop rsa root");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.not_before = rcgen::date_time_ymd(2025, 1, 1);
+    ca.not_after = rcgen::date_time_ymd(2035, 1, 1);
+    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let issuer = CertifiedIssuer::self_signed(ca, ca_key).unwrap();
+
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params
+        .subject_alt_names
+        .push(SanType::DnsName("localhost".try_into().unwrap()));
+    params.not_before = rcgen::date_time_ymd(2026, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2027, 1, 1);
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let cert = params.signed_by(&leaf_key, &issuer).unwrap();
+    Identity::new(
+        dir,
+        "server-rsa",
+        &issuer.der().clone(),
+        vec![cert.der().clone()],
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der)),
+    )
+}
+
+/// A child process whose stdout and stderr are collected (interleaved) in the
+/// background. Killed and reaped on drop, also when a test panics.
+pub struct Peer {
+    name: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    output: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Peer {
+    /// Starts `cmd` with piped stdin, stdout and stderr.
+    pub fn spawn(mut cmd: Command) -> Self {
+        let name = format!("{cmd:?}");
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name}: {e} (is it installed?)"));
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        for mut stream in [Box::new(stdout) as Box<dyn Read + Send>, Box::new(stderr)] {
+            let output = output.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = stream.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    output.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+        }
+        Self {
+            name,
+            stdin: child.stdin.take(),
+            child,
+            output,
+        }
+    }
+
+    /// Everything the peer printed so far (lossy UTF-8).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+
+    /// The output once the peer has exited (waiting up to a second for it), for
+    /// failure messages: errors are often printed last.
+    pub fn final_text(&mut self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while !self.has_exited() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        self.text()
+    }
+
+    /// Writes `data` to the peer's stdin.
+    pub fn write(&mut self, data: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin already closed");
+        stdin.write_all(data).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Closes the peer's stdin (end of input).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits until the output contains `needle`; panics with the output after
+    /// [`DEADLINE`] or if the peer exits without printing it.
+    pub fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + DEADLINE;
+        let mut exited_at = None;
+        loop {
+            let text = self.text();
+            if text.contains(needle) {
+                return text;
+            }
+            if exited_at.is_none() && self.child.try_wait().unwrap().is_some() {
+                // Let the reader threads drain what is left.
+                exited_at = Some(Instant::now());
+            }
+            let gave_up = Instant::now() > deadline
+                || exited_at.is_some_and(|t| t.elapsed() > Duration::from_millis(500));
+            assert!(
+                !gave_up,
+                "{} did not print {needle:?}{}; output:\n{text}",
+                self.name,
+                if exited_at.is_some() {
+                    " (exited)"
+                } else {
+                    " within the deadline"
+                }
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits (bounded) for the peer to exit.
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the reader threads drain what is left.
+                std::thread::sleep(Duration::from_millis(100));
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} did not exit; output:\n{}",
+                self.name,
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Whether the peer has exited.
+    pub fn has_exited(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_some()
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.stdin = None;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port that was free a moment ago (for peers that must be told where to listen).
+pub fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A listener on 127.0.0.1 with a kernel-chosen port.
+pub fn listen() -> (TcpListener, u16) {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (listener, port)
+}
+
+fn with_timeouts(sock: TcpStream) -> TcpStream {
+    sock.set_read_timeout(Some(DEADLINE)).unwrap();
+    sock.set_write_timeout(Some(DEADLINE)).unwrap();
+    sock.set_nodelay(true).unwrap();
+    sock
+}
+
+/// Accepts one connection within [`DEADLINE`]; panics with the peer's output
+/// otherwise.
+pub fn accept(listener: &TcpListener, peer: &mut Peer) -> TcpStream {
+    listener.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        match listener.accept() {
+            Ok((sock, _)) => {
+                sock.set_nonblocking(false).unwrap();
+                return with_timeouts(sock);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("accept: {e}"),
+        }
+        assert!(
+            Instant::now() < deadline && !peer.has_exited(),
+            "{} did not connect; output:\n{}",
+            peer.name,
+            peer.text()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Connects to 127.0.0.1:`port` once `peer` listens there (polling), within
+/// [`DEADLINE`].
+pub fn connect_when_listening(port: u16, peer: &mut Peer) -> TcpStream {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Ok(sock) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
+            return with_timeouts(sock);
+        }
+        assert!(
+            Instant::now() < deadline && !peer.has_exited(),
+            "{} is not listening on {port}; output:\n{}",
+            peer.name,
+            peer.text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits until something accepts connections on `port` (then closes the probe).
+pub fn wait_listening(port: u16, peer: &mut Peer) {
+    drop(connect_when_listening(port, peer));
+}
+
+/// How driving our side failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// Our connection failed with this error (its alert was sent).
+    Tls(Error),
+    /// The transport failed (or the peer closed) without a TLS error on our side.
+    Io(io::Error),
+}
+
+/// Our connection (client or server) over a socket.
+pub struct Ours<C: DerefMut<Target = Connection>> {
+    pub conn: C,
+    pub sock: TcpStream,
+    /// Plaintext received so far.
+    pub received: Vec<u8>,
+}
+
+impl<C: DerefMut<Target = Connection>> Ours<C> {
+    pub fn new(conn: C, sock: TcpStream) -> Self {
+        Self {
+            conn,
+            sock,
+            received: Vec::new(),
+        }
+    }
+
+    fn failure(&self, e: io::Error) -> Failure {
+        match self.conn.error() {
+            Some(error) => Failure::Tls(error.clone()),
+            None => Failure::Io(e),
+        }
+    }
+
+    /// Runs the handshake to completion (bounded by the socket timeouts).
+    pub fn handshake(&mut self) -> Result<(), Failure> {
+        let deadline = Instant::now() + DEADLINE;
+        while self.conn.is_handshaking() {
+            if let Err(e) = self.conn.complete_io(&mut self.sock) {
+                return Err(self.failure(e));
+            }
+            if Instant::now() > deadline {
+                return Err(Failure::Io(io::ErrorKind::TimedOut.into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends `data` as application data (and flushes everything pending).
+    pub fn send(&mut self, data: &[u8]) {
+        let n = self.conn.write_plaintext(data).unwrap();
+        assert_eq!(n, data.len());
+        self.flush().unwrap();
+    }
+
+    /// Writes everything pending.
+    pub fn flush(&mut self) -> io::Result<()> {
+        while self.conn.wants_write() {
+            self.conn.write_tls(&mut self.sock)?;
+        }
+        self.sock.flush()
+    }
+
+    /// Reads until the received plaintext contains `needle`, answering anything the
+    /// peer's records call for (alerts are flushed as they are queued).
+    pub fn receive_until(&mut self, needle: &[u8]) -> Result<(), Failure> {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if self.received.windows(needle.len()).any(|w| w == needle) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(Failure::Io(io::ErrorKind::TimedOut.into()));
+            }
+            let n = match self.conn.read_tls(&mut self.sock) {
+                Ok(n) => n,
+                Err(e) => return Err(self.failure(e)),
+            };
+            let processed = self.conn.process_new_packets();
+            let _ = self.flush();
+            if let Err(error) = processed {
+                return Err(Failure::Tls(error));
+            }
+            let mut buf = [0u8; 4096];
+            loop {
+                let got = self.conn.read_plaintext(&mut buf);
+                if got == 0 {
+                    break;
+                }
+                self.received.extend_from_slice(&buf[..got]);
+            }
+            if n == 0 {
+                return Err(Failure::Io(io::ErrorKind::UnexpectedEof.into()));
+            }
+        }
+    }
+
+    /// Sends close_notify and flushes.
+    pub fn close(&mut self) {
+        self.conn.send_close_notify();
+        let _ = self.flush();
+    }
+}
+
+/// Records the alerts our side sends and receives.
+#[derive(Debug, Default)]
+pub struct Alerts(Mutex<Vec<(bool, AlertDescription)>>);
+
+impl HandshakeObserver for Alerts {
+    fn on_event(&self, _side: Side, event: &HandshakeEvent<'_>) {
+        let seen = match event {
+            HandshakeEvent::AlertSent(a) => (true, *a),
+            HandshakeEvent::AlertReceived(a) => (false, *a),
+            _ => return,
+        };
+        self.0.lock().unwrap().push(seen);
+    }
+}
+
+impl Alerts {
+    /// The alerts we sent, in order.
+    pub fn sent(&self) -> Vec<AlertDescription> {
+        self.pick(true)
+    }
+
+    /// The alerts we received, in order.
+    pub fn received(&self) -> Vec<AlertDescription> {
+        self.pick(false)
+    }
+
+    fn pick(&self, sent: bool) -> Vec<AlertDescription> {
+        let all = self.0.lock().unwrap();
+        all.iter()
+            .filter(|(s, _)| *s == sent)
+            .map(|(_, a)| *a)
+            .collect()
+    }
+}
