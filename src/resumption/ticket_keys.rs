@@ -67,7 +67,8 @@ impl TicketKeys {
                 "the ticket key rotation period must be at least one second",
             ));
         }
-        // Any suite's HMAC and a 256-bit AEAD from the provider; no algorithm is named.
+                // Any suite's HMAC and the provider's strongest AEAD (256-bit keys preferred);
+        // no algorithm is named here.
         let hmac = provider
             .tls13_cipher_suites()
             .map(|s| s.hmac)
@@ -76,14 +77,15 @@ impl TicketKeys {
             .ok_or(Error::Unsupported(
                 "ticket keys (the provider has no cipher suite)",
             ))?;
-        let aead = provider
-            .tls13_cipher_suites()
-            .map(|s| s.aead)
-            .chain(provider.tls12_cipher_suites().map(|s| s.aead))
-            .find(|a| a.key_len() == 32)
-            .ok_or(Error::Unsupported(
-                "ticket keys (the provider has no 256-bit AEAD)",
-            ))?;
+                let aeads = || {
+            provider
+                .tls13_cipher_suites()
+                .map(|s| s.aead)
+                .chain(provider.tls12_cipher_suites().map(|s| s.aead))
+        };
+        let aead = aeads()
+            .max_by_key(|a| a.key_len())
+            .ok_or(Error::Unsupported("ticket keys (the provider has no AEAD)"))?;
         Ok(Self {
             master,
             rotation_period,
@@ -126,15 +128,10 @@ impl TicketKeys {
 
     fn key(&self, epoch: u64) -> Option<alloc::boxed::Box<dyn crate::crypto::AeadKey>> {
         let prk = hkdf::extract(self.hmac, b"handclasp ticket keys", &self.master);
-        let mut key = [0u8; 32];
-        hkdf::expand(
-            self.hmac,
-            prk.as_ref(),
-            &[b"epoch", &epoch.to_be_bytes()],
-            &mut key,
-        )
-        .ok()?;
-        let sealed = self.aead.new_key(&key).ok();
+                let mut key = [0u8; 32];
+        let key = key.get_mut(..self.aead.key_len())?;
+        hkdf::expand(self.hmac, prk.as_ref(), &[b"epoch", &epoch.to_be_bytes()], key).ok()?;
+        let sealed = self.aead.new_key(key).ok();
         key.iter_mut().for_each(|b| *b = 0);
         sealed
     }
