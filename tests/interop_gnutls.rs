@@ -60,14 +60,27 @@ struct Case {
 impl Case {
     /// A priority string allowing only this case's version, cipher, group and (TLS
     /// 1.2) key exchange.
-    fn priority(&self) -> String {
+    /// The priority string pinning this case. `client`: for gnutls-cli, which must
+    /// also list the curve of our ECDSA certificate in TLS 1.2.
+    fn priority(&self, client: bool) -> String {
         let (vers, kx) = match (self.version, self.key) {
             (ProtocolVersion::TLSv1_3, _) => ("TLS1.3", ""),
             (_, KeyKind::Ecdsa) => ("TLS1.2", ":-KX-ALL:+ECDHE-ECDSA"),
             (_, KeyKind::Rsa) => ("TLS1.2", ":-KX-ALL:+ECDHE-RSA"),
         };
+        // RFC 8422 5.1.1: in TLS 1.2 the groups also name the curves the client can
+        // verify ECDSA certificates on, so the ECDSA cases add the P-256
+        // certificate's curve after the pinned group.
+        let cert_curve = match (self.version, self.key, GROUPS[self.group].1) {
+            (ProtocolVersion::TLSv1_2, KeyKind::Ecdsa, group)
+                if client && group != NamedGroup::secp256r1 =>
+            {
+                ":+GROUP-SECP256R1"
+            }
+            _ => "",
+        };
         format!(
-            "NORMAL:-VERS-ALL:+VERS-{vers}:-CIPHER-ALL:+{}:-GROUP-ALL:+GROUP-{}{kx}",
+            "NORMAL:-VERS-ALL:+VERS-{vers}:-CIPHER-ALL:+{}:-GROUP-ALL:+GROUP-{}{cert_curve}{kx}",
             CIPHERS[self.cipher].0, GROUPS[self.group].0
         )
     }
@@ -212,7 +225,7 @@ fn our_client_with_gnutls_serv() {
             (ProtocolVersion::TLSv1_3, _) => V13,
             _ => V12,
         };
-        let priority = case.priority();
+        let priority = case.priority(false);
         let (sock, mut peer) = gnutls_serv(id, &["--priority", &priority]);
         let mut ours = our_client(id, versions, None, sock);
         ours.handshake().unwrap_or_else(|e| {
@@ -267,7 +280,20 @@ fn gnutls_cli(
 }
 
 fn server_config(id: &Identity, client_auth: Option<&Identity>) -> Arc<ServerConfig> {
-    let mut builder = ServerConfig::builder()
+    server_config_with_groups(id, client_auth, None)
+}
+
+/// Our server, accepting only `group` when given (so it cannot prefer another).
+fn server_config_with_groups(
+    id: &Identity,
+    client_auth: Option<&Identity>,
+    group: Option<NamedGroup>,
+) -> Arc<ServerConfig> {
+    let mut provider = handclasp::crypto::ring::default_provider();
+    if let Some(group) = group {
+        provider.kx_groups.retain(|g| g.name() == group);
+    }
+    let mut builder = ServerConfig::builder_with_provider(Arc::new(provider))
         .with_time_provider(Arc::new(FixedTime(at(NOV_2026))))
         .with_observer(Arc::new(Alerts::default()))
         .with_single_cert(id.chain.clone(), id.key.clone_key())
@@ -301,9 +327,9 @@ fn our_server_with_gnutls_cli() {
         } else {
             &rsa
         };
-        let priority = case.priority();
-        let (mut ours, mut peer) =
-            gnutls_cli(server_config(id, None), id, &["--priority", &priority]);
+        let priority = case.priority(true);
+        let config = server_config_with_groups(id, None, Some(GROUPS[case.group].1));
+        let (mut ours, mut peer) = gnutls_cli(config, id, &["--priority", &priority]);
         ours.handshake().unwrap_or_else(|e| {
             panic!(
                 "{case:?} {priority}: {e:?}; gnutls-cli printed:\n{}",

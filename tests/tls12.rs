@@ -301,9 +301,22 @@ fn matrix_handshake(
 ) {
     let ctx = format!("{suite:?} {group:?} {key:?} client auth {auth:?} {chunking:?}");
     let rec = Arc::new(Recorder::default());
+    // The server accepts only `group`, forcing the key exchange; the client also
+    // lists its certificate's curve, as RFC 8422 5.1.1 requires for ECDSA suites.
     let p = provider(&[suite], &[group]);
+    let mut client_groups = vec![group];
+    match key {
+        KeyType::EcdsaP256 if group != NamedGroup::secp256r1 => {
+            client_groups.push(NamedGroup::secp256r1)
+        }
+        KeyType::EcdsaP384 if group != NamedGroup::secp384r1 => {
+            client_groups.push(NamedGroup::secp384r1)
+        }
+        _ => {}
+    }
+    let client_p = provider(&[suite], &client_groups);
     let server_id = server_identity(key);
-    let mut cb = client_builder(&p, server_id.roots(), &rec);
+    let mut cb = client_builder(&client_p, server_id.roots(), &rec);
     let mut sb = server_builder(&p, &server_id, &rec);
     let client_key = match auth {
         ClientAuth::None => None,
@@ -901,4 +914,23 @@ fn renegotiating_client_hello_gets_no_renegotiation_and_the_connection_goes_on()
         pair.send_and_receive(true, b"still talking");
         pair.send_and_receive(false, b"still listening");
     }
+}
+
+#[test]
+fn ecdsa_certificate_on_a_curve_the_client_lacks_is_not_used() {
+    // RFC 8422 5.1.1: a P-256 certificate cannot serve a client that supports only
+    // X25519: the server must not pick an ECDHE_ECDSA suite.
+    let rec = Arc::new(Recorder::default());
+    let p = provider(&ECDSA_SUITES, &[NamedGroup::X25519]);
+    let id = server_identity(KeyType::EcdsaP256);
+    let mut pair = pair_of(
+        client_builder(&p, id.roots(), &rec),
+        server_builder(&p, &id, &rec),
+    );
+    let err = pair.handshake().unwrap_err();
+    assert_eq!(
+        err,
+        Error::PeerIncompatible(handclasp::error::PeerIncompatible::NoCipherSuiteInCommon)
+    );
+    assert_eq!(err.alert(), Some(AlertDescription::HandshakeFailure));
 }

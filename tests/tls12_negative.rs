@@ -335,8 +335,11 @@ fn server_key_exchange_with_a_scheme_that_does_not_fit_the_suite() {
 
 #[test]
 fn server_key_exchange_with_an_unoffered_group() {
+    // The client supports X25519 and its server certificate's curve (RFC 8422 5.1.1),
+    // and the server picks X25519; the attacker rewrites it to P-384.
     let mut pair = pair_with(Options {
-        client_provider: provider(None, &[NamedGroup::X25519]),
+        client_provider: provider(None, &[NamedGroup::X25519, NamedGroup::secp256r1]),
+        server_provider: provider(None, &[NamedGroup::X25519]),
         ..Options::default()
     });
     let mut flight = server_flight(&mut pair);

@@ -67,7 +67,7 @@ impl TicketKeys {
                 "the ticket key rotation period must be at least one second",
             ));
         }
-                // Any suite's HMAC and the provider's strongest AEAD (256-bit keys preferred);
+        // Any suite's HMAC and the provider's strongest AEAD (256-bit keys preferred);
         // no algorithm is named here.
         let hmac = provider
             .tls13_cipher_suites()
@@ -77,7 +77,7 @@ impl TicketKeys {
             .ok_or(Error::Unsupported(
                 "ticket keys (the provider has no cipher suite)",
             ))?;
-                let aeads = || {
+        let aeads = || {
             provider
                 .tls13_cipher_suites()
                 .map(|s| s.aead)
@@ -128,9 +128,15 @@ impl TicketKeys {
 
     fn key(&self, epoch: u64) -> Option<alloc::boxed::Box<dyn crate::crypto::AeadKey>> {
         let prk = hkdf::extract(self.hmac, b"handclasp ticket keys", &self.master);
-                let mut key = [0u8; 32];
+        let mut key = [0u8; 32];
         let key = key.get_mut(..self.aead.key_len())?;
-        hkdf::expand(self.hmac, prk.as_ref(), &[b"epoch", &epoch.to_be_bytes()], key).ok()?;
+        hkdf::expand(
+            self.hmac,
+            prk.as_ref(),
+            &[b"epoch", &epoch.to_be_bytes()],
+            key,
+        )
+        .ok()?;
         let sealed = self.aead.new_key(key).ok();
         key.iter_mut().for_each(|b| *b = 0);
         sealed

@@ -21,11 +21,11 @@ use super::tls13::{choose_alpn, choose_certificate_key, server_name};
 use crate::conn::common::KeyExporter;
 use crate::conn::{CommonState, Input, unexpected};
 use crate::crypto::{
-    ActiveKeyExchange, SignatureAlgorithm, SupportedCipherSuite, Tls12CipherSuite,
+    ActiveKeyExchange, SignatureAlgorithm, SigningKey, SupportedCipherSuite, Tls12CipherSuite,
 };
 use crate::enums::{
     AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, Compression, ECPointFormat,
-    ExtensionType, ProtocolVersion, SignatureScheme,
+    ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::events::HandshakeEvent;
@@ -105,10 +105,14 @@ pub(super) fn client_hello(
         SignatureAlgorithm::Ed25519 => SignatureAlgorithm::Ecdsa,
         other => other,
     };
+    // RFC 8422 5.1.1: an ECDSA certificate's curve must be one the client supports,
+    // or it could not check our signatures.
+    let groups = hello.supported_groups().unwrap_or_default();
+    let curve_ok = ecdsa_curve(&*certified.key).is_none_or(|curve| groups.contains(&curve));
     let suite = config
         .provider
         .tls12_cipher_suites()
-        .find(|s| s.sign == key_type && hello.cipher_suites.contains(&s.suite))
+        .find(|s| s.sign == key_type && curve_ok && hello.cipher_suites.contains(&s.suite))
         .ok_or_else(|| refused_suites(&hello.cipher_suites))?;
     let usable: Vec<SignatureScheme> = client_schemes
         .iter()
@@ -119,7 +123,6 @@ pub(super) fn client_hello(
         .key
         .choose_scheme(&usable)
         .ok_or(PeerIncompatible::NoSignatureSchemeInCommon)?;
-    let groups = hello.supported_groups().unwrap_or_default();
     let group = config
         .provider
         .kx_groups
@@ -248,6 +251,26 @@ pub(super) fn client_hello(
             client_cert: false,
         })
     })
+}
+
+/// The curve of an ECDSA key, found by which scheme it can sign with.
+fn ecdsa_curve(key: &dyn SigningKey) -> Option<NamedGroup> {
+    if key.algorithm() != SignatureAlgorithm::Ecdsa {
+        return None;
+    }
+    [
+        (
+            SignatureScheme::ECDSA_NISTP256_SHA256,
+            NamedGroup::secp256r1,
+        ),
+        (
+            SignatureScheme::ECDSA_NISTP384_SHA384,
+            NamedGroup::secp384r1,
+        ),
+    ]
+    .into_iter()
+    .find(|(scheme, _)| key.choose_scheme(&[*scheme]).is_some())
+    .map(|(_, curve)| curve)
 }
 
 /// The error for a ClientHello with no suite we accept, naming what the client
