@@ -25,7 +25,7 @@ use crate::enums::{
     AlertDescription, AlertLevel, ContentType, KeyUpdateRequest, NamedGroup, ProtocolVersion,
 };
 use crate::error::{Error, InvalidMessage, MessageKind, PeerMisbehaved};
-use crate::events::HandshakeEvent;
+use crate::events::{HandshakeEvent, Side};
 use crate::msgs::{AlertMessage, ChangeCipherSpecPayload, HandshakeMessage};
 use crate::record::{
     Deframer, HandshakeJoiner, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, MAX_TLS13_CIPHERTEXT, Plaintext,
@@ -212,6 +212,22 @@ impl Connection {
                 inner.handle_ccs(payload)?;
             } else {
                 let plain = match &mut inner.common.decrypter {
+                    // RFC 8446 5.2: a protected record's outer type is always
+                    // application_data, so an alert record is unprotected. A client
+                    // sends its first protected record with its second flight (RFC 8446
+                    // 4.4), so until the handshake ends a server may receive a
+                    // plaintext alert (e.g. OpenSSL rejecting our certificate).
+                    Some(_)
+                        if record.typ == ContentType::Alert
+                            && inner.common.side == Side::Server
+                            && !inner.common.traffic
+                            && inner.common.version == Some(ProtocolVersion::TLSv1_3) =>
+                    {
+                        Plaintext {
+                            typ: record.typ,
+                            payload: record.payload,
+                        }
+                    }
                     Some(decrypter) => decrypter.open(record)?,
                     None => {
                         if record.typ == ContentType::ApplicationData {

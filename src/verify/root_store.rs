@@ -76,11 +76,12 @@ impl RootStore {
         &self.anchors
     }
 
-    /// The DER subject names of the roots (for CertificateRequest hints).
+    /// The DER subject names of the roots (for CertificateRequest hints), each a whole
+    /// `Name` (RFC 8446 4.2.4: DistinguishedName is a DER-encoded X.501 Name).
     pub fn subjects(&self) -> Vec<Vec<u8>> {
         self.anchors
             .iter()
-            .map(|a| a.subject.as_ref().to_vec())
+            .map(|a| der_sequence(a.subject.as_ref()))
             .collect()
     }
 
@@ -92,5 +93,41 @@ impl RootStore {
     /// True if the store holds no roots.
     pub fn is_empty(&self) -> bool {
         self.anchors.is_empty()
+    }
+}
+
+/// Wraps `contents` in a DER SEQUENCE header: a trust anchor's `subject` holds the
+/// contents of the Name SEQUENCE without its tag and length.
+fn der_sequence(contents: &[u8]) -> Vec<u8> {
+    let len = contents.len();
+    let mut out = Vec::with_capacity(len + 6);
+    out.push(0x30);
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        // Long form: 0x80 | number of length bytes, then the length, big-endian.
+        let bytes = (len as u64).to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        let significant = bytes.get(skip..).unwrap_or_default();
+        out.push(0x80 | significant.len() as u8);
+        out.extend_from_slice(significant);
+    }
+    out.extend_from_slice(contents);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::der_sequence;
+
+    #[test]
+    fn der_sequence_short_and_long_lengths() {
+        assert_eq!(der_sequence(&[1, 2]), [0x30, 2, 1, 2]);
+        let long = der_sequence(&[7; 200]);
+        assert_eq!(long.get(..3), Some(&[0x30, 0x81, 200][..]));
+        assert_eq!(long.len(), 203);
+        let longer = der_sequence(&[7; 300]);
+        assert_eq!(longer.get(..4), Some(&[0x30, 0x82, 0x01, 0x2c][..]));
+        assert_eq!(longer.len(), 304);
     }
 }
