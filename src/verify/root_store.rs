@@ -115,3 +115,18 @@ fn der_sequence(contents: &[u8]) -> Vec<u8> {
     out.extend_from_slice(contents);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::der_sequence;
+
+    #[test]
+    fn der_sequence_encodes_short_and_long_lengths() {
+        assert_eq!(der_sequence(&[1, 2]), [0x30, 2, 1, 2]);
+        let long = der_sequence(&[7; 0x80]);
+        assert_eq!(&long[..3], &[0x30, 0x81, 0x80]);
+        assert_eq!(long.len(), 3 + 0x80);
+        let longer = der_sequence(&[7; 0x1234]);
+        assert_eq!(&longer[..4], &[0x30, 0x82, 0x12, 0x34]);
+    }
+}
