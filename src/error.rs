@@ -305,6 +305,13 @@ pub enum PeerMisbehaved {
     /// A PSK binder did not verify (RFC 8446 4.2.11.2).
     #[error("the PSK binder does not verify")]
     IncorrectBinder,
+    /// A resumed TLS 1.2 session came back with other parameters (RFC 5246 7.4.1.3).
+    #[error("the resumed session's {0} differs from the original")]
+    ResumedSessionMismatch(&'static str),
+    /// Extended master secret use differs between a session and its resumption
+    /// (RFC 7627 5.3).
+    #[error("extended master secret use differs between the session and its resumption")]
+    ExtendedMasterSecretMismatch,
     /// Too many consecutive empty application-data records.
     #[error("the peer sent too many empty records in a row")]
     TooManyEmptyRecords,
@@ -347,7 +354,9 @@ impl PeerMisbehaved {
             | Self::UncompressedPointsNotOffered
             | Self::SignatureSchemeDoesNotMatchSuite(_)
             | Self::UnofferedAlpnProtocol
-            | Self::SelectedUnofferedPsk => A::IllegalParameter,
+            | Self::SelectedUnofferedPsk
+            | Self::ResumedSessionMismatch(_) => A::IllegalParameter,
+            Self::ExtendedMasterSecretMismatch => A::HandshakeFailure,
             // RFC 8446 4.2.11.2: a bad binder is decrypt_error.
             Self::IncorrectBinder => A::DecryptError,
             Self::SecondHelloRetryRequest => A::UnexpectedMessage,

@@ -26,7 +26,7 @@ use crate::msgs::{
     ClientExtension, ClientHello, Extension, HandshakeMessage, HandshakePayload, HelloRetryRequest,
     KeyShareEntry, PresharedKeyOffer, PskIdentity, ServerHello, ServerNameEntry,
 };
-use crate::resumption::Tls13ClientSession;
+use crate::resumption::{Tls12ClientSession, Tls13ClientSession};
 use crate::time::current_time;
 use crate::tls13::{DOWNGRADE_TLS11, DOWNGRADE_TLS12, check_reply_extensions};
 use crate::verify::webpki::server_name_text;
@@ -40,14 +40,18 @@ pub(super) fn start_handshake(
     let mut random = [0u8; 32];
     cx.random(&mut random)?;
     cx.client_random = random;
-    // RFC 8446 D.4: in middlebox compatibility mode the client sends a non-empty
-    // legacy_session_id so the server echoes it, as in a TLS 1.2 resumption.
-    let session_id = if config.middlebox_compat {
-        let mut id = vec![0u8; 32];
-        cx.random(&mut id)?;
-        id
-    } else {
-        Vec::new()
+    let tls12_session = find_tls12_session(&config, &server_name)?;
+    // A TLS 1.2 session is resumed by its id (RFC 5246 7.4.1.2). Otherwise, in TLS 1.3
+    // middlebox compatibility mode (RFC 8446 D.4), or to detect that a TLS 1.2 ticket
+    // was accepted (RFC 5077 3.4), the id is 32 random bytes.
+    let session_id = match &tls12_session {
+        Some(session) if !session.session_id.is_empty() => session.session_id.clone(),
+        _ if config.middlebox_compat || tls12_session.is_some() => {
+            let mut id = vec![0u8; 32];
+            cx.random(&mut id)?;
+            id
+        }
+        _ => Vec::new(),
     };
     // Key shares are a TLS 1.3 thing; TLS 1.2 exchanges keys after ServerKeyExchange.
     let mut key_shares = Vec::new();
@@ -60,11 +64,14 @@ pub(super) fn start_handshake(
     let mut hello = build_client_hello(
         &config,
         &server_name,
-        random,
-        session_id,
-        &key_shares,
-        None,
-        resuming.as_ref(),
+        Offer {
+            random,
+            session_id,
+            key_shares: &key_shares,
+            cookie: None,
+            ticket: resuming.as_ref(),
+            tls12_session: tls12_session.as_ref(),
+        },
     );
     let mut transcript = HandshakeHashBuffer::new();
     if let Some((session, suite)) = &resuming {
@@ -88,6 +95,29 @@ pub(super) fn start_handshake(
         retried: None,
         sent_ccs: false,
         resuming,
+        tls12_session,
+    }))
+}
+
+/// A fresh TLS 1.2 session for this server whose suite we still offer.
+fn find_tls12_session(
+    config: &ClientConfig,
+    server_name: &ServerName<'_>,
+) -> Result<Option<Tls12ClientSession>, Error> {
+    let Some(store) = &config.session_store else {
+        return Ok(None);
+    };
+    if !config.versions.contains(&ProtocolVersion::TLSv1_2) {
+        return Ok(None);
+    }
+    let now = current_time(&*config.time)?.as_secs();
+    let name = server_name_text(server_name);
+    Ok(store.tls12_session(&name).filter(|session| {
+        session.fresh(now)
+            && matches!(config.provider.find_cipher_suite(session.suite), Some(SupportedCipherSuite::Tls12(_)))
+            // RFC 7627 5.3: a session without extended master secret is never resumed
+            // by a client that requires it.
+            && (session.extended_master_secret || !config.require_ems)
     }))
 }
 
@@ -136,15 +166,32 @@ fn bind_psk(
     Ok(())
 }
 
+/// What one ClientHello offers beyond the config.
+struct Offer<'a> {
+    random: [u8; 32],
+    session_id: Vec<u8>,
+    key_shares: &'a [Box<dyn ActiveKeyExchange>],
+    /// The HelloRetryRequest's cookie, echoed (RFC 8446 4.2.2).
+    cookie: Option<Vec<u8>>,
+    /// A TLS 1.3 ticket to resume with, and its suite.
+    ticket: Option<&'a (Tls13ClientSession, &'static Tls13CipherSuite)>,
+    /// A TLS 1.2 session to resume.
+    tls12_session: Option<&'a Tls12ClientSession>,
+}
+
 fn build_client_hello(
     config: &ClientConfig,
     server_name: &ServerName<'_>,
-    random: [u8; 32],
-    session_id: Vec<u8>,
-    key_shares: &[Box<dyn ActiveKeyExchange>],
-    cookie: Option<Vec<u8>>,
-    resuming: Option<&(Tls13ClientSession, &'static Tls13CipherSuite)>,
+    offer: Offer<'_>,
 ) -> ClientHello {
+    let Offer {
+        random,
+        session_id,
+        key_shares,
+        cookie,
+        ticket: resuming,
+        tls12_session,
+    } = offer;
     let provider = &config.provider;
     let tls13 = config.versions.contains(&ProtocolVersion::TLSv1_3);
     let tls12 = config.versions.contains(&ProtocolVersion::TLSv1_2);
@@ -191,6 +238,13 @@ fn build_client_hello(
         // RFC 5746 3.4: an empty renegotiation_info signals secure renegotiation
         // support on an initial handshake.
         extensions.push(ClientExtension::RenegotiationInfo(Vec::new()));
+        if config.session_store.is_some() {
+            // RFC 5077 3.2: our ticket, or an empty one to ask for a ticket.
+            let ticket = tls12_session
+                .and_then(|s| s.ticket.clone())
+                .unwrap_or_default();
+            extensions.push(ClientExtension::SessionTicket(ticket));
+        }
     }
     if !config.alpn_protocols.is_empty() {
         extensions.push(ClientExtension::Alpn(config.alpn_protocols.clone()));
@@ -300,6 +354,8 @@ pub(crate) struct ExpectServerHello {
     sent_ccs: bool,
     /// The ticket offered, and the suite it belongs to.
     resuming: Option<(Tls13ClientSession, &'static Tls13CipherSuite)>,
+    /// The TLS 1.2 session offered (by id or ticket).
+    tls12_session: Option<Tls12ClientSession>,
 }
 
 impl ExpectServerHello {
@@ -362,6 +418,7 @@ impl ExpectServerHello {
                         server_name: self.server_name,
                         client_hello: self.hello,
                         transcript: self.transcript,
+                        session: self.tls12_session,
                     },
                     sh,
                     encoded,
@@ -569,11 +626,14 @@ impl ExpectServerHello {
         let mut hello = build_client_hello(
             &self.config,
             &self.server_name,
-            self.hello.random,
-            self.hello.session_id.clone(),
-            &key_shares,
-            cookie,
-            resuming.as_ref(),
+            Offer {
+                random: self.hello.random,
+                session_id: self.hello.session_id.clone(),
+                key_shares: &key_shares,
+                cookie,
+                ticket: resuming.as_ref(),
+                tls12_session: self.tls12_session.as_ref(),
+            },
         );
         if let Some((session, ticket_suite)) = &resuming {
             // RFC 8446 4.2.11.2: after a retry the binder covers ClientHello1's hash,
@@ -594,6 +654,7 @@ impl ExpectServerHello {
             retried: Some(suite),
             sent_ccs,
             resuming,
+            tls12_session: self.tls12_session,
         }))
     }
 }

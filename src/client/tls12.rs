@@ -29,12 +29,14 @@ use crate::events::HandshakeEvent;
 use crate::key_schedule::HandshakeHash;
 use crate::key_schedule::tls12::{MasterSecret, Sender, Tls12Keys};
 use crate::msgs::{
-    ClientHello, DigitallySigned, EcdheClientKeyExchange, HandshakePayload, ServerExtension,
-    ServerHello,
+    ClientHello, DigitallySigned, EcdheClientKeyExchange, HandshakeMessage, HandshakePayload,
+    ServerExtension, ServerHello,
 };
+use crate::resumption::Tls12ClientSession;
 use crate::tls12::{scheme_fits_suite, server_key_exchange_message};
 use crate::tls13::check_reply_extensions;
 use crate::verify::scheme_allowed_in;
+use crate::verify::webpki::server_name_text;
 
 /// What the hello exchange hands over.
 pub(super) struct Hello {
@@ -42,6 +44,8 @@ pub(super) struct Hello {
     pub(super) server_name: ServerName<'static>,
     pub(super) client_hello: ClientHello,
     pub(super) transcript: Transcript,
+    /// The TLS 1.2 session we offered, if any.
+    pub(super) session: Option<Tls12ClientSession>,
 }
 
 /// What every TLS 1.2 state carries.
@@ -55,6 +59,13 @@ pub(crate) struct Handshake {
     offered_groups: Vec<crate::enums::NamedGroup>,
     offered_schemes: Vec<SignatureScheme>,
     extended_master_secret: bool,
+    /// The server's session id, under which it may resume this session.
+    session_id: Vec<u8>,
+    /// The server promised a NewSessionTicket (RFC 5077 3.2).
+    ticket_expected: bool,
+    /// The ticket we resumed with, kept if the server sends no new one.
+    old_ticket: Option<Vec<u8>>,
+    resumed: bool,
 }
 
 /// RFC 5246 7.4.1.4 and the RFCs defining each: what a TLS 1.2 ServerHello may carry.
@@ -144,27 +155,61 @@ pub(super) fn server_hello(
     transcript.add_message(encoded);
     cx.version = Some(ProtocolVersion::TLSv1_2);
     cx.suite = Some(SupportedCipherSuite::Tls12(suite));
-    Ok(ClientState::ExpectCertificate12(ExpectCertificate(
-        Handshake {
-            offered_groups: hello
-                .client_hello
-                .supported_groups()
-                .unwrap_or_default()
-                .to_vec(),
-            offered_schemes: hello
-                .client_hello
-                .signature_schemes()
-                .unwrap_or_default()
-                .to_vec(),
-            config: hello.config,
-            server_name: hello.server_name,
-            suite,
-            transcript,
-            client_random: hello.client_hello.random,
-            server_random: sh.random,
-            extended_master_secret,
-        },
-    )))
+
+    // RFC 5246 7.4.1.3, RFC 5077 3.4: echoing the session id we sent means the
+    // server resumes the session we offered; suite and extended master secret must
+    // be the session's (RFC 7627 5.3).
+    let resumed = match &hello.session {
+        Some(session)
+            if !sh.session_id.is_empty() && sh.session_id == hello.client_hello.session_id =>
+        {
+            if session.suite != suite.suite {
+                return Err(PeerMisbehaved::ResumedSessionMismatch("cipher suite").into());
+            }
+            if session.extended_master_secret != extended_master_secret {
+                return Err(PeerMisbehaved::ExtendedMasterSecretMismatch.into());
+            }
+            Some(MasterSecret::from_bytes(suite, &session.master_secret))
+        }
+        _ => None,
+    };
+    let hs = Handshake {
+        offered_groups: hello
+            .client_hello
+            .supported_groups()
+            .unwrap_or_default()
+            .to_vec(),
+        offered_schemes: hello
+            .client_hello
+            .signature_schemes()
+            .unwrap_or_default()
+            .to_vec(),
+        config: hello.config,
+        server_name: hello.server_name,
+        suite,
+        transcript,
+        client_random: hello.client_hello.random,
+        server_random: sh.random,
+        extended_master_secret,
+        session_id: sh.session_id.clone(),
+        ticket_expected: sh.has_extension(ExtensionType::SessionTicket),
+        old_ticket: hello.session.and_then(|s| s.ticket),
+        resumed: resumed.is_some(),
+    };
+    if let Some(master) = resumed {
+        // RFC 5246 7.3: the abbreviated handshake; the server's CCS and Finished come next.
+        cx.resumed = true;
+        let keys = master.key_block(&hs.client_random, &hs.server_random)?;
+        return Ok(ClientState::ExpectChangeCipherSpec12(
+            ExpectChangeCipherSpec {
+                hs,
+                master,
+                keys,
+                new_ticket: None,
+            },
+        ));
+    }
+    Ok(ClientState::ExpectCertificate12(ExpectCertificate(hs)))
 }
 
 pub(crate) struct ExpectCertificate(Handshake);
@@ -348,7 +393,12 @@ impl ExpectServerHelloDone {
         hs.transcript.add_message(&encoded);
         cx.emit(|| HandshakeEvent::FinishedSent);
         Ok(ClientState::ExpectChangeCipherSpec12(
-            ExpectChangeCipherSpec { hs, master, keys },
+            ExpectChangeCipherSpec {
+                hs,
+                master,
+                keys,
+                new_ticket: None,
+            },
         ))
     }
 }
@@ -403,6 +453,8 @@ pub(crate) struct ExpectChangeCipherSpec {
     hs: Handshake,
     master: MasterSecret,
     keys: Tls12Keys,
+    /// A NewSessionTicket's ticket and lifetime hint (RFC 5077 3.3).
+    new_ticket: Option<(Vec<u8>, u32)>,
 }
 
 impl ExpectChangeCipherSpec {
@@ -421,7 +473,22 @@ impl ExpectChangeCipherSpec {
                 Ok(ClientState::ExpectFinished12(ExpectFinished {
                     hs: self.hs,
                     master: self.master,
+                    keys: self.keys,
+                    new_ticket: self.new_ticket,
                 }))
+            }
+            // RFC 5077 3.3: a promised ticket comes just before the server's CCS.
+            Input::Handshake {
+                msg:
+                    HandshakeMessage {
+                        payload: HandshakePayload::NewSessionTicketTls12(ticket),
+                    },
+                encoded,
+            } if self.hs.ticket_expected && self.new_ticket.is_none() => {
+                let mut state = self;
+                state.hs.transcript.add_message(encoded);
+                state.new_ticket = Some((ticket.ticket, ticket.lifetime_hint));
+                Ok(ClientState::ExpectChangeCipherSpec12(state))
             }
             other => Err(other.unexpected("ChangeCipherSpec")),
         }
@@ -431,6 +498,8 @@ impl ExpectChangeCipherSpec {
 pub(crate) struct ExpectFinished {
     hs: Handshake,
     master: MasterSecret,
+    keys: Tls12Keys,
+    new_ticket: Option<(Vec<u8>, u32)>,
 }
 
 impl ExpectFinished {
@@ -439,17 +508,29 @@ impl ExpectFinished {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (payload, _) = input.handshake("Finished")?;
+        let (payload, encoded) = input.handshake("Finished")?;
         let HandshakePayload::Finished(verify_data) = payload else {
             return Err(unexpected(&payload, "Finished"));
         };
-        let hs = self.hs;
+        let mut hs = self.hs;
         self.master.check_verify_data(
             Sender::Server,
             hs.transcript.current().as_ref(),
             &verify_data,
         )?;
         cx.emit(|| HandshakeEvent::FinishedVerified);
+        if hs.resumed {
+            // RFC 5246 7.3: in an abbreviated handshake our CCS and Finished come last.
+            hs.transcript.add_message(encoded);
+            cx.send_change_cipher_spec()?;
+            cx.set_tls12_write_key(hs.suite, self.keys.client_key(), self.keys.client_iv())?;
+            let verify_data = self
+                .master
+                .verify_data(Sender::Client, hs.transcript.current().as_ref())?;
+            cx.send_handshake(HandshakePayload::Finished(verify_data.to_vec()))?;
+            cx.emit(|| HandshakeEvent::FinishedSent);
+        }
+        store_session(&hs, &self.master, self.new_ticket);
         cx.exporter = Some(KeyExporter::Tls12 {
             master: self.master,
             client_random: hs.client_random,
@@ -458,6 +539,42 @@ impl ExpectFinished {
         cx.complete_handshake()?;
         Ok(ClientState::Traffic12(Traffic))
     }
+}
+
+/// Keeps the session for resumption (RFC 5246 7.4.1.2, RFC 5077 3.4), if the server
+/// gave it an id or a ticket.
+fn store_session(hs: &Handshake, master: &MasterSecret, new_ticket: Option<(Vec<u8>, u32)>) {
+    const DEFAULT_LIFETIME: u32 = 24 * 3600;
+    let (Some(store), Some(now)) = (&hs.config.session_store, hs.config.time.now()) else {
+        return;
+    };
+    let (ticket, lifetime) = match new_ticket {
+        // A lifetime hint of 0 means "unspecified" (RFC 5077 3.3).
+        Some((ticket, hint)) => (
+            Some(ticket),
+            if hint == 0 {
+                DEFAULT_LIFETIME
+            } else {
+                hint.min(DEFAULT_LIFETIME)
+            },
+        ),
+        None => (hs.old_ticket.clone(), DEFAULT_LIFETIME),
+    };
+    if hs.session_id.is_empty() && ticket.is_none() {
+        return;
+    }
+    store.set_tls12_session(
+        &server_name_text(&hs.server_name),
+        Tls12ClientSession {
+            suite: hs.suite.suite,
+            session_id: hs.session_id.clone(),
+            ticket,
+            master_secret: *master.secret_bytes(),
+            extended_master_secret: hs.extended_master_secret,
+            created: now.as_secs(),
+            lifetime,
+        },
+    );
 }
 
 /// After a TLS 1.2 handshake: renegotiation is refused.

@@ -467,7 +467,6 @@ impl Traffic {
                 age_add: ticket.age_add,
                 received_ms: now.as_secs().saturating_mul(1000),
                 lifetime: ticket.lifetime.min(WEEK),
-                alpn: cx.alpn.clone(),
             },
         );
         Ok(())

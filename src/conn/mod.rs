@@ -495,6 +495,14 @@ impl Inner {
         let version = self.common.version.unwrap_or(ProtocolVersion::TLSv1_2);
         while let Some(message) = self.joiner.next_message() {
             let msg = HandshakeMessage::read_bytes(message.encoding, version)?;
+            // RFC 5246 7.4.1.1: a client in the middle of a TLS 1.2 handshake ignores
+            // HelloRequest (and never hashes it).
+            let negotiating_tls12 = self.common.side == crate::events::Side::Client
+                && self.common.version == Some(ProtocolVersion::TLSv1_2)
+                && !self.common.traffic;
+            if negotiating_tls12 && matches!(msg.payload, HandshakePayload::HelloRequest) {
+                continue;
+            }
             if matches!(msg.payload, HandshakePayload::KeyUpdate(_)) {
                 self.key_updates += 1;
                 if self.key_updates > self.common.limits.max_key_updates {

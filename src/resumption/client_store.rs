@@ -17,7 +17,6 @@ pub struct Tls13ClientSession {
     pub(crate) received_ms: u64,
     pub(crate) lifetime: u32,
     pub(crate) max_early_data: u32,
-    pub(crate) alpn: Option<Vec<u8>>,
 }
 
 impl Tls13ClientSession {

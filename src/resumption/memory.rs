@@ -23,10 +23,9 @@ impl<K: PartialEq, V> Lru<K, V> {
         }
     }
 
-    fn position<Q: ?Sized>(&self, key: &Q) -> Option<usize>
+    fn position<Q: ?Sized + PartialEq>(&self, key: &Q) -> Option<usize>
     where
         K: core::borrow::Borrow<Q>,
-        Q: PartialEq,
     {
         self.entries.iter().position(|(k, _)| k.borrow() == key)
     }
@@ -191,7 +190,6 @@ mod tests {
             received_ms: 0,
             lifetime: 60,
             max_early_data: 0,
-            alpn: None,
         }
     }
 

@@ -13,11 +13,12 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use pki_types::CertificateDer;
+use pki_types::{CertificateDer, UnixTime};
 
 use super::ServerState;
 use super::config::ServerConfig;
 use super::tls13::{choose_alpn, choose_certificate_key, server_name};
+use crate::codec::Codec;
 use crate::conn::common::KeyExporter;
 use crate::conn::{CommonState, Input, unexpected};
 use crate::crypto::{
@@ -32,9 +33,12 @@ use crate::events::HandshakeEvent;
 use crate::key_schedule::tls12::{MasterSecret, Sender, Tls12Keys};
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
-    CertificateRequestTls12, CertificateTls12, ClientHello, DigitallySigned, EcdheParams,
-    EcdheServerKeyExchange, HandshakePayload, ServerExtension, ServerHello,
+    CertificateRequestTls12, CertificateTls12, ClientExtension, ClientHello, DigitallySigned,
+    EcdheParams, EcdheServerKeyExchange, HandshakePayload, NewSessionTicketTls12, ServerExtension,
+    ServerHello,
 };
+use crate::resumption::ServerSessionValue;
+use crate::time::current_time;
 use crate::tls12::{scheme_fits_suite, server_key_exchange_message};
 use crate::tls13::DOWNGRADE_TLS12;
 use crate::verify::scheme_allowed_in;
@@ -47,7 +51,38 @@ pub(crate) struct Handshake {
     client_random: [u8; 32],
     server_random: [u8; 32],
     extended_master_secret: bool,
+    /// The id this session is stored under (empty: not stored by id).
+    session_id: Vec<u8>,
+    /// We promised a NewSessionTicket (RFC 5077 3.2).
+    issue_ticket: bool,
+    resumed: bool,
 }
+
+impl Handshake {
+    /// What to remember of this session for resumption.
+    fn session_value(
+        &self,
+        cx: &CommonState,
+        master: &MasterSecret,
+        now: u64,
+    ) -> ServerSessionValue {
+        ServerSessionValue {
+            version: ProtocolVersion::TLSv1_2,
+            suite: self.suite.suite,
+            secret: master.secret_bytes().to_vec(),
+            created: now,
+            lifetime: TLS12_SESSION_LIFETIME,
+            age_add: 0,
+            extended_master_secret: self.extended_master_secret,
+            server_name: cx.sni.as_deref().unwrap_or_default().as_bytes().to_vec(),
+            alpn: Vec::new(),
+            max_early_data: 0,
+        }
+    }
+}
+
+/// How long a TLS 1.2 session may be resumed: one day.
+const TLS12_SESSION_LIFETIME: u32 = 24 * 3600;
 
 /// Handles a ClientHello that negotiates TLS 1.2, and sends the server's flight.
 pub(super) fn client_hello(
@@ -97,6 +132,12 @@ pub(super) fn client_hello(
         .collect();
     let sni = server_name(&hello)?;
     let alpn = choose_alpn(&config, &hello)?;
+    // RFC 5246 7.3 / RFC 5077 3.1: resume the offered session if we can.
+    if let Some(value) = find_session(&config, &hello, extended_master_secret, sni.as_deref())? {
+        cx.alpn = alpn;
+        cx.sni = sni;
+        return resume(cx, config, &hello, encoded, value);
+    }
     let certified = choose_certificate_key(&config, &hello, sni.as_deref(), &client_schemes)?;
 
     // Server preference among the client's suites, for our key's type (RFC 8422 5.1.3:
@@ -167,11 +208,24 @@ pub(super) fn client_hello(
     if let Some(protocol) = &cx.alpn {
         extensions.push(ServerExtension::Alpn(protocol.clone()));
     }
+    // RFC 5077 3.2: a client that sent session_ticket gets a ticket; otherwise the
+    // session is stored under a fresh id, if we keep a store.
+    let issue_ticket =
+        config.ticketer.is_some() && hello.has_extension(ExtensionType::SessionTicket);
+    if issue_ticket {
+        extensions.push(ServerExtension::SessionTicketAck);
+    }
+    let session_id = if !issue_ticket && config.session_store.is_some() {
+        let mut id = vec![0u8; 32];
+        cx.random(&mut id)?;
+        id
+    } else {
+        Vec::new()
+    };
     let encoded = cx.send_handshake(HandshakePayload::ServerHello(ServerHello {
         legacy_version: ProtocolVersion::TLSv1_2,
         random: server_random,
-        // An empty session id: this session will not be resumed by id.
-        session_id: Vec::new(),
+        session_id: session_id.clone(),
         cipher_suite: suite.suite,
         compression_method: Compression::Null,
         extensions: Some(extensions),
@@ -241,6 +295,9 @@ pub(super) fn client_hello(
         client_random: hello.random,
         server_random,
         extended_master_secret,
+        session_id,
+        issue_ticket,
+        resumed: false,
     };
     Ok(if client_auth {
         ServerState::ExpectCertificate12(ExpectCertificate { hs, kx: our_kx })
@@ -496,13 +553,20 @@ impl ExpectFinished {
             &verify_data,
         )?;
         cx.emit(|| HandshakeEvent::FinishedVerified);
-        hs.transcript.add_message(encoded);
-
-        cx.send_change_cipher_spec()?;
-        cx.set_tls12_write_key(hs.suite, keys.server_key(), keys.server_iv())?;
-        let verify_data = master.verify_data(Sender::Server, hs.transcript.current().as_ref())?;
-        cx.send_handshake(HandshakePayload::Finished(verify_data.to_vec()))?;
-        cx.emit(|| HandshakeEvent::FinishedSent);
+        if !hs.resumed {
+            hs.transcript.add_message(encoded);
+            let now = current_time(&*hs.config.time)?;
+            let value = hs.session_value(cx, &master, now.as_secs());
+            if hs.issue_ticket {
+                // RFC 5077 3.3: the ticket comes before our ChangeCipherSpec.
+                send_ticket(cx, &hs.config, &value, now, &mut hs.transcript)?;
+            } else if let (Some(store), false) =
+                (&hs.config.session_store, hs.session_id.is_empty())
+            {
+                store.put(hs.session_id.clone(), value.get_encoding());
+            }
+            send_ccs_and_finished(cx, &mut hs, &master, &keys)?;
+        }
 
         cx.exporter = Some(KeyExporter::Tls12 {
             master,
@@ -512,6 +576,161 @@ impl ExpectFinished {
         cx.complete_handshake()?;
         Ok(ServerState::Traffic12(Traffic))
     }
+}
+
+/// RFC 5246 7.4.9: our ChangeCipherSpec, then Finished under the new key.
+fn send_ccs_and_finished(
+    cx: &mut CommonState,
+    hs: &mut Handshake,
+    master: &MasterSecret,
+    keys: &Tls12Keys,
+) -> Result<(), Error> {
+    cx.send_change_cipher_spec()?;
+    cx.set_tls12_write_key(hs.suite, keys.server_key(), keys.server_iv())?;
+    let verify_data = master.verify_data(Sender::Server, hs.transcript.current().as_ref())?;
+    let encoded = cx.send_handshake(HandshakePayload::Finished(verify_data.to_vec()))?;
+    hs.transcript.add_message(&encoded);
+    cx.emit(|| HandshakeEvent::FinishedSent);
+    Ok(())
+}
+
+/// RFC 5077 3.3: a NewSessionTicket for `value`.
+fn send_ticket(
+    cx: &mut CommonState,
+    config: &ServerConfig,
+    value: &ServerSessionValue,
+    now: UnixTime,
+    transcript: &mut HandshakeHash,
+) -> Result<(), Error> {
+    let ticket = config
+        .ticketer
+        .as_ref()
+        .and_then(|t| t.encrypt(&value.get_encoding(), now))
+        .unwrap_or_default();
+    // An empty ticket tells the client we could not issue one after all (RFC 5077 3.3).
+    let encoded = cx.send_handshake(HandshakePayload::NewSessionTicketTls12(
+        NewSessionTicketTls12 {
+            lifetime_hint: value.lifetime,
+            ticket,
+        },
+    ))?;
+    transcript.add_message(&encoded);
+    Ok(())
+}
+
+/// The session the client offers (a ticket, else a session id), if we still have it
+/// and it matches: same suite offered, same extended master secret use (RFC 7627
+/// 5.3: otherwise a full handshake), same server name (RFC 6066 3).
+fn find_session(
+    config: &ServerConfig,
+    hello: &ClientHello,
+    extended_master_secret: bool,
+    sni: Option<&str>,
+) -> Result<Option<ServerSessionValue>, Error> {
+    let now = current_time(&*config.time)?;
+    let ticket = match hello.find_extension(ExtensionType::SessionTicket) {
+        Some(ClientExtension::SessionTicket(ticket)) if !ticket.is_empty() => Some(ticket),
+        _ => None,
+    };
+    let plain = match (ticket, &config.ticketer, &config.session_store) {
+        (Some(ticket), Some(ticketer), _) => ticketer.decrypt(ticket, now),
+        (_, _, Some(store)) if !hello.session_id.is_empty() => store.get(&hello.session_id),
+        _ => None,
+    };
+    let value = plain.and_then(|p| ServerSessionValue::read_bytes(&p, "session").ok());
+    Ok(value.filter(|v| {
+        v.version == ProtocolVersion::TLSv1_2
+            && v.fresh(now.as_secs())
+            && hello.cipher_suites.contains(&v.suite)
+            && matches!(
+                config.provider.find_cipher_suite(v.suite),
+                Some(SupportedCipherSuite::Tls12(_))
+            )
+            && v.extended_master_secret == extended_master_secret
+            && v.server_name == sni.unwrap_or_default().as_bytes()
+    }))
+}
+
+/// RFC 5246 7.3: the abbreviated handshake. ServerHello echoing the session id,
+/// [NewSessionTicket], ChangeCipherSpec, Finished; then the client's CCS and Finished.
+fn resume(
+    cx: &mut CommonState,
+    config: Arc<ServerConfig>,
+    hello: &ClientHello,
+    encoded: &[u8],
+    value: ServerSessionValue,
+) -> Result<ServerState, Error> {
+    let Some(SupportedCipherSuite::Tls12(suite)) = config.provider.find_cipher_suite(value.suite)
+    else {
+        return Err(Error::Internal("resumed session's suite vanished"));
+    };
+    let master: [u8; 48] = value
+        .secret
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::Internal("stored TLS 1.2 master secret has the wrong length"))?;
+    let master = MasterSecret::from_bytes(suite, &master);
+    cx.version = Some(ProtocolVersion::TLSv1_2);
+    cx.suite = Some(SupportedCipherSuite::Tls12(suite));
+    cx.resumed = true;
+
+    let mut transcript = HandshakeHashBuffer::new();
+    transcript.add_message(encoded);
+    let mut transcript = transcript.start_hash(suite.hash);
+    let mut server_random = [0u8; 32];
+    cx.random(&mut server_random)?;
+    if config.versions.contains(&ProtocolVersion::TLSv1_3) {
+        server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
+    }
+    let mut extensions = vec![ServerExtension::RenegotiationInfo(Vec::new())];
+    if value.extended_master_secret {
+        extensions.push(ServerExtension::ExtendedMasterSecret);
+    }
+    if hello.has_extension(ExtensionType::ECPointFormats) {
+        extensions.push(ServerExtension::EcPointFormats(vec![
+            ECPointFormat::Uncompressed,
+        ]));
+    }
+    if let Some(protocol) = &cx.alpn {
+        extensions.push(ServerExtension::Alpn(protocol.clone()));
+    }
+    let issue_ticket =
+        config.ticketer.is_some() && hello.has_extension(ExtensionType::SessionTicket);
+    if issue_ticket {
+        extensions.push(ServerExtension::SessionTicketAck);
+    }
+    let encoded = cx.send_handshake(HandshakePayload::ServerHello(ServerHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random: server_random,
+        session_id: hello.session_id.clone(),
+        cipher_suite: suite.suite,
+        compression_method: Compression::Null,
+        extensions: Some(extensions),
+    }))?;
+    transcript.add_message(&encoded);
+
+    let mut hs = Handshake {
+        config,
+        suite,
+        transcript,
+        client_random: hello.random,
+        server_random,
+        extended_master_secret: value.extended_master_secret,
+        session_id: hello.session_id.clone(),
+        issue_ticket,
+        resumed: true,
+    };
+    let keys = master.key_block(&hs.client_random, &hs.server_random)?;
+    if issue_ticket {
+        let now = current_time(&*hs.config.time)?;
+        let fresh = hs.session_value(cx, &master, now.as_secs());
+        let config = hs.config.clone();
+        send_ticket(cx, &config, &fresh, now, &mut hs.transcript)?;
+    }
+    send_ccs_and_finished(cx, &mut hs, &master, &keys)?;
+    Ok(ServerState::ExpectChangeCipherSpec12(
+        ExpectChangeCipherSpec(Keyed { hs, master, keys }),
+    ))
 }
 
 /// After a TLS 1.2 handshake: renegotiation is refused.
