@@ -3,10 +3,12 @@
 //!
 //! ```text
 //! client [--cafile FILE] [--protocols 1.3,1.2] [--alpn h2,http/1.1]
-//!        [--cert FILE --key FILE] [--send TEXT] HOST[:PORT]
+//!        [--cert FILE --key FILE] [--send TEXT] [--resume N] HOST[:PORT]
 //! ```
 //!
-//! Without `--cafile`, the system's CA bundle is used.
+//! Without `--cafile`, the system's CA bundle is used. With `--resume N` it connects
+//! N+1 times, offering each time the session the previous connection left, and says
+//! on stderr whether each one resumed.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -33,6 +35,7 @@ struct Args {
     cert: Option<String>,
     key: Option<String>,
     send: Option<String>,
+    resume: usize,
     target: Option<String>,
 }
 
@@ -48,6 +51,11 @@ fn parse_args() -> Result<Args, String> {
             "--cert" => args.cert = Some(value("--cert")?),
             "--key" => args.key = Some(value("--key")?),
             "--send" => args.send = Some(value("--send")?),
+            "--resume" => {
+                args.resume = value("--resume")?
+                    .parse()
+                    .map_err(|e| format!("--resume: {e}"))?;
+            }
             "-h" | "--help" => return Err(String::new()),
             other if other.starts_with("--") => return Err(format!("unknown option {other}")),
             other => args.target = Some(other.to_string()),
@@ -118,19 +126,41 @@ fn run(args: Args) -> Result<(), String> {
     }
     let config = Arc::new(builder.build().map_err(|e| e.to_string())?);
 
-    let server_name =
-        ServerName::try_from(host.clone()).map_err(|e| format!("bad host name {host:?}: {e}"))?;
-    let mut conn = ClientConnection::new(config, server_name).map_err(|e| e.to_string())?;
-    let mut sock = TcpStream::connect((host.as_str(), port))
-        .map_err(|e| format!("connect {host}:{port}: {e}"))?;
-    let mut tls = Stream::new(&mut conn, &mut sock);
-
     let request = match &args.send {
         Some(text) => text.clone(),
         None => format!(
             "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nAccept-Encoding: identity\r\n\r\n"
         ),
     };
+    // With --resume N, connect N+1 times; sessions from each connection are kept in
+    // the config's session store and offered by the next.
+    for attempt in 0..=args.resume {
+        let response = connect_once(&config, &host, port, &request, args.send.is_some())?;
+        if args.resume > 0 {
+            eprintln!("connection {attempt}: {}", response.1);
+        }
+        std::io::stdout()
+            .write_all(&response.0)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// One connection: handshake, request, response. Returns the response and a line
+/// saying whether the session was resumed.
+fn connect_once(
+    config: &Arc<ClientConfig>,
+    host: &str,
+    port: u16,
+    request: &str,
+    custom: bool,
+) -> Result<(Vec<u8>, String), String> {
+    let server_name = ServerName::try_from(host.to_string())
+        .map_err(|e| format!("bad host name {host:?}: {e}"))?;
+    let mut conn = ClientConnection::new(config.clone(), server_name).map_err(|e| e.to_string())?;
+    let mut sock =
+        TcpStream::connect((host, port)).map_err(|e| format!("connect {host}:{port}: {e}"))?;
+    let mut tls = Stream::new(&mut conn, &mut sock);
     tls.write_all(request.as_bytes())
         .map_err(|e| format!("handshake or write failed: {e}"))?;
     tls.flush().map_err(|e| e.to_string())?;
@@ -142,7 +172,9 @@ fn run(args: Args) -> Result<(), String> {
             .negotiated_cipher_suite()
             .map(|s| s.suite())
             .ok_or("no suite")?,
-        tls.conn.negotiated_group().ok_or("no group")?,
+        tls.conn
+            .negotiated_group()
+            .map_or_else(|| "-".to_string(), |g| format!("{g:?}")),
         tls.conn
             .alpn_protocol()
             .map(|p| String::from_utf8_lossy(p).into_owned())
@@ -164,14 +196,18 @@ fn run(args: Args) -> Result<(), String> {
             }
             Err(e) => return Err(format!("read failed: {e}")),
         }
-        if args.send.is_some() && !response.is_empty() && !tls.conn.wants_read() {
-            continue;
+        // With --send, one reply is enough: stop once nothing more is buffered.
+        if custom && !response.is_empty() && !tls.conn.wants_read() {
+            break;
         }
     }
-    std::io::stdout()
-        .write_all(&response)
-        .map_err(|e| e.to_string())?;
-    Ok(())
+    let resumed = if tls.conn.is_resumed() {
+        "resumed"
+    } else {
+        "full handshake"
+    };
+    // 0-RTT is not offered yet.
+    Ok((response, format!("{resumed}, 0-RTT not offered")))
 }
 
 fn main() -> ExitCode {
@@ -179,7 +215,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) if message.is_empty() => {
             eprintln!(
-                "usage: client [--cafile FILE] [--protocols 1.3,1.2] [--alpn LIST] [--cert FILE --key FILE] [--send TEXT] HOST[:PORT]"
+                "usage: client [--cafile FILE] [--protocols 1.3,1.2] [--alpn LIST] [--cert FILE --key FILE] [--send TEXT] [--resume N] HOST[:PORT]"
             );
             ExitCode::from(2)
         }

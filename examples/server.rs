@@ -5,8 +5,12 @@
 //! ```text
 //! server --cert FILE --key FILE [--addr 127.0.0.1] [--port 8443]
 //!        [--protocols 1.3,1.2] [--alpn h2,http/1.1]
-//!        [--client-ca FILE [--require-client-cert]] [--mode http|echo]
+//!        [--client-ca FILE [--require-client-cert]] [--mode http|echo] [--tickets]
 //! ```
+//!
+//! Sessions can be resumed: by default the server keeps them in memory (TLS 1.2
+//! session ids, TLS 1.3 tickets that are keys into that store); with `--tickets` it
+//! seals them into stateless tickets under rotating ticket keys instead.
 //!
 //! `--cert` holds the PEM chain (end-entity first), `--key` the PEM private key.
 
@@ -43,6 +47,7 @@ struct Args {
     client_ca: Option<String>,
     require_client_cert: bool,
     mode: Mode,
+    tickets: bool,
 }
 
 impl Default for Args {
@@ -57,6 +62,7 @@ impl Default for Args {
             client_ca: None,
             require_client_cert: false,
             mode: Mode::Http,
+            tickets: false,
         }
     }
 }
@@ -80,6 +86,7 @@ fn parse_args() -> Result<Args, String> {
             "--alpn" => args.alpn = Some(value("--alpn")?),
             "--client-ca" => args.client_ca = Some(value("--client-ca")?),
             "--require-client-cert" => args.require_client_cert = true,
+            "--tickets" => args.tickets = true,
             "--mode" => {
                 args.mode = match value("--mode")?.as_str() {
                     "http" => Mode::Http,
@@ -121,6 +128,10 @@ fn build_config(args: &Args) -> Result<ServerConfig, String> {
     let private_key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{key}: {e}"))?;
 
     let mut builder = ServerConfig::builder();
+    if !args.tickets {
+        // Stateful resumption from the in-memory session store.
+        builder = builder.with_ticketer(None);
+    }
     if let Some(list) = &args.protocols {
         builder = builder.with_protocol_versions(&parse_protocols(list)?);
     }
@@ -159,7 +170,7 @@ fn serve(
     let suite = tls.conn.negotiated_cipher_suite().map(|s| s.suite());
     let group = tls.conn.negotiated_group();
     eprintln!(
-        "{peer}: sni={} version={} suite={} group={} alpn={} client_certs={}",
+        "{peer}: sni={} version={} suite={} group={} alpn={} client_certs={} resumed={}",
         tls.conn.server_name().unwrap_or("-"),
         show(version),
         show(suite),
@@ -169,6 +180,7 @@ fn serve(
             .map(|p| String::from_utf8_lossy(p).into_owned())
             .unwrap_or_else(|| "-".into()),
         tls.conn.peer_certificates().map_or(0, |c| c.len()),
+        if tls.conn.is_resumed() { "yes" } else { "no" },
     );
 
     match mode {

@@ -357,7 +357,7 @@ fn server_example_answers_handclasp_openssl_and_the_client_example() {
             line.contains(" sni=localhost version=TLSv1_3 suite=TLS13_"),
             "{line}"
         );
-        assert!(line.ends_with(" client_certs=0"), "{line}");
+        assert!(line.ends_with(" client_certs=0 resumed=no"), "{line}");
     }
     assert!(lines[0].contains(" alpn=http/1.1 "), "{log}");
     assert!(!log.contains("error"), "{log}");
