@@ -420,7 +420,7 @@ fn server_example_requires_client_certificates() {
     assert!(log.contains(": error: handshake failed: "), "{log}");
     let served: Vec<&str> = log.lines().filter(|l| l.contains(" version=")).collect();
     assert_eq!(served.len(), 1, "{log}");
-    assert!(served[0].ends_with(" client_certs=1"), "{log}");
+    assert!(served[0].ends_with(" client_certs=1 resumed=no"), "{log}");
 }
 
 #[test]
