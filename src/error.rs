@@ -312,6 +312,9 @@ pub enum PeerMisbehaved {
     /// (RFC 7627 5.3).
     #[error("extended master secret use differs between the session and its resumption")]
     ExtendedMasterSecretMismatch,
+    /// More 0-RTT data than max_early_data_size (RFC 8446 4.2.10).
+    #[error("the peer sent more early data than allowed")]
+    TooMuchEarlyData,
     /// Too many consecutive empty application-data records.
     #[error("the peer sent too many empty records in a row")]
     TooManyEmptyRecords,
@@ -362,9 +365,10 @@ impl PeerMisbehaved {
             Self::SecondHelloRetryRequest => A::UnexpectedMessage,
             // RFC 5746 3.4, 3.6: a bad renegotiation_info gets handshake_failure.
             Self::BadRenegotiationInfo => A::HandshakeFailure,
-            Self::TooManyEmptyRecords | Self::TooManyWarningAlerts(_) | Self::TooManyKeyUpdates => {
-                A::UnexpectedMessage
-            }
+            Self::TooMuchEarlyData
+            | Self::TooManyEmptyRecords
+            | Self::TooManyWarningAlerts(_)
+            | Self::TooManyKeyUpdates => A::UnexpectedMessage,
         }
     }
 }

@@ -36,6 +36,7 @@ pub struct ClientConfig {
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
     pub(crate) require_ems: bool,
     pub(crate) session_store: Option<Arc<dyn ClientSessionStore>>,
+    pub(crate) enable_early_data: bool,
 }
 
 impl ClientConfig {
@@ -61,6 +62,7 @@ impl ClientConfig {
             key_log: None,
             require_ems: true,
             session_store: default_session_store(),
+            enable_early_data: false,
         }
     }
 
@@ -116,6 +118,7 @@ pub struct ClientConfigBuilder {
     key_log: Option<Arc<dyn KeyLog>>,
     require_ems: bool,
     session_store: Option<Arc<dyn ClientSessionStore>>,
+    enable_early_data: bool,
 }
 
 impl ClientConfigBuilder {
@@ -222,6 +225,14 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Offer 0-RTT early data when a ticket allows it (default false). Early data can
+    /// be replayed by an attacker (RFC 8446 8): send only requests that are safe to
+    /// repeat. Write it with [`super::ClientConnection::write_early_data`].
+    pub fn with_early_data(mut self, enable: bool) -> Self {
+        self.enable_early_data = enable;
+        self
+    }
+
     /// Checks the settings and builds the config.
     pub fn build(self) -> Result<ClientConfig, Error> {
         let verifier = self.verifier.ok_or(Error::ApiMisuse(
@@ -253,6 +264,7 @@ impl ClientConfigBuilder {
             key_log: self.key_log,
             require_ems: self.require_ems,
             session_store: self.session_store,
+            enable_early_data: self.enable_early_data,
         })
     }
 }

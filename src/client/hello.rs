@@ -12,7 +12,7 @@ use pki_types::ServerName;
 use super::ClientState;
 use super::config::ClientConfig;
 use super::tls13;
-use crate::conn::{CommonState, Input};
+use crate::conn::{CommonState, EarlyDataStatus, Input};
 use crate::crypto::{ActiveKeyExchange, HashOutput, SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{
     Compression, ECPointFormat, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
@@ -61,6 +61,10 @@ pub(super) fn start_handshake(
         }
     }
     let resuming = find_ticket(&config, &server_name)?;
+    // RFC 8446 4.2.10: 0-RTT only with a ticket that allows it, when the application
+    // asked for it.
+    let early_data =
+        config.enable_early_data && resuming.as_ref().is_some_and(|(s, _)| s.max_early_data > 0);
     let mut hello = build_client_hello(
         &config,
         &server_name,
@@ -71,6 +75,7 @@ pub(super) fn start_handshake(
             cookie: None,
             ticket: resuming.as_ref(),
             tls12_session: tls12_session.as_ref(),
+            early_data,
         },
     );
     let mut transcript = HandshakeHashBuffer::new();
@@ -86,6 +91,10 @@ pub(super) fn start_handshake(
     cx.plain_record_version = 0x0303;
     transcript.add_message(&encoded);
     emit_client_hello(cx, &hello, &server_name);
+    let mut sent_ccs = false;
+    if let (true, Some((session, suite))) = (early_data, &resuming) {
+        sent_ccs = start_early_data(cx, &config, session, suite, &transcript)?;
+    }
     Ok(ClientState::ExpectServerHello(ExpectServerHello {
         config,
         server_name,
@@ -93,10 +102,33 @@ pub(super) fn start_handshake(
         key_shares,
         transcript: Transcript::Buffer(transcript),
         retried: None,
-        sent_ccs: false,
+        sent_ccs,
         resuming,
         tls12_session,
     }))
+}
+
+/// RFC 8446 2.3, 7.1: early data goes under client_early_traffic_secret, derived
+/// from the ticket's PSK and the ClientHello. Returns whether the compatibility CCS
+/// was sent (it goes before the first protected record, RFC 8446 D.4).
+fn start_early_data(
+    cx: &mut CommonState,
+    config: &ClientConfig,
+    session: &Tls13ClientSession,
+    suite: &'static Tls13CipherSuite,
+    transcript: &HandshakeHashBuffer,
+) -> Result<bool, Error> {
+    let hello_hash = transcript.hash_given(suite.hash, &[]);
+    let secret = KeyScheduleEarly::with_psk(suite, &session.psk)?
+        .client_early_traffic_secret(hello_hash.as_ref())?;
+    cx.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.secret_bytes());
+    if config.middlebox_compat {
+        cx.send_compat_ccs()?;
+    }
+    cx.set_tls13_write_key(&secret)?;
+    cx.early_data = EarlyDataStatus::Offered;
+    cx.early_data_budget = Some(session.max_early_data as usize);
+    Ok(config.middlebox_compat)
 }
 
 /// A fresh TLS 1.2 session for this server whose suite we still offer.
@@ -177,6 +209,8 @@ struct Offer<'a> {
     ticket: Option<&'a (Tls13ClientSession, &'static Tls13CipherSuite)>,
     /// A TLS 1.2 session to resume.
     tls12_session: Option<&'a Tls12ClientSession>,
+    /// Offer 0-RTT early data (RFC 8446 4.2.10).
+    early_data: bool,
 }
 
 fn build_client_hello(
@@ -191,6 +225,7 @@ fn build_client_hello(
         cookie,
         ticket: resuming,
         tls12_session,
+        early_data,
     } = offer;
     let provider = &config.provider;
     let tls13 = config.versions.contains(&ProtocolVersion::TLSv1_3);
@@ -259,6 +294,9 @@ fn build_client_hello(
         extensions.push(ClientExtension::PskKeyExchangeModes(vec![
             PskKeyExchangeMode::PSK_DHE_KE,
         ]));
+    }
+    if early_data {
+        extensions.push(ClientExtension::EarlyData);
     }
     if let Some((session, suite)) = resuming {
         let now_ms = config
@@ -607,6 +645,12 @@ impl ExpectServerHello {
             group: requested,
             cookie: cookie.is_some(),
         });
+        // RFC 8446 4.2.10: a retry rejects early data; ClientHello2 goes in plaintext.
+        if cx.early_data == EarlyDataStatus::Offered {
+            cx.early_data = EarlyDataStatus::Rejected;
+            cx.early_data_budget = None;
+            cx.encrypter = None;
+        }
 
         // RFC 8446 4.4.1: ClientHello1 is replaced by its hash in a message_hash.
         let mut transcript = self.transcript.into_hash(suite);
@@ -633,6 +677,8 @@ impl ExpectServerHello {
                 cookie,
                 ticket: resuming.as_ref(),
                 tls12_session: self.tls12_session.as_ref(),
+                // RFC 8446 4.1.2: no early data after a HelloRetryRequest.
+                early_data: false,
             },
         );
         if let Some((session, ticket_suite)) = &resuming {

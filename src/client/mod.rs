@@ -6,7 +6,7 @@ use core::ops::{Deref, DerefMut};
 
 use pki_types::{CertificateDer, ServerName};
 
-use crate::conn::{CommonState, Connection, Input, State};
+use crate::conn::{CommonState, Connection, EarlyDataStatus, Input, State};
 use crate::error::{Error, PeerMisbehaved};
 use crate::events::HandshakeEvent;
 use crate::events::Side;
@@ -43,6 +43,24 @@ impl ClientConnection {
         Ok(Self {
             conn: Connection::new(common, State::Client(state)),
         })
+    }
+}
+
+impl ClientConnection {
+    /// Writes 0-RTT early data (RFC 8446 2.3): possible right after [`Self::new`]
+    /// when the config enables early data and a resumable ticket allows it, until the
+    /// server answers. Returns how much was accepted (at most what the ticket allows).
+    /// See [`Self::early_data_status`] for the server's verdict.
+    pub fn write_early_data(&mut self, data: &[u8]) -> Result<usize, Error> {
+        if let Some(error) = self.conn.error() {
+            return Err(error.clone());
+        }
+        self.conn.common_mut().write_early_data(data)
+    }
+
+    /// Whether early data was offered, and the server's verdict once known.
+    pub fn early_data_status(&self) -> EarlyDataStatus {
+        self.conn.common().early_data
     }
 }
 

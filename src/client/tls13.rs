@@ -11,7 +11,7 @@ use pki_types::{CertificateDer, ServerName};
 use super::ClientState;
 use super::config::ClientConfig;
 use crate::conn::common::{KeyExporter, Tls13Secrets};
-use crate::conn::{CommonState, Input, unexpected};
+use crate::conn::{CommonState, EarlyDataStatus, Input, unexpected};
 use crate::crypto::SharedSecret;
 use crate::enums::{ExtensionType, ProtocolVersion, SignatureScheme};
 use crate::error::{Error, PeerMisbehaved};
@@ -86,7 +86,10 @@ pub(super) fn start_handshake_keys(
     cx.set_tls13_read_key(&server_secret)?;
     // Our write key is installed now, though our next flight waits for the
     // server's: an alert we send before then must be protected too (RFC 8446 5).
-    cx.set_tls13_write_key(&client_secret)?;
+    // With early data on offer, the early key stays until the server answers.
+    if cx.early_data != EarlyDataStatus::Offered {
+        cx.set_tls13_write_key(&client_secret)?;
+    }
     cx.emit(|| HandshakeEvent::HandshakeKeysInstalled {
         cipher_suite: suite.suite,
     });
@@ -144,6 +147,27 @@ impl ExpectEncryptedExtensions {
                     return Err(PeerMisbehaved::UnofferedAlpnProtocol.into());
                 }
                 cx.alpn = Some(protocol.clone());
+            }
+        }
+        // RFC 8446 4.2.10: the server's verdict on our early data. Acceptance needs
+        // the PSK we offered to have been accepted.
+        if cx.early_data == EarlyDataStatus::Offered {
+            cx.early_data_budget = None;
+            if extensions
+                .iter()
+                .any(|e| matches!(e, ServerExtension::EarlyData))
+            {
+                if !hs.resumed {
+                    return Err(PeerMisbehaved::ExtensionNotAllowed {
+                        message: "EncryptedExtensions",
+                        extension: ExtensionType::EarlyData,
+                    }
+                    .into());
+                }
+                cx.early_data = EarlyDataStatus::Accepted;
+            } else {
+                cx.early_data = EarlyDataStatus::Rejected;
+                cx.set_tls13_write_key(&hs.client_secret)?;
             }
         }
         hs.transcript.add_message(encoded);
@@ -332,6 +356,13 @@ impl ExpectFinished {
         // Our second flight, under the client handshake key (installed already).
         if hs.config.middlebox_compat && !hs.sent_ccs {
             cx.send_compat_ccs()?;
+        }
+        // RFC 8446 4.5: accepted early data ends with EndOfEarlyData, under the early
+        // key; then the handshake key takes over.
+        if cx.early_data == EarlyDataStatus::Accepted {
+            let encoded = cx.send_handshake(HandshakePayload::EndOfEarlyData)?;
+            hs.transcript.add_message(&encoded);
+            cx.set_tls13_write_key(&hs.client_secret)?;
         }
         if let Some(request) = &self.client_auth {
             send_client_certificate(cx, &hs.config, request, &mut hs.transcript)?;

@@ -23,6 +23,21 @@ use crate::key_schedule::tls13::{Exporter, TrafficSecret};
 use crate::msgs::{AlertMessage, HandshakeMessage, HandshakePayload};
 use crate::record::{Fragmenter, RecordDecrypter, RecordEncrypter, encode_plain_record};
 
+/// Where 0-RTT early data stands (RFC 8446 2.3, 4.2.10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EarlyDataStatus {
+    /// No early data was offered (or, on a server, accepted).
+    NotOffered,
+    /// The client offered early data and may still write it; the server has not
+    /// answered yet.
+    Offered,
+    /// The server accepted the early data.
+    Accepted,
+    /// The server rejected the early data: it was not delivered, and the application
+    /// may send it again as ordinary data.
+    Rejected,
+}
+
 /// Derives keying material for the application after the handshake.
 pub(crate) enum KeyExporter {
     /// RFC 8446 7.5.
@@ -97,6 +112,14 @@ pub(crate) struct CommonState {
     pub(crate) traffic: bool,
     /// The handshake resumed an earlier session.
     pub(crate) resumed: bool,
+    pub(crate) early_data: EarlyDataStatus,
+    /// Client: early data bytes we may still send. Server: early data bytes we still
+    /// accept while reading it.
+    pub(crate) early_data_budget: Option<usize>,
+    /// Server: rejected early data still to skip, in bytes (RFC 8446 4.2.10).
+    pub(crate) skip_early_data: Option<usize>,
+    /// Server: how much early data was received.
+    pub(crate) received_early_data: usize,
     pub(crate) sent_close_notify: bool,
     pub(crate) received_close_notify: bool,
     pub(crate) sent_fatal_alert: bool,
@@ -135,6 +158,10 @@ impl CommonState {
             exporter: None,
             traffic: false,
             resumed: false,
+            early_data: EarlyDataStatus::NotOffered,
+            early_data_budget: None,
+            skip_early_data: None,
+            received_early_data: 0,
             sent_close_notify: false,
             received_close_notify: false,
             sent_fatal_alert: false,
@@ -307,6 +334,34 @@ impl CommonState {
         self.traffic = true;
         let early = self.early_plaintext.take_all();
         self.send_application_data(&early)
+    }
+
+    /// Sends 0-RTT data under the early key, within what the ticket allows.
+    pub(crate) fn write_early_data(&mut self, data: &[u8]) -> Result<usize, Error> {
+        let budget = match (self.early_data, self.early_data_budget) {
+            (EarlyDataStatus::Offered, Some(budget)) => budget,
+            _ => {
+                return Err(Error::ApiMisuse(
+                    "early data can be written only while it is offered",
+                ));
+            }
+        };
+        let n = data.len().min(budget);
+        self.send_application_data(&data[..n])?;
+        self.early_data_budget = Some(budget - n);
+        Ok(n)
+    }
+
+    /// A record that failed to decrypt may be rejected early data to skip (RFC 8446
+    /// 4.2.10): true if it fits in what is left to skip.
+    pub(crate) fn skip_rejected_early_data(&mut self, len: usize) -> bool {
+        match self.skip_early_data {
+            Some(budget) if len <= budget => {
+                self.skip_early_data = Some(budget - len);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Queues plaintext from the application; returns how much was accepted (bounded

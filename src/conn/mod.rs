@@ -37,6 +37,7 @@ mod queue;
 #[cfg(feature = "std")]
 mod stdio;
 
+pub use common::EarlyDataStatus;
 pub use limits::Limits;
 #[cfg(feature = "std")]
 pub use stdio::{Reader, Writer};
@@ -239,8 +240,30 @@ impl Connection {
                         typ: record.typ,
                         payload: record.payload,
                     },
-                    Some(decrypter) => decrypter.open(record)?,
+                    Some(decrypter) => {
+                        let len = record.payload.len();
+                        match decrypter.open(record) {
+                            Ok(plain) => {
+                                // Past any rejected early data (RFC 8446 4.2.10).
+                                inner.common.skip_early_data = None;
+                                plain
+                            }
+                            Err(Error::DecryptError)
+                                if inner.common.skip_rejected_early_data(len) =>
+                            {
+                                continue;
+                            }
+                            Err(error) => return Err(error),
+                        }
+                    }
                     None => {
+                        // After a HelloRetryRequest, 0-RTT records sent with the first
+                        // ClientHello are skipped (RFC 8446 4.2.10).
+                        if record.typ == ContentType::ApplicationData
+                            && inner.common.skip_rejected_early_data(record.payload.len())
+                        {
+                            continue;
+                        }
                         if record.typ == ContentType::ApplicationData {
                             return Err(Error::UnexpectedMessage {
                                 expected: "a handshake message (no keys yet)",
@@ -418,6 +441,10 @@ impl Connection {
         self.inner.common.send_key_update(request)
     }
 
+    pub(crate) fn common_mut(&mut self) -> &mut CommonState {
+        &mut self.inner.common
+    }
+
     pub(crate) fn common(&self) -> &CommonState {
         &self.inner.common
     }
@@ -571,6 +598,16 @@ impl Inner {
     }
 
     fn application_data(&mut self, payload: &[u8]) -> Result<(), Error> {
+        if let (false, Some(budget)) = (self.common.traffic, self.common.early_data_budget) {
+            // Accepted 0-RTT data, within max_early_data_size (RFC 8446 4.2.10).
+            if payload.len() > budget {
+                return Err(PeerMisbehaved::TooMuchEarlyData.into());
+            }
+            self.common.early_data_budget = Some(budget - payload.len());
+            self.common.received_early_data += payload.len();
+            self.common.received_plaintext.extend(payload);
+            return Ok(());
+        }
         if !self.common.traffic {
             return Err(Error::UnexpectedMessage {
                 expected: "a handshake message (application data before Finished)",

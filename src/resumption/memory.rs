@@ -5,7 +5,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use std::sync::Mutex;
 
-use super::{ClientSessionStore, StoresServerSessions, Tls12ClientSession, Tls13ClientSession};
+use super::{
+    AntiReplay, ClientSessionStore, StoresServerSessions, Tls12ClientSession, Tls13ClientSession,
+};
 
 /// A small LRU map: the most recently used entry is at the back. Linear search is
 /// fine at the sizes session caches use (hundreds of entries).
@@ -80,6 +82,46 @@ impl StoresServerSessions for ServerSessionMemoryCache {
 
     fn take(&self, key: &[u8]) -> Option<Vec<u8>> {
         self.0.lock().ok()?.remove(key)
+    }
+}
+
+/// The default 0-RTT replay guard: remembers tickets seen in the last `window`
+/// seconds (a replay later than that fails the ticket age check), at most `capacity`
+/// of them; when full it refuses 0-RTT rather than forget.
+#[derive(Debug)]
+pub struct MemoryAntiReplay {
+    seen: Mutex<VecDeque<(Vec<u8>, u64)>>,
+    capacity: usize,
+    window: u64,
+}
+
+impl MemoryAntiReplay {
+    /// A guard for at most `capacity` tickets within `window` seconds.
+    pub fn new(capacity: usize, window: u64) -> Self {
+        Self {
+            seen: Mutex::new(VecDeque::new()),
+            capacity: capacity.max(1),
+            window,
+        }
+    }
+}
+
+impl AntiReplay for MemoryAntiReplay {
+    fn first_use(&self, ticket: &[u8], now: u64) -> bool {
+        let Ok(mut seen) = self.seen.lock() else {
+            return false;
+        };
+        while seen
+            .front()
+            .is_some_and(|(_, at)| now.saturating_sub(*at) > self.window)
+        {
+            seen.pop_front();
+        }
+        if seen.iter().any(|(t, _)| t == ticket) || seen.len() >= self.capacity {
+            return false;
+        }
+        seen.push_back((ticket.to_vec(), now));
+        true
     }
 }
 
@@ -167,6 +209,22 @@ impl ClientSessionStore for ClientSessionMemoryCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anti_replay_accepts_each_ticket_once_and_fails_safe_when_full() {
+        let guard = MemoryAntiReplay::new(2, 10);
+        assert!(guard.first_use(b"a", 100));
+        assert!(!guard.first_use(b"a", 101), "a replay is refused");
+        assert!(guard.first_use(b"b", 102));
+        assert!(
+            !guard.first_use(b"c", 103),
+            "full: refuse rather than forget"
+        );
+        assert!(
+            guard.first_use(b"c", 111),
+            "a is out of the window and dropped"
+        );
+    }
 
     #[test]
     fn lru_evicts_the_least_recently_used() {

@@ -16,7 +16,7 @@ mod ticket_keys;
 
 pub use client_store::{ClientSessionStore, Tls12ClientSession, Tls13ClientSession};
 #[cfg(feature = "std")]
-pub use memory::{ClientSessionMemoryCache, ServerSessionMemoryCache};
+pub use memory::{ClientSessionMemoryCache, MemoryAntiReplay, ServerSessionMemoryCache};
 pub use ticket_keys::{ProducesTickets, TicketKeys};
 
 /// A server-side session store, for stateful resumption (TLS 1.2 session ids, or
@@ -29,6 +29,14 @@ pub trait StoresServerSessions: Send + Sync + Debug {
     fn get(&self, key: &[u8]) -> Option<Vec<u8>>;
     /// The value under `key`, removing it (single use).
     fn take(&self, key: &[u8]) -> Option<Vec<u8>>;
+}
+
+/// Guards 0-RTT against replay (RFC 8446 8): a ticket's early data is accepted the
+/// first time only. Implementations may forget a ticket once its 0-RTT window (the
+/// ticket age tolerance) has passed; when unsure, answer false.
+pub trait AntiReplay: Send + Sync + Debug {
+    /// True the first time `ticket` is presented for 0-RTT at `now` (Unix seconds).
+    fn first_use(&self, ticket: &[u8], now: u64) -> bool;
 }
 
 /// What a server remembers of a session: enough to resume it and to check the

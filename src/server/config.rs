@@ -14,7 +14,7 @@ use crate::enums::ProtocolVersion;
 use crate::error::Error;
 use crate::events::HandshakeObserver;
 use crate::key_log::KeyLog;
-use crate::resumption::{ProducesTickets, StoresServerSessions, TicketKeys};
+use crate::resumption::{AntiReplay, ProducesTickets, StoresServerSessions, TicketKeys};
 use crate::time::TimeProvider;
 use crate::verify::{ClientCertVerifier, RootStore, WebPkiClientVerifier};
 
@@ -36,6 +36,8 @@ pub struct ServerConfig {
     pub(crate) ticketer: Option<Arc<dyn ProducesTickets>>,
     pub(crate) session_store: Option<Arc<dyn StoresServerSessions>>,
     pub(crate) tickets: usize,
+    pub(crate) max_early_data_size: u32,
+    pub(crate) anti_replay: Option<Arc<dyn AntiReplay>>,
 }
 
 impl ServerConfig {
@@ -63,6 +65,8 @@ impl ServerConfig {
             session_store: default_session_store(),
             tickets: 2,
             default_ticketer: true,
+            max_early_data_size: 0,
+            anti_replay: default_anti_replay(),
         }
     }
 
@@ -74,6 +78,16 @@ impl ServerConfig {
 
 /// Ticket keys made by default rotate every 6 hours.
 const DEFAULT_TICKET_ROTATION: u64 = 6 * 3600;
+
+#[cfg(feature = "std")]
+fn default_anti_replay() -> Option<Arc<dyn AntiReplay>> {
+    Some(Arc::new(crate::resumption::MemoryAntiReplay::new(4096, 20)))
+}
+
+#[cfg(not(feature = "std"))]
+fn default_anti_replay() -> Option<Arc<dyn AntiReplay>> {
+    None
+}
 
 #[cfg(feature = "std")]
 fn default_session_store() -> Option<Arc<dyn StoresServerSessions>> {
@@ -106,6 +120,8 @@ pub struct ServerConfigBuilder {
     ticketer: Option<Arc<dyn ProducesTickets>>,
     session_store: Option<Arc<dyn StoresServerSessions>>,
     tickets: usize,
+    max_early_data_size: u32,
+    anti_replay: Option<Arc<dyn AntiReplay>>,
     /// No ticketer was chosen: build() makes a fresh [`TicketKeys`].
     default_ticketer: bool,
 }
@@ -222,6 +238,23 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Accept up to this many bytes of 0-RTT early data on resumed TLS 1.3
+    /// connections (default 0: never). Early data can be replayed (RFC 8446 8): it is
+    /// accepted only on the first use of a ticket (stateful tickets are single use;
+    /// stateless ones go through the anti-replay guard) within the ticket age window.
+    pub fn with_max_early_data_size(mut self, bytes: u32) -> Self {
+        self.max_early_data_size = bytes;
+        self
+    }
+
+    /// The 0-RTT replay guard for stateless tickets (default with `std`: an
+    /// in-memory [`crate::resumption::MemoryAntiReplay`] of 4096 tickets over 20
+    /// seconds; without one, stateless tickets never carry early data).
+    pub fn with_anti_replay(mut self, guard: Option<Arc<dyn AntiReplay>>) -> Self {
+        self.anti_replay = guard;
+        self
+    }
+
     /// Checks the settings and builds the config.
     pub fn build(self) -> Result<ServerConfig, Error> {
         let cert_resolver = self.cert_resolver.ok_or(Error::ApiMisuse(
@@ -262,6 +295,8 @@ impl ServerConfigBuilder {
             ticketer,
             session_store: self.session_store,
             tickets: self.tickets,
+            max_early_data_size: self.max_early_data_size,
+            anti_replay: self.anti_replay,
         })
     }
 }

@@ -4,7 +4,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ops::{Deref, DerefMut};
 
-use crate::conn::{CommonState, Connection, Input, State};
+use crate::conn::{CommonState, Connection, EarlyDataStatus, Input, State};
 use pki_types::CertificateDer;
 
 use crate::enums::ProtocolVersion;
@@ -44,6 +44,18 @@ impl ServerConnection {
         Ok(Self {
             conn: Connection::new(common, State::Server(state)),
         })
+    }
+
+    /// Whether 0-RTT early data was accepted ([`EarlyDataStatus::Accepted`]; it is
+    /// delivered through the ordinary plaintext reader, before the handshake
+    /// completes) or not.
+    pub fn early_data_status(&self) -> EarlyDataStatus {
+        self.conn.common().early_data
+    }
+
+    /// How many bytes of 0-RTT early data were received.
+    pub fn received_early_data(&self) -> usize {
+        self.conn.common().received_early_data
     }
 
     /// The server name the client asked for (SNI), once the ClientHello arrived.
@@ -135,6 +147,7 @@ fn verify_client_signature(
 /// The server's handshake states, in the order of RFC 8446 2.
 pub(crate) enum ServerState {
     ExpectClientHello(tls13::ExpectClientHello),
+    ExpectEndOfEarlyData(tls13::ExpectEndOfEarlyData),
     ExpectCertificate(tls13::ExpectCertificate),
     ExpectCertificateVerify(tls13::ExpectCertificateVerify),
     ExpectFinished(tls13::ExpectFinished),
@@ -151,6 +164,7 @@ impl ServerState {
     pub(crate) fn handle(self, cx: &mut CommonState, input: Input<'_>) -> Result<Self, Error> {
         match self {
             Self::ExpectClientHello(s) => s.handle(cx, input),
+            Self::ExpectEndOfEarlyData(s) => s.handle(cx, input),
             Self::ExpectCertificate(s) => s.handle(cx, input),
             Self::ExpectCertificateVerify(s) => s.handle(cx, input),
             Self::ExpectFinished(s) => s.handle(cx, input),

@@ -14,7 +14,7 @@ use super::config::ServerConfig;
 use super::resolver::ClientHelloInfo;
 use crate::cert::CertifiedKey;
 use crate::conn::common::{KeyExporter, Tls13Secrets};
-use crate::conn::{CommonState, Input, unexpected};
+use crate::conn::{CommonState, EarlyDataStatus, Input, unexpected};
 use crate::crypto::{Signer, SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{
     Compression, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
@@ -26,12 +26,12 @@ use crate::key_schedule::tls13::{
     KeyScheduleEarly, KeyScheduleTraffic, PskKind, ResumptionSecret, TrafficSecret,
 };
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
-use crate::msgs::NewSessionTicketTls13;
 use crate::msgs::{
     CertReqExtension, CertificateEntry, CertificateRequestTls13, CertificateTls13, ClientHello,
     DigitallySigned, HandshakeMessage, HandshakePayload, HelloRetryExtension, HelloRetryRequest,
     KeyShareEntry, ServerExtension, ServerHello,
 };
+use crate::msgs::{NewSessionTicketExtension, NewSessionTicketTls13, PskIdentity};
 use crate::resumption::ServerSessionValue;
 use crate::time::current_time;
 use crate::tls13::certificate_verify_message;
@@ -161,6 +161,7 @@ impl ExpectClientHello {
         let psk_dhe_offered = hello
             .psk_modes()
             .is_some_and(|modes| modes.contains(&PskKeyExchangeMode::PSK_DHE_KE));
+        let accept_early_data = resumed.as_ref().is_some_and(|r| r.early_data);
 
         // The key exchange.
         let our_kx = group.start()?;
@@ -182,6 +183,8 @@ impl ExpectClientHello {
             None => HandshakeHashBuffer::new().start_hash(suite.hash),
         };
         transcript.add_message(encoded);
+        // The early secrets hash the transcript through the ClientHello (RFC 8446 7.1).
+        let client_hello_hash = transcript.current();
 
         // ServerHello (RFC 8446 4.1.3).
         let mut random = [0u8; 32];
@@ -202,7 +205,7 @@ impl ExpectClientHello {
                     // RFC 8446 4.2.11: the index of the identity we accepted.
                     resumed
                         .as_ref()
-                        .map(|(index, _)| ServerExtension::PreSharedKey(*index)),
+                        .map(|r| ServerExtension::PreSharedKey(r.index)),
                 ]
                 .into_iter()
                 .flatten()
@@ -228,8 +231,17 @@ impl ExpectClientHello {
 
         // Handshake keys (RFC 8446 7.1).
         let early = match &resumed {
-            Some((_, psk)) => KeyScheduleEarly::with_psk(suite, psk)?,
+            Some(r) => KeyScheduleEarly::with_psk(suite, &r.psk)?,
             None => KeyScheduleEarly::without_psk(suite)?,
+        };
+        // RFC 8446 7.1: 0-RTT is read under client_early_traffic_secret, from the PSK
+        // and the ClientHello.
+        let client_early = if accept_early_data {
+            let secret = early.client_early_traffic_secret(client_hello_hash.as_ref())?;
+            cx.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.secret_bytes());
+            Some(secret)
+        } else {
+            None
         };
         let key_schedule = early.into_handshake(&shared, transcript.current().as_ref())?;
         let server_hs = key_schedule.server_handshake_traffic_secret()?;
@@ -237,7 +249,21 @@ impl ExpectClientHello {
         cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs.secret_bytes());
         cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs.secret_bytes());
         cx.set_tls13_write_key(&server_hs)?;
-        cx.set_tls13_read_key(&client_hs)?;
+        match &client_early {
+            Some(secret) => {
+                cx.set_tls13_read_key(secret)?;
+                cx.early_data = EarlyDataStatus::Accepted;
+                cx.early_data_budget = Some(self.config.max_early_data_size as usize);
+            }
+            None => {
+                cx.set_tls13_read_key(&client_hs)?;
+                // RFC 8446 4.2.10: rejected 0-RTT records fail to decrypt and are
+                // skipped, up to what we would have accepted.
+                if hello.early_data_offered() {
+                    cx.skip_early_data = Some(early_data_skip_budget(&self.config));
+                }
+            }
+        }
         cx.emit(|| HandshakeEvent::HandshakeKeysInstalled {
             cipher_suite: suite.suite,
         });
@@ -250,6 +276,9 @@ impl ExpectClientHello {
         }
         if let Some(protocol) = &cx.alpn {
             extensions.push(ServerExtension::Alpn(protocol.clone()));
+        }
+        if accept_early_data {
+            extensions.push(ServerExtension::EarlyData);
         }
         let encoded = cx.send_handshake(HandshakePayload::EncryptedExtensions(extensions))?;
         transcript.add_message(&encoded);
@@ -330,7 +359,9 @@ impl ExpectClientHello {
             traffic,
             psk_dhe_offered,
         };
-        Ok(if client_auth {
+        Ok(if accept_early_data {
+            ServerState::ExpectEndOfEarlyData(ExpectEndOfEarlyData(hs))
+        } else if client_auth {
             ServerState::ExpectCertificate(ExpectCertificate(hs))
         } else {
             ServerState::ExpectFinished(ExpectFinished(hs))
@@ -348,7 +379,7 @@ impl ExpectClientHello {
         suite: &'static Tls13CipherSuite,
         sni: Option<&str>,
         alpn: Option<&[u8]>,
-    ) -> Result<Option<(u16, Vec<u8>)>, Error> {
+    ) -> Result<Option<Resumption>, Error> {
         let Some(offer) = hello.psk_offer() else {
             return Ok(None);
         };
@@ -398,11 +429,52 @@ impl ExpectClientHello {
             if !constant_time_eq(expected.as_ref(), received) {
                 return Err(PeerMisbehaved::IncorrectBinder.into());
             }
+            let early_data = index == 0
+                && self.accepts_early_data(hello, suite, &value, identity, now.as_secs());
             let index = u16::try_from(index)
                 .map_err(|_| InvalidMessage::IllegalValue("PSK identity index"))?;
-            return Ok(Some((index, value.secret)));
+            return Ok(Some(Resumption {
+                index,
+                psk: value.secret,
+                early_data,
+            }));
         }
         Ok(None)
+    }
+
+    /// RFC 8446 4.2.10, 8: 0-RTT is accepted for the first identity only, when we
+    /// accept early data at all, the ticket allows it, nothing was retried, the suite
+    /// is the ticket's, the ticket's age as the client tells it matches ours, and this
+    /// is the ticket's first use (stateful tickets are single use by construction).
+    fn accepts_early_data(
+        &self,
+        hello: &ClientHello,
+        suite: &'static Tls13CipherSuite,
+        value: &ServerSessionValue,
+        identity: &PskIdentity,
+        now: u64,
+    ) -> bool {
+        /// How far the client's idea of the ticket age may be from ours (RFC 8446 8.3).
+        const AGE_TOLERANCE_MS: u64 = 10_000;
+        if !hello.early_data_offered()
+            || self.retry.is_some()
+            || self.config.max_early_data_size == 0
+            || value.max_early_data == 0
+            || value.suite != suite.suite
+        {
+            return false;
+        }
+        let client_age = u64::from(identity.obfuscated_ticket_age.wrapping_sub(value.age_add));
+        let server_age = now.saturating_sub(value.created).saturating_mul(1000);
+        // Our clock has whole seconds: allow for the rounding as well.
+        if client_age.abs_diff(server_age) > AGE_TOLERANCE_MS + 1000 {
+            return false;
+        }
+        match (&self.config.ticketer, &self.config.anti_replay) {
+            (None, _) => true,
+            (Some(_), Some(guard)) => guard.first_use(&identity.identity, now),
+            (Some(_), None) => false,
+        }
     }
 
     /// Sends a HelloRetryRequest asking for `group` (RFC 8446 4.1.4).
@@ -449,6 +521,10 @@ impl ExpectClientHello {
         // RFC 8446 D.4: the compatibility CCS follows our first handshake message.
         if !hello.session_id.is_empty() {
             cx.send_compat_ccs()?;
+        }
+        // RFC 8446 4.2.10: 0-RTT records sent with ClientHello1 are skipped.
+        if hello.early_data_offered() {
+            cx.skip_early_data = Some(early_data_skip_budget(&self.config));
         }
         Ok(ServerState::ExpectClientHello(ExpectClientHello {
             config: self.config,
@@ -599,6 +675,20 @@ fn choose_certificate(
     Ok((certified, signer))
 }
 
+/// What a successful PSK lookup gives: the identity's index, its PSK, and whether
+/// its 0-RTT data is accepted.
+struct Resumption {
+    index: u16,
+    psk: Vec<u8>,
+    early_data: bool,
+}
+
+/// How many bytes of rejected 0-RTT records to skip (RFC 8446 4.2.10): what we would
+/// accept, and at least one full record.
+fn early_data_skip_budget(config: &ServerConfig) -> usize {
+    (config.max_early_data_size as usize).max(crate::record::MAX_TLS13_CIPHERTEXT)
+}
+
 /// RFC 8446 4.1.2: the second ClientHello repeats the first, with one key share for
 /// the requested group and the cookie echoed.
 fn check_retried_hello(
@@ -631,6 +721,28 @@ pub(crate) struct Handshake {
     traffic: KeyScheduleTraffic,
     /// The client can resume with psk_dhe_ke, so tickets are worth sending.
     psk_dhe_offered: bool,
+}
+
+/// Reading accepted 0-RTT data until the client's EndOfEarlyData (RFC 8446 4.5).
+pub(crate) struct ExpectEndOfEarlyData(Handshake);
+
+impl ExpectEndOfEarlyData {
+    pub(super) fn handle(
+        self,
+        cx: &mut CommonState,
+        input: Input<'_>,
+    ) -> Result<ServerState, Error> {
+        let (payload, encoded) = input.handshake("EndOfEarlyData")?;
+        if payload != HandshakePayload::EndOfEarlyData {
+            return Err(unexpected(&payload, "EndOfEarlyData"));
+        }
+        let mut hs = self.0;
+        hs.transcript.add_message(encoded);
+        // The rest of the client's flight is under its handshake key.
+        cx.early_data_budget = None;
+        cx.set_tls13_read_key(&hs.client_hs)?;
+        Ok(ServerState::ExpectFinished(ExpectFinished(hs)))
+    }
 }
 
 pub(crate) struct ExpectCertificate(Handshake);
@@ -758,7 +870,7 @@ fn send_tickets(
             extended_master_secret: true,
             server_name: cx.sni.as_deref().unwrap_or_default().as_bytes().to_vec(),
             alpn: cx.alpn.clone().unwrap_or_default(),
-            max_early_data: 0,
+            max_early_data: config.max_early_data_size,
         };
         let Some(ticket) = super::tickets::seal(config, &value, now) else {
             return Ok(());
@@ -769,7 +881,11 @@ fn send_tickets(
                 age_add,
                 nonce,
                 ticket,
-                extensions: Vec::new(),
+                // RFC 8446 4.6.1: early_data announces how much 0-RTT the ticket allows.
+                extensions: match config.max_early_data_size {
+                    0 => Vec::new(),
+                    max => vec![NewSessionTicketExtension::EarlyData(max)],
+                },
             },
         ))?;
     }
