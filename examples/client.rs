@@ -15,6 +15,7 @@ use std::net::TcpStream;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use handclasp::conn::EarlyDataStatus;
 use handclasp::enums::ProtocolVersion;
 use handclasp::pki_types::pem::PemObject;
 use handclasp::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
@@ -124,6 +125,11 @@ fn run(args: Args) -> Result<(), String> {
         (None, None) => {}
         _ => return Err("--cert and --key go together".into()),
     }
+    if args.resume > 0 {
+        // Resumed connections send the request as 0-RTT early data when the ticket
+        // allows it (a GET is safe to replay).
+        builder = builder.with_early_data(true);
+    }
     let config = Arc::new(builder.build().map_err(|e| e.to_string())?);
 
     let request = match &args.send {
@@ -160,8 +166,22 @@ fn connect_once(
     let mut conn = ClientConnection::new(config.clone(), server_name).map_err(|e| e.to_string())?;
     let mut sock =
         TcpStream::connect((host, port)).map_err(|e| format!("connect {host}:{port}: {e}"))?;
+    // With a ticket that allows it, the request goes as 0-RTT early data, before the
+    // handshake; if the server rejects it, it is sent again normally.
+    let mut early = 0;
+    if conn.early_data_status() == EarlyDataStatus::Offered {
+        early = conn
+            .write_early_data(request.as_bytes())
+            .map_err(|e| e.to_string())?;
+    }
     let mut tls = Stream::new(&mut conn, &mut sock);
-    tls.write_all(request.as_bytes())
+    tls.flush().map_err(|e| format!("handshake failed: {e}"))?;
+    let resend = if tls.conn.early_data_status() == EarlyDataStatus::Accepted {
+        &request.as_bytes()[early..]
+    } else {
+        request.as_bytes()
+    };
+    tls.write_all(resend)
         .map_err(|e| format!("handshake or write failed: {e}"))?;
     tls.flush().map_err(|e| e.to_string())?;
 
@@ -206,8 +226,13 @@ fn connect_once(
     } else {
         "full handshake"
     };
-    // 0-RTT is not offered yet.
-    Ok((response, format!("{resumed}, 0-RTT not offered")))
+    let zero_rtt = match tls.conn.early_data_status() {
+        EarlyDataStatus::NotOffered => "0-RTT not offered".to_string(),
+        EarlyDataStatus::Accepted => format!("0-RTT accepted ({early} bytes)"),
+        EarlyDataStatus::Rejected => "0-RTT rejected (request sent again)".to_string(),
+        EarlyDataStatus::Offered => "0-RTT offered".to_string(),
+    };
+    Ok((response, format!("{resumed}, {zero_rtt}")))
 }
 
 fn main() -> ExitCode {

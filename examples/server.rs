@@ -6,11 +6,13 @@
 //! server --cert FILE --key FILE [--addr 127.0.0.1] [--port 8443]
 //!        [--protocols 1.3,1.2] [--alpn h2,http/1.1]
 //!        [--client-ca FILE [--require-client-cert]] [--mode http|echo] [--tickets]
+//!        [--early-data BYTES]
 //! ```
 //!
 //! Sessions can be resumed: by default the server keeps them in memory (TLS 1.2
 //! session ids, TLS 1.3 tickets that are keys into that store); with `--tickets` it
-//! seals them into stateless tickets under rotating ticket keys instead.
+//! seals them into stateless tickets under rotating ticket keys instead. With
+//! `--early-data BYTES` resumed TLS 1.3 clients may send that much 0-RTT data.
 //!
 //! `--cert` holds the PEM chain (end-entity first), `--key` the PEM private key.
 
@@ -48,6 +50,7 @@ struct Args {
     require_client_cert: bool,
     mode: Mode,
     tickets: bool,
+    early_data: u32,
 }
 
 impl Default for Args {
@@ -63,6 +66,7 @@ impl Default for Args {
             require_client_cert: false,
             mode: Mode::Http,
             tickets: false,
+            early_data: 0,
         }
     }
 }
@@ -87,6 +91,12 @@ fn parse_args() -> Result<Args, String> {
             "--client-ca" => args.client_ca = Some(value("--client-ca")?),
             "--require-client-cert" => args.require_client_cert = true,
             "--tickets" => args.tickets = true,
+            "--early-data" => {
+                let bytes = value("--early-data")?;
+                args.early_data = bytes
+                    .parse()
+                    .map_err(|e| format!("bad --early-data {bytes:?}: {e}"))?;
+            }
             "--mode" => {
                 args.mode = match value("--mode")?.as_str() {
                     "http" => Mode::Http,
@@ -132,6 +142,7 @@ fn build_config(args: &Args) -> Result<ServerConfig, String> {
         // Stateful resumption from the in-memory session store.
         builder = builder.with_ticketer(None);
     }
+    builder = builder.with_max_early_data_size(args.early_data);
     if let Some(list) = &args.protocols {
         builder = builder.with_protocol_versions(&parse_protocols(list)?);
     }
@@ -170,7 +181,7 @@ fn serve(
     let suite = tls.conn.negotiated_cipher_suite().map(|s| s.suite());
     let group = tls.conn.negotiated_group();
     eprintln!(
-        "{peer}: sni={} version={} suite={} group={} alpn={} client_certs={} resumed={}",
+        "{peer}: sni={} version={} suite={} group={} alpn={} client_certs={} resumed={} early_data={}",
         tls.conn.server_name().unwrap_or("-"),
         show(version),
         show(suite),
@@ -181,6 +192,7 @@ fn serve(
             .unwrap_or_else(|| "-".into()),
         tls.conn.peer_certificates().map_or(0, |c| c.len()),
         if tls.conn.is_resumed() { "yes" } else { "no" },
+        tls.conn.received_early_data(),
     );
 
     match mode {

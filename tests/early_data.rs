@@ -86,8 +86,10 @@ fn early_data_is_accepted_and_delivered_before_the_handshake_ends() {
     assert_eq!(pair.client.early_data_status(), EarlyDataStatus::Offered);
     assert_eq!(pair.client.write_early_data(b"GET /early").unwrap(), 10);
     pair.client_to_server().unwrap();
-    // The server has the early data before the client's Finished.
+    // The server has the early data before the client's Finished, and still wants to
+    // read (the blocking adapters spin otherwise).
     assert!(pair.server.is_handshaking());
+    assert!(pair.server.wants_read());
     assert_eq!(read_all(&mut pair.server), b"GET /early");
     assert_eq!(pair.server.early_data_status(), EarlyDataStatus::Accepted);
     pair.handshake().unwrap();

@@ -357,7 +357,10 @@ fn server_example_answers_handclasp_openssl_and_the_client_example() {
             line.contains(" sni=localhost version=TLSv1_3 suite=TLS13_"),
             "{line}"
         );
-        assert!(line.ends_with(" client_certs=0 resumed=no"), "{line}");
+        assert!(
+            line.ends_with(" client_certs=0 resumed=no early_data=0"),
+            "{line}"
+        );
     }
     assert!(lines[0].contains(" alpn=http/1.1 "), "{log}");
     assert!(!log.contains("error"), "{log}");
@@ -420,7 +423,10 @@ fn server_example_requires_client_certificates() {
     assert!(log.contains(": error: handshake failed: "), "{log}");
     let served: Vec<&str> = log.lines().filter(|l| l.contains(" version=")).collect();
     assert_eq!(served.len(), 1, "{log}");
-    assert!(served[0].ends_with(" client_certs=1 resumed=no"), "{log}");
+    assert!(
+        served[0].ends_with(" client_certs=1 resumed=no early_data=0"),
+        "{log}"
+    );
 }
 
 #[test]

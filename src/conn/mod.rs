@@ -338,12 +338,13 @@ impl Connection {
         Writer::new(self)
     }
 
-    /// True if reading from the peer would make progress: the handshake needs input, or
-    /// the connection is open and the received-plaintext buffer has room.
+    /// True if reading from the peer would make progress: the handshake needs input
+    /// (even with 0-RTT data already waiting to be read), or the connection is open
+    /// and all received plaintext has been read.
     pub fn wants_read(&self) -> bool {
         self.inner.error.is_none()
             && !self.inner.common.received_close_notify
-            && self.inner.common.received_plaintext.is_empty()
+            && (self.is_handshaking() || self.inner.common.received_plaintext.is_empty())
     }
 
     /// True if there are bytes to write to the peer.
