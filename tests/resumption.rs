@@ -204,3 +204,151 @@ fn ticket_key_rotation_keeps_the_previous_key_for_one_period() {
         assert!(!connect(&setup), "{version:?}: after the key left the set");
     }
 }
+
+/// Configs for a client and server that share a PKI, with the given ALPN lists and
+/// server provider (suites), so sessions can be resumed across them.
+struct Variant {
+    alpn: Vec<Vec<u8>>,
+    suites: Option<Vec<handclasp::enums::CipherSuite>>,
+}
+
+fn variant_setups(variants: &[Variant]) -> (Vec<Setup>, RootStore) {
+    let (root, leaf) = pki::server_chain(&["a.test", "b.test"]);
+    let mut roots = RootStore::empty();
+    roots.add(&root.cert).unwrap();
+    let time: Arc<dyn TimeProvider> = Arc::new(FixedTime(at(NOV_2026)));
+    let store: Arc<dyn handclasp::resumption::ClientSessionStore> =
+        Arc::new(handclasp::resumption::ClientSessionMemoryCache::default());
+    let keys = ticket_keys(3600, 1);
+    let setups = variants
+        .iter()
+        .map(|v| {
+            let mut provider = handclasp::crypto::ring::default_provider();
+            if let Some(suites) = &v.suites {
+                provider
+                    .cipher_suites
+                    .retain(|s| suites.contains(&s.suite()));
+            }
+            let provider = Arc::new(provider);
+            Setup {
+                client: Arc::new(
+                    ClientConfig::builder()
+                        .with_root_store(roots.clone())
+                        .with_time_provider(time.clone())
+                        .with_alpn_protocols(v.alpn.clone())
+                        .with_session_store(Some(store.clone()))
+                        .build()
+                        .unwrap(),
+                ),
+                server: Arc::new(
+                    ServerConfig::builder_with_provider(provider)
+                        .with_time_provider(time.clone())
+                        .with_alpn_protocols(v.alpn.clone())
+                        .with_ticketer(Some(keys.clone()))
+                        .with_single_cert(leaf.chain.clone(), leaf.key.clone_key())
+                        .unwrap()
+                        .build()
+                        .unwrap(),
+                ),
+            }
+        })
+        .collect();
+    (setups, roots)
+}
+
+fn connect_to(setup: &Setup, name: &str) -> bool {
+    let mut pair = Pair::new(setup.client.clone(), setup.server.clone(), name);
+    pair.handshake().unwrap();
+    pair.server_to_client().unwrap();
+    pair.send_and_receive(true, b"ping");
+    pair.client.is_resumed()
+}
+
+#[test]
+fn mismatched_alpn_sni_or_suite_hash_falls_back_to_a_full_handshake() {
+    use handclasp::enums::CipherSuite as S;
+    let h2 = || Variant {
+        alpn: vec![b"h2".to_vec()],
+        suites: None,
+    };
+    // A session made with ALPN h2 does not resume a connection that agrees http/1.1.
+    let (setups, _) = variant_setups(&[
+        h2(),
+        Variant {
+            alpn: vec![b"http/1.1".to_vec()],
+            suites: None,
+        },
+    ]);
+    assert!(!connect_to(&setups[0], "a.test"));
+    assert!(!connect_to(&setups[1], "a.test"), "ALPN differs");
+
+    // Nor one whose only suite hashes with SHA-384 (the ticket's suite is SHA-256).
+    let (setups, _) = variant_setups(&[
+        h2(),
+        Variant {
+            alpn: vec![b"h2".to_vec()],
+            suites: Some(vec![S::TLS13_AES_256_GCM_SHA384]),
+        },
+    ]);
+    assert!(!connect_to(&setups[0], "a.test"));
+    assert!(!connect_to(&setups[1], "a.test"), "suite hash differs");
+
+    // Nor a connection for another server name (same certificate, same keys). Our
+    // client keeps tickets per name, so a store that ignores names makes it offer the
+    // a.test ticket to b.test: the server must refuse it.
+    let (setups, roots) = variant_setups(&[h2()]);
+    let careless = Setup {
+        client: Arc::new(
+            ClientConfig::builder()
+                .with_root_store(roots)
+                .with_time_provider(Arc::new(FixedTime(at(NOV_2026))))
+                .with_alpn_protocols(vec![b"h2".to_vec()])
+                .with_session_store(Some(Arc::new(AnyName::default())))
+                .build()
+                .unwrap(),
+        ),
+        server: setups[0].server.clone(),
+    };
+    assert!(!connect_to(&careless, "a.test"));
+    assert!(!connect_to(&careless, "b.test"), "SNI differs");
+    // The newest ticket is now b.test's, refused for a.test just the same; the next
+    // is a.test's own, and resumes.
+    assert!(!connect_to(&careless, "a.test"));
+    assert!(connect_to(&careless, "a.test"));
+}
+
+/// A client store that files every ticket under one name, whatever the server.
+#[derive(Debug, Default)]
+struct AnyName(handclasp::resumption::ClientSessionMemoryCache);
+
+impl handclasp::resumption::ClientSessionStore for AnyName {
+    fn insert_tls13_ticket(&self, _: &str, ticket: handclasp::resumption::Tls13ClientSession) {
+        self.0.insert_tls13_ticket("any", ticket)
+    }
+    fn take_tls13_ticket(&self, _: &str) -> Option<handclasp::resumption::Tls13ClientSession> {
+        self.0.take_tls13_ticket("any")
+    }
+    fn set_tls12_session(&self, _: &str, session: handclasp::resumption::Tls12ClientSession) {
+        self.0.set_tls12_session("any", session)
+    }
+    fn tls12_session(&self, _: &str) -> Option<handclasp::resumption::Tls12ClientSession> {
+        self.0.tls12_session("any")
+    }
+    fn remove_tls12_session(&self, _: &str) {
+        self.0.remove_tls12_session("any")
+    }
+}
+
+#[test]
+fn expired_tickets_are_not_offered_or_not_accepted() {
+    let clock = Clock::new(NOV_2026);
+    let setup = setup(
+        ProtocolVersion::TLSv1_3,
+        clock.clone(),
+        Some(ticket_keys(3600, 24)),
+    );
+    assert!(!connect(&setup));
+    // Our tickets last one day at most.
+    clock.advance(24 * 3600 + 1);
+    assert!(!connect(&setup), "an expired ticket gives a full handshake");
+}
