@@ -2,7 +2,6 @@
 //! then handling ServerHello or HelloRetryRequest (4.1.3, 4.1.4).
 
 use alloc::boxed::Box;
-use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -15,11 +14,10 @@ use super::tls13;
 use crate::conn::{CommonState, EarlyDataStatus, Input};
 use crate::crypto::{ActiveKeyExchange, HashOutput, SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{
-    Compression, ECPointFormat, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
-    ServerNameType,
+    Compression, ECPointFormat, ExtensionType, ProtocolVersion, PskKeyExchangeMode, ServerNameType,
 };
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
-use crate::events::{HandshakeEvent, HelloOffer};
+use crate::events::HandshakeEvent;
 use crate::key_schedule::tls13::{KeyScheduleEarly, PskKind};
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
@@ -90,7 +88,7 @@ pub(super) fn start_handshake(
     let encoded = cx.send_handshake(HandshakePayload::ClientHello(hello.clone()))?;
     cx.plain_record_version = 0x0303;
     transcript.add_message(&encoded);
-    emit_client_hello(cx, &hello, &server_name);
+    cx.emit_client_hello(&hello);
     let mut sent_ccs = false;
     if let (true, Some((session, suite))) = (early_data, &resuming) {
         sent_ccs = start_early_data(cx, &config, session, suite, &transcript)?;
@@ -333,27 +331,6 @@ fn build_client_hello(
         compression_methods: vec![Compression::Null],
         extensions: Some(extensions),
     }
-}
-
-fn emit_client_hello(cx: &CommonState, hello: &ClientHello, server_name: &ServerName<'_>) {
-    cx.emit_with(|emit| {
-        let name: Option<String> = hello.server_name().map(|_| server_name_text(server_name));
-        let key_share_groups: Vec<NamedGroup> = hello
-            .key_shares()
-            .unwrap_or_default()
-            .iter()
-            .map(|k| k.group)
-            .collect();
-        emit(&HandshakeEvent::ClientHello(HelloOffer {
-            versions: hello.supported_versions().unwrap_or_default(),
-            cipher_suites: &hello.cipher_suites,
-            groups: hello.supported_groups().unwrap_or_default(),
-            key_share_groups: &key_share_groups,
-            signature_schemes: hello.signature_schemes().unwrap_or_default(),
-            server_name: name.as_deref(),
-            alpn: hello.alpn_protocols().unwrap_or_default(),
-        }));
-    });
 }
 
 /// The transcript before the suite is known (a buffer), or after a HelloRetryRequest
@@ -690,7 +667,7 @@ impl ExpectServerHello {
         }
         let encoded = cx.send_handshake(HandshakePayload::ClientHello(hello.clone()))?;
         transcript.add_message(&encoded);
-        emit_client_hello(cx, &hello, &self.server_name);
+        cx.emit_client_hello(&hello);
         Ok(ClientState::ExpectServerHello(ExpectServerHello {
             config: self.config,
             server_name: self.server_name,

@@ -16,11 +16,11 @@ use crate::enums::{
     AlertDescription, AlertLevel, ContentType, KeyUpdateRequest, NamedGroup, ProtocolVersion,
 };
 use crate::error::Error;
-use crate::events::{HandshakeEvent, HandshakeObserver, Side};
+use crate::events::{HandshakeEvent, HandshakeObserver, HelloOffer, Side};
 use crate::key_log::KeyLog;
 use crate::key_schedule::tls12::MasterSecret;
 use crate::key_schedule::tls13::{Exporter, TrafficSecret};
-use crate::msgs::{AlertMessage, HandshakeMessage, HandshakePayload};
+use crate::msgs::{AlertMessage, ClientHello, HandshakeMessage, HandshakePayload};
 use crate::record::{Fragmenter, RecordDecrypter, RecordEncrypter, encode_plain_record};
 
 /// Where 0-RTT early data stands (RFC 8446 2.3, 4.2.10).
@@ -187,6 +187,29 @@ impl CommonState {
         if let Some(key_log) = &self.key_log {
             key_log.log(label, &self.client_random, secret);
         }
+    }
+
+    /// Tells the observer what a ClientHello offers (sent or received).
+    pub(crate) fn emit_client_hello(&self, hello: &ClientHello) {
+        self.emit_with(|emit| {
+            let key_share_groups: Vec<NamedGroup> = hello
+                .key_shares()
+                .unwrap_or_default()
+                .iter()
+                .map(|k| k.group)
+                .collect();
+            emit(&HandshakeEvent::ClientHello(HelloOffer {
+                versions: hello.supported_versions().unwrap_or_default(),
+                cipher_suites: &hello.cipher_suites,
+                groups: hello.supported_groups().unwrap_or_default(),
+                key_share_groups: &key_share_groups,
+                signature_schemes: hello.signature_schemes().unwrap_or_default(),
+                server_name: hello
+                    .server_name()
+                    .and_then(|n| core::str::from_utf8(n).ok()),
+                alpn: hello.alpn_protocols().unwrap_or_default(),
+            }));
+        });
     }
 
     pub(crate) fn random(&self, buf: &mut [u8]) -> Result<(), Error> {

@@ -20,7 +20,7 @@ use crate::enums::{
     Compression, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
 };
 use crate::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
-use crate::events::{HandshakeEvent, HelloOffer};
+use crate::events::HandshakeEvent;
 use crate::key_schedule::constant_time_eq;
 use crate::key_schedule::tls13::{
     KeyScheduleEarly, KeyScheduleTraffic, PskKind, ResumptionSecret, TrafficSecret,
@@ -68,7 +68,7 @@ impl ExpectClientHello {
         let HandshakePayload::ClientHello(hello) = payload else {
             return Err(unexpected(&payload, "ClientHello"));
         };
-        emit_client_hello(cx, &hello);
+        cx.emit_client_hello(&hello);
         cx.client_random = hello.random;
         if choose_version(&self.config, &hello)? == ProtocolVersion::TLSv1_2 {
             if self.retry.is_some() {
@@ -537,29 +537,6 @@ impl ExpectClientHello {
             }),
         }))
     }
-}
-
-fn emit_client_hello(cx: &CommonState, hello: &ClientHello) {
-    cx.emit_with(|emit| {
-        let name = hello
-            .server_name()
-            .and_then(|n| core::str::from_utf8(n).ok());
-        let key_share_groups: Vec<NamedGroup> = hello
-            .key_shares()
-            .unwrap_or_default()
-            .iter()
-            .map(|k| k.group)
-            .collect();
-        emit(&HandshakeEvent::ClientHello(HelloOffer {
-            versions: hello.supported_versions().unwrap_or_default(),
-            cipher_suites: &hello.cipher_suites,
-            groups: hello.supported_groups().unwrap_or_default(),
-            key_share_groups: &key_share_groups,
-            signature_schemes: hello.signature_schemes().unwrap_or_default(),
-            server_name: name,
-            alpn: hello.alpn_protocols().unwrap_or_default(),
-        }));
-    });
 }
 
 /// RFC 8446 4.2.1: TLS 1.3 is chosen from supported_versions; without it the client
