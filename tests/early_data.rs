@@ -181,5 +181,7 @@ fn a_retry_rejects_early_data_and_the_handshake_completes() {
     assert_eq!(pair.server.received_early_data(), 0);
     assert!(read_all(&mut pair.server).is_empty());
     assert_eq!(pair.client.negotiated_group(), Some(NamedGroup::secp384r1));
+    // The PSK survives the retry: ClientHello2's binder covers the retry transcript.
+    assert!(pair.client.is_resumed() && pair.server.is_resumed());
     pair.send_and_receive(true, b"again");
 }
