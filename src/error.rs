@@ -411,6 +411,9 @@ pub enum PeerIncompatible {
     /// No signature scheme in common.
     #[error("no signature scheme in common with the peer")]
     NoSignatureSchemeInCommon,
+    /// The server chose TLS 1.2 while the client was sending 0-RTT data (RFC 8446 D.3).
+    #[error("the server chose TLS 1.2, but early data was sent, which needs TLS 1.3")]
+    EarlyDataNeedsTls13,
 }
 
 impl PeerIncompatible {
@@ -418,7 +421,9 @@ impl PeerIncompatible {
         use AlertDescription as A;
         match self {
             // RFC 8446 4.2.1: no acceptable version gets protocol_version.
-            Self::VersionNotEnabled(_) | Self::OnlyLegacyVersions => A::ProtocolVersion,
+            Self::VersionNotEnabled(_) | Self::OnlyLegacyVersions | Self::EarlyDataNeedsTls13 => {
+                A::ProtocolVersion
+            }
             // RFC 7301 3.2.
             Self::NoApplicationProtocol => A::NoApplicationProtocol,
             // RFC 6066 3: the server may send unrecognized_name.

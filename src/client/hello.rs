@@ -426,6 +426,13 @@ impl ExpectServerHello {
                 && self.retried.is_none() =>
             {
                 self.check_downgrade(&sh)?;
+                // RFC 8446 D.3: a client that attempted 0-RTT must fail the connection
+                // on a TLS 1.2 ServerHello. The alert goes in plaintext: the server
+                // has no early-data key.
+                if cx.early_data == EarlyDataStatus::Offered {
+                    cx.encrypter = None;
+                    return Err(PeerIncompatible::EarlyDataNeedsTls13.into());
+                }
                 return super::tls12::server_hello(
                     cx,
                     super::tls12::Hello {

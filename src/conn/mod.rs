@@ -236,10 +236,10 @@ impl Connection {
                     // ServerHello) can only send its alert in plaintext; protected
                     // TLS 1.3 records always carry the outer type application_data
                     // (RFC 8446 5.2), so an alert-typed record is plaintext.
-                    Some(_) if plaintext_alert => Plaintext {
-                        typ: record.typ,
-                        payload: record.payload,
-                    },
+                    Some(_) if plaintext_alert => {
+                        inner.unprotected_alert(record.payload)?;
+                        continue;
+                    }
                     Some(decrypter) => {
                         let len = record.payload.len();
                         match decrypter.open(record) {
@@ -590,6 +590,19 @@ impl Inner {
         }
     }
 
+    /// An alert in plaintext while a read key is installed: from a TLS 1.3 peer that
+    /// failed before it had our keys, or from anyone on the path. Unauthenticated, it
+    /// can only end the handshake: never close the connection cleanly (RFC 8446 6.1)
+    /// nor be tolerated as a warning, or an attacker could truncate accepted early
+    /// data undetected.
+    fn unprotected_alert(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.joiner.check_interleaved(ContentType::Alert)?;
+        let alert = AlertMessage::read_bytes(payload, "alert")?;
+        self.common
+            .emit(|| HandshakeEvent::AlertReceived(alert.description));
+        Err(Error::AlertReceived(alert.description))
+    }
+
     fn count_warning(&mut self, description: AlertDescription) -> Result<(), Error> {
         self.warning_alerts += 1;
         if self.warning_alerts > self.common.limits.max_warning_alerts {
@@ -599,7 +612,14 @@ impl Inner {
     }
 
     fn application_data(&mut self, payload: &[u8]) -> Result<(), Error> {
-        if let (false, Some(budget)) = (self.common.traffic, self.common.early_data_budget) {
+        // On a client the budget is what it may still *send*: application data before
+        // the handshake ends is never early data there (RFC 8446 2.3: 0-RTT flows from
+        // client to server only), and a record under the server's handshake key comes
+        // from whoever answered the ClientHello, not yet authenticated.
+        let server = self.common.side == crate::events::Side::Server;
+        if let (false, true, Some(budget)) =
+            (self.common.traffic, server, self.common.early_data_budget)
+        {
             // Accepted 0-RTT data, within max_early_data_size (RFC 8446 4.2.10).
             if payload.len() > budget {
                 return Err(PeerMisbehaved::TooMuchEarlyData.into());

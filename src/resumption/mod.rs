@@ -55,6 +55,9 @@ pub(crate) struct ServerSessionValue {
     pub(crate) server_name: Vec<u8>,
     pub(crate) alpn: Vec<u8>,
     pub(crate) max_early_data: u32,
+    /// A client certificate was verified in the session: a server that requires one
+    /// resumes only such sessions (resumption skips client authentication).
+    pub(crate) client_authenticated: bool,
 }
 
 impl Codec for ServerSessionValue {
@@ -69,6 +72,7 @@ impl Codec for ServerSessionValue {
         put_opaque(out, LengthPrefix::U16, &self.server_name);
         put_opaque(out, LengthPrefix::U8, &self.alpn);
         self.max_early_data.encode(out);
+        u8::from(self.client_authenticated).encode(out);
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
@@ -83,6 +87,7 @@ impl Codec for ServerSessionValue {
             server_name: r.opaque(LengthPrefix::U16, "session server name")?.to_vec(),
             alpn: r.opaque(LengthPrefix::U8, "session alpn")?.to_vec(),
             max_early_data: r.u32("session max_early_data")?,
+            client_authenticated: r.u8("session client_authenticated")? == 1,
         })
     }
 }
@@ -111,6 +116,7 @@ mod tests {
             server_name: b"a.test".to_vec(),
             alpn: b"h2".to_vec(),
             max_early_data: 16384,
+            client_authenticated: true,
         };
         let bytes = value.get_encoding();
         assert_eq!(

@@ -40,3 +40,15 @@ pub(super) fn open(
     };
     ServerSessionValue::read_bytes(&plain, "session").ok()
 }
+
+/// A resumed handshake skips client authentication (RFC 8446 2.2, RFC 5246 7.3), so a
+/// server that requires a client certificate resumes only sessions in which one was
+/// verified: a ticket may come from another config that shares the ticket keys but
+/// does not ask for certificates.
+pub(super) fn client_auth_satisfied(config: &ServerConfig, value: &ServerSessionValue) -> bool {
+    value.client_authenticated
+        || !config
+            .client_verifier
+            .as_ref()
+            .is_some_and(|verifier| verifier.client_auth_mandatory())
+}

@@ -77,6 +77,7 @@ impl Handshake {
             server_name: cx.sni.as_deref().unwrap_or_default().as_bytes().to_vec(),
             alpn: Vec::new(),
             max_early_data: 0,
+            client_authenticated: cx.peer_certificates.is_some(),
         }
     }
 }
@@ -648,6 +649,7 @@ fn find_session(
             )
             && v.extended_master_secret == extended_master_secret
             && v.server_name == sni.unwrap_or_default().as_bytes()
+            && super::tickets::client_auth_satisfied(config, v)
     }))
 }
 

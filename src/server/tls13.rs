@@ -407,6 +407,7 @@ impl ExpectClientHello {
                 || !value.fresh(now.as_secs())
                 || !same_hash
                 || !same_peer
+                || !super::tickets::client_auth_satisfied(&self.config, &value)
             {
                 continue;
             }
@@ -848,6 +849,7 @@ fn send_tickets(
             server_name: cx.sni.as_deref().unwrap_or_default().as_bytes().to_vec(),
             alpn: cx.alpn.clone().unwrap_or_default(),
             max_early_data: config.max_early_data_size,
+            client_authenticated: cx.peer_certificates.is_some(),
         };
         let Some(ticket) = super::tickets::seal(config, &value, now) else {
             return Ok(());
