@@ -302,3 +302,79 @@ fn tls13_mandatory_client_auth_survives_resumption() {
 fn tls12_mandatory_client_auth_survives_resumption() {
     mandatory_client_auth_survives_resumption(ProtocolVersion::TLSv1_2);
 }
+
+/// TLS 1.2 session ids are sent in the clear (ServerHello) and live in the same store
+/// as stateful TLS 1.3 tickets. Anyone who saw one must not be able to destroy the
+/// session by presenting the id as a TLS 1.3 PSK identity (whose binder it cannot
+/// compute): the server used to take the entry out before checking what it was.
+#[test]
+fn a_tls12_session_id_offered_as_a_tls13_psk_does_not_destroy_the_session() {
+    use handclasp::msgs::{ClientExtension, HandshakePayload, PresharedKeyOffer, PskIdentity};
+
+    let (root, leaf) = pki::server_chain(&["a.test"]);
+    let mut roots = RootStore::empty();
+    roots.add(&root.cert).unwrap();
+    let client = |version: ProtocolVersion| {
+        Arc::new(
+            ClientConfig::builder()
+                .with_root_store(roots.clone())
+                .with_protocol_versions(&[version])
+                .with_time_provider(Arc::new(FixedTime(at(NOV_2026))))
+                .build()
+                .unwrap(),
+        )
+    };
+    let tls12_client = client(ProtocolVersion::TLSv1_2);
+    // Stateful resumption: no ticketer, the default session store.
+    let server = Arc::new(
+        ServerConfig::builder()
+            .with_time_provider(Arc::new(FixedTime(at(NOV_2026))))
+            .with_ticketer(None)
+            .with_single_cert(leaf.chain.clone(), leaf.key.clone_key())
+            .unwrap()
+            .build()
+            .unwrap(),
+    );
+
+    // A TLS 1.2 session; an eavesdropper reads its id from the ServerHello.
+    let mut pair = Pair::new(tls12_client.clone(), server.clone(), "a.test");
+    pair.client_to_server().unwrap();
+    let flight = pair.server.pending_tls().to_vec();
+    // Record header (5), handshake header (4), version (2), random (32), id length.
+    let id_len = usize::from(flight[43]);
+    let session_id = flight[44..44 + id_len].to_vec();
+    assert_eq!(session_id.len(), 32);
+    pair.handshake().unwrap();
+    pair.send_and_receive(true, b"ping");
+
+    // The attacker's TLS 1.3 ClientHello offers the id as a PSK identity.
+    let mut attacker = Pair::new(client(ProtocolVersion::TLSv1_3), server.clone(), "a.test");
+    let mut records = split_records(attacker.client.pending_tls());
+    let mut msg = common::tamper::decode_message(&records[0]);
+    let HandshakePayload::ClientHello(ch) = &mut msg.payload else {
+        panic!("not a ClientHello");
+    };
+    ch.extensions
+        .as_mut()
+        .unwrap()
+        .push(ClientExtension::PreSharedKey(PresharedKeyOffer {
+            identities: vec![PskIdentity {
+                identity: session_id,
+                obfuscated_ticket_age: 0,
+            }],
+            binders: vec![vec![0; 32]],
+        }));
+    records[0] = common::tamper::plain_record(&msg);
+    let bytes = common::tamper::join_records(&records);
+    assert_eq!(attacker.server.read_tls_from_slice(&bytes), bytes.len());
+    attacker.server.process_new_packets().unwrap();
+    assert!(!attacker.server.is_resumed());
+
+    // The legitimate client still resumes its session.
+    let mut pair = Pair::new(tls12_client, server, "a.test");
+    pair.handshake().unwrap();
+    assert!(
+        pair.server.is_resumed(),
+        "the TLS 1.2 session was destroyed"
+    );
+}

@@ -8,6 +8,7 @@ use pki_types::UnixTime;
 
 use super::config::ServerConfig;
 use crate::codec::Codec;
+use crate::enums::ProtocolVersion;
 use crate::resumption::ServerSessionValue;
 
 /// A ticket for `value`: sealed by the ticketer, or the id it is stored under.
@@ -27,8 +28,10 @@ pub(super) fn seal(
     store.put(id.clone(), plain).then_some(id)
 }
 
-/// The session a ticket stands for. Stored sessions are taken out: a stateful ticket
-/// is single use (RFC 8446 8.1).
+/// The TLS 1.3 session a ticket stands for. Stored sessions are taken out: a stateful
+/// ticket is single use (RFC 8446 8.1). The store also holds TLS 1.2 sessions under
+/// ids sent in the clear (RFC 5246 7.4.1.3): those are left in place, so an
+/// eavesdropper cannot destroy them by offering their ids as TLS 1.3 PSK identities.
 pub(super) fn open(
     config: &ServerConfig,
     ticket: &[u8],
@@ -36,7 +39,14 @@ pub(super) fn open(
 ) -> Option<ServerSessionValue> {
     let plain = match &config.ticketer {
         Some(ticketer) => ticketer.decrypt(ticket, now)?,
-        None => config.session_store.as_ref()?.take(ticket)?,
+        None => {
+            let store = config.session_store.as_ref()?;
+            let stored = ServerSessionValue::read_bytes(&store.get(ticket)?, "session").ok()?;
+            if stored.version != ProtocolVersion::TLSv1_3 {
+                return None;
+            }
+            store.take(ticket)?
+        }
     };
     ServerSessionValue::read_bytes(&plain, "session").ok()
 }
