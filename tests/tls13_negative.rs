@@ -864,3 +864,57 @@ fn unprotected_alert_after_the_handshake_is_refused() {
         A::BadRecordMac,
     );
 }
+
+#[test]
+fn second_client_hello_offering_early_data_is_illegal() {
+    use common::tamper::{decode_message, plain_record, split_records};
+    use handclasp::msgs::{ClientExtension, HandshakePayload};
+    // The client sends an X25519 share; the server accepts only P-384, so it retries.
+    let mut p = handclasp::crypto::ring::default_provider();
+    p.kx_groups
+        .retain(|g| g.name() == handclasp::enums::NamedGroup::secp384r1);
+    let (root, leaf) = common::pki::server_chain(&["a.test"]);
+    let mut roots = handclasp::verify::RootStore::empty();
+    roots.add(&root.cert).unwrap();
+    let client = handclasp::ClientConfig::builder()
+        .with_root_store(roots)
+        .build()
+        .unwrap();
+    let server = handclasp::ServerConfig::builder_with_provider(Arc::new(p))
+        .with_single_cert(leaf.chain.clone(), leaf.key.clone_key())
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut pair = common::pair::Pair::new(Arc::new(client), Arc::new(server), "a.test");
+    pair.client_to_server().unwrap();
+    let hrr = pair.server.pending_tls().to_vec();
+    pair.server.consume_tls(hrr.len());
+    assert_eq!(pair.client.read_tls_from_slice(&hrr), hrr.len());
+    pair.client.process_new_packets().unwrap();
+    // ClientHello2 (after the compatibility CCS), with early_data added by an attacker.
+    let mut records = split_records(pair.client.pending_tls());
+    let last = records.last_mut().unwrap();
+    let mut msg = decode_message(last);
+    let HandshakePayload::ClientHello(hello) = &mut msg.payload else {
+        panic!("not a ClientHello")
+    };
+    hello
+        .extensions
+        .as_mut()
+        .unwrap()
+        .push(ClientExtension::EarlyData);
+    *last = plain_record(&msg);
+    let bytes: Vec<u8> = records.iter().flat_map(|r| r.encode()).collect();
+    assert_eq!(pair.server.read_tls_from_slice(&bytes), bytes.len());
+    let err = pair.server.process_new_packets().unwrap_err();
+    assert_eq!(
+        err,
+        Error::PeerMisbehaved(PeerMisbehaved::BadRetriedClientHello(
+            "it still offers early data"
+        ))
+    );
+    assert_eq!(
+        err.alert(),
+        Some(handclasp::enums::AlertDescription::IllegalParameter)
+    );
+}
