@@ -617,19 +617,11 @@ impl Inner {
         // client to server only), and a record under the server's handshake key comes
         // from whoever answered the ClientHello, not yet authenticated.
         let server = self.common.side == crate::events::Side::Server;
-        if let (false, true, Some(budget)) =
-            (self.common.traffic, server, self.common.early_data_budget)
-        {
-            // Accepted 0-RTT data, within max_early_data_size (RFC 8446 4.2.10).
-            if payload.len() > budget {
-                return Err(PeerMisbehaved::TooMuchEarlyData.into());
-            }
-            self.common.early_data_budget = Some(budget - payload.len());
-            self.common.received_early_data += payload.len();
-            self.common.received_plaintext.extend(payload);
-            return Ok(());
-        }
-        if !self.common.traffic {
+        let early_budget = match (self.common.traffic, server, self.common.early_data_budget) {
+            (false, true, Some(budget)) => Some(budget),
+            _ => None,
+        };
+        if !self.common.traffic && early_budget.is_none() {
             return Err(Error::UnexpectedMessage {
                 expected: "a handshake message (application data before Finished)",
                 got: MessageKind::Record(ContentType::ApplicationData),
@@ -644,6 +636,14 @@ impl Inner {
         }
         self.empty_records = 0;
         self.key_updates = 0;
+        if let Some(budget) = early_budget {
+            // Accepted 0-RTT data, within max_early_data_size (RFC 8446 4.2.10).
+            if payload.len() > budget {
+                return Err(PeerMisbehaved::TooMuchEarlyData.into());
+            }
+            self.common.early_data_budget = Some(budget - payload.len());
+            self.common.received_early_data += payload.len();
+        }
         self.common.received_plaintext.extend(payload);
         Ok(())
     }

@@ -393,7 +393,15 @@ impl ExpectClientHello {
             return Ok(None);
         }
         let now = current_time(&*self.config.time)?;
-        for (index, identity) in offer.identities.iter().enumerate() {
+        // Each identity costs a ticket decryption and a binder; a client has no reason
+        // to offer more than a few, so only the first ones are tried.
+        const MAX_IDENTITIES_TRIED: usize = 4;
+        for (index, identity) in offer
+            .identities
+            .iter()
+            .enumerate()
+            .take(MAX_IDENTITIES_TRIED)
+        {
             let Some(value) = super::tickets::open(&self.config, &identity.identity, now) else {
                 continue;
             };
