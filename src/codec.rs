@@ -150,6 +150,20 @@ impl<'a> Reader<'a> {
         Ok(self.sub(prefix, what)?.rest())
     }
 
+    /// Reads a length-prefixed list that must hold at least one item (a vector whose
+    /// minimum length is above zero); an empty one is [`InvalidMessage::Empty`].
+    pub fn non_empty_list<T: Codec>(
+        &mut self,
+        prefix: LengthPrefix,
+        what: &'static str,
+    ) -> Result<Vec<T>, InvalidMessage> {
+        let items = self.list(prefix, what)?;
+        if items.is_empty() {
+            return Err(InvalidMessage::Empty(what));
+        }
+        Ok(items)
+    }
+
     /// Reads a length-prefixed list of `T`, e.g. `CipherSuite cipher_suites<2..2^16-2>`.
     ///
     /// The items must fill the prefixed length exactly.

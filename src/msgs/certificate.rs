@@ -5,8 +5,8 @@ use alloc::vec::Vec;
 
 use super::ext_server::{CertReqExtension, CertificateExtension};
 use super::extensions::{
-    find, non_empty, put_extension_block, put_opaque_list, read_extension_block,
-    read_non_empty_opaque, read_opaque_list,
+    find, put_extension_block, put_opaque_list, read_extension_block, read_non_empty_opaque,
+    read_opaque_list,
 };
 use crate::codec::{Codec, LengthPrefix, Reader, put_list, put_opaque, put_prefixed};
 use crate::enums::{ClientCertificateType, ExtensionType, SignatureScheme};
@@ -123,14 +123,8 @@ impl Codec for CertificateRequestTls12 {
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         Ok(Self {
-            cert_types: non_empty(
-                r.list(LengthPrefix::U8, "certificate_types")?,
-                "certificate_types",
-            )?,
-            sig_schemes: non_empty(
-                r.list(LengthPrefix::U16, "supported_signature_algorithms")?,
-                "supported_signature_algorithms",
-            )?,
+            cert_types: r.non_empty_list(LengthPrefix::U8, "certificate_types")?,
+            sig_schemes: r.non_empty_list(LengthPrefix::U16, "supported_signature_algorithms")?,
             authorities: read_opaque_list(
                 r,
                 LengthPrefix::U16,

@@ -128,27 +128,16 @@ impl Extension for ClientExtension {
         use ExtensionType as T;
         use LengthPrefix::{U8, U16};
         Ok(match typ {
-            T::ServerName => Self::ServerName(non_empty(
-                r.list(U16, "server_name_list")?,
-                "server_name_list",
-            )?),
+            T::ServerName => Self::ServerName(r.non_empty_list(U16, "server_name_list")?),
             T::StatusRequest => Self::StatusRequest(CertificateStatusRequest::read(r)?),
-            T::SupportedGroups => Self::SupportedGroups(non_empty(
-                r.list(U16, "supported_groups")?,
-                "supported_groups",
-            )?),
-            T::ECPointFormats => Self::EcPointFormats(non_empty(
-                r.list(U8, "ec_point_formats")?,
-                "ec_point_formats",
-            )?),
-            T::SignatureAlgorithms => Self::SignatureAlgorithms(non_empty(
-                r.list(U16, "signature_algorithms")?,
-                "signature_algorithms",
-            )?),
-            T::SignatureAlgorithmsCert => Self::SignatureAlgorithmsCert(non_empty(
-                r.list(U16, "signature_algorithms_cert")?,
-                "signature_algorithms_cert",
-            )?),
+            T::SupportedGroups => Self::SupportedGroups(r.non_empty_list(U16, "supported_groups")?),
+            T::ECPointFormats => Self::EcPointFormats(r.non_empty_list(U8, "ec_point_formats")?),
+            T::SignatureAlgorithms => {
+                Self::SignatureAlgorithms(r.non_empty_list(U16, "signature_algorithms")?)
+            }
+            T::SignatureAlgorithmsCert => {
+                Self::SignatureAlgorithmsCert(r.non_empty_list(U16, "signature_algorithms_cert")?)
+            }
             // RFC 7301 3.1: ProtocolName protocol_name_list<2..2^16-1>, each <1..2^8-1>.
             T::ALProtocolNegotiation => Self::Alpn(non_empty(
                 read_opaque_list(r, U16, U8, "ALPN protocol name")?,
@@ -161,15 +150,13 @@ impl Extension for ClientExtension {
             T::SessionTicket => Self::SessionTicket(r.rest().to_vec()),
             T::PreSharedKey => Self::PreSharedKey(PresharedKeyOffer::read(r)?),
             T::EarlyData => Self::EarlyData,
-            T::SupportedVersions => Self::SupportedVersions(non_empty(
-                r.list(U8, "supported_versions")?,
-                "supported_versions",
-            )?),
+            T::SupportedVersions => {
+                Self::SupportedVersions(r.non_empty_list(U8, "supported_versions")?)
+            }
             T::Cookie => Self::Cookie(read_non_empty_opaque(r, U16, "cookie")?),
-            T::PSKKeyExchangeModes => Self::PskKeyExchangeModes(non_empty(
-                r.list(U8, "psk_key_exchange_modes")?,
-                "psk_key_exchange_modes",
-            )?),
+            T::PSKKeyExchangeModes => {
+                Self::PskKeyExchangeModes(r.non_empty_list(U8, "psk_key_exchange_modes")?)
+            }
             T::CertificateAuthorities => Self::CertificateAuthorities(non_empty(
                 read_opaque_list(r, U16, U16, "certificate_authorities")?,
                 "certificate_authorities",

@@ -101,14 +101,8 @@ impl Extension for ServerExtension {
         Ok(match typ {
             T::ServerName => Self::ServerNameAck,
             T::StatusRequest => Self::StatusRequestAck,
-            T::SupportedGroups => Self::SupportedGroups(non_empty(
-                r.list(U16, "supported_groups")?,
-                "supported_groups",
-            )?),
-            T::ECPointFormats => Self::EcPointFormats(non_empty(
-                r.list(U8, "ec_point_formats")?,
-                "ec_point_formats",
-            )?),
+            T::SupportedGroups => Self::SupportedGroups(r.non_empty_list(U16, "supported_groups")?),
+            T::ECPointFormats => Self::EcPointFormats(r.non_empty_list(U8, "ec_point_formats")?),
             T::ALProtocolNegotiation => {
                 // RFC 7301 3.1: the server's list "MUST contain exactly one" protocol.
                 let names = non_empty(
@@ -241,14 +235,12 @@ impl Extension for CertReqExtension {
     fn read_body(typ: ExtensionType, r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         use LengthPrefix::U16;
         Ok(match typ {
-            ExtensionType::SignatureAlgorithms => Self::SignatureAlgorithms(non_empty(
-                r.list(U16, "signature_algorithms")?,
-                "signature_algorithms",
-            )?),
-            ExtensionType::SignatureAlgorithmsCert => Self::SignatureAlgorithmsCert(non_empty(
-                r.list(U16, "signature_algorithms_cert")?,
-                "signature_algorithms_cert",
-            )?),
+            ExtensionType::SignatureAlgorithms => {
+                Self::SignatureAlgorithms(r.non_empty_list(U16, "signature_algorithms")?)
+            }
+            ExtensionType::SignatureAlgorithmsCert => {
+                Self::SignatureAlgorithmsCert(r.non_empty_list(U16, "signature_algorithms_cert")?)
+            }
             ExtensionType::CertificateAuthorities => Self::CertificateAuthorities(non_empty(
                 read_opaque_list(r, U16, U16, "certificate_authorities")?,
                 "certificate_authorities",

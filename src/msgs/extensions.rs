@@ -236,10 +236,7 @@ impl Codec for PresharedKeyOffer {
         put_opaque_list(out, LengthPrefix::U16, LengthPrefix::U8, &self.binders);
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        let identities = non_empty(
-            r.list(LengthPrefix::U16, "PSK identities")?,
-            "PSK identities",
-        )?;
+        let identities = r.non_empty_list(LengthPrefix::U16, "PSK identities")?;
         let binders = non_empty(
             read_opaque_list(r, LengthPrefix::U16, LengthPrefix::U8, "PSK binders")?,
             "PSK binders",

@@ -5,8 +5,8 @@ use alloc::vec::Vec;
 use super::ext_client::ClientExtension;
 use super::ext_server::{HelloRetryExtension, ServerExtension};
 use super::extensions::{
-    CertificateStatusRequest, KeyShareEntry, PresharedKeyOffer, find, non_empty,
-    put_extension_block, read_extension_block,
+    CertificateStatusRequest, KeyShareEntry, PresharedKeyOffer, find, put_extension_block,
+    read_extension_block,
 };
 use crate::codec::{Codec, LengthPrefix, Reader, put_list, put_opaque};
 use crate::enums::{
@@ -71,12 +71,8 @@ impl Codec for ClientHello {
         let legacy_version = ProtocolVersion::read(r)?;
         let random = r.array("random")?;
         let session_id = read_session_id(r)?;
-        let cipher_suites =
-            non_empty(r.list(LengthPrefix::U16, "cipher_suites")?, "cipher_suites")?;
-        let compression_methods = non_empty(
-            r.list(LengthPrefix::U8, "compression_methods")?,
-            "compression_methods",
-        )?;
+        let cipher_suites = r.non_empty_list(LengthPrefix::U16, "cipher_suites")?;
+        let compression_methods = r.non_empty_list(LengthPrefix::U8, "compression_methods")?;
         // RFC 5246 7.4.1.2: the extensions block may be absent.
         let extensions = if r.is_empty() {
             None
