@@ -241,14 +241,7 @@ impl ClientConfigBuilder {
         let time = self.time.ok_or(Error::ApiMisuse(
             "without std, a client needs a time provider",
         ))?;
-        let versions = self
-            .versions
-            .unwrap_or_else(|| default_versions(&self.provider));
-        check_versions(&versions, &self.provider)?;
-        check_alpn(&self.alpn_protocols)?;
-        if self.provider.kx_groups.is_empty() {
-            return Err(Error::ApiMisuse("the provider has no key-exchange group"));
-        }
+        let versions = check_common(&self.provider, self.versions, &self.alpn_protocols)?;
         Ok(ClientConfig {
             provider: self.provider,
             versions,
@@ -269,9 +262,26 @@ impl ClientConfigBuilder {
     }
 }
 
+/// The checks both config builders make: the versions (or the defaults the provider
+/// allows) are usable, the ALPN names are well formed, and there is a key-exchange
+/// group. Returns the versions.
+pub(crate) fn check_common(
+    provider: &CryptoProvider,
+    versions: Option<Vec<ProtocolVersion>>,
+    alpn_protocols: &[Vec<u8>],
+) -> Result<Vec<ProtocolVersion>, Error> {
+    let versions = versions.unwrap_or_else(|| default_versions(provider));
+    check_versions(&versions, provider)?;
+    check_alpn(alpn_protocols)?;
+    if provider.kx_groups.is_empty() {
+        return Err(Error::ApiMisuse("the provider has no key-exchange group"));
+    }
+    Ok(versions)
+}
+
 /// TLS 1.3 and TLS 1.2, each if the provider has suites for it (a provider restricted
 /// to TLS 1.3 suites gives a TLS 1.3-only config without further ado).
-pub(crate) fn default_versions(provider: &CryptoProvider) -> Vec<ProtocolVersion> {
+fn default_versions(provider: &CryptoProvider) -> Vec<ProtocolVersion> {
     let mut versions = Vec::new();
     if provider.tls13_cipher_suites().next().is_some() {
         versions.push(ProtocolVersion::TLSv1_3);
@@ -283,10 +293,7 @@ pub(crate) fn default_versions(provider: &CryptoProvider) -> Vec<ProtocolVersion
 }
 
 /// Versions must be supported ones, with at least one suite each.
-pub(crate) fn check_versions(
-    versions: &[ProtocolVersion],
-    provider: &CryptoProvider,
-) -> Result<(), Error> {
+fn check_versions(versions: &[ProtocolVersion], provider: &CryptoProvider) -> Result<(), Error> {
     if versions.is_empty() {
         return Err(Error::ApiMisuse("no protocol version enabled"));
     }
@@ -317,7 +324,7 @@ pub(crate) fn check_versions(
 }
 
 /// RFC 7301 3.1: each protocol name is 1..=255 bytes.
-pub(crate) fn check_alpn(protocols: &[Vec<u8>]) -> Result<(), Error> {
+fn check_alpn(protocols: &[Vec<u8>]) -> Result<(), Error> {
     if protocols.iter().any(|p| p.is_empty() || p.len() > 255) {
         return Err(Error::ApiMisuse(
             "ALPN protocol names must be 1 to 255 bytes",

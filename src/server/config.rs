@@ -7,7 +7,7 @@ use pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::resolver::{ResolvesServerCert, SingleCertResolver};
 use crate::cert::CertifiedKey;
-use crate::client::config::{check_alpn, check_versions, default_time, default_versions};
+use crate::client::config::{check_common, default_time};
 use crate::conn::Limits;
 use crate::crypto::CryptoProvider;
 use crate::enums::ProtocolVersion;
@@ -263,11 +263,7 @@ impl ServerConfigBuilder {
         let time = self.time.ok_or(Error::ApiMisuse(
             "without std, a server needs a time provider",
         ))?;
-        let versions = self
-            .versions
-            .unwrap_or_else(|| default_versions(&self.provider));
-        check_versions(&versions, &self.provider)?;
-        check_alpn(&self.alpn_protocols)?;
+        let versions = check_common(&self.provider, self.versions, &self.alpn_protocols)?;
         let ticketer = match (self.ticketer, self.default_ticketer) {
             (Some(ticketer), _) => Some(ticketer),
             (None, true) => Some(Arc::new(TicketKeys::new(
@@ -277,9 +273,6 @@ impl ServerConfigBuilder {
             )?) as Arc<dyn ProducesTickets>),
             (None, false) => None,
         };
-        if self.provider.kx_groups.is_empty() {
-            return Err(Error::ApiMisuse("the provider has no key-exchange group"));
-        }
         Ok(ServerConfig {
             provider: self.provider,
             versions,
