@@ -193,7 +193,10 @@ fn connect_expecting_full(setup: &Setup) -> bool {
 fn ticket_key_rotation_keeps_the_previous_key_for_one_period() {
     for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
         let clock = Clock::new(NOV_2026);
-        let setup = setup(version, clock.clone(), Some(ticket_keys(600, 1)));
+        // The ticketer claims a one-day lifetime, so a refusal below can only come
+        // from the key having rotated out, not from the ticket's own expiry.
+        let keys = Arc::new(LongLived(ticket_keys(600, 1)));
+        let setup = setup(version, clock.clone(), Some(keys));
         assert!(!connect(&setup));
         // One rotation later the old key still opens the ticket...
         clock.advance(600);
@@ -202,6 +205,22 @@ fn ticket_key_rotation_keeps_the_previous_key_for_one_period() {
         // server then refuses the ticket and runs a full handshake.
         clock.advance(1200);
         assert!(!connect(&setup), "{version:?}: after the key left the set");
+    }
+}
+
+/// Ticket keys that announce a longer ticket lifetime than their keys last.
+#[derive(Debug)]
+struct LongLived(Arc<TicketKeys>);
+
+impl ProducesTickets for LongLived {
+    fn lifetime(&self) -> u32 {
+        24 * 3600
+    }
+    fn encrypt(&self, plain: &[u8], now: handclasp::time::UnixTime) -> Option<Vec<u8>> {
+        self.0.encrypt(plain, now)
+    }
+    fn decrypt(&self, ticket: &[u8], now: handclasp::time::UnixTime) -> Option<Vec<u8>> {
+        self.0.decrypt(ticket, now)
     }
 }
 
