@@ -660,8 +660,8 @@ impl core::fmt::Debug for Connection {
     }
 }
 
-#[allow(dead_code)]
-fn _assert_send_sync() {
+// Connections move between threads and async tasks: keep them Send + Sync.
+const _: fn() = || {
     fn check<T: Send + Sync>() {}
     check::<Connection>();
-}
+};
