@@ -125,7 +125,7 @@ fn start_early_data(
     }
     cx.set_tls13_write_key(&secret)?;
     cx.early_data = EarlyDataStatus::Offered;
-    cx.early_data_budget = Some(session.max_early_data as usize);
+    cx.early_data_to_send = Some(session.max_early_data as usize);
     Ok(config.middlebox_compat)
 }
 
@@ -632,7 +632,7 @@ impl ExpectServerHello {
         // RFC 8446 4.2.10: a retry rejects early data; ClientHello2 goes in plaintext.
         if cx.early_data == EarlyDataStatus::Offered {
             cx.early_data = EarlyDataStatus::Rejected;
-            cx.early_data_budget = None;
+            cx.early_data_to_send = None;
             cx.encrypter = None;
         }
 

@@ -152,7 +152,7 @@ impl ExpectEncryptedExtensions {
         // RFC 8446 4.2.10: the server's verdict on our early data. Acceptance needs
         // the PSK we offered to have been accepted.
         if cx.early_data == EarlyDataStatus::Offered {
-            cx.early_data_budget = None;
+            cx.early_data_to_send = None;
             if extensions
                 .iter()
                 .any(|e| matches!(e, ServerExtension::EarlyData))

@@ -113,9 +113,11 @@ pub(crate) struct CommonState {
     /// The handshake resumed an earlier session.
     pub(crate) resumed: bool,
     pub(crate) early_data: EarlyDataStatus,
-    /// Client: early data bytes we may still send. Server: early data bytes we still
-    /// accept while reading it.
-    pub(crate) early_data_budget: Option<usize>,
+    /// Client only: early data bytes we may still send.
+    pub(crate) early_data_to_send: Option<usize>,
+    /// Server only: accepted early data bytes we still take while reading it. Only
+    /// this makes application data legal before the handshake completes.
+    pub(crate) early_data_to_accept: Option<usize>,
     /// Server: rejected early data still to skip, in bytes (RFC 8446 4.2.10).
     pub(crate) skip_early_data: Option<usize>,
     /// Server: how much early data was received.
@@ -159,7 +161,8 @@ impl CommonState {
             traffic: false,
             resumed: false,
             early_data: EarlyDataStatus::NotOffered,
-            early_data_budget: None,
+            early_data_to_send: None,
+            early_data_to_accept: None,
             skip_early_data: None,
             received_early_data: 0,
             sent_close_notify: false,
@@ -361,7 +364,7 @@ impl CommonState {
 
     /// Sends 0-RTT data under the early key, within what the ticket allows.
     pub(crate) fn write_early_data(&mut self, data: &[u8]) -> Result<usize, Error> {
-        let budget = match (self.early_data, self.early_data_budget) {
+        let budget = match (self.early_data, self.early_data_to_send) {
             (EarlyDataStatus::Offered, Some(budget)) => budget,
             _ => {
                 return Err(Error::ApiMisuse(
@@ -371,7 +374,7 @@ impl CommonState {
         };
         let n = data.len().min(budget);
         self.send_application_data(&data[..n])?;
-        self.early_data_budget = Some(budget - n);
+        self.early_data_to_send = Some(budget - n);
         Ok(n)
     }
 

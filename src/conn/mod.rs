@@ -612,15 +612,14 @@ impl Inner {
     }
 
     fn application_data(&mut self, payload: &[u8]) -> Result<(), Error> {
-        // On a client the budget is what it may still *send*: application data before
-        // the handshake ends is never early data there (RFC 8446 2.3: 0-RTT flows from
-        // client to server only), and a record under the server's handshake key comes
-        // from whoever answered the ClientHello, not yet authenticated.
-        let server = self.common.side == crate::events::Side::Server;
-        let early_budget = match (self.common.traffic, server, self.common.early_data_budget) {
-            (false, true, Some(budget)) => Some(budget),
-            _ => None,
-        };
+        // Before the handshake completes, only a server reading accepted 0-RTT data
+        // takes application data (RFC 8446 2.3: 0-RTT flows from client to server; a
+        // client must never take data under the server's not-yet-authenticated
+        // handshake key).
+        let early_budget = self
+            .common
+            .early_data_to_accept
+            .filter(|_| !self.common.traffic);
         if !self.common.traffic && early_budget.is_none() {
             return Err(Error::UnexpectedMessage {
                 expected: "a handshake message (application data before Finished)",
@@ -641,7 +640,7 @@ impl Inner {
             if payload.len() > budget {
                 return Err(PeerMisbehaved::TooMuchEarlyData.into());
             }
-            self.common.early_data_budget = Some(budget - payload.len());
+            self.common.early_data_to_accept = Some(budget - payload.len());
             self.common.received_early_data += payload.len();
         }
         self.common.received_plaintext.extend(payload);

@@ -37,18 +37,20 @@ pub(super) fn open(
     ticket: &[u8],
     now: UnixTime,
 ) -> Option<ServerSessionValue> {
-    let plain = match &config.ticketer {
-        Some(ticketer) => ticketer.decrypt(ticket, now)?,
+    let decode = |plain: Vec<u8>| ServerSessionValue::read_bytes(&plain, "session").ok();
+    match &config.ticketer {
+        Some(ticketer) => decode(ticketer.decrypt(ticket, now)?),
         None => {
             let store = config.session_store.as_ref()?;
-            let stored = ServerSessionValue::read_bytes(&store.get(ticket)?, "session").ok()?;
+            let stored = decode(store.get(ticket)?)?;
             if stored.version != ProtocolVersion::TLSv1_3 {
                 return None;
             }
-            store.take(ticket)?
+            // Taken out only now that it is known to be a TLS 1.3 ticket.
+            store.take(ticket)?;
+            Some(stored)
         }
-    };
-    ServerSessionValue::read_bytes(&plain, "session").ok()
+    }
 }
 
 /// A resumed handshake skips client authentication (RFC 8446 2.2, RFC 5246 7.3), so a

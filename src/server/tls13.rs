@@ -253,7 +253,7 @@ impl ExpectClientHello {
             Some(secret) => {
                 cx.set_tls13_read_key(secret)?;
                 cx.early_data = EarlyDataStatus::Accepted;
-                cx.early_data_budget = Some(self.config.max_early_data_size as usize);
+                cx.early_data_to_accept = Some(self.config.max_early_data_size as usize);
             }
             None => {
                 cx.set_tls13_read_key(&client_hs)?;
@@ -729,7 +729,7 @@ impl ExpectEndOfEarlyData {
         let mut hs = self.0;
         hs.transcript.add_message(encoded);
         // The rest of the client's flight is under its handshake key.
-        cx.early_data_budget = None;
+        cx.early_data_to_accept = None;
         cx.set_tls13_read_key(&hs.client_hs)?;
         Ok(ServerState::ExpectFinished(ExpectFinished(hs)))
     }
