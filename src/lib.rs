@@ -102,7 +102,10 @@ pub mod resumption;
 pub mod server;
 #[cfg(feature = "std")]
 pub mod stream;
+#[cfg(feature = "test-provider")]
+pub mod testing;
 pub mod time;
+
 mod tls12;
 mod tls13;
 pub mod verify;

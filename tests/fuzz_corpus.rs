@@ -54,3 +54,91 @@ fn certificate_chain_corpus() {
 fn pem_corpus() {
     assert!(replay("pem", fuzz_logic::pem) >= 10);
 }
+
+#[test]
+fn client_corpus() {
+    assert!(replay("client", fuzz_logic::client) >= 10);
+}
+
+#[test]
+fn server_corpus() {
+    assert!(replay("server", fuzz_logic::server) >= 10);
+}
+
+#[test]
+fn handshake_corpus() {
+    assert!(replay("handshake", fuzz_logic::handshake) >= 10);
+}
+
+/// The recorded seeds (fuzz/src/seeds.rs) must reach the deep states: each committed
+/// `seed-ours-*` file of the `client` and `server` corpora completes its handshake, and
+/// resumes when its name says so. With `HANDCLASP_WRITE_SEEDS=1` the seeds are
+/// recorded afresh and written first (do that after a change of the wire format).
+#[test]
+fn recorded_seeds_reach_deep_states() {
+    let corpus = |target: &str| -> PathBuf {
+        [env!("CARGO_MANIFEST_DIR"), "fuzz", "corpus", target]
+            .iter()
+            .collect()
+    };
+    if std::env::var_os("HANDCLASP_WRITE_SEEDS").is_some() {
+        for seed in fuzz_logic::recorded_seeds() {
+            let dir = corpus(seed.target);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(&seed.name), &seed.data).unwrap();
+        }
+    }
+    let mut checked = 0;
+    for (target, run) in [
+        (
+            "client",
+            fuzz_logic::client_run as fn(&[u8]) -> fuzz_logic::Reached,
+        ),
+        ("server", fuzz_logic::server_run),
+    ] {
+        for entry in std::fs::read_dir(corpus(target)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.starts_with("seed-ours-") {
+                continue;
+            }
+            let reached = run(&std::fs::read(&path).unwrap());
+            assert!(
+                reached.established && reached.error.is_none(),
+                "{target}/{name}: {reached:?}"
+            );
+            assert_eq!(reached.resumed, name.contains("resumed"), "{target}/{name}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} recorded seeds");
+}
+
+/// The `handshake` target's clean seeds complete (resuming, with 0-RTT accepted, where
+/// their names say so) and carry data both ways. (The tampered ones are checked by the
+/// invariants inside the target, in `handshake_corpus`.)
+#[test]
+fn handshake_seeds_complete_when_clean() {
+    let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "fuzz", "corpus", "handshake"]
+        .iter()
+        .collect();
+    let mut clean = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !(name.starts_with("seed-ours-") && name.ends_with("-clean")) {
+            continue;
+        }
+        let outcome = fuzz_logic::handshake_run(&std::fs::read(&path).unwrap());
+        assert_eq!(outcome.established, [true, true], "{name}: {outcome:?}");
+        assert_eq!(outcome.failed, [false, false], "{name}: {outcome:?}");
+        assert!(
+            outcome.received.iter().all(|&n| n > 0),
+            "{name}: {outcome:?}"
+        );
+        assert_eq!(outcome.resumed, name.contains("resumed"), "{name}");
+        assert_eq!(outcome.early_data_accepted, name.contains("0rtt"), "{name}");
+        clean += 1;
+    }
+    assert_eq!(clean, 6);
+}

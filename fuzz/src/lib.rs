@@ -38,6 +38,17 @@ use handclasp::verify::{
     ClientCertVerifier, RootStore, ServerCertVerifier, WebPkiClientVerifier, WebPkiServerVerifier,
 };
 
+#[path = "adversary.rs"]
+mod adversary;
+#[path = "conns.rs"]
+mod conns;
+#[path = "seeds.rs"]
+mod seeds;
+
+pub use adversary::{handshake, handshake_run};
+pub use conns::{Reached, client, client_run, server, server_run};
+pub use seeds::recorded_seeds;
+
 const V12: ProtocolVersion = ProtocolVersion::TLSv1_2;
 const V13: ProtocolVersion = ProtocolVersion::TLSv1_3;
 
