@@ -213,17 +213,16 @@ impl Connection {
             if !self.may_take_input() {
                 return Ok(());
             }
+            if self.inner.common.received_close_notify {
+                // RFC 8446 6.1: "Any data received after a closure alert has been
+                // received MUST be ignored." Not even framed: the bytes are dropped.
+                self.deframer.clear();
+                return Ok(());
+            }
             let Some(record) = self.deframer.next_record()? else {
                 return Ok(());
             };
             let inner = &mut self.inner;
-            if inner.common.received_close_notify {
-                // RFC 8446 6.1: nothing may follow close_notify.
-                return Err(Error::UnexpectedMessage {
-                    expected: "nothing after close_notify",
-                    got: MessageKind::Record(record.typ),
-                });
-            }
             // The middlebox-compatibility change_cipher_spec is never protected
             // (RFC 8446 5), so it is routed before decryption.
             if record.typ == ContentType::ChangeCipherSpec {

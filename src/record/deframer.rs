@@ -103,6 +103,13 @@ impl Deframer {
         self.capacity_bound().saturating_sub(self.buffered())
     }
 
+    /// Drops every buffered byte, keeping the storage (e.g. what follows a
+    /// close_notify, which RFC 8446 6.1 says to ignore).
+    pub fn clear(&mut self) {
+        self.start = 0;
+        self.end = 0;
+    }
+
     /// Takes as much of `input` as fits and returns how many bytes it took. Zero means
     /// the buffer is full: drain it with [`Deframer::next_record`] first.
     pub fn feed(&mut self, input: &[u8]) -> usize {
