@@ -940,3 +940,74 @@ fn tls13_inner_plaintext_checks() {
         A::UnexpectedMessage,
     );
 }
+
+/// TLS 1.2: renegotiation requests (HelloRequest to the client, ClientHello to an
+/// established server) are each refused with a no_renegotiation warning (RFC 5746 4.2,
+/// 4.4) up to `max_renegotiation_requests`; one more fails, so a peer cannot make us
+/// queue warnings forever.
+fn renegotiation_flood(as_client: bool) {
+    let limit = Limits::default().max_renegotiation_requests;
+    assert_eq!(limit, 4);
+    let mut e = Established::tls12();
+    let request = if as_client {
+        // The client's own ClientHello, again.
+        split_records(&e.to_server)[0].payload.clone()
+    } else {
+        vec![u8::from(HandshakeType::HelloRequest), 0, 0, 0]
+    };
+    let mut forger = e.forger(as_client);
+    let (victim, peer) = sides(&mut e, as_client);
+    for _ in 0..limit {
+        feed(victim, &forger.seal(ContentType::Handshake, &request)).unwrap();
+        // Each is answered with a no_renegotiation warning, which the peer tolerates
+        // (within its own max_warning_alerts).
+        let warning = take(victim);
+        assert_eq!(split_records(&warning).len(), 1);
+        feed(peer, &warning).unwrap();
+    }
+    let one_more = forger.seal(ContentType::Handshake, &request);
+    assert_fails(
+        victim,
+        peer,
+        &one_more,
+        PeerMisbehaved::TooManyRenegotiationRequests.into(),
+        A::UnexpectedMessage,
+    );
+}
+
+#[test]
+fn renegotiation_flood_tls12_against_server() {
+    renegotiation_flood(true);
+}
+
+#[test]
+fn renegotiation_flood_tls12_against_client() {
+    renegotiation_flood(false);
+}
+
+/// During a TLS 1.2 handshake the client ignores HelloRequest (RFC 5246 7.4.1.1), but
+/// not without end: the same bound applies.
+#[test]
+fn hello_request_flood_during_tls12_handshake() {
+    let setup = Setup::new(TLS12);
+    let mut pair = setup.pair();
+    let ch = client_hello(&mut pair);
+    feed(&mut pair.server, &ch).unwrap();
+    let hello_request = plain(
+        ContentType::Handshake,
+        &[u8::from(HandshakeType::HelloRequest), 0, 0, 0],
+    );
+    let messages = plain_handshake_messages(&split_records(&take(&mut pair.server)));
+    let mut bytes = plain(ContentType::Handshake, &messages[0]);
+    for _ in 0..4 {
+        bytes.extend_from_slice(&hello_request);
+    }
+    feed(&mut pair.client, &bytes).unwrap();
+    assert_fails(
+        &mut pair.client,
+        &mut pair.server,
+        &hello_request,
+        PeerMisbehaved::TooManyRenegotiationRequests.into(),
+        A::UnexpectedMessage,
+    );
+}

@@ -132,6 +132,7 @@ struct Inner {
     empty_records: u32,
     warning_alerts: u32,
     key_updates: u32,
+    renegotiation_requests: u32,
 }
 
 impl Connection {
@@ -149,6 +150,7 @@ impl Connection {
                 empty_records: 0,
                 warning_alerts: 0,
                 key_updates: 0,
+                renegotiation_requests: 0,
             },
         }
     }
@@ -522,6 +524,7 @@ impl Inner {
         let version = self.common.version.unwrap_or(ProtocolVersion::TLSv1_2);
         while let Some(message) = self.joiner.next_message() {
             let msg = HandshakeMessage::read_bytes(message.encoding, version)?;
+            count_renegotiation(&self.common, &mut self.renegotiation_requests, &msg.payload)?;
             // RFC 5246 7.4.1.1: a client in the middle of a TLS 1.2 handshake ignores
             // HelloRequest (and never hashes it).
             let negotiating_tls12 = self.common.side == crate::events::Side::Client
@@ -645,6 +648,32 @@ impl Inner {
         self.common.received_plaintext.extend(payload);
         Ok(())
     }
+}
+
+/// Counts TLS 1.2 renegotiation requests against
+/// [`Limits::max_renegotiation_requests`]: we refuse each (RFC 5746 4.2, 4.4), but a
+/// peer sending them without end must not cost us a warning, or a pass through the
+/// handshake, forever.
+fn count_renegotiation(
+    common: &CommonState,
+    count: &mut u32,
+    payload: &HandshakePayload,
+) -> Result<(), Error> {
+    if common.version != Some(ProtocolVersion::TLSv1_2) {
+        return Ok(());
+    }
+    let request = match (common.side, payload) {
+        (crate::events::Side::Client, HandshakePayload::HelloRequest) => true,
+        (crate::events::Side::Server, HandshakePayload::ClientHello(_)) => common.traffic,
+        _ => false,
+    };
+    if request {
+        *count += 1;
+        if *count > common.limits.max_renegotiation_requests {
+            return Err(PeerMisbehaved::TooManyRenegotiationRequests.into());
+        }
+    }
+    Ok(())
 }
 
 impl core::fmt::Debug for Connection {
