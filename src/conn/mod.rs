@@ -133,6 +133,8 @@ struct Inner {
     warning_alerts: u32,
     key_updates: u32,
     renegotiation_requests: u32,
+    /// Application data was received: the receive buffers are in steady use.
+    app_data_received: bool,
 }
 
 impl Connection {
@@ -151,6 +153,7 @@ impl Connection {
                 warning_alerts: 0,
                 key_updates: 0,
                 renegotiation_requests: 0,
+                app_data_received: false,
             },
         }
     }
@@ -200,7 +203,10 @@ impl Connection {
             return Err(error.clone());
         }
         match self.process() {
-            Ok(()) => Ok(self.io_state()),
+            Ok(()) => {
+                self.release_idle_buffers();
+                Ok(self.io_state())
+            }
             Err(error) => {
                 self.inner.common.send_fatal_alert_for(&error);
                 self.inner.state = None;
@@ -301,6 +307,26 @@ impl Connection {
     /// Marks `n` bytes of [`Self::pending_tls`] as sent.
     pub fn consume_tls(&mut self, n: usize) {
         self.inner.common.sendable.consume(n);
+        self.release_idle_buffers();
+    }
+
+    /// Once the handshake is over, gives back the capacity its buffers grew to (the
+    /// server's flight, the certificate message) as each becomes empty, so an idle
+    /// connection holds no handshake-sized buffer. Only until application data flows
+    /// in that direction: from then on the buffers keep their working size, so bulk
+    /// transfer allocates nothing per record.
+    fn release_idle_buffers(&mut self) {
+        let inner = &mut self.inner;
+        if !inner.common.traffic {
+            return;
+        }
+        if !inner.app_data_received {
+            self.deframer.release_if_empty();
+            inner.joiner.release_if_empty();
+        }
+        if !inner.common.app_data_sent {
+            inner.common.sendable.release_if_empty();
+        }
     }
 
     /// Writes pending bytes to `wr` (one `write` call); returns how many were written.
@@ -637,6 +663,7 @@ impl Inner {
         }
         self.empty_records = 0;
         self.key_updates = 0;
+        self.app_data_received = true;
         if let Some(budget) = early_budget {
             // Accepted 0-RTT data, within max_early_data_size (RFC 8446 4.2.10).
             if payload.len() > budget {

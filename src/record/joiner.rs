@@ -58,6 +58,17 @@ impl HandshakeJoiner {
         }
     }
 
+    /// Gives the buffer's allocation back if nothing is buffered, e.g. once the
+    /// handshake is over and the connection goes idle. Returns true if it is empty.
+    pub fn release_if_empty(&mut self) -> bool {
+        if self.is_empty() {
+            self.buf = Vec::new();
+            self.start = 0;
+            return true;
+        }
+        false
+    }
+
     /// The cap on a message body.
     pub fn max_message_len(&self) -> usize {
         self.max_message
