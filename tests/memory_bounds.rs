@@ -277,6 +277,16 @@ fn idle_pairs(version: ProtocolVersion, bound: isize) {
         pairs.push(pair);
     }
     let with_pairs = live();
+    // Part of it: the record protection keys, one per direction per side.
+    let aead = match pairs[0].client.negotiated_cipher_suite().unwrap() {
+        handclasp::crypto::SupportedCipherSuite::Tls13(s) => s.aead,
+        handclasp::crypto::SupportedCipherSuite::Tls12(s) => s.aead,
+    };
+    let key_material = vec![7u8; aead.key_len()];
+    let before_key = live();
+    let key = aead.new_key(&key_material).unwrap();
+    let one_key = live() - before_key;
+    drop(key);
     pairs.clear();
     let after = live();
     // What the configs kept (session caches) is not the pairs' memory.
@@ -285,11 +295,14 @@ fn idle_pairs(version: ProtocolVersion, bound: isize) {
     eprintln!(
         "{version:?}: idle client+server pair holds {per_pair} heap bytes \
          (+ {} inline: ClientConnection {}, ServerConnection {}); \
-         shared configs grew by {config_growth} bytes over {PAIRS} pairs",
+         shared configs grew by {config_growth} bytes over {PAIRS} pairs; \
+         4 AEAD keys ({}) take {}",
         std::mem::size_of::<handclasp::ClientConnection>()
             + std::mem::size_of::<handclasp::ServerConnection>(),
         std::mem::size_of::<handclasp::ClientConnection>(),
         std::mem::size_of::<handclasp::ServerConnection>(),
+        aead.name(),
+        4 * one_key,
     );
     assert!(
         per_pair <= bound,
