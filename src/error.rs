@@ -324,6 +324,10 @@ pub enum PeerMisbehaved {
     /// Too many KeyUpdates without application data between them.
     #[error("the peer sent too many KeyUpdates in a row")]
     TooManyKeyUpdates,
+    /// Too many TLS 1.2 renegotiation requests (HelloRequest to a client, ClientHello
+    /// to an established server), each of which we refuse.
+    #[error("the peer asked to renegotiate too many times")]
+    TooManyRenegotiationRequests,
     /// A record's plaintext exceeded 2^14 bytes after decryption (RFC 8446 5.2).
     #[error("a decrypted record is {0} bytes, over the 16384-byte limit")]
     PlaintextTooLarge(usize),
@@ -368,7 +372,8 @@ impl PeerMisbehaved {
             Self::TooMuchEarlyData
             | Self::TooManyEmptyRecords
             | Self::TooManyWarningAlerts(_)
-            | Self::TooManyKeyUpdates => A::UnexpectedMessage,
+            | Self::TooManyKeyUpdates
+            | Self::TooManyRenegotiationRequests => A::UnexpectedMessage,
         }
     }
 }

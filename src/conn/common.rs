@@ -125,6 +125,9 @@ pub(crate) struct CommonState {
     pub(crate) sent_close_notify: bool,
     pub(crate) received_close_notify: bool,
     pub(crate) sent_fatal_alert: bool,
+    /// Application data was sent: the send buffer is in steady use (see
+    /// [`super::Connection`]'s release of handshake buffers).
+    pub(crate) app_data_sent: bool,
 }
 
 impl CommonState {
@@ -168,6 +171,7 @@ impl CommonState {
             sent_close_notify: false,
             received_close_notify: false,
             sent_fatal_alert: false,
+            app_data_sent: false,
         })
     }
 
@@ -412,6 +416,7 @@ impl CommonState {
     }
 
     fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.app_data_sent |= !data.is_empty();
         for fragment in self.fragmenter.fragment(data) {
             self.update_write_key_if_worn_out()?;
             match &mut self.encrypter {

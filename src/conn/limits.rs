@@ -24,6 +24,11 @@ pub struct Limits {
     pub max_warning_alerts: u32,
     /// Consecutive KeyUpdates without application data between them (default 32).
     pub max_key_updates: u32,
+    /// TLS 1.2 renegotiation requests tolerated in one connection (default 4): each
+    /// HelloRequest (to a client) or ClientHello after the handshake (to a server) is
+    /// refused with a no_renegotiation warning, so without a bound a peer could make us
+    /// queue warnings, or ignore HelloRequests, forever.
+    pub max_renegotiation_requests: u32,
 }
 
 impl Default for Limits {
@@ -37,6 +42,7 @@ impl Default for Limits {
             max_empty_records: 32,
             max_warning_alerts: 4,
             max_key_updates: 32,
+            max_renegotiation_requests: 4,
         }
     }
 }

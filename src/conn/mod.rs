@@ -132,6 +132,9 @@ struct Inner {
     empty_records: u32,
     warning_alerts: u32,
     key_updates: u32,
+    renegotiation_requests: u32,
+    /// Application data was received: the receive buffers are in steady use.
+    app_data_received: bool,
 }
 
 impl Connection {
@@ -149,6 +152,8 @@ impl Connection {
                 empty_records: 0,
                 warning_alerts: 0,
                 key_updates: 0,
+                renegotiation_requests: 0,
+                app_data_received: false,
             },
         }
     }
@@ -198,7 +203,10 @@ impl Connection {
             return Err(error.clone());
         }
         match self.process() {
-            Ok(()) => Ok(self.io_state()),
+            Ok(()) => {
+                self.release_idle_buffers();
+                Ok(self.io_state())
+            }
             Err(error) => {
                 self.inner.common.send_fatal_alert_for(&error);
                 self.inner.state = None;
@@ -213,17 +221,16 @@ impl Connection {
             if !self.may_take_input() {
                 return Ok(());
             }
+            if self.inner.common.received_close_notify {
+                // RFC 8446 6.1: "Any data received after a closure alert has been
+                // received MUST be ignored." Not even framed: the bytes are dropped.
+                self.deframer.clear();
+                return Ok(());
+            }
             let Some(record) = self.deframer.next_record()? else {
                 return Ok(());
             };
             let inner = &mut self.inner;
-            if inner.common.received_close_notify {
-                // RFC 8446 6.1: nothing may follow close_notify.
-                return Err(Error::UnexpectedMessage {
-                    expected: "nothing after close_notify",
-                    got: MessageKind::Record(record.typ),
-                });
-            }
             // The middlebox-compatibility change_cipher_spec is never protected
             // (RFC 8446 5), so it is routed before decryption.
             if record.typ == ContentType::ChangeCipherSpec {
@@ -300,6 +307,26 @@ impl Connection {
     /// Marks `n` bytes of [`Self::pending_tls`] as sent.
     pub fn consume_tls(&mut self, n: usize) {
         self.inner.common.sendable.consume(n);
+        self.release_idle_buffers();
+    }
+
+    /// Once the handshake is over, gives back the capacity its buffers grew to (the
+    /// server's flight, the certificate message) as each becomes empty, so an idle
+    /// connection holds no handshake-sized buffer. Only until application data flows
+    /// in that direction: from then on the buffers keep their working size, so bulk
+    /// transfer allocates nothing per record.
+    fn release_idle_buffers(&mut self) {
+        let inner = &mut self.inner;
+        if !inner.common.traffic {
+            return;
+        }
+        if !inner.app_data_received {
+            self.deframer.release_if_empty();
+            inner.joiner.release_if_empty();
+        }
+        if !inner.common.app_data_sent {
+            inner.common.sendable.release_if_empty();
+        }
     }
 
     /// Writes pending bytes to `wr` (one `write` call); returns how many were written.
@@ -523,6 +550,7 @@ impl Inner {
         let version = self.common.version.unwrap_or(ProtocolVersion::TLSv1_2);
         while let Some(message) = self.joiner.next_message() {
             let msg = HandshakeMessage::read_bytes(message.encoding, version)?;
+            count_renegotiation(&self.common, &mut self.renegotiation_requests, &msg.payload)?;
             // RFC 5246 7.4.1.1: a client in the middle of a TLS 1.2 handshake ignores
             // HelloRequest (and never hashes it).
             let negotiating_tls12 = self.common.side == crate::events::Side::Client
@@ -635,6 +663,7 @@ impl Inner {
         }
         self.empty_records = 0;
         self.key_updates = 0;
+        self.app_data_received = true;
         if let Some(budget) = early_budget {
             // Accepted 0-RTT data, within max_early_data_size (RFC 8446 4.2.10).
             if payload.len() > budget {
@@ -646,6 +675,32 @@ impl Inner {
         self.common.received_plaintext.extend(payload);
         Ok(())
     }
+}
+
+/// Counts TLS 1.2 renegotiation requests against
+/// [`Limits::max_renegotiation_requests`]: we refuse each (RFC 5746 4.2, 4.4), but a
+/// peer sending them without end must not cost us a warning, or a pass through the
+/// handshake, forever.
+fn count_renegotiation(
+    common: &CommonState,
+    count: &mut u32,
+    payload: &HandshakePayload,
+) -> Result<(), Error> {
+    if common.version != Some(ProtocolVersion::TLSv1_2) {
+        return Ok(());
+    }
+    let request = match (common.side, payload) {
+        (crate::events::Side::Client, HandshakePayload::HelloRequest) => true,
+        (crate::events::Side::Server, HandshakePayload::ClientHello(_)) => common.traffic,
+        _ => false,
+    };
+    if request {
+        *count += 1;
+        if *count > common.limits.max_renegotiation_requests {
+            return Err(PeerMisbehaved::TooManyRenegotiationRequests.into());
+        }
+    }
+    Ok(())
 }
 
 impl core::fmt::Debug for Connection {

@@ -55,6 +55,16 @@ impl ByteQueue {
         }
     }
 
+    /// Gives the allocation back if the queue is empty (a connection going idle after
+    /// the handshake keeps no handshake-sized buffer). Not for the data path: a queue
+    /// in steady use should keep its allocation.
+    pub(crate) fn release_if_empty(&mut self) {
+        if self.is_empty() {
+            self.buf = Vec::new();
+            self.start = 0;
+        }
+    }
+
     /// Takes everything out.
     pub(crate) fn take_all(&mut self) -> Vec<u8> {
         let out = self.as_slice().to_vec();

@@ -103,6 +103,26 @@ impl Deframer {
         self.capacity_bound().saturating_sub(self.buffered())
     }
 
+    /// Gives the storage back if no received bytes are pending, e.g. once the
+    /// handshake is over and the connection goes idle (it grows again, to its working
+    /// size, with the next records). Returns true if it is empty.
+    pub fn release_if_empty(&mut self) -> bool {
+        if self.is_empty() {
+            self.buf = Vec::new();
+            self.start = 0;
+            self.end = 0;
+            return true;
+        }
+        false
+    }
+
+    /// Drops every buffered byte, keeping the storage (e.g. what follows a
+    /// close_notify, which RFC 8446 6.1 says to ignore).
+    pub fn clear(&mut self) {
+        self.start = 0;
+        self.end = 0;
+    }
+
     /// Takes as much of `input` as fits and returns how many bytes it took. Zero means
     /// the buffer is full: drain it with [`Deframer::next_record`] first.
     pub fn feed(&mut self, input: &[u8]) -> usize {

@@ -58,6 +58,17 @@ impl HandshakeJoiner {
         }
     }
 
+    /// Gives the buffer's allocation back if nothing is buffered, e.g. once the
+    /// handshake is over and the connection goes idle. Returns true if it is empty.
+    pub fn release_if_empty(&mut self) -> bool {
+        if self.is_empty() {
+            self.buf = Vec::new();
+            self.start = 0;
+            return true;
+        }
+        false
+    }
+
     /// The cap on a message body.
     pub fn max_message_len(&self) -> usize {
         self.max_message
@@ -81,6 +92,20 @@ impl HandshakeJoiner {
             }
         }
         false
+    }
+
+    /// The end of the last buffered message if its header is in but its body is not
+    /// complete.
+    fn partial_end(&self) -> Option<usize> {
+        let mut at = self.start;
+        loop {
+            let rest = self.buf.get(at..)?;
+            let len = message_len(rest)?;
+            if len > rest.len() {
+                return Some(at + len);
+            }
+            at += len;
+        }
     }
 
     /// Fails with [`PeerMisbehaved::KeyChangeWithPendingFragment`] unless the joiner is
@@ -123,6 +148,14 @@ impl HandshakeJoiner {
         }
         self.start = 0;
         let before = self.buf.len();
+        // Once a pending message's header is in (and was checked against the cap at
+        // an earlier push), make room for exactly the rest of it: a long message
+        // trickled in small records then never makes the buffer double past its
+        // announced size, so it stays within the cap plus the header.
+        if let Some(end) = self.partial_end() {
+            let want = end.max(before + payload.len());
+            self.buf.reserve_exact(want - before);
+        }
         self.buf.extend_from_slice(payload);
         if let Err(e) = self.check_headers() {
             self.buf.truncate(before);
@@ -176,4 +209,27 @@ fn body_len(header: &[u8]) -> usize {
 fn message_len(bytes: &[u8]) -> Option<usize> {
     let header = bytes.get(..HANDSHAKE_HEADER_LEN)?;
     Some(HANDSHAKE_HEADER_LEN + body_len(header))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trickled_message_never_doubles_the_buffer() {
+        let max = DEFAULT_MAX_HANDSHAKE_MESSAGE;
+        let mut joiner = HandshakeJoiner::new();
+        let len_bytes = (max as u32).to_be_bytes();
+        joiner.push(&[11]).unwrap();
+        joiner.push(&len_bytes[1..]).unwrap();
+        for _ in 0..max - 1 {
+            joiner.push(&[0x5a]).unwrap();
+            assert!(joiner.buf.capacity() <= HANDSHAKE_HEADER_LEN + max);
+        }
+        assert!(joiner.next_message().is_none());
+        joiner.push(&[0x5a]).unwrap();
+        assert_eq!(joiner.buf.capacity(), HANDSHAKE_HEADER_LEN + max);
+        let msg = joiner.next_message().unwrap();
+        assert_eq!(msg.body().len(), max);
+    }
 }

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod adversary;
 pub mod openssl;
 pub mod pair;
 pub mod peers;

@@ -1,0 +1,339 @@
+//! An adversarial peer for in-memory connections: a handshake whose bytes are recorded
+//! in both directions, and a record forger that holds one side's write keys (rebuilt
+//! from the secrets that side logged) so a test can send, as that side, records the
+//! library itself would never send: empty floods, warning alerts, KeyUpdates, records
+//! of unknown types, messages at the wrong time.
+
+use std::sync::Arc;
+
+use handclasp::crypto::{CryptoProvider, SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite};
+use handclasp::enums::{ContentType, HandshakeType, NamedGroup, ProtocolVersion};
+use handclasp::key_schedule::tls13::hkdf_expand_label;
+use handclasp::record::{Deframer, MAX_TLS12_CIPHERTEXT, RecordDecrypter, RecordEncrypter};
+use handclasp::time::FixedTime;
+use handclasp::verify::RootStore;
+use handclasp::{ClientConfig, Connection, Error, Limits, ServerConfig};
+
+use super::pair::Pair;
+use super::pki::{Ca, LeafSpec, NOV_2026, at};
+use super::tamper::{RecordingKeyLog, WireRecord, hello_random, split_records, traffic_key_iv};
+
+/// The ring provider restricted to one protocol version's suites.
+pub fn provider(version: ProtocolVersion) -> Arc<CryptoProvider> {
+    let mut p = handclasp::crypto::ring::default_provider();
+    p.cipher_suites.retain(|s| match version {
+        ProtocolVersion::TLSv1_3 => matches!(s, SupportedCipherSuite::Tls13(_)),
+        _ => matches!(s, SupportedCipherSuite::Tls12(_)),
+    });
+    // X25519 for the key exchange; P-256 listed too, for the ECDSA P-256 certificate
+    // (RFC 8422 5.1.1).
+    p.kx_groups
+        .retain(|k| matches!(k.name(), NamedGroup::X25519 | NamedGroup::secp256r1));
+    Arc::new(p)
+}
+
+/// A client and a server config for one version, each logging its secrets.
+pub struct Setup {
+    pub version: ProtocolVersion,
+    pub client: Arc<ClientConfig>,
+    pub server: Arc<ServerConfig>,
+    pub client_log: Arc<RecordingKeyLog>,
+    pub server_log: Arc<RecordingKeyLog>,
+}
+
+impl Setup {
+    pub fn new(version: ProtocolVersion) -> Self {
+        Self::with_limits(version, Limits::default(), Limits::default())
+    }
+
+    pub fn with_limits(version: ProtocolVersion, client: Limits, server: Limits) -> Self {
+        let ca = Ca::root("adversary root");
+        // ECDSA P-256: usable by every TLS 1.2 suite the provider has (ECDHE_ECDSA).
+        let leaf = ca.issue(&LeafSpec {
+            algorithm: &rcgen::PKCS_ECDSA_P256_SHA256,
+            ..LeafSpec::server(&["a.test"])
+        });
+        let mut roots = RootStore::empty();
+        roots.add(&ca.cert).unwrap();
+        let client_log = Arc::new(RecordingKeyLog::default());
+        let server_log = Arc::new(RecordingKeyLog::default());
+        let p = provider(version);
+        let c = ClientConfig::builder_with_provider(p.clone())
+            .with_root_store(roots)
+            .with_time_provider(Arc::new(FixedTime(at(NOV_2026))))
+            .with_limits(client)
+            .with_key_log(client_log.clone())
+            .build()
+            .unwrap();
+        let s = ServerConfig::builder_with_provider(p)
+            .with_time_provider(Arc::new(FixedTime(at(NOV_2026))))
+            .with_limits(server)
+            .with_key_log(server_log.clone())
+            .with_single_cert(leaf.chain, leaf.key)
+            .unwrap()
+            .build()
+            .unwrap();
+        Self {
+            version,
+            client: Arc::new(c),
+            server: Arc::new(s),
+            client_log,
+            server_log,
+        }
+    }
+
+    pub fn pair(&self) -> Pair {
+        Pair::new(self.client.clone(), self.server.clone(), "a.test")
+    }
+}
+
+/// Feeds `bytes` to `conn`, processing as it goes; the first error is returned.
+pub fn feed(conn: &mut Connection, mut bytes: &[u8]) -> Result<(), Error> {
+    while !bytes.is_empty() {
+        let n = conn.read_tls_from_slice(bytes);
+        bytes = &bytes[n..];
+        conn.process_new_packets()?;
+        assert!(n > 0, "receiver stalled");
+    }
+    Ok(())
+}
+
+/// Takes everything `conn` queued.
+pub fn take(conn: &mut Connection) -> Vec<u8> {
+    let bytes = conn.pending_tls().to_vec();
+    conn.consume_tls(bytes.len());
+    bytes
+}
+
+/// Everything `conn` has received and not yet read.
+pub fn read_all(conn: &mut Connection) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = conn.read_plaintext(&mut buf);
+        if n == 0 {
+            return out;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// A pair run to completion with every byte recorded, per direction.
+pub struct Established {
+    pub setup: Setup,
+    pub pair: Pair,
+    pub to_server: Vec<u8>,
+    pub to_client: Vec<u8>,
+}
+
+impl Established {
+    pub fn new(setup: Setup) -> Self {
+        let pair = setup.pair();
+        let mut e = Self {
+            setup,
+            pair,
+            to_server: Vec::new(),
+            to_client: Vec::new(),
+        };
+        for _ in 0..10 {
+            if !e.pair.client.is_handshaking()
+                && !e.pair.server.is_handshaking()
+                && !e.pair.client.wants_write()
+                && !e.pair.server.wants_write()
+            {
+                assert_eq!(e.pair.client.protocol_version(), Some(e.setup.version));
+                return e;
+            }
+            let c = take(&mut e.pair.client);
+            e.to_server.extend_from_slice(&c);
+            feed(&mut e.pair.server, &c).unwrap();
+            let s = take(&mut e.pair.server);
+            e.to_client.extend_from_slice(&s);
+            feed(&mut e.pair.client, &s).unwrap();
+        }
+        panic!("handshake did not finish");
+    }
+
+    pub fn tls13() -> Self {
+        Self::new(Setup::new(ProtocolVersion::TLSv1_3))
+    }
+
+    pub fn tls12() -> Self {
+        Self::new(Setup::new(ProtocolVersion::TLSv1_2))
+    }
+
+    /// A forger speaking as the client (`as_client`) or the server, in step with the
+    /// victim: the real sender sends one data record, the forger finds its sequence
+    /// number, the victim receives it, and the forger goes on from the next number.
+    pub fn forger(&mut self, as_client: bool) -> Forger {
+        let make = self.key_maker(as_client);
+        let (from, to) = self.pair.sides(as_client);
+        from.write_plaintext(b"sync").unwrap();
+        let bytes = take(from);
+        let seq = (0..64)
+            .find(|&seq| try_open(&make, seq, &bytes))
+            .expect("no sequence number opens the sync record");
+        feed(to, &bytes).unwrap();
+        assert_eq!(read_all(to), b"sync");
+        let mut forger = make.encrypter();
+        forger.enc.set_sequence_number(seq + 1);
+        forger
+    }
+
+    fn key_maker(&self, as_client: bool) -> KeyMaker {
+        match self.pair.client.negotiated_cipher_suite().unwrap() {
+            SupportedCipherSuite::Tls13(suite) => {
+                let label = if as_client {
+                    "CLIENT_TRAFFIC_SECRET_0"
+                } else {
+                    "SERVER_TRAFFIC_SECRET_0"
+                };
+                KeyMaker::Tls13 {
+                    suite,
+                    secret: self.setup.client_log.secret(label),
+                }
+            }
+            SupportedCipherSuite::Tls12(suite) => {
+                let master = self.setup.client_log.secret("CLIENT_RANDOM");
+                let client_random = hello_random(&split_records(&self.to_server)[0]);
+                let server_random = hello_random(&split_records(&self.to_client)[0]);
+                let keys =
+                    super::tamper::tls12_key_block(suite, &master, &client_random, &server_random);
+                let (key, iv) = if as_client {
+                    (keys.client_key().to_vec(), keys.client_iv().to_vec())
+                } else {
+                    (keys.server_key().to_vec(), keys.server_iv().to_vec())
+                };
+                KeyMaker::Tls12 { suite, key, iv }
+            }
+        }
+    }
+}
+
+/// Builds one direction's record protection.
+pub enum KeyMaker {
+    Tls13 {
+        suite: &'static Tls13CipherSuite,
+        secret: Vec<u8>,
+    },
+    Tls12 {
+        suite: &'static Tls12CipherSuite,
+        key: Vec<u8>,
+        iv: Vec<u8>,
+    },
+}
+
+impl KeyMaker {
+    pub fn decrypter(&self) -> RecordDecrypter {
+        match self {
+            Self::Tls13 { suite, secret } => {
+                let (key, iv) = traffic_key_iv(suite, secret);
+                RecordDecrypter::tls13(suite.aead, &key, &iv).unwrap()
+            }
+            Self::Tls12 { suite, key, iv } => {
+                RecordDecrypter::tls12(suite.aead, key, iv, suite.nonce).unwrap()
+            }
+        }
+    }
+
+    pub fn encrypter(&self) -> Forger {
+        match self {
+            Self::Tls13 { suite, secret } => {
+                let (key, iv) = traffic_key_iv(suite, secret);
+                Forger {
+                    enc: RecordEncrypter::tls13(suite.aead, &key, &iv).unwrap(),
+                    tls13: Some((suite, secret.clone())),
+                }
+            }
+            Self::Tls12 { suite, key, iv } => Forger {
+                enc: RecordEncrypter::tls12(suite.aead, key, iv, suite.nonce).unwrap(),
+                tls13: None,
+            },
+        }
+    }
+}
+
+/// True if the first record of `bytes` opens as record number `seq`.
+fn try_open(make: &KeyMaker, seq: u64, bytes: &[u8]) -> bool {
+    let mut dec = make.decrypter();
+    dec.set_sequence_number(seq);
+    let mut deframer = Deframer::with_max_payload_len(MAX_TLS12_CIPHERTEXT);
+    deframer.feed(bytes);
+    let record = deframer.next_record().unwrap().unwrap();
+    dec.open(record).is_ok()
+}
+
+/// Seals arbitrary records under one side's write key.
+pub struct Forger {
+    pub enc: RecordEncrypter,
+    /// TLS 1.3: the suite and current traffic secret, for KeyUpdate.
+    tls13: Option<(&'static Tls13CipherSuite, Vec<u8>)>,
+}
+
+impl Forger {
+    /// One protected record of type `typ` carrying `payload`.
+    pub fn seal(&mut self, typ: ContentType, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.enc.seal(typ, payload, &mut out).unwrap();
+        out
+    }
+
+    /// A TLS 1.3 record sealed by hand around `inner` (RFC 8446 5.2: content, type,
+    /// zero padding), for what the library's encrypter refuses to build: an unknown
+    /// inner type, an inner plaintext over 2^14, no type at all.
+    pub fn seal_inner(&mut self, inner: &[u8]) -> Vec<u8> {
+        let (suite, secret) = self.tls13.as_ref().expect("TLS 1.3 only");
+        let (key, iv) = traffic_key_iv(suite, secret);
+        let seq = self.enc.sequence_number();
+        let mut nonce = iv;
+        for (n, s) in nonce[4..].iter_mut().zip(seq.to_be_bytes()) {
+            *n ^= s;
+        }
+        let len = (inner.len() + 16) as u16;
+        let mut out = header(23, 0x0303, len);
+        let aad = out.clone();
+        let mut body = inner.to_vec();
+        let tag = suite
+            .aead
+            .new_key(&key)
+            .unwrap()
+            .seal_in_place(&nonce, &aad, &mut body)
+            .unwrap();
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&tag);
+        self.enc.set_sequence_number(seq + 1);
+        out
+    }
+
+    /// A protected alert record.
+    pub fn alert(&mut self, level: u8, description: u8) -> Vec<u8> {
+        self.seal(ContentType::Alert, &[level, description])
+    }
+
+    /// A protected TLS 1.3 KeyUpdate(update_not_requested), after which the forger
+    /// moves to the next traffic secret (RFC 8446 7.2), as the victim will.
+    pub fn key_update(&mut self) -> Vec<u8> {
+        let msg = [u8::from(HandshakeType::KeyUpdate), 0, 0, 1, 0];
+        let out = self.seal(ContentType::Handshake, &msg);
+        let (suite, secret) = self.tls13.take().expect("KeyUpdate is TLS 1.3 only");
+        let mut next = vec![0u8; secret.len()];
+        hkdf_expand_label(suite.hmac, &secret, b"traffic upd", &[], &mut next).unwrap();
+        let (key, iv) = traffic_key_iv(suite, &next);
+        self.enc = RecordEncrypter::tls13(suite.aead, &key, &iv).unwrap();
+        self.tls13 = Some((suite, next));
+        out
+    }
+}
+
+/// A plaintext record as bytes.
+pub fn plain(typ: ContentType, payload: &[u8]) -> Vec<u8> {
+    WireRecord::new(typ, payload.to_vec()).encode()
+}
+
+/// A record header announcing `len` bytes, with no body.
+pub fn header(typ: u8, version: u16, len: u16) -> Vec<u8> {
+    let mut out = vec![typ];
+    out.extend_from_slice(&version.to_be_bytes());
+    out.extend_from_slice(&len.to_be_bytes());
+    out
+}
