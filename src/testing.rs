@@ -197,15 +197,23 @@ impl Hmac for ConstantHmac {
     fn hash_output_len(&self) -> usize {
         self.len
     }
+
+    fn sign(&self, _key: &[u8], _parts: &[&[u8]]) -> HashOutput {
+        constant_tag(self.len)
+    }
 }
 
 struct ConstantHmacKey(usize);
 
 impl HmacKey for ConstantHmacKey {
     fn sign(&self, _parts: &[&[u8]]) -> HashOutput {
-        let bytes = [0x42; 64];
-        HashOutput::new(bytes.get(..self.0).unwrap_or(&bytes))
+        constant_tag(self.0)
     }
+}
+
+fn constant_tag(len: usize) -> HashOutput {
+    let bytes = [0x42; 64];
+    HashOutput::new(bytes.get(..len).unwrap_or(&bytes))
 }
 
 // ---------------------------------------------------------------------------------

@@ -146,8 +146,10 @@ fn our_client_early_data_is_accepted_by_s_server() {
                 server.text()
             );
             assert!(ours.conn.is_resumed());
-            let text = server.wait_for(&token);
-            assert!(text.contains("Early data received"), "{text}");
+            server.wait_for(&token);
+            // s_server prints this header through a buffered BIO but the data itself
+            // with a raw write, so the header can reach the pipe after the data.
+            server.wait_for("Early data received");
         }
         ours.close();
     }

@@ -19,7 +19,11 @@ use handclasp::verify::RootStore;
 use handclasp::{ClientConfig, Error, ServerConfig};
 
 /// The `handshake` fuzz target's Ed25519 PKI (committed; Ed25519 signs deterministically).
-fn pki() -> (CertificateDer<'static>, PrivateKeyDer<'static>, CertificateDer<'static>) {
+fn pki() -> (
+    CertificateDer<'static>,
+    PrivateKeyDer<'static>,
+    CertificateDer<'static>,
+) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/certs/");
     let read = |name: &str| std::fs::read(format!("{dir}{name}")).unwrap();
     (
@@ -58,7 +62,7 @@ fn transcript(
         .build()
         .unwrap();
     let mut pair = Pair::new(Arc::new(client), Arc::new(server), "fuzz.example");
-        let (mut to_server, mut to_client) = (Vec::new(), Vec::new());
+    let (mut to_server, mut to_client) = (Vec::new(), Vec::new());
     for round in 0..5 {
         if round == 4 {
             assert!(!pair.client.is_handshaking() && !pair.server.is_handshaking());
@@ -85,7 +89,10 @@ fn deterministic_provider_repeats_transcripts_byte_for_byte() {
         };
         let (first, second) = (run(), run());
         assert!(first.0.len() > 200 && first.1.len() > 500, "{version:?}");
-        assert_eq!(first, second, "{version:?}: transcripts differ between runs");
+        assert_eq!(
+            first, second,
+            "{version:?}: transcripts differ between runs"
+        );
 
         // The randomness is what fixes them: another seed, another transcript.
         static OTHER: FixedRandom = FixedRandom { seed: 1 };
@@ -125,7 +132,10 @@ fn fuzzing_provider_passes_plaintext_and_checks_only_its_tag() {
     *forged.last_mut().unwrap() ^= 1;
     pair.client.consume_tls(record.len());
     pair.server.read_tls_from_slice(&forged);
-    assert_eq!(pair.server.process_new_packets().unwrap_err(), Error::DecryptError);
+    assert_eq!(
+        pair.server.process_new_packets().unwrap_err(),
+        Error::DecryptError
+    );
     assert_eq!(
         Error::DecryptError.alert(),
         Some(AlertDescription::BadRecordMac)

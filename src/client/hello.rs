@@ -11,10 +11,12 @@ use pki_types::ServerName;
 use super::ClientState;
 use super::config::ClientConfig;
 use super::tls13;
+use crate::codec::{Codec, LengthPrefix, put_prefixed};
 use crate::conn::{CommonState, EarlyDataStatus, Input};
 use crate::crypto::{ActiveKeyExchange, HashOutput, SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{
-    Compression, ECPointFormat, ExtensionType, ProtocolVersion, PskKeyExchangeMode, ServerNameType,
+    Compression, ECPointFormat, ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode,
+    ServerNameType,
 };
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::events::HandshakeEvent;
@@ -85,9 +87,9 @@ pub(super) fn start_handshake(
     // RFC 8446 5.1: the first ClientHello may use record version 0x0301 for
     // compatibility with old middleboxes and servers.
     cx.plain_record_version = 0x0301;
-    let encoded = cx.send_handshake(HandshakePayload::ClientHello(hello.clone()))?;
+    let encoded = cx.send_handshake_with(|out| encode_client_hello(&hello, out))?;
+    transcript.add_message(encoded);
     cx.plain_record_version = 0x0303;
-    transcript.add_message(&encoded);
     cx.emit_client_hello(&hello);
     let mut sent_ccs = false;
     if let (true, Some((session, suite))) = (early_data, &resuming) {
@@ -672,8 +674,8 @@ impl ExpectServerHello {
                 transcript.hash_given(truncated)
             })?;
         }
-        let encoded = cx.send_handshake(HandshakePayload::ClientHello(hello.clone()))?;
-        transcript.add_message(&encoded);
+        let encoded = cx.send_handshake_with(|out| encode_client_hello(&hello, out))?;
+        transcript.add_message(encoded);
         cx.emit_client_hello(&hello);
         Ok(ClientState::ExpectServerHello(ExpectServerHello {
             config: self.config,
@@ -687,4 +689,11 @@ impl ExpectServerHello {
             tls12_session: self.tls12_session,
         }))
     }
+}
+
+/// The ClientHello as a handshake message (header included), encoded from a borrow:
+/// the state keeps the hello to check the server's answer against it.
+fn encode_client_hello(hello: &ClientHello, out: &mut Vec<u8>) {
+    HandshakeType::ClientHello.encode(out);
+    put_prefixed(out, LengthPrefix::U24, |out| hello.encode(out));
 }

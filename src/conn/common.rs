@@ -95,6 +95,8 @@ pub(crate) struct CommonState {
     pub(crate) read_key_changed: bool,
 
     pub(crate) sendable: ByteQueue,
+    /// Where handshake messages are encoded before sending (released once idle).
+    pub(crate) handshake_scratch: Vec<u8>,
     pub(crate) received_plaintext: ByteQueue,
     early_plaintext: ByteQueue,
 
@@ -151,6 +153,7 @@ impl CommonState {
             plain_record_version: 0x0303,
             read_key_changed: false,
             sendable: ByteQueue::default(),
+            handshake_scratch: Vec::new(),
             received_plaintext: ByteQueue::default(),
             early_plaintext: ByteQueue::default(),
             version: None,
@@ -223,11 +226,33 @@ impl CommonState {
         self.provider.secure_random.fill(buf)
     }
 
-    /// Encodes a handshake message, returning its bytes for the transcript, and sends it.
-    pub(crate) fn send_handshake(&mut self, payload: HandshakePayload) -> Result<Vec<u8>, Error> {
-        let encoded = HandshakeMessage::from(payload).get_encoding();
-        self.send_handshake_bytes(&encoded)?;
-        Ok(encoded)
+    /// Encodes a handshake message and sends it; returns its bytes for the transcript.
+    pub(crate) fn send_handshake(&mut self, payload: HandshakePayload) -> Result<&[u8], Error> {
+        self.send_handshake_with(|out| HandshakeMessage::from(payload).encode(out))
+    }
+
+    /// Sends the handshake message (header included) that `encode` writes; returns
+    /// its bytes for the transcript. The encoding goes to a buffer kept for the
+    /// handshake, so sending a message allocates nothing once it has grown.
+    pub(crate) fn send_handshake_with(
+        &mut self,
+        encode: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<&[u8], Error> {
+        // Sized so a typical message and flight need one allocation each (both are
+        // given back once the connection is idle).
+        const MESSAGE_HINT: usize = 1024;
+        const FLIGHT_HINT: usize = 4096;
+        let queue = self.sendable.tail();
+        if queue.capacity() == 0 {
+            queue.reserve(FLIGHT_HINT);
+        }
+        let mut scratch = core::mem::take(&mut self.handshake_scratch);
+        scratch.clear();
+        scratch.reserve(MESSAGE_HINT);
+        encode(&mut scratch);
+        let sent = self.send_handshake_bytes(&scratch);
+        self.handshake_scratch = scratch;
+        sent.map(|()| self.handshake_scratch.as_slice())
     }
 
     /// Sends already-encoded handshake message bytes.

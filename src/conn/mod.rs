@@ -327,6 +327,7 @@ impl Connection {
         if !inner.common.app_data_sent {
             inner.common.sendable.release_if_empty();
         }
+        inner.common.handshake_scratch = alloc::vec::Vec::new();
     }
 
     /// Writes pending bytes to `wr` (one `write` call); returns how many were written.

@@ -12,7 +12,7 @@ pub fn extract(hmac: &dyn Hmac, salt: &[u8], ikm: &[u8]) -> HashOutput {
     } else {
         salt
     };
-    hmac.with_key(salt).sign(&[ikm])
+    hmac.sign(salt, &[ikm])
 }
 
 /// HKDF-Expand (RFC 5869 2.3): fills `out` from `prk` and the concatenation of `info`.
@@ -27,7 +27,8 @@ pub fn expand(hmac: &dyn Hmac, prk: &[u8], info: &[&[u8]], out: &mut [u8]) -> Re
     if info.len() > MAX_INFO_PARTS {
         return Err(Error::Internal("HKDF-Expand info has too many parts"));
     }
-    let key = hmac.with_key(prk);
+    // One block (every TLS 1.3 key, IV and secret) needs no prepared key.
+    let key = (out.len() > hash_len).then(|| hmac.with_key(prk));
     let mut previous: Option<HashOutput> = None;
     for (i, chunk) in out.chunks_mut(hash_len).enumerate() {
         // T(i) = HMAC(PRK, T(i-1) | info | i), counting from 1.
@@ -36,7 +37,11 @@ pub fn expand(hmac: &dyn Hmac, prk: &[u8], info: &[&[u8]], out: &mut [u8]) -> Re
         parts[0] = previous.as_ref().map_or(&[][..], |p| p.as_ref());
         parts[1..=info.len()].copy_from_slice(info);
         parts[info.len() + 1] = &counter;
-        let block = key.sign(&parts[..info.len() + 2]);
+        let parts = &parts[..info.len() + 2];
+        let block = match &key {
+            Some(key) => key.sign(parts),
+            None => hmac.sign(prk, parts),
+        };
         chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
         previous = Some(block);
     }

@@ -111,6 +111,13 @@ pub trait Hmac: Send + Sync + Debug {
     fn with_key(&self, key: &[u8]) -> Box<dyn HmacKey>;
     /// The tag length, equal to the hash's output length.
     fn hash_output_len(&self) -> usize;
+    /// The tag over the concatenation of `parts` under `key`, in one call. The key
+    /// schedule makes dozens of single-use HMAC keys per handshake, so a provider
+    /// should override this to keep the key off the heap; the default goes through
+    /// [`Self::with_key`].
+    fn sign(&self, key: &[u8], parts: &[&[u8]]) -> HashOutput {
+        self.with_key(key).sign(parts)
+    }
 }
 
 /// A keyed HMAC.

@@ -450,9 +450,7 @@ impl FinishedKey {
     /// `transcript_hash` is Transcript-Hash(Handshake Context, Certificate*,
     /// CertificateVerify*) — or, for a binder, the hash of the truncated ClientHello.
     pub fn verify_data(&self, transcript_hash: &[u8]) -> HashOutput {
-        self.hmac
-            .with_key(self.key.as_ref())
-            .sign(&[transcript_hash])
+        self.hmac.sign(self.key.as_ref(), &[transcript_hash])
     }
 
     /// Checks a received Finished (or binder) value in constant time; a mismatch is

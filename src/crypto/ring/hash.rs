@@ -74,16 +74,24 @@ impl crypto::Hmac for RingHmac {
     fn hash_output_len(&self) -> usize {
         self.0.digest_algorithm().output_len()
     }
+
+    fn sign(&self, key: &[u8], parts: &[&[u8]]) -> HashOutput {
+        sign_parts(&hmac::Key::new(self.0, key), parts)
+    }
 }
 
 struct RingHmacKey(hmac::Key);
 
 impl crypto::HmacKey for RingHmacKey {
     fn sign(&self, parts: &[&[u8]]) -> HashOutput {
-        let mut ctx = hmac::Context::with_key(&self.0);
-        for part in parts {
-            ctx.update(part);
-        }
-        HashOutput::new(ctx.sign().as_ref())
+        sign_parts(&self.0, parts)
     }
+}
+
+fn sign_parts(key: &hmac::Key, parts: &[&[u8]]) -> HashOutput {
+    let mut ctx = hmac::Context::with_key(key);
+    for part in parts {
+        ctx.update(part);
+    }
+    HashOutput::new(ctx.sign().as_ref())
 }
