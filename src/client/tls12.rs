@@ -357,7 +357,7 @@ impl ExpectServerHelloDone {
                 public: self.public,
             },
         ))?;
-        hs.transcript.add_message(&encoded);
+        hs.transcript.add_message(encoded);
 
         // RFC 7627 4: the session hash covers the handshake through ClientKeyExchange.
         let master = if hs.extended_master_secret {
@@ -380,7 +380,7 @@ impl ExpectServerHelloDone {
                     scheme,
                     signature,
                 }))?;
-            hs.transcript.add_message(&encoded);
+            hs.transcript.add_message(encoded);
             cx.emit(|| HandshakeEvent::SignatureSent { scheme });
         }
         hs.transcript.drop_raw();
@@ -390,7 +390,7 @@ impl ExpectServerHelloDone {
         cx.set_tls12_write_key(hs.suite, keys.client_key(), keys.client_iv())?;
         let verify_data = master.verify_data(Sender::Client, hs.transcript.current().as_ref())?;
         let encoded = cx.send_handshake(HandshakePayload::Finished(verify_data.to_vec()))?;
-        hs.transcript.add_message(&encoded);
+        hs.transcript.add_message(encoded);
         cx.emit(|| HandshakeEvent::FinishedSent);
         Ok(ClientState::ExpectChangeCipherSpec12(
             ExpectChangeCipherSpec {
@@ -445,7 +445,7 @@ fn send_client_certificate(
     let encoded = cx.send_handshake(HandshakePayload::CertificateTls12(
         crate::msgs::CertificateTls12 { certs },
     ))?;
-    transcript.add_message(&encoded);
+    transcript.add_message(encoded);
     Ok(identity.map(|(_, signer)| signer))
 }
 

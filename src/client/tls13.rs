@@ -361,7 +361,7 @@ impl ExpectFinished {
         // key; then the handshake key takes over.
         if cx.early_data == EarlyDataStatus::Accepted {
             let encoded = cx.send_handshake(HandshakePayload::EndOfEarlyData)?;
-            hs.transcript.add_message(&encoded);
+            hs.transcript.add_message(encoded);
             cx.set_tls13_write_key(&hs.client_secret)?;
         }
         if let Some(request) = &self.client_auth {
@@ -373,7 +373,7 @@ impl ExpectFinished {
             .verify_data(hs.transcript.current().as_ref());
         let encoded =
             cx.send_handshake(HandshakePayload::Finished(verify_data.as_ref().to_vec()))?;
-        hs.transcript.add_message(&encoded);
+        hs.transcript.add_message(encoded);
         cx.emit(|| HandshakeEvent::FinishedSent);
 
         cx.set_tls13_write_key(&client_app)?;
@@ -431,7 +431,7 @@ fn send_client_certificate(
         context: request.context.clone(),
         entries,
     }))?;
-    transcript.add_message(&encoded);
+    transcript.add_message(encoded);
     if let Some((_, signer)) = identity {
         let message = certificate_verify_message(false, transcript.current().as_ref());
         let signature = signer.sign(&message)?;
@@ -440,7 +440,7 @@ fn send_client_certificate(
             scheme,
             signature,
         }))?;
-        transcript.add_message(&encoded);
+        transcript.add_message(encoded);
         cx.emit(|| HandshakeEvent::SignatureSent { scheme });
     }
     Ok(())

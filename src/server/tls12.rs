@@ -231,7 +231,7 @@ pub(super) fn client_hello(
         compression_method: Compression::Null,
         extensions: Some(extensions),
     }))?;
-    transcript.add_message(&encoded);
+    transcript.add_message(encoded);
     cx.emit(|| HandshakeEvent::ServerHello {
         version: ProtocolVersion::TLSv1_2,
         cipher_suite: suite.suite,
@@ -247,7 +247,7 @@ pub(super) fn client_hello(
     let encoded = cx.send_handshake(HandshakePayload::CertificateTls12(CertificateTls12 {
         certs,
     }))?;
-    transcript.add_message(&encoded);
+    transcript.add_message(encoded);
 
     // ServerKeyExchange (RFC 8422 5.4).
     let our_kx = group.start()?;
@@ -268,7 +268,7 @@ pub(super) fn client_hello(
             signature: DigitallySigned { scheme, signature },
         },
     ))?;
-    transcript.add_message(&encoded);
+    transcript.add_message(encoded);
     cx.emit(|| HandshakeEvent::SignatureSent { scheme });
 
     // CertificateRequest (RFC 5246 7.4.4).
@@ -283,10 +283,10 @@ pub(super) fn client_hello(
                 authorities: verifier.root_hint_subjects(),
             },
         ))?;
-        transcript.add_message(&encoded);
+        transcript.add_message(encoded);
     }
     let encoded = cx.send_handshake(HandshakePayload::ServerHelloDone)?;
-    transcript.add_message(&encoded);
+    transcript.add_message(encoded);
 
     let client_auth = config.client_verifier.is_some();
     let hs = Handshake {
@@ -590,7 +590,7 @@ fn send_ccs_and_finished(
     cx.set_tls12_write_key(hs.suite, keys.server_key(), keys.server_iv())?;
     let verify_data = master.verify_data(Sender::Server, hs.transcript.current().as_ref())?;
     let encoded = cx.send_handshake(HandshakePayload::Finished(verify_data.to_vec()))?;
-    hs.transcript.add_message(&encoded);
+    hs.transcript.add_message(encoded);
     cx.emit(|| HandshakeEvent::FinishedSent);
     Ok(())
 }
@@ -615,7 +615,7 @@ fn send_ticket(
             ticket,
         },
     ))?;
-    transcript.add_message(&encoded);
+    transcript.add_message(encoded);
     Ok(())
 }
 
@@ -709,7 +709,7 @@ fn resume(
         compression_method: Compression::Null,
         extensions: Some(extensions),
     }))?;
-    transcript.add_message(&encoded);
+    transcript.add_message(encoded);
 
     let mut hs = Handshake {
         config,

@@ -213,7 +213,7 @@ impl ExpectClientHello {
             ),
         };
         let encoded_sh = cx.send_handshake(HandshakePayload::ServerHello(server_hello))?;
-        transcript.add_message(&encoded_sh);
+        transcript.add_message(encoded_sh);
         cx.emit(|| HandshakeEvent::ServerHello {
             version: ProtocolVersion::TLSv1_3,
             cipher_suite: suite.suite,
@@ -281,7 +281,7 @@ impl ExpectClientHello {
             extensions.push(ServerExtension::EarlyData);
         }
         let encoded = cx.send_handshake(HandshakePayload::EncryptedExtensions(extensions))?;
-        transcript.add_message(&encoded);
+        transcript.add_message(encoded);
 
         // CertificateRequest (RFC 8446 4.3.2; never in a PSK handshake, 4.3.2).
         let client_auth = self.config.client_verifier.is_some() && identity.is_some();
@@ -299,7 +299,7 @@ impl ExpectClientHello {
                     extensions,
                 },
             ))?;
-            transcript.add_message(&encoded);
+            transcript.add_message(encoded);
         }
 
         // Certificate and CertificateVerify (RFC 8446 4.4.2, 4.4.3).
@@ -317,7 +317,7 @@ impl ExpectClientHello {
                     context: Vec::new(),
                     entries,
                 }))?;
-            transcript.add_message(&encoded);
+            transcript.add_message(encoded);
             let message = certificate_verify_message(true, transcript.current().as_ref());
             let scheme = signer.scheme();
             let signature = signer.sign(&message)?;
@@ -326,7 +326,7 @@ impl ExpectClientHello {
                     scheme,
                     signature,
                 }))?;
-            transcript.add_message(&encoded);
+            transcript.add_message(encoded);
             cx.emit(|| HandshakeEvent::SignatureSent { scheme });
         }
 
@@ -336,7 +336,7 @@ impl ExpectClientHello {
             .verify_data(transcript.current().as_ref());
         let encoded =
             cx.send_handshake(HandshakePayload::Finished(verify_data.as_ref().to_vec()))?;
-        transcript.add_message(&encoded);
+        transcript.add_message(encoded);
         cx.emit(|| HandshakeEvent::FinishedSent);
 
         // Application secrets hash the transcript through our Finished (RFC 8446 7.1).
@@ -522,7 +522,7 @@ impl ExpectClientHello {
         // The version is settled by the retry (RFC 8446 4.1.4).
         cx.version = Some(ProtocolVersion::TLSv1_3);
         let encoded = cx.send_handshake(HandshakePayload::HelloRetryRequest(retry))?;
-        transcript.add_message(&encoded);
+        transcript.add_message(encoded);
         cx.emit(|| HandshakeEvent::HelloRetryRequest {
             group: Some(group),
             cookie: cookie.is_some(),
