@@ -95,17 +95,19 @@ pub(super) fn start_handshake(
     if let (true, Some((session, suite))) = (early_data, &resuming) {
         sent_ccs = start_early_data(cx, &config, session, suite, &transcript)?;
     }
-    Ok(ClientState::ExpectServerHello(ExpectServerHello {
-        config,
-        server_name,
-        hello,
-        key_shares,
-        transcript: Transcript::Buffer(transcript),
-        retried: None,
-        sent_ccs,
-        resuming,
-        tls12_session,
-    }))
+    Ok(ClientState::ExpectServerHello(Box::new(
+        ExpectServerHello {
+            config,
+            server_name,
+            hello,
+            key_shares,
+            transcript: Transcript::Buffer(transcript),
+            retried: None,
+            sent_ccs,
+            resuming,
+            tls12_session,
+        },
+    )))
 }
 
 /// RFC 8446 2.3, 7.1: early data goes under client_early_traffic_secret, derived
@@ -677,17 +679,19 @@ impl ExpectServerHello {
         let encoded = cx.send_handshake_with(|out| encode_client_hello(&hello, out))?;
         transcript.add_message(encoded);
         cx.emit_client_hello(&hello);
-        Ok(ClientState::ExpectServerHello(ExpectServerHello {
-            config: self.config,
-            server_name: self.server_name,
-            hello,
-            key_shares,
-            transcript: Transcript::Hash(transcript),
-            retried: Some(suite),
-            sent_ccs,
-            resuming,
-            tls12_session: self.tls12_session,
-        }))
+        Ok(ClientState::ExpectServerHello(Box::new(
+            ExpectServerHello {
+                config: self.config,
+                server_name: self.server_name,
+                hello,
+                key_shares,
+                transcript: Transcript::Hash(transcript),
+                retried: Some(suite),
+                sent_ccs,
+                resuming,
+                tls12_session: self.tls12_session,
+            },
+        )))
     }
 }
 

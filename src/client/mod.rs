@@ -107,7 +107,7 @@ fn verify_server_chain(
 
 /// The client's handshake states, in the order of RFC 8446 2.
 pub(crate) enum ClientState {
-    ExpectServerHello(hello::ExpectServerHello),
+    ExpectServerHello(alloc::boxed::Box<hello::ExpectServerHello>),
     ExpectEncryptedExtensions(tls13::ExpectEncryptedExtensions),
     ExpectCertificateOrCertRequest(tls13::ExpectCertificateOrCertRequest),
     ExpectCertificate(tls13::ExpectCertificate),
@@ -125,7 +125,7 @@ pub(crate) enum ClientState {
 impl ClientState {
     pub(crate) fn handle(self, cx: &mut CommonState, input: Input<'_>) -> Result<Self, Error> {
         match self {
-            Self::ExpectServerHello(s) => s.handle(cx, input),
+            Self::ExpectServerHello(s) => (*s).handle(cx, input),
             Self::ExpectEncryptedExtensions(s) => s.handle(cx, input),
             Self::ExpectCertificateOrCertRequest(s) => s.handle(cx, input),
             Self::ExpectCertificate(s) => s.handle(cx, input),

@@ -7,6 +7,7 @@
 //! <- ChangeCipherSpec, Finished
 //! ```
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -173,7 +174,7 @@ pub(super) fn server_hello(
         }
         _ => None,
     };
-    let hs = Handshake {
+    let hs = Box::new(Handshake {
         offered_groups: hello
             .client_hello
             .supported_groups()
@@ -195,7 +196,7 @@ pub(super) fn server_hello(
         ticket_expected: sh.has_extension(ExtensionType::SessionTicket),
         old_ticket: hello.session.and_then(|s| s.ticket),
         resumed: resumed.is_some(),
-    };
+    });
     if let Some(master) = resumed {
         // RFC 5246 7.3: the abbreviated handshake; the server's CCS and Finished come next.
         cx.resumed = true;
@@ -212,7 +213,7 @@ pub(super) fn server_hello(
     Ok(ClientState::ExpectCertificate12(ExpectCertificate(hs)))
 }
 
-pub(crate) struct ExpectCertificate(Handshake);
+pub(crate) struct ExpectCertificate(Box<Handshake>);
 
 impl ExpectCertificate {
     pub(super) fn handle(
@@ -238,7 +239,7 @@ impl ExpectCertificate {
     }
 }
 
-pub(crate) struct ExpectServerKeyExchange(Handshake);
+pub(crate) struct ExpectServerKeyExchange(Box<Handshake>);
 
 impl ExpectServerKeyExchange {
     pub(super) fn handle(
@@ -314,7 +315,7 @@ impl ExpectServerKeyExchange {
 }
 
 pub(crate) struct ExpectServerHelloDone {
-    hs: Handshake,
+    hs: Box<Handshake>,
     public: Vec<u8>,
     shared: SharedSecret,
     /// The CertificateRequest's acceptable schemes and key types, if one came.
@@ -450,7 +451,7 @@ fn send_client_certificate(
 }
 
 pub(crate) struct ExpectChangeCipherSpec {
-    hs: Handshake,
+    hs: Box<Handshake>,
     master: MasterSecret,
     keys: Tls12Keys,
     /// A NewSessionTicket's ticket and lifetime hint (RFC 5077 3.3).
@@ -496,7 +497,7 @@ impl ExpectChangeCipherSpec {
 }
 
 pub(crate) struct ExpectFinished {
-    hs: Handshake,
+    hs: Box<Handshake>,
     master: MasterSecret,
     keys: Tls12Keys,
     new_ticket: Option<(Vec<u8>, u32)>,

@@ -3,6 +3,7 @@
 //! EncryptedExtensions, [CertificateRequest], Certificate, CertificateVerify,
 //! Finished; then our [Certificate, CertificateVerify], Finished.
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
@@ -94,7 +95,7 @@ pub(super) fn start_handshake_keys(
         cipher_suite: suite.suite,
     });
     Ok(ClientState::ExpectEncryptedExtensions(
-        ExpectEncryptedExtensions(Handshake {
+        ExpectEncryptedExtensions(Box::new(Handshake {
             config: start.config,
             server_name: start.server_name,
             transcript: start.transcript,
@@ -104,7 +105,7 @@ pub(super) fn start_handshake_keys(
             offered_extensions: start.offered_extensions,
             sent_ccs: start.sent_ccs,
             resumed: start.psk.is_some(),
-        }),
+        })),
     ))
 }
 
@@ -121,7 +122,7 @@ const ENCRYPTED_EXTENSIONS_ALLOWED: &[ExtensionType] = &[
     ExtensionType::EarlyData,
 ];
 
-pub(crate) struct ExpectEncryptedExtensions(Handshake);
+pub(crate) struct ExpectEncryptedExtensions(Box<Handshake>);
 
 impl ExpectEncryptedExtensions {
     pub(super) fn handle(
@@ -184,7 +185,7 @@ impl ExpectEncryptedExtensions {
     }
 }
 
-pub(crate) struct ExpectCertificateOrCertRequest(Handshake);
+pub(crate) struct ExpectCertificateOrCertRequest(Box<Handshake>);
 
 impl ExpectCertificateOrCertRequest {
     pub(super) fn handle(
@@ -229,7 +230,7 @@ impl ExpectCertificateOrCertRequest {
 }
 
 pub(crate) struct ExpectCertificate {
-    hs: Handshake,
+    hs: Box<Handshake>,
     client_auth: Option<CertificateRequestTls13>,
 }
 
@@ -272,7 +273,7 @@ impl ExpectCertificate {
 }
 
 pub(crate) struct ExpectCertificateVerify {
-    hs: Handshake,
+    hs: Box<Handshake>,
     client_auth: Option<CertificateRequestTls13>,
 }
 
@@ -320,7 +321,7 @@ impl ExpectCertificateVerify {
 }
 
 pub(crate) struct ExpectFinished {
-    hs: Handshake,
+    hs: Box<Handshake>,
     client_auth: Option<CertificateRequestTls13>,
 }
 

@@ -7,6 +7,7 @@
 //! -> ChangeCipherSpec, Finished
 //! ```
 
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -289,7 +290,7 @@ pub(super) fn client_hello(
     transcript.add_message(encoded);
 
     let client_auth = config.client_verifier.is_some();
-    let hs = Handshake {
+    let hs = Box::new(Handshake {
         config,
         suite,
         transcript,
@@ -299,7 +300,7 @@ pub(super) fn client_hello(
         session_id,
         issue_ticket,
         resumed: false,
-    };
+    });
     Ok(if client_auth {
         ServerState::ExpectCertificate12(ExpectCertificate { hs, kx: our_kx })
     } else {
@@ -395,7 +396,7 @@ fn refusal_reason(code: u16) -> Option<&'static str> {
 }
 
 pub(crate) struct ExpectCertificate {
-    hs: Handshake,
+    hs: Box<Handshake>,
     kx: alloc::boxed::Box<dyn ActiveKeyExchange>,
 }
 
@@ -428,7 +429,7 @@ impl ExpectCertificate {
 }
 
 pub(crate) struct ExpectClientKeyExchange {
-    hs: Handshake,
+    hs: Box<Handshake>,
     kx: alloc::boxed::Box<dyn ActiveKeyExchange>,
     client_cert: bool,
 }
@@ -471,7 +472,7 @@ impl ExpectClientKeyExchange {
 
 /// The states once the master secret exists.
 pub(crate) struct Keyed {
-    hs: Handshake,
+    hs: Box<Handshake>,
     master: MasterSecret,
     keys: Tls12Keys,
 }
@@ -711,7 +712,7 @@ fn resume(
     }))?;
     transcript.add_message(encoded);
 
-    let mut hs = Handshake {
+    let mut hs = Box::new(Handshake {
         config,
         suite,
         transcript,
@@ -721,7 +722,7 @@ fn resume(
         session_id: hello.session_id.clone(),
         issue_ticket,
         resumed: true,
-    };
+    });
     let keys = master.key_block(&hs.client_random, &hs.server_random)?;
     if issue_ticket {
         let now = current_time(&*hs.config.time)?;

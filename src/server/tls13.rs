@@ -2,6 +2,7 @@
 //! EncryptedExtensions, [CertificateRequest], Certificate, CertificateVerify, Finished
 //! out; then the client's [Certificate, CertificateVerify], Finished.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec;
@@ -350,7 +351,7 @@ impl ExpectClientHello {
         cx.log_secret("EXPORTER_SECRET", exporter.secret_bytes());
         cx.exporter = Some(KeyExporter::Tls13(exporter));
 
-        let hs = Handshake {
+        let hs = Box::new(Handshake {
             config: self.config,
             transcript,
             client_hs,
@@ -358,7 +359,7 @@ impl ExpectClientHello {
             server_app,
             traffic,
             psk_dhe_offered,
-        };
+        });
         Ok(if accept_early_data {
             ServerState::ExpectEndOfEarlyData(ExpectEndOfEarlyData(hs))
         } else if client_auth {
@@ -714,7 +715,7 @@ pub(crate) struct Handshake {
 }
 
 /// Reading accepted 0-RTT data until the client's EndOfEarlyData (RFC 8446 4.5).
-pub(crate) struct ExpectEndOfEarlyData(Handshake);
+pub(crate) struct ExpectEndOfEarlyData(Box<Handshake>);
 
 impl ExpectEndOfEarlyData {
     pub(super) fn handle(
@@ -735,7 +736,7 @@ impl ExpectEndOfEarlyData {
     }
 }
 
-pub(crate) struct ExpectCertificate(Handshake);
+pub(crate) struct ExpectCertificate(Box<Handshake>);
 
 impl ExpectCertificate {
     pub(super) fn handle(
@@ -766,7 +767,7 @@ impl ExpectCertificate {
     }
 }
 
-pub(crate) struct ExpectCertificateVerify(Handshake);
+pub(crate) struct ExpectCertificateVerify(Box<Handshake>);
 
 impl ExpectCertificateVerify {
     pub(super) fn handle(
@@ -792,7 +793,7 @@ impl ExpectCertificateVerify {
     }
 }
 
-pub(crate) struct ExpectFinished(Handshake);
+pub(crate) struct ExpectFinished(Box<Handshake>);
 
 impl ExpectFinished {
     pub(super) fn handle(
