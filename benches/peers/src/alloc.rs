@@ -160,5 +160,8 @@ pub fn hook_openssl() {
     // from the global allocator); OpenSSL accepts them only before its first
     // allocation, which the assertion checks.
     let ok = unsafe { CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free) };
-    assert_eq!(ok, 1, "OpenSSL allocated before its allocator hooks were set");
+    assert_eq!(
+        ok, 1,
+        "OpenSSL allocated before its allocator hooks were set"
+    );
 }

@@ -120,8 +120,18 @@ fn expand_bytes(prk: &Prk, label: &[u8], context: &[u8], out: &mut [u8]) {
     let out_len = (out.len() as u16).to_be_bytes();
     let label_len = [6 + label.len() as u8];
     let context_len = [context.len() as u8];
-    let info: [&[u8]; 6] = [&out_len, &label_len, b"tls13 ", label, &context_len, context];
-    prk.expand(&info, Len(out.len())).unwrap().fill(out).unwrap();
+    let info: [&[u8]; 6] = [
+        &out_len,
+        &label_len,
+        b"tls13 ",
+        label,
+        &context_len,
+        context,
+    ];
+    prk.expand(&info, Len(out.len()))
+        .unwrap()
+        .fill(out)
+        .unwrap();
 }
 
 fn expand_prk(prk: &Prk, label: &[u8], context: &[u8]) -> Prk {
@@ -220,7 +230,9 @@ pub struct RawAead {
 
 impl RawAead {
     pub fn new(aead: Aead, records: usize) -> Self {
-        let key = LessSafeKey::new(UnboundKey::new(algorithm(aead), &[7; 32][..algorithm(aead).key_len()]).unwrap());
+        let key = LessSafeKey::new(
+            UnboundKey::new(algorithm(aead), &[7; 32][..algorithm(aead).key_len()]).unwrap(),
+        );
         let records = (0..records)
             .map(|i| (vec![i as u8; 16 * 1024], aead::Tag::from([0; 16])))
             .collect();
@@ -265,7 +277,10 @@ impl RawAead {
     /// Every record holds its original bytes again.
     pub fn check(&self) {
         for (i, (record, _)) in self.records.iter().enumerate() {
-            assert!(record.iter().all(|&b| b == i as u8), "raw AEAD round trip failed");
+            assert!(
+                record.iter().all(|&b| b == i as u8),
+                "raw AEAD round trip failed"
+            );
         }
     }
 }

@@ -117,7 +117,10 @@ fn recv(conn: &mut Connection, mut tls: &[u8], app: &mut Sink) {
             app.pos += n;
             read += n;
         }
-        assert!(taken > 0 || read > 0, "handclasp took no bytes and gave no plaintext");
+        assert!(
+            taken > 0 || read > 0,
+            "handclasp took no bytes and gave no plaintext"
+        );
     }
 }
 

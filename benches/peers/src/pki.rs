@@ -43,7 +43,8 @@ impl Pki {
 
     pub fn generate() -> Self {
         let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca.distinguished_name.push(DnType::CommonName, "handclasp-peers CA");
+        ca.distinguished_name
+            .push(DnType::CommonName, "handclasp-peers CA");
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca.not_before = rcgen::date_time_ymd(2025, 1, 1);
         ca.not_after = rcgen::date_time_ymd(2035, 1, 1);
@@ -72,12 +73,12 @@ impl Pki {
             let der = key.private_key_to_pkcs8().unwrap();
             KeyPair::from_pkcs8_der_and_sign_algo(&PrivatePkcs8KeyDer::from(der), alg).unwrap()
         };
-        let p256 = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1)
-            .unwrap();
-        let ecdsa = openssl::pkey::PKey::from_ec_key(openssl::ec::EcKey::generate(&p256).unwrap())
-            .unwrap();
-        let rsa = openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap())
-            .unwrap();
+        let p256 =
+            openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
+        let ecdsa =
+            openssl::pkey::PKey::from_ec_key(openssl::ec::EcKey::generate(&p256).unwrap()).unwrap();
+        let rsa =
+            openssl::pkey::PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
         let ed25519 = openssl::pkey::PKey::generate_ed25519().unwrap();
         Self {
             ca: issuer.der().to_vec(),

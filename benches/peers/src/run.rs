@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::Opts;
 use crate::alloc::{self, CLIENT, SERVER};
 use crate::endpoint::{
     self, Aead, Cost, Impl, Resumption, Setup, Sink, Version, checked_handshake,
@@ -13,7 +14,6 @@ use crate::ossl::Openssl;
 use crate::pki::{KeyKind, Pki};
 use crate::rl::Rustls;
 use crate::table::{self, Row};
-use crate::Opts;
 
 struct Params {
     rounds: usize,
@@ -25,7 +25,11 @@ struct Params {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 /// Microseconds per call of `f`, over one sample of about `target`.
@@ -222,7 +226,15 @@ impl Three {
     }
 }
 
-fn handshake_rows(pki: &Pki, p: &Params, f: &Floor, label: &str, s: Setup, resumed: bool, rows: &mut Vec<Row>) {
+fn handshake_rows(
+    pki: &Pki,
+    p: &Params,
+    f: &Floor,
+    label: &str,
+    s: Setup,
+    resumed: bool,
+    rows: &mut Vec<Row>,
+) {
     let three = Three::new(pki, s);
     let mut cost = Cost::default();
     // Warm-up; for resumption rows this also leaves the first session behind.
@@ -251,7 +263,12 @@ fn handshake_rows(pki: &Pki, p: &Params, f: &Floor, label: &str, s: Setup, resum
         row.values = [Some(us[0]), Some(us[1]), Some(us[2]), Some(fl)];
         rows.push(row);
         let mut row = Row::new(format!("{label} {side}"), "hs/s/core");
-        row.values = [Some(1e6 / us[0]), Some(1e6 / us[1]), Some(1e6 / us[2]), Some(1e6 / fl)];
+        row.values = [
+            Some(1e6 / us[0]),
+            Some(1e6 / us[1]),
+            Some(1e6 / us[2]),
+            Some(1e6 / fl),
+        ];
         rows.push(row);
     }
 }
@@ -281,7 +298,13 @@ impl<I: Impl> Bulk<I> {
     }
 
     pub fn once(&mut self, data: &[u8]) -> (Duration, Duration) {
-        endpoint::bulk(&mut self.client, &mut self.server, data, &mut self.wire, &mut self.app)
+        endpoint::bulk(
+            &mut self.client,
+            &mut self.server,
+            data,
+            &mut self.wire,
+            &mut self.app,
+        )
     }
 
     /// One sample: (send MB/s, receive MB/s).
@@ -294,14 +317,20 @@ impl<I: Impl> Bulk<I> {
             r += b;
             bytes += data.len();
         }
-        (bytes as f64 / s.as_secs_f64() / 1e6, bytes as f64 / r.as_secs_f64() / 1e6)
+        (
+            bytes as f64 / s.as_secs_f64() / 1e6,
+            bytes as f64 / r.as_secs_f64() / 1e6,
+        )
     }
 
     /// Allocations on the send and the receive side for one more MiB.
     fn allocs(&mut self, data: &[u8]) -> (f64, f64) {
         let (c, s) = (alloc::allocs(CLIENT), alloc::allocs(SERVER));
         self.once(data);
-        ((alloc::allocs(CLIENT) - c) as f64, (alloc::allocs(SERVER) - s) as f64)
+        (
+            (alloc::allocs(CLIENT) - c) as f64,
+            (alloc::allocs(SERVER) - s) as f64,
+        )
     }
 }
 
@@ -338,10 +367,20 @@ fn bulk_rows(pki: &Pki, p: &Params, f: &Floor, s: Setup, rows: &mut Vec<Row>) {
     }
     let allocs = [hc.allocs(&data), rl.allocs(&data), os.allocs(&data)];
     let mut row = Row::new(format!("{label} send allocs"), "allocs/MiB");
-    row.values = [Some(allocs[0].0), Some(allocs[1].0), Some(allocs[2].0), None];
+    row.values = [
+        Some(allocs[0].0),
+        Some(allocs[1].0),
+        Some(allocs[2].0),
+        None,
+    ];
     rows.push(row);
     let mut row = Row::new(format!("{label} recv allocs"), "allocs/MiB");
-    row.values = [Some(allocs[0].1), Some(allocs[1].1), Some(allocs[2].1), None];
+    row.values = [
+        Some(allocs[0].1),
+        Some(allocs[1].1),
+        Some(allocs[2].1),
+        None,
+    ];
     rows.push(row);
 }
 
@@ -356,7 +395,10 @@ fn memory<I: Impl>(imp: &I, n: usize) -> [f64; 6] {
     let (ac, as_) = (alloc::allocs(CLIENT), alloc::allocs(SERVER));
     let pair = checked_handshake(imp, &mut cost, false);
     let peak = (alloc::peak(CLIENT) as f64, alloc::peak(SERVER) as f64);
-    let allocs = ((alloc::allocs(CLIENT) - ac) as f64, (alloc::allocs(SERVER) - as_) as f64);
+    let allocs = (
+        (alloc::allocs(CLIENT) - ac) as f64,
+        (alloc::allocs(SERVER) - as_) as f64,
+    );
     drop(pair);
     // Idle connections: what each side's n established connections hold.
     let mut clients = Vec::with_capacity(n);
@@ -372,7 +414,11 @@ fn memory<I: Impl>(imp: &I, n: usize) -> [f64; 6] {
     let after_servers = alloc::live();
     clients.clear();
     let after_clients = alloc::live();
-    assert!(after_clients - base < 4096, "memory not returned: {}", after_clients - base);
+    assert!(
+        after_clients - base < 4096,
+        "memory not returned: {}",
+        after_clients - base
+    );
     let per = |bytes: i64| bytes as f64 / n as f64;
     [
         per(after_servers - after_clients) + std::mem::size_of::<I::Client>() as f64,
@@ -408,25 +454,62 @@ fn memory_rows(pki: &Pki, p: &Params, label: &str, s: Setup, rows: &mut Vec<Row>
 
 pub fn all(pki: &Pki, opts: &Opts) {
     let p = if opts.quick {
-        Params { rounds: 3, target: Duration::from_millis(15), idle_connections: 200 }
+        Params {
+            rounds: 3,
+            target: Duration::from_millis(15),
+            idle_connections: 200,
+        }
     } else {
-        Params { rounds: 7, target: Duration::from_millis(120), idle_connections: 1000 }
+        Params {
+            rounds: 7,
+            target: Duration::from_millis(120),
+            idle_connections: 1000,
+        }
     };
-    let want = |name: &str| opts.filter.as_ref().is_none_or(|f| name.contains(f.as_str()));
+    let want = |name: &str| {
+        opts.filter
+            .as_ref()
+            .is_none_or(|f| name.contains(f.as_str()))
+    };
     let started = Instant::now();
     let mut rows = Vec::new();
     let floor = measure_floor(pki, &p, &mut rows, want("ring"));
-    let setup = |version, key, resumption| Setup { version, aead: Aead::Aes128, key, resumption };
+    let setup = |version, key, resumption| Setup {
+        version,
+        aead: Aead::Aes128,
+        key,
+        resumption,
+    };
     let mut handshakes = Vec::new();
     for key in KEYS {
-        handshakes.push((format!("full tls13 {}", key_name(key)), setup(Version::Tls13, key, Resumption::Off), false));
+        handshakes.push((
+            format!("full tls13 {}", key_name(key)),
+            setup(Version::Tls13, key, Resumption::Off),
+            false,
+        ));
     }
     for key in [KeyKind::Ecdsa, KeyKind::Rsa] {
-        handshakes.push((format!("full tls12 {}", key_name(key)), setup(Version::Tls12, key, Resumption::Off), false));
+        handshakes.push((
+            format!("full tls12 {}", key_name(key)),
+            setup(Version::Tls12, key, Resumption::Off),
+            false,
+        ));
     }
-    handshakes.push(("resumed tls13 ticket".into(), setup(Version::Tls13, KeyKind::Ecdsa, Resumption::Tickets), true));
-    handshakes.push(("resumed tls12 ticket".into(), setup(Version::Tls12, KeyKind::Ecdsa, Resumption::Tickets), true));
-    handshakes.push(("resumed tls12 session-id".into(), setup(Version::Tls12, KeyKind::Ecdsa, Resumption::SessionIds), true));
+    handshakes.push((
+        "resumed tls13 ticket".into(),
+        setup(Version::Tls13, KeyKind::Ecdsa, Resumption::Tickets),
+        true,
+    ));
+    handshakes.push((
+        "resumed tls12 ticket".into(),
+        setup(Version::Tls12, KeyKind::Ecdsa, Resumption::Tickets),
+        true,
+    ));
+    handshakes.push((
+        "resumed tls12 session-id".into(),
+        setup(Version::Tls12, KeyKind::Ecdsa, Resumption::SessionIds),
+        true,
+    ));
     for (label, s, resumed) in handshakes {
         if want(&label) {
             handshake_rows(pki, &p, &floor, &label, s, resumed, &mut rows);
@@ -434,8 +517,17 @@ pub fn all(pki: &Pki, opts: &Opts) {
     }
     for version in [Version::Tls13, Version::Tls12] {
         for aead in AEADS {
-            let s = Setup { version, aead, key: KeyKind::Ecdsa, resumption: Resumption::Off };
-            if want(&format!("bulk {} {}", version_name(version), aead_name(aead))) {
+            let s = Setup {
+                version,
+                aead,
+                key: KeyKind::Ecdsa,
+                resumption: Resumption::Off,
+            };
+            if want(&format!(
+                "bulk {} {}",
+                version_name(version),
+                aead_name(aead)
+            )) {
                 bulk_rows(pki, &p, &floor, s, &mut rows);
             }
         }
@@ -443,7 +535,13 @@ pub fn all(pki: &Pki, opts: &Opts) {
     for version in [Version::Tls13, Version::Tls12] {
         let label = format!("{} ecdsa-p256", version_name(version));
         if want(&format!("memory {label}")) {
-            memory_rows(pki, &p, &label, setup(version, KeyKind::Ecdsa, Resumption::Off), &mut rows);
+            memory_rows(
+                pki,
+                &p,
+                &label,
+                setup(version, KeyKind::Ecdsa, Resumption::Off),
+                &mut rows,
+            );
         }
     }
     table::print(&rows);

@@ -17,7 +17,12 @@ const IMPLS: [&str; 3] = ["handclasp", "rustls", "openssl"];
 
 /// (name, setup, resumed, bulk)
 fn workloads() -> Vec<(&'static str, Setup, bool, bool)> {
-    let s = |version, key, resumption, aead| Setup { version, aead, key, resumption };
+    let s = |version, key, resumption, aead| Setup {
+        version,
+        aead,
+        key,
+        resumption,
+    };
     use Aead::*;
     use KeyKind::*;
     use Resumption::*;
@@ -25,15 +30,50 @@ fn workloads() -> Vec<(&'static str, Setup, bool, bool)> {
     vec![
         ("tls13-ecdsa", s(Tls13, Ecdsa, Off, Aes128), false, false),
         ("tls13-rsa", s(Tls13, Rsa, Off, Aes128), false, false),
-        ("tls13-ed25519", s(Tls13, Ed25519, Off, Aes128), false, false),
+        (
+            "tls13-ed25519",
+            s(Tls13, Ed25519, Off, Aes128),
+            false,
+            false,
+        ),
         ("tls12-ecdsa", s(Tls12, Ecdsa, Off, Aes128), false, false),
         ("tls12-rsa", s(Tls12, Rsa, Off, Aes128), false, false),
-        ("tls13-resumed", s(Tls13, Ecdsa, Tickets, Aes128), true, false),
-        ("tls12-resumed-ticket", s(Tls12, Ecdsa, Tickets, Aes128), true, false),
-        ("tls12-resumed-id", s(Tls12, Ecdsa, SessionIds, Aes128), true, false),
-        ("tls13-aes128gcm-bulk-1mib", s(Tls13, Ecdsa, Off, Aes128), false, true),
-        ("tls13-chacha20-bulk-1mib", s(Tls13, Ecdsa, Off, Chacha), false, true),
-        ("tls12-aes128gcm-bulk-1mib", s(Tls12, Ecdsa, Off, Aes128), false, true),
+        (
+            "tls13-resumed",
+            s(Tls13, Ecdsa, Tickets, Aes128),
+            true,
+            false,
+        ),
+        (
+            "tls12-resumed-ticket",
+            s(Tls12, Ecdsa, Tickets, Aes128),
+            true,
+            false,
+        ),
+        (
+            "tls12-resumed-id",
+            s(Tls12, Ecdsa, SessionIds, Aes128),
+            true,
+            false,
+        ),
+        (
+            "tls13-aes128gcm-bulk-1mib",
+            s(Tls13, Ecdsa, Off, Aes128),
+            false,
+            true,
+        ),
+        (
+            "tls13-chacha20-bulk-1mib",
+            s(Tls13, Ecdsa, Off, Chacha),
+            false,
+            true,
+        ),
+        (
+            "tls12-aes128gcm-bulk-1mib",
+            s(Tls12, Ecdsa, Off, Aes128),
+            false,
+            true,
+        ),
     ]
 }
 
@@ -74,8 +114,7 @@ fn go<I: Impl>(imp: &I, resumed: bool, bulk: bool, iterations: usize) {
 
 pub fn run(pki: &Pki, name: &str, iterations: usize) {
     let (imp, work) = name.split_once('-').unwrap_or(("", ""));
-    let Some((_, setup, resumed, bulk)) = workloads().into_iter().find(|(w, ..)| *w == work)
-    else {
+    let Some((_, setup, resumed, bulk)) = workloads().into_iter().find(|(w, ..)| *w == work) else {
         eprintln!("unknown scenario {name:?}; --list-scenarios shows them");
         std::process::exit(2);
     };

@@ -40,7 +40,14 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> String {
 /// µs, bytes and allocations below 1 means handclasp spends less.
 pub fn print(rows: &[Row]) {
     let header = [
-        "row", "unit", "handclasp", "rustls", "openssl", "ring floor", "hc/rustls", "hc/openssl",
+        "row",
+        "unit",
+        "handclasp",
+        "rustls",
+        "openssl",
+        "ring floor",
+        "hc/rustls",
+        "hc/openssl",
         "hc/floor",
     ];
     let lines: Vec<[String; 9]> = rows
