@@ -156,12 +156,12 @@ impl Impl for Openssl {
         let mut ssl = Ssl::new(&self.client).unwrap();
         ssl.set_hostname(NAME).unwrap();
         ssl.param_mut().set_host(NAME).unwrap();
-        if self.resume {
-            if let Some(session) = self.session.lock().unwrap().as_ref() {
-                // SAFETY: the session came from a connection on this same context.
-                unsafe { ssl.set_session(session).unwrap() };
-            }
+        let session = self.session.lock().unwrap();
+        if let (true, Some(session)) = (self.resume, session.as_ref()) {
+            // SAFETY: the session came from a connection on this same context.
+            unsafe { ssl.set_session(session).unwrap() };
         }
+        drop(session);
         ssl.set_connect_state();
         Side {
             stream: SslStream::new(ssl, Mem::default()).unwrap(),
