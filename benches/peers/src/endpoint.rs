@@ -1,0 +1,215 @@
+//! What every implementation provides (an [`Endpoint`] per side, made by an [`Impl`]),
+//! and the drivers that run a handshake or a bulk transfer between two endpoints in
+//! memory, timing each side's calls separately.
+
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use crate::alloc::{self, CLIENT, SERVER};
+use crate::pki::KeyKind;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    Tls13,
+    Tls12,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aead {
+    Aes128,
+    Aes256,
+    Chacha,
+}
+
+/// What resumption material the server hands out (and the client keeps).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resumption {
+    /// None at all: no tickets, no session cache, the client keeps nothing.
+    Off,
+    /// Stateless tickets (TLS 1.3 NewSessionTicket, TLS 1.2 RFC 5077).
+    Tickets,
+    /// TLS 1.2 session ids against a server-side cache.
+    SessionIds,
+}
+
+/// One configuration, the same for every implementation.
+#[derive(Clone, Copy, Debug)]
+pub struct Setup {
+    pub version: Version,
+    pub aead: Aead,
+    pub key: KeyKind,
+    pub resumption: Resumption,
+}
+
+/// Received plaintext lands here, without zero-filling on the hot path.
+pub struct Sink {
+    pub buf: Vec<u8>,
+    pub pos: usize,
+}
+
+impl Sink {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            buf: vec![0; capacity],
+            pos: 0,
+        }
+    }
+
+    pub fn spare(&mut self) -> &mut [u8] {
+        let spare = &mut self.buf[self.pos..];
+        assert!(!spare.is_empty(), "plaintext sink full");
+        spare
+    }
+
+    pub fn data(&self) -> &[u8] {
+        &self.buf[..self.pos]
+    }
+}
+
+/// One side of a connection, driven through in-memory buffers.
+pub trait Endpoint {
+    /// Takes all of `tls` (leaving it empty), processes it, and moves any plaintext
+    /// into `app`.
+    fn recv(&mut self, tls: &mut Vec<u8>, app: &mut Sink);
+    /// Appends every pending TLS byte to `out`.
+    fn send(&mut self, out: &mut Vec<u8>);
+    /// Queues `data` as application data (all of it).
+    fn write(&mut self, data: &[u8]);
+    fn handshaking(&self) -> bool;
+    fn resumed(&self) -> bool;
+}
+
+/// An implementation configured for one [`Setup`].
+pub trait Impl {
+    type Client: Endpoint;
+    type Server: Endpoint;
+    fn client(&self) -> Self::Client;
+    fn server(&self) -> Self::Server;
+}
+
+/// Time spent inside each side's calls.
+#[derive(Clone, Copy, Default, Debug)]
+pub struct Cost {
+    pub client: Duration,
+    pub server: Duration,
+}
+
+/// When set, every side's call runs inside [`client_side`] or [`server_side`], which
+/// callgrind's `--toggle-collect` can select (instruction-count scenarios).
+pub static MARK: AtomicBool = AtomicBool::new(false);
+
+/// The client's calls, as one function callgrind can toggle on (not generic, and
+/// with a body of its own, so the compiler can neither clone nor merge it).
+#[inline(never)]
+pub fn client_side(f: &mut dyn FnMut()) {
+    std::hint::black_box(CLIENT);
+    f()
+}
+
+/// The server's calls, as one function callgrind can toggle on.
+#[inline(never)]
+pub fn server_side(f: &mut dyn FnMut()) {
+    std::hint::black_box(SERVER);
+    f()
+}
+
+/// Runs `f` as `side`'s call: allocations attributed to it, marked for callgrind.
+#[inline]
+pub fn as_side<R>(side: usize, f: impl FnOnce() -> R) -> R {
+    if !MARK.load(Relaxed) {
+        return alloc::enter(side, f);
+    }
+    let mut f = Some(f);
+    let mut out = None;
+    let mut call = || out = f.take().map(|f| alloc::enter(side, f));
+    if side == CLIENT {
+        client_side(&mut call)
+    } else {
+        server_side(&mut call)
+    }
+    out.expect("side call ran")
+}
+
+#[inline]
+fn timed<R>(side: usize, acc: &mut Duration, f: impl FnOnce() -> R) -> R {
+    let start = Instant::now();
+    let r = as_side(side, f);
+    *acc += start.elapsed();
+    r
+}
+
+/// One complete handshake (and whatever follows it at once, e.g. TLS 1.3 tickets),
+/// connection creation included. Panics unless both sides finished.
+pub fn handshake<I: Impl>(imp: &I, cost: &mut Cost) -> (I::Client, I::Server) {
+    let mut client = timed(CLIENT, &mut cost.client, || imp.client());
+    let mut server = timed(SERVER, &mut cost.server, || imp.server());
+    let mut wire = Vec::with_capacity(16 * 1024);
+    let mut app = Sink::new(4096);
+    for _ in 0..16 {
+        wire.clear();
+        timed(CLIENT, &mut cost.client, || client.send(&mut wire));
+        let client_sent = !wire.is_empty();
+        if client_sent {
+            timed(SERVER, &mut cost.server, || {
+                server.recv(&mut wire, &mut app)
+            });
+        }
+        wire.clear();
+        timed(SERVER, &mut cost.server, || server.send(&mut wire));
+        let server_sent = !wire.is_empty();
+        if server_sent {
+            timed(CLIENT, &mut cost.client, || {
+                client.recv(&mut wire, &mut app)
+            });
+        }
+        if !client_sent && !server_sent {
+            assert!(!client.handshaking(), "client stuck in the handshake");
+            assert!(!server.handshaking(), "server stuck in the handshake");
+            assert_eq!(app.pos, 0, "plaintext during a handshake");
+            return (client, server);
+        }
+    }
+    panic!("handshake did not settle in 16 flights");
+}
+
+/// A handshake that must have been full (`resumed == false`) or resumed.
+pub fn checked_handshake<I: Impl>(
+    imp: &I,
+    cost: &mut Cost,
+    resumed: bool,
+) -> (I::Client, I::Server) {
+    let (c, s) = handshake(imp, cost);
+    assert_eq!(c.resumed(), resumed, "client resumption state");
+    assert_eq!(s.resumed(), resumed, "server resumption state");
+    (c, s)
+}
+
+/// Moves `data` from `sender` to `receiver` in 16 KiB writes: the sender's writes
+/// and TLS output are timed as the send side, the receiver's processing of the
+/// whole stream as the receive side. Checks the bytes arrived intact.
+pub fn bulk<S: Endpoint, R: Endpoint>(
+    sender: &mut S,
+    receiver: &mut R,
+    data: &[u8],
+    wire: &mut Vec<u8>,
+    app: &mut Sink,
+) -> (Duration, Duration) {
+    wire.clear();
+    app.pos = 0;
+    let start = Instant::now();
+    as_side(CLIENT, || {
+        for chunk in data.chunks(16 * 1024) {
+            sender.write(chunk);
+            sender.send(wire);
+        }
+    });
+    let send = start.elapsed();
+    let start = Instant::now();
+    as_side(SERVER, || receiver.recv(wire, app));
+    let recv = start.elapsed();
+    assert!(
+        app.data() == data,
+        "bulk data arrived damaged or incomplete"
+    );
+    (send, recv)
+}

@@ -1,0 +1,286 @@
+//! The crypto floor: the operations a handshake or a record needs, as raw `ring`
+//! calls with no protocol around them.
+
+use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
+use ring::agreement::{self, EphemeralPrivateKey, UnparsedPublicKey as AgreePublic};
+use ring::digest;
+use ring::hkdf::{HKDF_SHA256, KeyType, Prk, Salt};
+use ring::hmac;
+use ring::rand::SystemRandom;
+use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
+
+use crate::endpoint::Aead;
+use crate::pki::Pki;
+
+/// A TLS 1.3 CertificateVerify input is 64 spaces, a 33-byte context string, a zero
+/// and a 32-byte transcript hash: 130 bytes (RFC 8446 4.4.3).
+const SIGNED: [u8; 130] = [0x20; 130];
+
+pub struct Keys {
+    rng: SystemRandom,
+    ecdsa: EcdsaKeyPair,
+    rsa: RsaKeyPair,
+    ed: Ed25519KeyPair,
+    ecdsa_sig: Vec<u8>,
+    rsa_sig: Vec<u8>,
+    ed_sig: Vec<u8>,
+    peer_x25519: Vec<u8>,
+}
+
+impl Keys {
+    pub fn new(pki: &Pki) -> Self {
+        let rng = SystemRandom::new();
+        let ecdsa = EcdsaKeyPair::from_pkcs8(
+            &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            &pki.ecdsa.key,
+            &rng,
+        )
+        .unwrap();
+        let rsa = RsaKeyPair::from_pkcs8(&pki.rsa.key).unwrap();
+        let ed = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&pki.ed25519.key).unwrap();
+        let ecdsa_sig = ecdsa.sign(&rng, &SIGNED).unwrap().as_ref().to_vec();
+        let mut rsa_sig = vec![0; rsa.public().modulus_len()];
+        rsa.sign(&signature::RSA_PSS_SHA256, &rng, &SIGNED, &mut rsa_sig)
+            .unwrap();
+        let ed_sig = ed.sign(&SIGNED).as_ref().to_vec();
+        let peer = EphemeralPrivateKey::generate(&agreement::X25519, &rng).unwrap();
+        let peer_x25519 = peer.compute_public_key().unwrap().as_ref().to_vec();
+        Self {
+            rng,
+            ecdsa,
+            rsa,
+            ed,
+            ecdsa_sig,
+            rsa_sig,
+            ed_sig,
+            peer_x25519,
+        }
+    }
+
+    /// X25519: one key generation (with its public key) and one agreement.
+    pub fn x25519(&self) {
+        let key = EphemeralPrivateKey::generate(&agreement::X25519, &self.rng).unwrap();
+        let public = key.compute_public_key().unwrap();
+        std::hint::black_box(public.as_ref());
+        let peer = AgreePublic::new(&agreement::X25519, &self.peer_x25519);
+        agreement::agree_ephemeral(key, &peer, |s| std::hint::black_box(s[0])).unwrap();
+    }
+
+    pub fn ecdsa_sign(&self) {
+        std::hint::black_box(self.ecdsa.sign(&self.rng, &SIGNED).unwrap());
+    }
+
+    pub fn ecdsa_verify(&self) {
+        signature::UnparsedPublicKey::new(
+            &signature::ECDSA_P256_SHA256_ASN1,
+            self.ecdsa.public_key().as_ref(),
+        )
+        .verify(&SIGNED, &self.ecdsa_sig)
+        .unwrap();
+    }
+
+    pub fn rsa_sign(&self) {
+        let mut sig = [0u8; 256];
+        self.rsa
+            .sign(&signature::RSA_PSS_SHA256, &self.rng, &SIGNED, &mut sig)
+            .unwrap();
+        std::hint::black_box(&sig);
+    }
+
+    pub fn rsa_verify(&self) {
+        signature::UnparsedPublicKey::new(
+            &signature::RSA_PSS_2048_8192_SHA256,
+            self.rsa.public_key().as_ref(),
+        )
+        .verify(&SIGNED, &self.rsa_sig)
+        .unwrap();
+    }
+
+    pub fn ed_sign(&self) {
+        std::hint::black_box(self.ed.sign(&SIGNED));
+    }
+
+    pub fn ed_verify(&self) {
+        signature::UnparsedPublicKey::new(&signature::ED25519, self.ed.public_key().as_ref())
+            .verify(&SIGNED, &self.ed_sig)
+            .unwrap();
+    }
+}
+
+struct Len(usize);
+
+impl KeyType for Len {
+    fn len(&self) -> usize {
+        self.0
+    }
+}
+
+/// RFC 8446 7.1 HKDF-Expand-Label into `out`.
+fn expand_bytes(prk: &Prk, label: &[u8], context: &[u8], out: &mut [u8]) {
+    let out_len = (out.len() as u16).to_be_bytes();
+    let label_len = [6 + label.len() as u8];
+    let context_len = [context.len() as u8];
+    let info: [&[u8]; 6] = [
+        &out_len,
+        &label_len,
+        b"tls13 ",
+        label,
+        &context_len,
+        context,
+    ];
+    prk.expand(&info, Len(out.len()))
+        .unwrap()
+        .fill(out)
+        .unwrap();
+}
+
+fn expand_prk(prk: &Prk, label: &[u8], context: &[u8]) -> Prk {
+    let mut secret = [0u8; 32];
+    expand_bytes(prk, label, context, &mut secret);
+    Prk::new_less_safe(HKDF_SHA256, &secret)
+}
+
+/// One full TLS 1.3 key schedule with SHA-256 (RFC 8446 7.1, 7.3, 4.4.4): 3
+/// extractions, 8 secret derivations, key + IV for 4 traffic secrets, 2 Finished
+/// keys and 2 Finished MACs: 23 HKDF/HMAC operations.
+pub fn tls13_key_schedule(shared: &[u8; 32], transcript: &[u8; 32]) {
+    let empty = digest::digest(&digest::SHA256, b"");
+    let early = Salt::new(HKDF_SHA256, &[0; 32]).extract(&[0; 32]);
+    let mut derived = [0u8; 32];
+    expand_bytes(&early, b"derived", empty.as_ref(), &mut derived);
+    let handshake = Salt::new(HKDF_SHA256, &derived).extract(shared);
+    let c_hs = expand_prk(&handshake, b"c hs traffic", transcript);
+    let s_hs = expand_prk(&handshake, b"s hs traffic", transcript);
+    expand_bytes(&handshake, b"derived", empty.as_ref(), &mut derived);
+    let master = Salt::new(HKDF_SHA256, &derived).extract(&[0; 32]);
+    let c_ap = expand_prk(&master, b"c ap traffic", transcript);
+    let s_ap = expand_prk(&master, b"s ap traffic", transcript);
+    let _exp = expand_prk(&master, b"exp master", transcript);
+    let _res = expand_prk(&master, b"res master", transcript);
+    for secret in [&c_hs, &s_hs, &c_ap, &s_ap] {
+        let mut key = [0u8; 16];
+        let mut iv = [0u8; 12];
+        expand_bytes(secret, b"key", b"", &mut key);
+        expand_bytes(secret, b"iv", b"", &mut iv);
+        std::hint::black_box((key, iv));
+    }
+    for secret in [&c_hs, &s_hs] {
+        let mut finished = [0u8; 32];
+        expand_bytes(secret, b"finished", b"", &mut finished);
+        let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &finished), transcript);
+        std::hint::black_box(tag);
+    }
+}
+
+/// RFC 5246 5 P_SHA256 into `out`.
+fn p_sha256(secret: &[u8], label: &[u8], seed: &[u8], out: &mut [u8]) {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let mut a = hmac::sign(&key, &[label, seed].concat());
+    for chunk in out.chunks_mut(32) {
+        let mut ctx = hmac::Context::with_key(&key);
+        ctx.update(a.as_ref());
+        ctx.update(label);
+        ctx.update(seed);
+        let block = ctx.sign();
+        chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
+        a = hmac::sign(&key, a.as_ref());
+    }
+}
+
+/// One TLS 1.2 handshake's PRF work with SHA-256: the extended master secret (RFC
+/// 7627 4), an AES-128-GCM key block (40 bytes, RFC 5246 6.3) and both Finished
+/// values (RFC 5246 7.4.9).
+pub fn tls12_prf(shared: &[u8; 32], transcript: &[u8; 32]) {
+    let mut master = [0u8; 48];
+    p_sha256(shared, b"extended master secret", transcript, &mut master);
+    let mut block = [0u8; 40];
+    p_sha256(&master, b"key expansion", &[0x11; 64], &mut block);
+    let mut finished = [0u8; 12];
+    p_sha256(&master, b"client finished", transcript, &mut finished);
+    p_sha256(&master, b"server finished", transcript, &mut finished);
+    std::hint::black_box((master, block, finished));
+}
+
+/// SHA-256 over a typical full-handshake transcript: 4 KiB in 10 messages, with the
+/// running hash taken 6 times along the way.
+pub fn transcript_hash(transcript: &[u8]) {
+    let mut ctx = digest::Context::new(&digest::SHA256);
+    for (i, message) in transcript.chunks(transcript.len() / 10).enumerate() {
+        ctx.update(message);
+        if i % 2 == 1 && i < 12 {
+            std::hint::black_box(ctx.clone().finish());
+        }
+    }
+    std::hint::black_box(ctx.finish());
+}
+
+fn algorithm(aead: Aead) -> &'static aead::Algorithm {
+    match aead {
+        Aead::Aes128 => &aead::AES_128_GCM,
+        Aead::Aes256 => &aead::AES_256_GCM,
+        Aead::Chacha => &aead::CHACHA20_POLY1305,
+    }
+}
+
+/// Raw AEAD over 16 KiB records: seal `records` of them in place, then open them.
+pub struct RawAead {
+    key: LessSafeKey,
+    records: Vec<(Vec<u8>, aead::Tag)>,
+}
+
+impl RawAead {
+    pub fn new(aead: Aead, records: usize) -> Self {
+        let key = LessSafeKey::new(
+            UnboundKey::new(algorithm(aead), &[7; 32][..algorithm(aead).key_len()]).unwrap(),
+        );
+        let records = (0..records)
+            .map(|i| (vec![i as u8; 16 * 1024], aead::Tag::from([0; 16])))
+            .collect();
+        Self { key, records }
+    }
+
+    fn nonce(i: usize) -> Nonce {
+        let mut n = [0u8; 12];
+        n[4..].copy_from_slice(&(i as u64).to_be_bytes());
+        Nonce::assume_unique_for_key(n)
+    }
+
+    /// Seals every record in place.
+    pub fn seal(&mut self) {
+        for (i, (record, tag)) in self.records.iter_mut().enumerate() {
+            *tag = self
+                .key
+                .seal_in_place_separate_tag(Self::nonce(i), Aad::from([23, 3, 3, 64, 17]), record)
+                .unwrap();
+        }
+    }
+
+    /// Opens every record in place (after [`Self::seal`]).
+    pub fn open(&mut self) {
+        for (i, (record, tag)) in self.records.iter_mut().enumerate() {
+            self.key
+                .open_in_place_separate_tag(
+                    Self::nonce(i),
+                    Aad::from([23, 3, 3, 64, 17]),
+                    *tag,
+                    record,
+                    0..,
+                )
+                .unwrap();
+        }
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.records.len() * 16 * 1024
+    }
+
+    /// Every record holds its original bytes again.
+    pub fn check(&self) {
+        for (i, (record, _)) in self.records.iter().enumerate() {
+            assert!(
+                record.iter().all(|&b| b == i as u8),
+                "raw AEAD round trip failed"
+            );
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! handclasp against rustls, OpenSSL and the raw `ring` floor: full and resumed
+//! handshakes, bulk throughput, memory, and single scenarios for callgrind.
+//! See README.md.
+
+mod alloc;
+mod endpoint;
+mod floor;
+mod hc;
+mod ossl;
+mod pki;
+mod rl;
+mod run;
+mod scenario;
+mod table;
+
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
+
+/// Command-line options.
+pub struct Opts {
+    pub quick: bool,
+    pub filter: Option<String>,
+    pub scenario: Option<String>,
+    pub iterations: usize,
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: handclasp-peers [--quick] [--filter SUBSTRING]\n       \
+         handclasp-peers --scenario NAME [--iterations N]   (see README.md; --list-scenarios)"
+    );
+    std::process::exit(2)
+}
+
+fn main() {
+    // Before anything touches OpenSSL, so its heap is counted too.
+    if std::env::var_os("PEERS_NO_HOOK").is_none() {
+        alloc::hook_openssl();
+    }
+    let mut opts = Opts {
+        quick: false,
+        filter: None,
+        scenario: None,
+        iterations: 20,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => opts.quick = true,
+            "--filter" => opts.filter = Some(args.next().unwrap_or_else(|| usage())),
+            "--scenario" => opts.scenario = Some(args.next().unwrap_or_else(|| usage())),
+            "--iterations" => {
+                opts.iterations = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| usage())
+            }
+            "--list-scenarios" => {
+                for name in scenario::names() {
+                    println!("{name}");
+                }
+                return;
+            }
+            _ => usage(),
+        }
+    }
+    let pki = pki::Pki::generate();
+    match &opts.scenario {
+        Some(name) => scenario::run(&pki, name, opts.iterations),
+        None => run::all(&pki, &opts),
+    }
+}

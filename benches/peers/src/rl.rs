@@ -1,0 +1,139 @@
+//! rustls (ring provider), driven through `read_tls` / `process_new_packets` /
+//! `write_tls` over slices and vectors.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use rustls::client::Resumption as RlResumption;
+use rustls::crypto::ring as rl_ring;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use rustls::server::NoServerSessionStorage;
+use rustls::{
+    ClientConfig, ClientConnection, HandshakeKind, RootCertStore, ServerConfig, ServerConnection,
+    SupportedCipherSuite,
+};
+
+use crate::endpoint::{Aead, Endpoint, Impl, Resumption, Setup, Sink, Version};
+use crate::pki::{KeyKind, NAME, Pki};
+
+pub struct Rustls {
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+}
+
+fn suite(setup: &Setup) -> SupportedCipherSuite {
+    use rl_ring::cipher_suite::*;
+    let rsa = setup.key == KeyKind::Rsa;
+    match (setup.version, setup.aead) {
+        (Version::Tls13, Aead::Aes128) => TLS13_AES_128_GCM_SHA256,
+        (Version::Tls13, Aead::Aes256) => TLS13_AES_256_GCM_SHA384,
+        (Version::Tls13, Aead::Chacha) => TLS13_CHACHA20_POLY1305_SHA256,
+        (Version::Tls12, Aead::Aes128) if rsa => TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        (Version::Tls12, Aead::Aes256) if rsa => TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        (Version::Tls12, Aead::Chacha) if rsa => TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        (Version::Tls12, Aead::Aes128) => TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        (Version::Tls12, Aead::Aes256) => TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        (Version::Tls12, Aead::Chacha) => TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    }
+}
+
+impl Rustls {
+    pub fn new(pki: &Pki, setup: Setup) -> Self {
+        let mut provider = rl_ring::default_provider();
+        provider.cipher_suites = vec![suite(&setup)];
+        // The same group lists as for handclasp (see hc.rs).
+        provider.kx_groups = match setup.version {
+            Version::Tls13 => vec![rl_ring::kx_group::X25519],
+            Version::Tls12 => vec![rl_ring::kx_group::X25519, rl_ring::kx_group::SECP256R1],
+        };
+        let provider = Arc::new(provider);
+        let versions: &[&'static rustls::SupportedProtocolVersion] = match setup.version {
+            Version::Tls13 => &[&rustls::version::TLS13],
+            Version::Tls12 => &[&rustls::version::TLS12],
+        };
+        let mut roots = RootCertStore::empty();
+        roots.add(CertificateDer::from(pki.ca.clone())).unwrap();
+        let mut client = ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(versions)
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        if setup.resumption == Resumption::Off {
+            client.resumption = RlResumption::disabled();
+        }
+        let leaf = pki.leaf(setup.key);
+        let mut server = ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(versions)
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from(leaf.cert.clone())],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf.key.clone())),
+            )
+            .unwrap();
+        match setup.resumption {
+            Resumption::Off => {
+                server.session_storage = Arc::new(NoServerSessionStorage {});
+                server.send_tls13_tickets = 0;
+            }
+            Resumption::Tickets => server.ticketer = rl_ring::Ticketer::new().unwrap(),
+            // The default: no ticketer, an in-memory session cache.
+            Resumption::SessionIds => {}
+        }
+        Self {
+            client: Arc::new(client),
+            server: Arc::new(server),
+        }
+    }
+}
+
+impl Impl for Rustls {
+    type Client = ClientConnection;
+    type Server = ServerConnection;
+
+    fn client(&self) -> ClientConnection {
+        ClientConnection::new(self.client.clone(), ServerName::try_from(NAME).unwrap()).unwrap()
+    }
+
+    fn server(&self) -> ServerConnection {
+        ServerConnection::new(self.server.clone()).unwrap()
+    }
+}
+
+macro_rules! endpoint {
+    ($t:ty) => {
+        impl Endpoint for $t {
+            fn recv(&mut self, wire: &mut Vec<u8>, app: &mut Sink) {
+                let mut tls = &wire[..];
+                while !tls.is_empty() {
+                    self.read_tls(&mut tls).unwrap();
+                    let state = self.process_new_packets().unwrap();
+                    let mut left = state.plaintext_bytes_to_read();
+                    while left > 0 {
+                        let n = self.reader().read(app.spare()).unwrap();
+                        app.pos += n;
+                        left -= n;
+                    }
+                }
+                wire.clear();
+            }
+            fn send(&mut self, out: &mut Vec<u8>) {
+                while self.wants_write() {
+                    self.write_tls(out).unwrap();
+                }
+            }
+            fn write(&mut self, data: &[u8]) {
+                self.writer().write_all(data).unwrap();
+            }
+            fn handshaking(&self) -> bool {
+                self.is_handshaking()
+            }
+            fn resumed(&self) -> bool {
+                self.handshake_kind() == Some(HandshakeKind::Resumed)
+            }
+        }
+    };
+}
+
+endpoint!(ClientConnection);
+endpoint!(ServerConnection);
