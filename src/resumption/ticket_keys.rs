@@ -6,14 +6,19 @@
 //! share the master secret (see [`TicketKeys::export`] / [`TicketKeys::import`]) seal
 //! and open the same tickets with no coordination, and rotation needs no mutable
 //! state: the current epoch's key seals, the `previous` epochs' keys still open.
+//! With `std`, the derived keys of the epochs in use are cached, so sealing or opening
+//! a ticket costs one AEAD operation, not a key derivation.
 
+use alloc::boxed::Box;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
 use pki_types::UnixTime;
 
 use crate::crypto::{
-    AEAD_NONCE_LEN, AEAD_TAG_LEN, AeadAlgorithm, CryptoProvider, Hmac, SecureRandom, hkdf,
+    AEAD_NONCE_LEN, AEAD_TAG_LEN, AeadAlgorithm, AeadKey, CryptoProvider, Hmac, SecureRandom,
+    hkdf,
 };
 use crate::error::Error;
 
@@ -39,8 +44,11 @@ pub struct TicketKeys {
     rotation_period: u64,
     previous: u64,
     hmac: &'static dyn Hmac,
-    aead: &'static dyn AeadAlgorithm,
+        aead: &'static dyn AeadAlgorithm,
     random: &'static dyn SecureRandom,
+    /// Derived keys by epoch: the current one and the `previous` ones still opening.
+    #[cfg(feature = "std")]
+    cache: std::sync::RwLock<Vec<(u64, Arc<dyn AeadKey>)>>,
 }
 
 impl TicketKeys {
@@ -91,8 +99,10 @@ impl TicketKeys {
             rotation_period,
             previous,
             hmac,
-            aead,
+                        aead,
             random: provider.secure_random,
+            #[cfg(feature = "std")]
+            cache: std::sync::RwLock::new(Vec::new()),
         })
     }
 
@@ -126,7 +136,34 @@ impl TicketKeys {
         now.as_secs() / self.rotation_period
     }
 
-    fn key(&self, epoch: u64) -> Option<alloc::boxed::Box<dyn crate::crypto::AeadKey>> {
+            /// The key of `epoch` (at most `current`), from the cache if it has it.
+    #[cfg_attr(not(feature = "std"), allow(unused_variables))]
+    fn key(&self, epoch: u64, current: u64) -> Option<Arc<dyn AeadKey>> {
+        #[cfg(feature = "std")]
+        if let Some((_, key)) = self
+            .cache
+            .read()
+            .ok()?
+            .iter()
+            .find(|(cached, _)| *cached == epoch)
+        {
+            return Some(key.clone());
+        }
+        let key: Arc<dyn AeadKey> = Arc::from(self.derive(epoch)?);
+        #[cfg(feature = "std")]
+        if let Ok(mut cache) = self.cache.write() {
+                        // Keep only epochs that can still be asked for: the current one and the
+            // `previous` before it (at most 17 keys, however many that is).
+            let oldest = current.saturating_sub(self.previous);
+            cache.retain(|(cached, _)| (oldest..=current).contains(cached));
+            if cache.len() <= self.previous.min(16) as usize {
+                cache.push((epoch, key.clone()));
+            }
+        }
+        Some(key)
+    }
+
+    fn derive(&self, epoch: u64) -> Option<Box<dyn AeadKey>> {
         let prk = hkdf::extract(self.hmac, b"handclasp ticket keys", &self.master);
         let mut key = [0u8; 32];
         let key = key.get_mut(..self.aead.key_len())?;
@@ -156,7 +193,8 @@ impl ProducesTickets for TicketKeys {
         let epoch = self.epoch(now).to_be_bytes();
         let mut nonce = [0u8; AEAD_NONCE_LEN];
         self.random.fill(&mut nonce).ok()?;
-        let key = self.key(self.epoch(now))?;
+                let current = self.epoch(now);
+        let key = self.key(current, current)?;
         let mut out = Vec::with_capacity(EPOCH_LEN + AEAD_NONCE_LEN + plain.len() + AEAD_TAG_LEN);
         out.extend_from_slice(&epoch);
         out.extend_from_slice(&nonce);
@@ -180,7 +218,7 @@ impl ProducesTickets for TicketKeys {
         let nonce: [u8; AEAD_NONCE_LEN] = nonce.try_into().ok()?;
         let mut buf = sealed.to_vec();
         let len = self
-            .key(epoch)?
+                        .key(epoch, current)?
             .open_in_place(&nonce, epoch_bytes, &mut buf)
             .ok()?;
         buf.truncate(len);
