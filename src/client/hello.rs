@@ -232,7 +232,8 @@ fn build_client_hello(
     let provider = &config.provider;
     let tls13 = config.versions.contains(&ProtocolVersion::TLSv1_3);
     let tls12 = config.versions.contains(&ProtocolVersion::TLSv1_2);
-    let mut extensions = Vec::new();
+    // Room for every extension we may send, so the vector is allocated once.
+    let mut extensions = Vec::with_capacity(16);
     // RFC 6066 3: SNI carries DNS names only, never IP literals.
     if let (true, ServerName::DnsName(dns)) = (config.enable_sni, server_name) {
         extensions.push(ClientExtension::ServerName(vec![ServerNameEntry {

@@ -240,8 +240,8 @@ impl CommonState {
     ) -> Result<&[u8], Error> {
         // Sized so a typical message and flight need one allocation each (both are
         // given back once the connection is idle).
-        const MESSAGE_HINT: usize = 1024;
-        const FLIGHT_HINT: usize = 4096;
+        const MESSAGE_HINT: usize = 256;
+        const FLIGHT_HINT: usize = 1024;
         let queue = self.sendable.tail();
         if queue.capacity() == 0 {
             queue.reserve(FLIGHT_HINT);

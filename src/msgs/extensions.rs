@@ -45,13 +45,48 @@ pub fn read_extension_block<E: Extension>(
     r: &mut Reader<'_>,
     what: &'static str,
 ) -> Result<Vec<E>, InvalidMessage> {
-    let mut sub = r.sub(LengthPrefix::U16, what)?;
-    let mut exts: Vec<E> = Vec::new();
+    let block = r.sub(LengthPrefix::U16, what)?.rest();
+    let mut sub = Reader::new(block);
+    let mut exts: Vec<E> = Vec::with_capacity(count_extensions(block));
     while !sub.is_empty() {
         exts.push(read_extension(&mut sub)?);
     }
-    // Sorting keeps the check O(n log n) even for a block of thousands of tiny extensions.
-    let mut types: Vec<u16> = exts.iter().map(|e| e.ext_type().to_wire()).collect();
+    check_no_duplicates(&exts)?;
+    Ok(exts)
+}
+
+/// How many extensions `block` holds, from their headers alone (at most 64: only a
+/// capacity hint, so one allocation fits a typical hello).
+fn count_extensions(block: &[u8]) -> usize {
+    let mut count = 0;
+    let mut rest = block;
+    while let Some(&[_, _, hi, lo]) = rest.first_chunk::<4>() {
+        count += 1;
+        let skip = 4 + usize::from(u16::from_be_bytes([hi, lo]));
+        rest = rest.get(skip..).unwrap_or_default();
+        if count == 64 {
+            break;
+        }
+    }
+    count
+}
+
+/// RFC 8446 4.2: no extension type twice. A pairwise check for the usual handful of
+/// extensions; sorting, O(n log n), for a block of thousands of tiny ones.
+fn check_no_duplicates<E: Extension>(exts: &[E]) -> Result<(), InvalidMessage> {
+    let typ = |e: &E| e.ext_type().to_wire();
+    if exts.len() <= 32 {
+        for (i, a) in exts.iter().enumerate() {
+            if let Some(b) = exts
+                .get(i + 1..)
+                .and_then(|rest| rest.iter().find(|b| typ(b) == typ(a)))
+            {
+                return Err(InvalidMessage::DuplicateExtension(typ(b)));
+            }
+        }
+        return Ok(());
+    }
+    let mut types: Vec<u16> = exts.iter().map(typ).collect();
     types.sort_unstable();
     for pair in types.windows(2) {
         if let [a, b] = pair {
@@ -60,7 +95,7 @@ pub fn read_extension_block<E: Extension>(
             }
         }
     }
-    Ok(exts)
+    Ok(())
 }
 
 /// Writes a `u16`-prefixed extension block.

@@ -17,8 +17,7 @@ use core::fmt;
 use pki_types::UnixTime;
 
 use crate::crypto::{
-    AEAD_NONCE_LEN, AEAD_TAG_LEN, AeadAlgorithm, AeadKey, CryptoProvider, Hmac, SecureRandom,
-    hkdf,
+    AEAD_NONCE_LEN, AEAD_TAG_LEN, AeadAlgorithm, AeadKey, CryptoProvider, Hmac, SecureRandom, hkdf,
 };
 use crate::error::Error;
 
@@ -44,7 +43,7 @@ pub struct TicketKeys {
     rotation_period: u64,
     previous: u64,
     hmac: &'static dyn Hmac,
-        aead: &'static dyn AeadAlgorithm,
+    aead: &'static dyn AeadAlgorithm,
     random: &'static dyn SecureRandom,
     /// Derived keys by epoch: the current one and the `previous` ones still opening.
     #[cfg(feature = "std")]
@@ -99,7 +98,7 @@ impl TicketKeys {
             rotation_period,
             previous,
             hmac,
-                        aead,
+            aead,
             random: provider.secure_random,
             #[cfg(feature = "std")]
             cache: std::sync::RwLock::new(Vec::new()),
@@ -136,7 +135,7 @@ impl TicketKeys {
         now.as_secs() / self.rotation_period
     }
 
-            /// The key of `epoch` (at most `current`), from the cache if it has it.
+    /// The key of `epoch` (at most `current`), from the cache if it has it.
     #[cfg_attr(not(feature = "std"), allow(unused_variables))]
     fn key(&self, epoch: u64, current: u64) -> Option<Arc<dyn AeadKey>> {
         #[cfg(feature = "std")]
@@ -152,7 +151,7 @@ impl TicketKeys {
         let key: Arc<dyn AeadKey> = Arc::from(self.derive(epoch)?);
         #[cfg(feature = "std")]
         if let Ok(mut cache) = self.cache.write() {
-                        // Keep only epochs that can still be asked for: the current one and the
+            // Keep only epochs that can still be asked for: the current one and the
             // `previous` before it (at most 17 keys, however many that is).
             let oldest = current.saturating_sub(self.previous);
             cache.retain(|(cached, _)| (oldest..=current).contains(cached));
@@ -193,7 +192,7 @@ impl ProducesTickets for TicketKeys {
         let epoch = self.epoch(now).to_be_bytes();
         let mut nonce = [0u8; AEAD_NONCE_LEN];
         self.random.fill(&mut nonce).ok()?;
-                let current = self.epoch(now);
+        let current = self.epoch(now);
         let key = self.key(current, current)?;
         let mut out = Vec::with_capacity(EPOCH_LEN + AEAD_NONCE_LEN + plain.len() + AEAD_TAG_LEN);
         out.extend_from_slice(&epoch);
@@ -218,7 +217,7 @@ impl ProducesTickets for TicketKeys {
         let nonce: [u8; AEAD_NONCE_LEN] = nonce.try_into().ok()?;
         let mut buf = sealed.to_vec();
         let len = self
-                        .key(epoch, current)?
+            .key(epoch, current)?
             .open_in_place(&nonce, epoch_bytes, &mut buf)
             .ok()?;
         buf.truncate(len);
