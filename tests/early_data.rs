@@ -4,6 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
+use common::adversary::read_all;
 use common::pair::Pair;
 use common::pki::{self, NOV_2026, at};
 use handclasp::conn::EarlyDataStatus;
@@ -63,18 +64,6 @@ fn prime(f: &Fixture, server: &Arc<ServerConfig>) {
     pair.handshake().unwrap();
     pair.server_to_client().unwrap();
     assert!(!pair.client.is_resumed());
-}
-
-fn read_all(conn: &mut handclasp::Connection) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = conn.read_plaintext(&mut buf);
-        if n == 0 {
-            return out;
-        }
-        out.extend_from_slice(&buf[..n]);
-    }
 }
 
 #[test]

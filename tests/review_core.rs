@@ -4,6 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
+use common::adversary::read_all;
 use common::pair::Pair;
 use common::pki::{self, NOV_2026, at};
 use common::tamper::{
@@ -64,18 +65,6 @@ fn prime(f: &Fixture, server: &Arc<ServerConfig>) {
     let mut pair = Pair::new(f.client.clone(), server.clone(), "a.test");
     pair.handshake().unwrap();
     pair.server_to_client().unwrap();
-}
-
-fn read_all(conn: &mut handclasp::Connection) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = conn.read_plaintext(&mut buf);
-        if n == 0 {
-            return out;
-        }
-        out.extend_from_slice(&buf[..n]);
-    }
 }
 
 /// The server handshake traffic key is agreed before the server is authenticated, so

@@ -7,6 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
+use common::adversary::{feed, take};
 use common::pair::Pair;
 use common::pki::{Ca, LeafSpec, NOV_2026, at};
 use common::tamper::{
@@ -105,24 +106,6 @@ fn pair_with(o: Options) -> Pair {
 /// A TLS 1.2 pair: every TLS 1.2 suite and group, ECDSA P-256 server for a.test.
 fn plain_pair() -> Pair {
     pair_with(Options::default())
-}
-
-/// Feeds `bytes` to `conn`, processing as it goes; the first error is returned.
-fn feed(conn: &mut Connection, mut bytes: &[u8]) -> Result<(), Error> {
-    while !bytes.is_empty() {
-        let n = conn.read_tls_from_slice(bytes);
-        bytes = &bytes[n..];
-        conn.process_new_packets()?;
-        assert!(n > 0, "receiver stalled");
-    }
-    Ok(())
-}
-
-/// Takes everything `conn` queued.
-fn take(conn: &mut Connection) -> Vec<u8> {
-    let bytes = conn.pending_tls().to_vec();
-    conn.consume_tls(bytes.len());
-    bytes
 }
 
 /// Whether the failing side's alert goes out under its write key.

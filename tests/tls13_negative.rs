@@ -5,6 +5,7 @@ mod common;
 
 use std::sync::Arc;
 
+use common::adversary::{feed, take};
 use common::pair::Pair;
 use common::pki::{Ca, JAN_2026, JAN_2027, LeafSpec, NOV_2026, at};
 use common::tamper::{
@@ -88,24 +89,6 @@ fn plain_pair() -> Pair {
         server(&p, &LeafSpec::server(&["a.test"]), &ca),
         "a.test",
     )
-}
-
-/// Feeds `bytes` to `conn`, processing as it goes; the first error is returned.
-fn feed(conn: &mut Connection, mut bytes: &[u8]) -> Result<(), Error> {
-    while !bytes.is_empty() {
-        let n = conn.read_tls_from_slice(bytes);
-        bytes = &bytes[n..];
-        conn.process_new_packets()?;
-        assert!(n > 0, "receiver stalled");
-    }
-    Ok(())
-}
-
-/// Takes everything `conn` queued.
-fn take(conn: &mut Connection) -> Vec<u8> {
-    let bytes = conn.pending_tls().to_vec();
-    conn.consume_tls(bytes.len());
-    bytes
 }
 
 /// The failing side queued `alert`: if it went out unprotected, its record is exactly a
