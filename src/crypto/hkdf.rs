@@ -1,7 +1,7 @@
 //! HKDF (RFC 5869), built on the provider's [`Hmac`], so a provider only has to supply
 //! HMAC to get HKDF, the TLS 1.3 key schedule and the TLS 1.2 PRF.
 
-use super::{HashOutput, Hmac, MAX_HASH_LEN};
+use super::{HashOutput, Hmac, HmacKey, MAX_HASH_LEN};
 use crate::error::Error;
 
 /// HKDF-Extract (RFC 5869 2.2). An empty `salt` means a string of hash-length zeros.
@@ -19,16 +19,39 @@ pub fn extract(hmac: &dyn Hmac, salt: &[u8], ikm: &[u8]) -> HashOutput {
 ///
 /// Fails if `out` is longer than 255 hash lengths, or `info` has more than 6 parts.
 pub fn expand(hmac: &dyn Hmac, prk: &[u8], info: &[&[u8]], out: &mut [u8]) -> Result<(), Error> {
-    const MAX_INFO_PARTS: usize = 6;
     let hash_len = hmac.hash_output_len();
-    if out.len() > 255 * hash_len {
+    if out.len() <= hash_len {
+        // One block (every TLS 1.3 key, IV and secret) needs no prepared key.
+        return expand_blocks(hash_len, info, out, |parts| hmac.sign(prk, parts));
+    }
+    let key = hmac.with_key(prk);
+    expand_blocks(hash_len, info, out, |parts| key.sign(parts))
+}
+
+/// HKDF-Expand with the PRK already keyed into `key` (an HMAC with `hash_len`-byte
+/// tags): for a secret several labels are expanded from, so HMAC is keyed once.
+pub fn expand_prepared(
+    key: &dyn HmacKey,
+    hash_len: usize,
+    info: &[&[u8]],
+    out: &mut [u8],
+) -> Result<(), Error> {
+    expand_blocks(hash_len, info, out, |parts| key.sign(parts))
+}
+
+fn expand_blocks(
+    hash_len: usize,
+    info: &[&[u8]],
+    out: &mut [u8],
+    sign: impl Fn(&[&[u8]]) -> HashOutput,
+) -> Result<(), Error> {
+    const MAX_INFO_PARTS: usize = 6;
+    if hash_len == 0 || out.len() > 255 * hash_len {
         return Err(Error::Internal("HKDF-Expand output too long"));
     }
     if info.len() > MAX_INFO_PARTS {
         return Err(Error::Internal("HKDF-Expand info has too many parts"));
     }
-    // One block (every TLS 1.3 key, IV and secret) needs no prepared key.
-    let key = (out.len() > hash_len).then(|| hmac.with_key(prk));
     let mut previous: Option<HashOutput> = None;
     for (i, chunk) in out.chunks_mut(hash_len).enumerate() {
         // T(i) = HMAC(PRK, T(i-1) | info | i), counting from 1.
@@ -37,11 +60,7 @@ pub fn expand(hmac: &dyn Hmac, prk: &[u8], info: &[&[u8]], out: &mut [u8]) -> Re
         parts[0] = previous.as_ref().map_or(&[][..], |p| p.as_ref());
         parts[1..=info.len()].copy_from_slice(info);
         parts[info.len() + 1] = &counter;
-        let parts = &parts[..info.len() + 2];
-        let block = match &key {
-            Some(key) => key.sign(parts),
-            None => hmac.sign(prk, parts),
-        };
+        let block = sign(&parts[..info.len() + 2]);
         chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
         previous = Some(block);
     }

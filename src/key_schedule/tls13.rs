@@ -18,10 +18,13 @@
 //! The transcript hash a stage's secrets depend on is captured at the transition, so
 //! each secret is derived from the one transcript point RFC 8446 7.1 names.
 
+use alloc::boxed::Box;
 use core::fmt;
 
 use super::secret::{SecretBytes, constant_time_eq};
-use crate::crypto::{AEAD_NONCE_LEN, HashOutput, Hmac, SharedSecret, Tls13CipherSuite, hkdf};
+use crate::crypto::{
+    AEAD_NONCE_LEN, HashOutput, Hmac, HmacKey, SharedSecret, Tls13CipherSuite, hkdf,
+};
 use crate::error::Error;
 
 /// The longest AEAD key any supported suite uses (AES-256, ChaCha20).
@@ -49,6 +52,18 @@ pub fn hkdf_expand_label(
     context: &[u8],
     out: &mut [u8],
 ) -> Result<(), Error> {
+    expand_label_with(label, context, out, |info, out| {
+        hkdf::expand(hmac, secret, info, out)
+    })
+}
+
+/// Builds the HkdfLabel of [`hkdf_expand_label`] and hands it to `expand`.
+fn expand_label_with(
+    label: &[u8],
+    context: &[u8],
+    out: &mut [u8],
+    expand: impl FnOnce(&[&[u8]], &mut [u8]) -> Result<(), Error>,
+) -> Result<(), Error> {
     let length = u16::try_from(out.len())
         .map_err(|_| Error::Internal("HKDF-Expand-Label output too long"))?
         .to_be_bytes();
@@ -57,9 +72,7 @@ pub fn hkdf_expand_label(
     let context_len = u8::try_from(context.len())
         .map_err(|_| Error::Internal("HKDF-Expand-Label context too long"))?;
     // The info is assembled from parts, so no allocation is needed.
-    hkdf::expand(
-        hmac,
-        secret,
+    expand(
         &[
             &length,
             &[label_len],
@@ -70,6 +83,56 @@ pub fn hkdf_expand_label(
         ],
         out,
     )
+}
+
+/// A secret with its HMAC key prepared once. Most secrets of the schedule have
+/// several labels expanded from them (a stage's traffic secrets; a traffic secret's
+/// key, IV and Finished key), and keying HMAC anew for each would cost two hash
+/// blocks every time.
+///
+/// A secret only one label is expanded from (the Early Secret without a PSK) is left
+/// unprepared: preparing costs an allocation.
+struct PreparedSecret {
+    secret: SecretBytes,
+    hmac: &'static dyn Hmac,
+    key: Option<Box<dyn HmacKey>>,
+}
+
+impl PreparedSecret {
+    fn new(hmac: &'static dyn Hmac, secret: SecretBytes) -> Self {
+        Self {
+            key: Some(hmac.with_key(secret.as_ref())),
+            hmac,
+            secret,
+        }
+    }
+
+    fn unprepared(hmac: &'static dyn Hmac, secret: SecretBytes) -> Self {
+        Self {
+            key: None,
+            hmac,
+            secret,
+        }
+    }
+
+    /// HKDF-Expand-Label(this secret, label, context, out.len()).
+    fn expand_label(&self, label: &[u8], context: &[u8], out: &mut [u8]) -> Result<(), Error> {
+        expand_label_with(label, context, out, |info, out| match &self.key {
+            Some(key) => hkdf::expand_prepared(&**key, self.hmac.hash_output_len(), info, out),
+            None => hkdf::expand(self.hmac, self.secret.as_ref(), info, out),
+        })
+    }
+
+    /// HKDF-Expand-Label to one hash length, as a secret.
+    fn expand_label_secret(&self, label: &[u8], context: &[u8]) -> Result<SecretBytes, Error> {
+        SecretBytes::filled_by(self.hmac.hash_output_len(), |out| {
+            self.expand_label(label, context, out)
+        })
+    }
+
+    fn as_ref(&self) -> &[u8] {
+        self.secret.as_ref()
+    }
 }
 
 /// HKDF-Expand-Label to one hash length, as a secret.
@@ -95,12 +158,6 @@ fn derive_secret(
     expand_label_secret(suite.hmac, secret, label, transcript_hash)
 }
 
-/// Derive-Secret(secret, "derived", ""): the salt for the next extraction.
-fn derived_salt(suite: &Tls13CipherSuite, secret: &[u8]) -> Result<SecretBytes, Error> {
-    let empty_hash = suite.hash.hash(&[]);
-    derive_secret(suite, secret, b"derived", empty_hash.as_ref())
-}
-
 /// HKDF-Extract into a secret.
 fn extract(suite: &Tls13CipherSuite, salt: &[u8], ikm: &[u8]) -> Result<SecretBytes, Error> {
     SecretBytes::from_output(&hkdf::extract(suite.hmac, salt, ikm))
@@ -118,22 +175,27 @@ pub enum PskKind {
 /// The first stage: the Early Secret, from a PSK or from zeros.
 pub struct KeyScheduleEarly {
     suite: &'static Tls13CipherSuite,
-    secret: SecretBytes,
+    secret: PreparedSecret,
 }
 
 impl KeyScheduleEarly {
     /// Early Secret = HKDF-Extract(0, PSK) (RFC 8446 7.1).
     pub fn with_psk(suite: &'static Tls13CipherSuite, psk: &[u8]) -> Result<Self, Error> {
+        // A binder key, the derived salt and maybe 0-RTT secrets come from it.
         Ok(Self {
             suite,
-            secret: extract(suite, &[], psk)?,
+            secret: PreparedSecret::new(suite.hmac, extract(suite, &[], psk)?),
         })
     }
 
     /// Early Secret without a PSK: the PSK input is Hash.length zeros (RFC 8446 7.1).
     pub fn without_psk(suite: &'static Tls13CipherSuite) -> Result<Self, Error> {
         let zeros = SecretBytes::zeros(suite.hash.output_len())?;
-        Self::with_psk(suite, zeros.as_ref())
+        // Only the derived salt comes from it.
+        Ok(Self {
+            suite,
+            secret: PreparedSecret::unprepared(suite.hmac, extract(suite, &[], zeros.as_ref())?),
+        })
     }
 
     /// The suite this schedule runs under.
@@ -148,10 +210,12 @@ impl KeyScheduleEarly {
             PskKind::External => b"ext binder",
         };
         let empty_hash = self.suite.hash.hash(&[]);
-        Ok(BinderKey(TrafficSecret {
+        Ok(BinderKey {
             suite: self.suite,
-            secret: derive_secret(self.suite, self.secret.as_ref(), label, empty_hash.as_ref())?,
-        }))
+            secret: self
+                .secret
+                .expand_label_secret(label, empty_hash.as_ref())?,
+        })
     }
 
     /// client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic",
@@ -163,12 +227,9 @@ impl KeyScheduleEarly {
     /// early_exporter_master_secret = Derive-Secret(Early Secret, "e exp master",
     /// Hash(ClientHello)) (RFC 8446 7.1).
     pub fn early_exporter(&self, hello_hash: &[u8]) -> Result<Exporter, Error> {
-        let secret = derive_secret(
-            self.suite,
-            self.secret.as_ref(),
-            b"e exp master",
-            hello_hash,
-        )?;
+        let secret = self
+            .secret
+            .expand_label_secret(b"e exp master", hello_hash)?;
         Ok(Exporter {
             suite: self.suite,
             secret,
@@ -184,10 +245,14 @@ impl KeyScheduleEarly {
         shared_secret: &SharedSecret,
         hello_hash: &[u8],
     ) -> Result<KeyScheduleHandshake, Error> {
-        let salt = derived_salt(self.suite, self.secret.as_ref())?;
+        let empty_hash = self.suite.hash.hash(&[]);
+        let salt = self
+            .secret
+            .expand_label_secret(b"derived", empty_hash.as_ref())?;
+        let secret = extract(self.suite, salt.as_ref(), shared_secret.secret_bytes())?;
         Ok(KeyScheduleHandshake {
             suite: self.suite,
-            secret: extract(self.suite, salt.as_ref(), shared_secret.secret_bytes())?,
+            secret: PreparedSecret::new(self.suite.hmac, secret),
             hello_hash: SecretBytes::new(hello_hash)?,
         })
     }
@@ -198,17 +263,15 @@ impl KeyScheduleEarly {
     }
 
     fn traffic_secret(&self, label: &[u8], hash: &[u8]) -> Result<TrafficSecret, Error> {
-        Ok(TrafficSecret {
-            suite: self.suite,
-            secret: derive_secret(self.suite, self.secret.as_ref(), label, hash)?,
-        })
+        let secret = self.secret.expand_label_secret(label, hash)?;
+        Ok(TrafficSecret::new(self.suite, secret))
     }
 }
 
 /// The second stage: the Handshake Secret and Hash(ClientHello..ServerHello).
 pub struct KeyScheduleHandshake {
     suite: &'static Tls13CipherSuite,
-    secret: SecretBytes,
+    secret: PreparedSecret,
     hello_hash: SecretBytes,
 }
 
@@ -230,11 +293,15 @@ impl KeyScheduleHandshake {
     /// Derive the handshake traffic secrets the rest of the handshake still needs
     /// (the client's Finished key, the keys for the client's second flight) first.
     pub fn into_traffic(self, handshake_hash: &[u8]) -> Result<KeyScheduleTraffic, Error> {
-        let salt = derived_salt(self.suite, self.secret.as_ref())?;
+        let empty_hash = self.suite.hash.hash(&[]);
+        let salt = self
+            .secret
+            .expand_label_secret(b"derived", empty_hash.as_ref())?;
         let zeros = SecretBytes::zeros(self.suite.hash.output_len())?;
+        let secret = extract(self.suite, salt.as_ref(), zeros.as_ref())?;
         Ok(KeyScheduleTraffic {
             suite: self.suite,
-            secret: extract(self.suite, salt.as_ref(), zeros.as_ref())?,
+            secret: PreparedSecret::new(self.suite.hmac, secret),
             handshake_hash: SecretBytes::new(handshake_hash)?,
         })
     }
@@ -250,22 +317,17 @@ impl KeyScheduleHandshake {
     }
 
     fn traffic_secret(&self, label: &[u8]) -> Result<TrafficSecret, Error> {
-        Ok(TrafficSecret {
-            suite: self.suite,
-            secret: derive_secret(
-                self.suite,
-                self.secret.as_ref(),
-                label,
-                self.hello_hash.as_ref(),
-            )?,
-        })
+        let secret = self
+            .secret
+            .expand_label_secret(label, self.hello_hash.as_ref())?;
+        Ok(TrafficSecret::new(self.suite, secret))
     }
 }
 
 /// The last stage: the Master Secret and Hash(ClientHello..server Finished).
 pub struct KeyScheduleTraffic {
     suite: &'static Tls13CipherSuite,
-    secret: SecretBytes,
+    secret: PreparedSecret,
     handshake_hash: SecretBytes,
 }
 
@@ -284,12 +346,9 @@ impl KeyScheduleTraffic {
     pub fn exporter(&self) -> Result<Exporter, Error> {
         Ok(Exporter {
             suite: self.suite,
-            secret: derive_secret(
-                self.suite,
-                self.secret.as_ref(),
-                b"exp master",
-                self.handshake_hash.as_ref(),
-            )?,
+            secret: self
+                .secret
+                .expand_label_secret(b"exp master", self.handshake_hash.as_ref())?,
         })
     }
 
@@ -301,12 +360,9 @@ impl KeyScheduleTraffic {
     ) -> Result<ResumptionSecret, Error> {
         Ok(ResumptionSecret {
             suite: self.suite,
-            secret: derive_secret(
-                self.suite,
-                self.secret.as_ref(),
-                b"res master",
-                client_finished_hash,
-            )?,
+            secret: self
+                .secret
+                .expand_label_secret(b"res master", client_finished_hash)?,
         })
     }
 
@@ -321,15 +377,10 @@ impl KeyScheduleTraffic {
     }
 
     fn traffic_secret(&self, label: &[u8]) -> Result<TrafficSecret, Error> {
-        Ok(TrafficSecret {
-            suite: self.suite,
-            secret: derive_secret(
-                self.suite,
-                self.secret.as_ref(),
-                label,
-                self.handshake_hash.as_ref(),
-            )?,
-        })
+        let secret = self
+            .secret
+            .expand_label_secret(label, self.handshake_hash.as_ref())?;
+        Ok(TrafficSecret::new(self.suite, secret))
     }
 }
 
@@ -337,10 +388,17 @@ impl KeyScheduleTraffic {
 /// Wiped on drop; `Debug` does not show it.
 pub struct TrafficSecret {
     suite: &'static Tls13CipherSuite,
-    secret: SecretBytes,
+    secret: PreparedSecret,
 }
 
 impl TrafficSecret {
+    fn new(suite: &'static Tls13CipherSuite, secret: SecretBytes) -> Self {
+        Self {
+            suite,
+            secret: PreparedSecret::new(suite.hmac, secret),
+        }
+    }
+
     /// The record protection key and IV (RFC 8446 7.3):
     /// `key = HKDF-Expand-Label(secret, "key", "", key_length)`,
     /// `iv = HKDF-Expand-Label(secret, "iv", "", iv_length)`.
@@ -355,14 +413,8 @@ impl TrafficSecret {
             .key
             .get_mut(..key_len)
             .ok_or(Error::Unsupported("an AEAD key longer than 32 bytes"))?;
-        hkdf_expand_label(self.suite.hmac, self.secret.as_ref(), b"key", &[], key)?;
-        hkdf_expand_label(
-            self.suite.hmac,
-            self.secret.as_ref(),
-            b"iv",
-            &[],
-            &mut keys.iv,
-        )?;
+        self.secret.expand_label(b"key", &[], key)?;
+        self.secret.expand_label(b"iv", &[], &mut keys.iv)?;
         Ok(keys)
     }
 
@@ -371,7 +423,7 @@ impl TrafficSecret {
     pub fn finished_key(&self) -> Result<FinishedKey, Error> {
         Ok(FinishedKey {
             hmac: self.suite.hmac,
-            key: expand_label_secret(self.suite.hmac, self.secret.as_ref(), b"finished", &[])?,
+            key: self.secret.expand_label_secret(b"finished", &[])?,
         })
     }
 
@@ -379,12 +431,8 @@ impl TrafficSecret {
     /// `HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length)`. The old secret
     /// is consumed (and wiped), as RFC 8446 7.2 asks once the new keys are in use.
     pub fn next(self) -> Result<Self, Error> {
-        let secret =
-            expand_label_secret(self.suite.hmac, self.secret.as_ref(), b"traffic upd", &[])?;
-        Ok(Self {
-            suite: self.suite,
-            secret,
-        })
+        let secret = self.secret.expand_label_secret(b"traffic upd", &[])?;
+        Ok(Self::new(self.suite, secret))
     }
 
     /// The suite this secret belongs to.
@@ -477,12 +525,19 @@ impl fmt::Debug for FinishedKey {
 }
 
 /// A PSK binder key (RFC 8446 7.1); binders are computed like Finished (4.2.11.2).
-pub struct BinderKey(TrafficSecret);
+pub struct BinderKey {
+    suite: &'static Tls13CipherSuite,
+    secret: SecretBytes,
+}
 
 impl BinderKey {
-    /// The key the binder HMAC is computed with.
+    /// The key the binder HMAC is computed with: HKDF-Expand-Label(binder_key,
+    /// "finished", "", Hash.length) (RFC 8446 4.2.11.2, 4.4.4).
     pub fn finished_key(&self) -> Result<FinishedKey, Error> {
-        self.0.finished_key()
+        Ok(FinishedKey {
+            hmac: self.suite.hmac,
+            key: expand_label_secret(self.suite.hmac, self.secret.as_ref(), b"finished", &[])?,
+        })
     }
 
     /// The binder for a ClientHello: HMAC(finished_key, Transcript-Hash(truncated
@@ -493,7 +548,7 @@ impl BinderKey {
 
     /// The binder key itself, for test vectors. Never send it.
     pub fn secret_bytes(&self) -> &[u8] {
-        self.0.secret_bytes()
+        self.secret.as_ref()
     }
 }
 
