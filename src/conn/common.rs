@@ -75,6 +75,16 @@ pub(crate) struct Tls13Secrets {
     pub(crate) write: TrafficSecret,
 }
 
+impl Tls13Secrets {
+    /// The application traffic secrets, kept (at rest) for KeyUpdate.
+    pub(crate) fn new(read: TrafficSecret, write: TrafficSecret) -> Self {
+        Self {
+            read: read.at_rest(),
+            write: write.at_rest(),
+        }
+    }
+}
+
 pub(crate) struct CommonState {
     pub(crate) side: Side,
     pub(crate) provider: Arc<CryptoProvider>,
@@ -477,10 +487,7 @@ impl CommonState {
         self.send_handshake(HandshakePayload::KeyUpdate(request))?;
         let write = secrets.write.next()?;
         self.set_tls13_write_key(&write)?;
-        self.tls13_secrets = Some(Tls13Secrets {
-            read: secrets.read,
-            write,
-        });
+        self.tls13_secrets = Some(Tls13Secrets::new(secrets.read, write));
         self.emit(|| HandshakeEvent::KeyUpdate { ours: true });
         Ok(())
     }
@@ -492,10 +499,7 @@ impl CommonState {
         };
         let read = secrets.read.next()?;
         self.set_tls13_read_key(&read)?;
-        self.tls13_secrets = Some(Tls13Secrets {
-            read,
-            write: secrets.write,
-        });
+        self.tls13_secrets = Some(Tls13Secrets::new(read, secrets.write));
         self.emit(|| HandshakeEvent::KeyUpdate { ours: false });
         if request == KeyUpdateRequest::UpdateRequested && !self.sent_close_notify {
             self.send_key_update(KeyUpdateRequest::UpdateNotRequested)?;

@@ -94,39 +94,45 @@ fn expand_label_with(
 /// unprepared: preparing costs an allocation.
 struct PreparedSecret {
     secret: SecretBytes,
-    hmac: &'static dyn Hmac,
     key: Option<Box<dyn HmacKey>>,
 }
 
 impl PreparedSecret {
-    fn new(hmac: &'static dyn Hmac, secret: SecretBytes) -> Self {
+    fn new(hmac: &dyn Hmac, secret: SecretBytes) -> Self {
         Self {
             key: Some(hmac.with_key(secret.as_ref())),
-            hmac,
             secret,
         }
     }
 
-    fn unprepared(hmac: &'static dyn Hmac, secret: SecretBytes) -> Self {
-        Self {
-            key: None,
-            hmac,
-            secret,
-        }
+    fn unprepared(secret: SecretBytes) -> Self {
+        Self { key: None, secret }
     }
 
-    /// HKDF-Expand-Label(this secret, label, context, out.len()).
-    fn expand_label(&self, label: &[u8], context: &[u8], out: &mut [u8]) -> Result<(), Error> {
+    /// HKDF-Expand-Label(this secret, label, context, out.len()) with `hmac`, the
+    /// suite's (the one the key was prepared with).
+    fn expand_label(
+        &self,
+        hmac: &dyn Hmac,
+        label: &[u8],
+        context: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
         expand_label_with(label, context, out, |info, out| match &self.key {
-            Some(key) => hkdf::expand_prepared(&**key, self.hmac.hash_output_len(), info, out),
-            None => hkdf::expand(self.hmac, self.secret.as_ref(), info, out),
+            Some(key) => hkdf::expand_prepared(&**key, hmac.hash_output_len(), info, out),
+            None => hkdf::expand(hmac, self.secret.as_ref(), info, out),
         })
     }
 
     /// HKDF-Expand-Label to one hash length, as a secret.
-    fn expand_label_secret(&self, label: &[u8], context: &[u8]) -> Result<SecretBytes, Error> {
-        SecretBytes::filled_by(self.hmac.hash_output_len(), |out| {
-            self.expand_label(label, context, out)
+    fn expand_label_secret(
+        &self,
+        hmac: &dyn Hmac,
+        label: &[u8],
+        context: &[u8],
+    ) -> Result<SecretBytes, Error> {
+        SecretBytes::filled_by(hmac.hash_output_len(), |out| {
+            self.expand_label(hmac, label, context, out)
         })
     }
 
@@ -194,7 +200,7 @@ impl KeyScheduleEarly {
         // Only the derived salt comes from it.
         Ok(Self {
             suite,
-            secret: PreparedSecret::unprepared(suite.hmac, extract(suite, &[], zeros.as_ref())?),
+            secret: PreparedSecret::unprepared(extract(suite, &[], zeros.as_ref())?),
         })
     }
 
@@ -214,7 +220,7 @@ impl KeyScheduleEarly {
             suite: self.suite,
             secret: self
                 .secret
-                .expand_label_secret(label, empty_hash.as_ref())?,
+                .expand_label_secret(self.suite.hmac, label, empty_hash.as_ref())?,
         })
     }
 
@@ -227,9 +233,9 @@ impl KeyScheduleEarly {
     /// early_exporter_master_secret = Derive-Secret(Early Secret, "e exp master",
     /// Hash(ClientHello)) (RFC 8446 7.1).
     pub fn early_exporter(&self, hello_hash: &[u8]) -> Result<Exporter, Error> {
-        let secret = self
-            .secret
-            .expand_label_secret(b"e exp master", hello_hash)?;
+        let secret =
+            self.secret
+                .expand_label_secret(self.suite.hmac, b"e exp master", hello_hash)?;
         Ok(Exporter {
             suite: self.suite,
             secret,
@@ -246,9 +252,9 @@ impl KeyScheduleEarly {
         hello_hash: &[u8],
     ) -> Result<KeyScheduleHandshake, Error> {
         let empty_hash = self.suite.hash.hash(&[]);
-        let salt = self
-            .secret
-            .expand_label_secret(b"derived", empty_hash.as_ref())?;
+        let salt =
+            self.secret
+                .expand_label_secret(self.suite.hmac, b"derived", empty_hash.as_ref())?;
         let secret = extract(self.suite, salt.as_ref(), shared_secret.secret_bytes())?;
         Ok(KeyScheduleHandshake {
             suite: self.suite,
@@ -263,7 +269,9 @@ impl KeyScheduleEarly {
     }
 
     fn traffic_secret(&self, label: &[u8], hash: &[u8]) -> Result<TrafficSecret, Error> {
-        let secret = self.secret.expand_label_secret(label, hash)?;
+        let secret = self
+            .secret
+            .expand_label_secret(self.suite.hmac, label, hash)?;
         Ok(TrafficSecret::new(self.suite, secret))
     }
 }
@@ -294,9 +302,9 @@ impl KeyScheduleHandshake {
     /// (the client's Finished key, the keys for the client's second flight) first.
     pub fn into_traffic(self, handshake_hash: &[u8]) -> Result<KeyScheduleTraffic, Error> {
         let empty_hash = self.suite.hash.hash(&[]);
-        let salt = self
-            .secret
-            .expand_label_secret(b"derived", empty_hash.as_ref())?;
+        let salt =
+            self.secret
+                .expand_label_secret(self.suite.hmac, b"derived", empty_hash.as_ref())?;
         let zeros = SecretBytes::zeros(self.suite.hash.output_len())?;
         let secret = extract(self.suite, salt.as_ref(), zeros.as_ref())?;
         Ok(KeyScheduleTraffic {
@@ -317,9 +325,9 @@ impl KeyScheduleHandshake {
     }
 
     fn traffic_secret(&self, label: &[u8]) -> Result<TrafficSecret, Error> {
-        let secret = self
-            .secret
-            .expand_label_secret(label, self.hello_hash.as_ref())?;
+        let secret =
+            self.secret
+                .expand_label_secret(self.suite.hmac, label, self.hello_hash.as_ref())?;
         Ok(TrafficSecret::new(self.suite, secret))
     }
 }
@@ -346,9 +354,11 @@ impl KeyScheduleTraffic {
     pub fn exporter(&self) -> Result<Exporter, Error> {
         Ok(Exporter {
             suite: self.suite,
-            secret: self
-                .secret
-                .expand_label_secret(b"exp master", self.handshake_hash.as_ref())?,
+            secret: self.secret.expand_label_secret(
+                self.suite.hmac,
+                b"exp master",
+                self.handshake_hash.as_ref(),
+            )?,
         })
     }
 
@@ -360,9 +370,11 @@ impl KeyScheduleTraffic {
     ) -> Result<ResumptionSecret, Error> {
         Ok(ResumptionSecret {
             suite: self.suite,
-            secret: self
-                .secret
-                .expand_label_secret(b"res master", client_finished_hash)?,
+            secret: self.secret.expand_label_secret(
+                self.suite.hmac,
+                b"res master",
+                client_finished_hash,
+            )?,
         })
     }
 
@@ -377,9 +389,11 @@ impl KeyScheduleTraffic {
     }
 
     fn traffic_secret(&self, label: &[u8]) -> Result<TrafficSecret, Error> {
-        let secret = self
-            .secret
-            .expand_label_secret(label, self.handshake_hash.as_ref())?;
+        let secret = self.secret.expand_label_secret(
+            self.suite.hmac,
+            label,
+            self.handshake_hash.as_ref(),
+        )?;
         Ok(TrafficSecret::new(self.suite, secret))
     }
 }
@@ -413,8 +427,10 @@ impl TrafficSecret {
             .key
             .get_mut(..key_len)
             .ok_or(Error::Unsupported("an AEAD key longer than 32 bytes"))?;
-        self.secret.expand_label(b"key", &[], key)?;
-        self.secret.expand_label(b"iv", &[], &mut keys.iv)?;
+        self.secret
+            .expand_label(self.suite.hmac, b"key", &[], key)?;
+        self.secret
+            .expand_label(self.suite.hmac, b"iv", &[], &mut keys.iv)?;
         Ok(keys)
     }
 
@@ -423,7 +439,9 @@ impl TrafficSecret {
     pub fn finished_key(&self) -> Result<FinishedKey, Error> {
         Ok(FinishedKey {
             hmac: self.suite.hmac,
-            key: self.secret.expand_label_secret(b"finished", &[])?,
+            key: self
+                .secret
+                .expand_label_secret(self.suite.hmac, b"finished", &[])?,
         })
     }
 
@@ -431,8 +449,18 @@ impl TrafficSecret {
     /// `HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length)`. The old secret
     /// is consumed (and wiped), as RFC 8446 7.2 asks once the new keys are in use.
     pub fn next(self) -> Result<Self, Error> {
-        let secret = self.secret.expand_label_secret(b"traffic upd", &[])?;
+        let secret = self
+            .secret
+            .expand_label_secret(self.suite.hmac, b"traffic upd", &[])?;
         Ok(Self::new(self.suite, secret))
+    }
+
+    /// The secret without its prepared HMAC key, for keeping until a KeyUpdate: only
+    /// one label is expanded from it then, and the key would hold memory for the
+    /// connection's life.
+    pub fn at_rest(mut self) -> Self {
+        self.secret.key = None;
+        self
     }
 
     /// The suite this secret belongs to.
