@@ -77,6 +77,14 @@
 //! connection core ([`conn`]), [`client`] and [`server`], and the blocking
 //! [`Stream`] adapter. Every error is one [`Error`] whose [`Error::alert`] names the
 //! alert it sends.
+//!
+//! # Features
+//!
+//! - `std` (default): the `std::io` conveniences (`read_tls`/`write_tls` over
+//!   `Read`/`Write`, [`Stream`]), default time and session stores, ticket key caching.
+//! - `test-provider` (off): `handclasp::testing`, **insecure** deterministic crypto and
+//!   accept-anything verifiers for tests and fuzzing (what `fuzz/` builds on). Never
+//!   enable it in a build that talks to real peers.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(unused_must_use)]
