@@ -189,14 +189,18 @@ impl RecordEncrypter {
         }
         let k = &mut self.keys;
         let seq = k.seq.current()?;
-        match k.scheme {
+        let start = out.len();
+        let sealed = match k.scheme {
             Scheme::Tls13 => {
                 let padding = self.padding.amount(typ, plaintext.len());
-                tls13::seal(&*k.key, &k.iv, seq, typ, plaintext, padding, out)?;
+                tls13::seal(&*k.key, &k.iv, seq, typ, plaintext, padding, out)
             }
-            Scheme::Tls12(nonce) => {
-                tls12::seal(&*k.key, &k.iv, nonce, seq, typ, plaintext, out)?;
-            }
+            Scheme::Tls12(nonce) => tls12::seal(&*k.key, &k.iv, nonce, seq, typ, plaintext, out),
+        };
+        if let Err(error) = sealed {
+            // A record half written must not go out.
+            out.truncate(start);
+            return Err(error);
         }
         k.seq.advance();
         Ok(())
@@ -293,5 +297,68 @@ impl RecordDecrypter {
     #[doc(hidden)]
     pub fn set_sequence_number(&mut self, seq: u64) {
         self.keys.seq.set(seq);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::AEAD_TAG_LEN;
+
+    /// An AEAD whose sealing always fails, after the record has been written out.
+    #[derive(Debug)]
+    struct FailingAead;
+
+    struct FailingKey;
+
+    impl AeadAlgorithm for FailingAead {
+        fn key_len(&self) -> usize {
+            16
+        }
+        fn new_key(&self, _key: &[u8]) -> Result<Box<dyn AeadKey>, Error> {
+            Ok(Box::new(FailingKey))
+        }
+        fn confidentiality_limit(&self) -> u64 {
+            u64::MAX
+        }
+        fn name(&self) -> &'static str {
+            "failing"
+        }
+    }
+
+    impl AeadKey for FailingKey {
+        fn seal_in_place(
+            &self,
+            _nonce: &[u8; AEAD_NONCE_LEN],
+            _aad: &[u8],
+            _in_out: &mut [u8],
+        ) -> Result<[u8; AEAD_TAG_LEN], Error> {
+            Err(Error::EncryptError)
+        }
+        fn open_in_place(
+            &self,
+            _nonce: &[u8; AEAD_NONCE_LEN],
+            _aad: &[u8],
+            _in_out: &mut [u8],
+        ) -> Result<usize, Error> {
+            Err(Error::DecryptError)
+        }
+    }
+
+    static FAILING: FailingAead = FailingAead;
+
+    #[test]
+    fn failed_seal_leaves_output_and_sequence_unchanged() {
+        let encrypters = [
+            RecordEncrypter::tls13(&FAILING, &[0; 16], &[0; 12]).unwrap(),
+            RecordEncrypter::tls12(&FAILING, &[0; 16], &[0; 4], Tls12Nonce::GcmExplicit).unwrap(),
+        ];
+        for mut enc in encrypters {
+            let mut out = alloc::vec![1, 2, 3];
+            let sealed = enc.seal(ContentType::ApplicationData, b"data", &mut out);
+            assert_eq!(sealed, Err(Error::EncryptError));
+            assert_eq!(out, [1, 2, 3]);
+            assert_eq!(enc.sequence_number(), 0);
+        }
     }
 }

@@ -21,8 +21,8 @@ fn aad(seq: u64, typ: u8, version: u16, plain_len: u16) -> [u8; 13] {
 }
 
 /// Seals `plaintext` as record number `seq`, appending the record to `out`. `iv` is
-/// the 12-byte IV (for GCM the 4-byte salt followed by zeros). On error `out` is left
-/// as it was.
+/// the 12-byte IV (for GCM the 4-byte salt followed by zeros). The caller restores
+/// `out` on error.
 pub(super) fn seal(
     key: &dyn AeadKey,
     iv: &[u8; AEAD_NONCE_LEN],
@@ -33,24 +33,6 @@ pub(super) fn seal(
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
     let start = out.len();
-    let result = seal_inner(key, iv, nonce_kind, seq, typ, plaintext, out, start);
-    if result.is_err() {
-        out.truncate(start);
-    }
-    result
-}
-
-#[allow(clippy::too_many_arguments)]
-fn seal_inner(
-    key: &dyn AeadKey,
-    iv: &[u8; AEAD_NONCE_LEN],
-    nonce_kind: Tls12Nonce,
-    seq: u64,
-    typ: ContentType,
-    plaintext: &[u8],
-    out: &mut Vec<u8>,
-    start: usize,
-) -> Result<(), Error> {
     let plain_len = u16::try_from(plaintext.len())
         .ok()
         .filter(|&l| usize::from(l) <= MAX_PLAINTEXT)

@@ -11,7 +11,7 @@ use crate::enums::ContentType;
 use crate::error::{Error, InvalidMessage, MessageKind, PeerMisbehaved};
 
 /// Seals `plaintext` of type `typ` as record number `seq` with `padding` zero bytes,
-/// appending the whole record to `out`. On error `out` is left as it was.
+/// appending the whole record to `out` (on error the caller takes back what was written).
 pub(super) fn seal(
     key: &dyn AeadKey,
     iv: &[u8; AEAD_NONCE_LEN],
@@ -22,24 +22,6 @@ pub(super) fn seal(
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
     let start = out.len();
-    let result = seal_inner(key, iv, seq, typ, plaintext, padding, out, start);
-    if result.is_err() {
-        out.truncate(start);
-    }
-    result
-}
-
-#[allow(clippy::too_many_arguments)]
-fn seal_inner(
-    key: &dyn AeadKey,
-    iv: &[u8; AEAD_NONCE_LEN],
-    seq: u64,
-    typ: ContentType,
-    plaintext: &[u8],
-    padding: usize,
-    out: &mut Vec<u8>,
-    start: usize,
-) -> Result<(), Error> {
     // RFC 8446 5.2: TLSInnerPlaintext = content || ContentType || zeros, encrypted;
     // the record length counts the tag too.
     let inner_len = plaintext.len() + 1 + padding;
