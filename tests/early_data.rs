@@ -5,72 +5,28 @@ mod common;
 use std::sync::Arc;
 
 use common::adversary::read_all;
+use common::early::{Fixture, fixture};
 use common::pair::Pair;
-use common::pki::{self, NOV_2026, at};
 use handclasp::conn::EarlyDataStatus;
 use handclasp::enums::{AlertDescription, NamedGroup};
 use handclasp::error::PeerMisbehaved;
 use handclasp::pki_types::ServerName;
-use handclasp::resumption::{ProducesTickets, TicketKeys};
-use handclasp::time::FixedTime;
-use handclasp::verify::RootStore;
-use handclasp::{ClientConfig, ClientConnection, Error, ServerConfig, ServerConnection};
-
-struct Fixture {
-    client: Arc<ClientConfig>,
-    leaf: pki::Leaf,
-    keys: Arc<TicketKeys>,
-}
-
-fn fixture() -> Fixture {
-    let (root, leaf) = pki::server_chain(&["a.test"]);
-    let mut roots = RootStore::empty();
-    roots.add(&root.cert).unwrap();
-    let client = ClientConfig::builder()
-        .with_root_store(roots)
-        .with_time_provider(Arc::new(FixedTime(at(NOV_2026))))
-        .with_early_data(true)
-        .build()
-        .unwrap();
-    let keys =
-        Arc::new(TicketKeys::new(&handclasp::crypto::ring::default_provider(), 3600, 1).unwrap());
-    Fixture {
-        client: Arc::new(client),
-        leaf,
-        keys,
-    }
-}
+use handclasp::{ClientConnection, Error, ServerConfig, ServerConnection};
 
 fn server(f: &Fixture, max_early_data: u32, groups: Option<NamedGroup>) -> Arc<ServerConfig> {
     let mut provider = handclasp::crypto::ring::default_provider();
     if let Some(group) = groups {
         provider.kx_groups.retain(|g| g.name() == group);
     }
-    Arc::new(
-        ServerConfig::builder_with_provider(Arc::new(provider))
-            .with_time_provider(Arc::new(FixedTime(at(NOV_2026))))
-            .with_ticketer(Some(f.keys.clone() as Arc<dyn ProducesTickets>))
-            .with_max_early_data_size(max_early_data)
-            .with_single_cert(f.leaf.chain.clone(), f.leaf.key.clone_key())
-            .unwrap()
-            .build()
-            .unwrap(),
-    )
-}
-
-/// A full handshake that leaves tickets (allowing early data) in the client's store.
-fn prime(f: &Fixture, server: &Arc<ServerConfig>) {
-    let mut pair = Pair::new(f.client.clone(), server.clone(), "a.test");
-    pair.handshake().unwrap();
-    pair.server_to_client().unwrap();
-    assert!(!pair.client.is_resumed());
+    let builder = ServerConfig::builder_with_provider(Arc::new(provider));
+    Arc::new(f.server(builder, max_early_data))
 }
 
 #[test]
 fn early_data_is_accepted_and_delivered_before_the_handshake_ends() {
     let f = fixture();
     let server = server(&f, 1024, None);
-    prime(&f, &server);
+    f.prime(&server);
     let mut pair = Pair::new(f.client.clone(), server, "a.test");
     assert_eq!(pair.client.early_data_status(), EarlyDataStatus::Offered);
     assert_eq!(pair.client.write_early_data(b"GET /early").unwrap(), 10);
@@ -96,7 +52,7 @@ fn early_data_is_accepted_and_delivered_before_the_handshake_ends() {
 #[test]
 fn rejected_early_data_is_skipped_and_can_be_resent() {
     let f = fixture();
-    prime(&f, &server(&f, 1024, None));
+    f.prime(&server(&f, 1024, None));
     // Same ticket keys, but this server takes no early data.
     let mut pair = Pair::new(f.client.clone(), server(&f, 0, None), "a.test");
     assert_eq!(pair.client.write_early_data(b"GET /early").unwrap(), 10);
@@ -119,7 +75,7 @@ fn rejected_early_data_is_skipped_and_can_be_resent() {
 fn replayed_early_data_is_refused() {
     let f = fixture();
     let server = server(&f, 1024, None);
-    prime(&f, &server);
+    f.prime(&server);
     let mut client =
         ClientConnection::new(f.client.clone(), ServerName::try_from("a.test").unwrap()).unwrap();
     client.write_early_data(b"transfer 100").unwrap();
@@ -146,7 +102,7 @@ fn replayed_early_data_is_refused() {
 fn more_early_data_than_allowed_is_fatal() {
     let f = fixture();
     // Tickets promise 1000 bytes; the server that gets them now allows 10.
-    prime(&f, &server(&f, 1000, None));
+    f.prime(&server(&f, 1000, None));
     let mut pair = Pair::new(f.client.clone(), server(&f, 10, None), "a.test");
     assert_eq!(pair.client.write_early_data(&[7; 100]).unwrap(), 100);
     let err = pair.client_to_server().unwrap_err();
@@ -157,7 +113,7 @@ fn more_early_data_than_allowed_is_fatal() {
 #[test]
 fn a_retry_rejects_early_data_and_the_handshake_completes() {
     let f = fixture();
-    prime(&f, &server(&f, 1024, None));
+    f.prime(&server(&f, 1024, None));
     // The client's key share is X25519; this server asks for P-384.
     let mut pair = Pair::new(
         f.client.clone(),

@@ -5,11 +5,10 @@ mod common;
 use std::sync::Arc;
 
 use common::adversary::read_all;
+use common::early::{Fixture, fixture};
 use common::pair::Pair;
 use common::pki::{self, NOV_2026, at};
-use common::tamper::{
-    Inner, RecordingKeyLog, WireRecord, encrypt_flight, split_records, split_server_flight,
-};
+use common::tamper::{Inner, WireRecord, encrypt_flight, split_records, split_server_flight};
 use handclasp::crypto::SupportedCipherSuite;
 use handclasp::enums::{AlertDescription, ContentType, ProtocolVersion};
 use handclasp::error::{Error, PeerIncompatible};
@@ -18,53 +17,9 @@ use handclasp::time::FixedTime;
 use handclasp::verify::RootStore;
 use handclasp::{ClientConfig, ServerConfig};
 
-struct Fixture {
-    client: Arc<ClientConfig>,
-    leaf: pki::Leaf,
-    keys: Arc<TicketKeys>,
-    server_log: Arc<RecordingKeyLog>,
-}
-
-fn fixture() -> Fixture {
-    let (root, leaf) = pki::server_chain(&["a.test"]);
-    let mut roots = RootStore::empty();
-    roots.add(&root.cert).unwrap();
-    let client = ClientConfig::builder()
-        .with_root_store(roots)
-        .with_time_provider(Arc::new(FixedTime(at(NOV_2026))))
-        .with_early_data(true)
-        .build()
-        .unwrap();
-    let keys =
-        Arc::new(TicketKeys::new(&handclasp::crypto::ring::default_provider(), 3600, 1).unwrap());
-    Fixture {
-        client: Arc::new(client),
-        leaf,
-        keys,
-        server_log: Arc::new(RecordingKeyLog::default()),
-    }
-}
-
 fn server(f: &Fixture, versions: &[ProtocolVersion]) -> Arc<ServerConfig> {
-    Arc::new(
-        ServerConfig::builder()
-            .with_protocol_versions(versions)
-            .with_time_provider(Arc::new(FixedTime(at(NOV_2026))))
-            .with_ticketer(Some(f.keys.clone() as Arc<dyn ProducesTickets>))
-            .with_max_early_data_size(1024)
-            .with_key_log(f.server_log.clone())
-            .with_single_cert(f.leaf.chain.clone(), f.leaf.key.clone_key())
-            .unwrap()
-            .build()
-            .unwrap(),
-    )
-}
-
-/// A full TLS 1.3 handshake that leaves 0-RTT tickets in the client's store.
-fn prime(f: &Fixture, server: &Arc<ServerConfig>) {
-    let mut pair = Pair::new(f.client.clone(), server.clone(), "a.test");
-    pair.handshake().unwrap();
-    pair.server_to_client().unwrap();
+    let builder = ServerConfig::builder().with_protocol_versions(versions);
+    Arc::new(f.server(builder, 1024))
 }
 
 /// The server handshake traffic key is agreed before the server is authenticated, so
@@ -75,7 +30,7 @@ fn prime(f: &Fixture, server: &Arc<ServerConfig>) {
 fn client_offering_early_data_refuses_application_data_under_the_handshake_key() {
     let f = fixture();
     let tls13 = server(&f, &[ProtocolVersion::TLSv1_3]);
-    prime(&f, &tls13);
+    f.prime(&tls13);
     let mut pair = Pair::new(f.client.clone(), tls13, "a.test");
     pair.client.write_early_data(b"GET /").unwrap();
     pair.client_to_server().unwrap();
@@ -122,7 +77,7 @@ fn client_offering_early_data_refuses_application_data_under_the_handshake_key()
 fn plaintext_close_notify_cannot_truncate_accepted_early_data() {
     let f = fixture();
     let tls13 = server(&f, &[ProtocolVersion::TLSv1_3]);
-    prime(&f, &tls13);
+    f.prime(&tls13);
     let mut pair = Pair::new(f.client.clone(), tls13, "a.test");
     pair.client
         .write_early_data(b"POST /transfer amount=1")
@@ -153,7 +108,7 @@ fn plaintext_close_notify_cannot_truncate_accepted_early_data() {
 #[test]
 fn client_offering_early_data_fails_on_a_tls12_server_hello() {
     let f = fixture();
-    prime(&f, &server(&f, &[ProtocolVersion::TLSv1_3]));
+    f.prime(&server(&f, &[ProtocolVersion::TLSv1_3]));
     let tls12 = server(&f, &[ProtocolVersion::TLSv1_2]);
     let mut pair = Pair::new(f.client.clone(), tls12, "a.test");
     pair.client.write_early_data(b"GET /").unwrap();

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod adversary;
+pub mod early;
 pub mod openssl;
 pub mod pair;
 pub mod peers;
