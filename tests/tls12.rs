@@ -4,8 +4,9 @@
 //! exporters, closure; and renegotiation refused politely by both sides.
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use common::events::{Recorder, Seen};
 use common::pair::{Chunking, Pair};
 use common::pki::{self, Ca, LeafSpec, NOV_2026, at};
 use common::tamper::{
@@ -16,7 +17,7 @@ use handclasp::crypto::{CryptoProvider, SupportedCipherSuite, Tls12CipherSuite};
 use handclasp::enums::{
     AlertDescription, CipherSuite, ContentType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
-use handclasp::events::{HandshakeEvent, HandshakeObserver, Side};
+use handclasp::events::Side;
 use handclasp::key_schedule::tls12::Tls12Keys;
 use handclasp::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use handclasp::server::ServerConfigBuilder;
@@ -52,75 +53,6 @@ const DOWNGRADE_SENTINEL: &[u8; 8] = b"DOWNGRD\x01";
 
 // ---------------------------------------------------------------------------------
 // Observing both sides
-
-/// The events a test looks at, owned.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Seen {
-    ServerHello {
-        version: ProtocolVersion,
-        suite: CipherSuite,
-        group: NamedGroup,
-    },
-    SignatureSent(SignatureScheme),
-    SignatureVerified(SignatureScheme),
-    AlertSent(AlertDescription),
-    AlertReceived(AlertDescription),
-    Complete(ProtocolVersion),
-}
-
-/// Records the interesting events of both sides.
-#[derive(Debug, Default)]
-struct Recorder(Mutex<Vec<(Side, Seen)>>);
-
-impl HandshakeObserver for Recorder {
-    fn on_event(&self, side: Side, event: &HandshakeEvent<'_>) {
-        let seen = match event {
-            HandshakeEvent::ServerHello {
-                version,
-                cipher_suite,
-                group,
-            } => Seen::ServerHello {
-                version: *version,
-                suite: *cipher_suite,
-                group: *group,
-            },
-            HandshakeEvent::SignatureSent { scheme } => Seen::SignatureSent(*scheme),
-            HandshakeEvent::SignatureVerified { scheme } => Seen::SignatureVerified(*scheme),
-            HandshakeEvent::AlertSent(a) => Seen::AlertSent(*a),
-            HandshakeEvent::AlertReceived(a) => Seen::AlertReceived(*a),
-            HandshakeEvent::HandshakeComplete { version, .. } => Seen::Complete(*version),
-            _ => return,
-        };
-        self.0.lock().unwrap().push((side, seen));
-    }
-}
-
-impl Recorder {
-    fn of(&self, side: Side) -> Vec<Seen> {
-        self.0
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(s, _)| *s == side)
-            .map(|(_, e)| e.clone())
-            .collect()
-    }
-
-    /// The signature events of one side, in order.
-    fn signatures(&self, side: Side) -> Vec<Seen> {
-        self.of(side)
-            .into_iter()
-            .filter(|e| matches!(e, Seen::SignatureSent(_) | Seen::SignatureVerified(_)))
-            .collect()
-    }
-
-    fn alerts(&self, side: Side) -> Vec<Seen> {
-        self.of(side)
-            .into_iter()
-            .filter(|e| matches!(e, Seen::AlertSent(_) | Seen::AlertReceived(_)))
-            .collect()
-    }
-}
 
 // ---------------------------------------------------------------------------------
 // Set-up
@@ -721,61 +653,7 @@ fn exporters_agree() {
 
 #[test]
 fn close_notify() {
-    for client_closes in [true, false] {
-        let rec = Arc::new(Recorder::default());
-        let mut pair = simple_pair(ECDSA_SUITES[2], &rec);
-        pair.handshake().unwrap();
-        let (closer, _) = pair.sides(client_closes);
-        closer.send_close_notify();
-        assert!(matches!(
-            closer.write_plaintext(b"late"),
-            Err(Error::ApiMisuse(_))
-        ));
-        if client_closes {
-            pair.client_to_server().unwrap();
-        } else {
-            pair.server_to_client().unwrap();
-        }
-        let (closer, peer) = pair.sides(client_closes);
-        assert!(peer.peer_has_closed());
-        assert!(!closer.peer_has_closed());
-        assert!(!peer.truncated());
-        // The other direction still works until the peer closes too.
-        pair.send_and_receive(!client_closes, b"last words");
-        let (_, peer) = pair.sides(client_closes);
-        peer.send_close_notify();
-        if client_closes {
-            pair.server_to_client().unwrap();
-        } else {
-            pair.client_to_server().unwrap();
-        }
-        assert!(pair.client.peer_has_closed());
-        assert!(pair.server.peer_has_closed());
-        let closer = if client_closes {
-            Side::Client
-        } else {
-            Side::Server
-        };
-        let peer = if client_closes {
-            Side::Server
-        } else {
-            Side::Client
-        };
-        assert_eq!(
-            rec.alerts(closer),
-            [
-                Seen::AlertSent(AlertDescription::CloseNotify),
-                Seen::AlertReceived(AlertDescription::CloseNotify)
-            ]
-        );
-        assert_eq!(
-            rec.alerts(peer),
-            [
-                Seen::AlertReceived(AlertDescription::CloseNotify),
-                Seen::AlertSent(AlertDescription::CloseNotify)
-            ]
-        );
-    }
+    common::events::check_close_notify(|rec| simple_pair(ECDSA_SUITES[2], rec));
 }
 
 // ---------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 //! exporters, bulk data and closure.
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use common::events::{Recorder, Seen};
 use common::pair::{Chunking, Pair};
 use common::pki::{self, Ca, LeafSpec, NOV_2026, at};
 use handclasp::client::ClientConfigBuilder;
@@ -13,7 +14,7 @@ use handclasp::enums::{
     AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use handclasp::error::PeerIncompatible;
-use handclasp::events::{HandshakeEvent, HandshakeObserver, Side};
+use handclasp::events::Side;
 use handclasp::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use handclasp::server::ServerConfigBuilder;
 use handclasp::time::FixedTime;
@@ -31,80 +32,6 @@ const GROUPS: [NamedGroup; 3] = [
     NamedGroup::secp256r1,
     NamedGroup::secp384r1,
 ];
-
-/// The events a test looks at, owned.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Seen {
-    Hrr {
-        group: Option<NamedGroup>,
-        cookie: bool,
-    },
-    ServerHello {
-        version: ProtocolVersion,
-        suite: CipherSuite,
-        group: NamedGroup,
-    },
-    SignatureSent(SignatureScheme),
-    SignatureVerified(SignatureScheme),
-    KeyUpdate {
-        ours: bool,
-    },
-    AlertSent(AlertDescription),
-    AlertReceived(AlertDescription),
-    Complete,
-}
-
-/// Records the interesting events of both sides.
-#[derive(Debug, Default)]
-struct Recorder(Mutex<Vec<(Side, Seen)>>);
-
-impl HandshakeObserver for Recorder {
-    fn on_event(&self, side: Side, event: &HandshakeEvent<'_>) {
-        let seen = match event {
-            HandshakeEvent::HelloRetryRequest { group, cookie } => Seen::Hrr {
-                group: *group,
-                cookie: *cookie,
-            },
-            HandshakeEvent::ServerHello {
-                version,
-                cipher_suite,
-                group,
-            } => Seen::ServerHello {
-                version: *version,
-                suite: *cipher_suite,
-                group: *group,
-            },
-            HandshakeEvent::SignatureSent { scheme } => Seen::SignatureSent(*scheme),
-            HandshakeEvent::SignatureVerified { scheme } => Seen::SignatureVerified(*scheme),
-            HandshakeEvent::KeyUpdate { ours } => Seen::KeyUpdate { ours: *ours },
-            HandshakeEvent::AlertSent(a) => Seen::AlertSent(*a),
-            HandshakeEvent::AlertReceived(a) => Seen::AlertReceived(*a),
-            HandshakeEvent::HandshakeComplete { .. } => Seen::Complete,
-            _ => return,
-        };
-        self.0.lock().unwrap().push((side, seen));
-    }
-}
-
-impl Recorder {
-    fn of(&self, side: Side) -> Vec<Seen> {
-        self.0
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(s, _)| *s == side)
-            .map(|(_, e)| e.clone())
-            .collect()
-    }
-
-    fn count(&self, side: Side, seen: &Seen) -> usize {
-        self.of(side).iter().filter(|e| *e == seen).count()
-    }
-
-    fn clear(&self) {
-        self.0.lock().unwrap().clear();
-    }
-}
 
 fn provider(suites: &[CipherSuite], groups: &[NamedGroup]) -> Arc<CryptoProvider> {
     let mut p = handclasp::crypto::ring::default_provider();
@@ -712,37 +639,7 @@ fn one_mebibyte_each_way() {
 
 #[test]
 fn close_notify() {
-    for client_closes in [true, false] {
-        let rec = Arc::new(Recorder::default());
-        let mut pair = default_pair(&rec);
-        pair.handshake().unwrap();
-        let (closer, _) = pair.sides(client_closes);
-        closer.send_close_notify();
-        assert!(matches!(
-            closer.write_plaintext(b"late"),
-            Err(Error::ApiMisuse(_))
-        ));
-        if client_closes {
-            pair.client_to_server().unwrap();
-        } else {
-            pair.server_to_client().unwrap();
-        }
-        let (closer, peer) = pair.sides(client_closes);
-        assert!(peer.peer_has_closed());
-        assert!(!closer.peer_has_closed());
-        assert!(!peer.truncated());
-        // The other direction still works until the peer closes too.
-        pair.send_and_receive(!client_closes, b"last words");
-        let (_, peer) = pair.sides(client_closes);
-        peer.send_close_notify();
-        if client_closes {
-            pair.server_to_client().unwrap();
-        } else {
-            pair.client_to_server().unwrap();
-        }
-        assert!(pair.client.peer_has_closed());
-        assert!(pair.server.peer_has_closed());
-    }
+    common::events::check_close_notify(default_pair);
 }
 
 #[test]

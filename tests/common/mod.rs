@@ -3,6 +3,7 @@
 
 pub mod adversary;
 pub mod early;
+pub mod events;
 pub mod openssl;
 pub mod pair;
 pub mod peers;
