@@ -139,6 +139,7 @@ fn drive(conn: &mut Connection, stream: &[u8], chunks: [u8; 4], after: bool) -> 
     let mut reached = Reached::default();
     let mut rest = stream;
     let mut did_after = false;
+    let mut stalled = 0;
     for round in 0.. {
         if rest.is_empty() {
             break;
@@ -167,8 +168,10 @@ fn drive(conn: &mut Connection, stream: &[u8], chunks: [u8; 4], after: bool) -> 
                 conn.consume_tls(conn.pending_tls().len());
             }
         }
-        // Nothing taken even after reading the plaintext: the connection refuses input.
-        if taken == 0 && conn.read_tls_from_slice(&rest[..1.min(rest.len())]) == 0 {
+        // Nothing taken twice in a row, the plaintext read in between: the connection
+        // refuses input.
+        stalled = if taken == 0 { stalled + 1 } else { 0 };
+        if stalled > 1 {
             break;
         }
     }
