@@ -132,7 +132,10 @@ fn fuzzing_provider_passes_plaintext_and_checks_only_its_tag() {
     *forged.last_mut().unwrap() ^= 1;
     pair.client.consume_tls(record.len());
     pair.server.read_tls_from_slice(&forged);
-        assert_eq!(pair.server.process_new_packets().unwrap_err(), Error::DecryptError);
+    assert_eq!(
+        pair.server.process_new_packets().unwrap_err(),
+        Error::DecryptError
+    );
     // ... and the bad_record_mac alert reaches the client.
     pair.server_to_client().unwrap_err();
     assert_eq!(
