@@ -94,13 +94,12 @@ pub fn client_run(data: &[u8]) -> Reached {
     let Some((&[cfg, c0, c1, c2, c3], stream)) = data.split_first_chunk::<5>() else {
         return Reached::default();
     };
-    let mut conn = new_client(cfg);
-    drive(
-        &mut conn,
-        stream,
-        [c0, c1, c2, c3],
-        cfg & client_cfg::AFTER != 0,
-    )
+    let after = cfg & client_cfg::AFTER != 0;
+    let chunks = [c0, c1, c2, c3];
+    let reached = drive(&mut new_client(cfg), stream, chunks, after);
+    let in_place = drive_in_place(&mut new_client(cfg), stream, chunks, after);
+    same_outcome(&reached, &in_place);
+    reached
 }
 
 /// Fuzz target `server`: input `[config][c0][c1][c2][c3]` + the client's bytes.
@@ -113,8 +112,34 @@ pub fn server_run(data: &[u8]) -> Reached {
     let Some((&[cfg, c0, c1, c2, c3], stream)) = data.split_first_chunk::<5>() else {
         return Reached::default();
     };
-    let mut conn = ServerConnection::new(Arc::new(server_config(cfg))).unwrap();
-    drive(&mut conn, stream, [c0, c1, c2, c3], true)
+    let chunks = [c0, c1, c2, c3];
+    // A config each: one server's 0-RTT anti-replay record must not refuse the other.
+    let reached = drive(
+        &mut ServerConnection::new(Arc::new(server_config(cfg))).unwrap(),
+        stream,
+        chunks,
+        true,
+    );
+    let in_place = drive_in_place(
+        &mut ServerConnection::new(Arc::new(server_config(cfg))).unwrap(),
+        stream,
+        chunks,
+        true,
+    );
+    same_outcome(&reached, &in_place);
+    reached
+}
+
+/// The buffered and the in-place receive paths must agree on every input: the same
+/// plaintext, the same handshake outcome, the same error.
+fn same_outcome(buffered: &Reached, in_place: &Reached) {
+    assert_eq!(
+        buffered.error, in_place.error,
+        "the two receive paths differ"
+    );
+    assert_eq!(buffered.plaintext, in_place.plaintext, "plaintext differs");
+    assert_eq!(buffered.established, in_place.established);
+    assert_eq!(buffered.resumed, in_place.resumed);
 }
 
 /// A client for `cfg`, with its 0-RTT data written if `cfg` asks for it.
@@ -173,6 +198,58 @@ fn drive(conn: &mut Connection, stream: &[u8], chunks: [u8; 4], after: bool) -> 
         stalled = if taken == 0 { stalled + 1 } else { 0 };
         if stalled > 1 {
             break;
+        }
+    }
+    if after && reached.error.is_none() {
+        conn.send_close_notify();
+        conn.consume_tls(conn.pending_tls().len());
+    }
+    reached
+}
+
+/// [`drive`] through the zero-copy path: each chunk is appended to our own buffer and
+/// records are opened there with `process_in_place`.
+fn drive_in_place(conn: &mut Connection, stream: &[u8], chunks: [u8; 4], after: bool) -> Reached {
+    let mut reached = Reached::default();
+    let mut buf = Vec::new();
+    let mut rest = stream;
+    let mut did_after = false;
+    'feed: for round in 0.. {
+        if rest.is_empty() {
+            break;
+        }
+        let size = match chunks[round % 4] {
+            0 => rest.len(),
+            n => usize::from(n).min(rest.len()),
+        };
+        buf.extend_from_slice(&rest[..size]);
+        rest = &rest[size..];
+        loop {
+            match conn.process_in_place(&mut buf) {
+                Ok(done) if done.consumed == 0 => break,
+                Ok(done) => {
+                    reached.plaintext += done.plaintext.len();
+                    let consumed = done.consumed;
+                    buf.drain(..consumed);
+                }
+                Err(error) => {
+                    conn.consume_tls(conn.pending_tls().len());
+                    check_final(conn, &error);
+                    reached.error = Some(error);
+                    break 'feed;
+                }
+            }
+        }
+        conn.consume_tls(conn.pending_tls().len());
+        if !conn.is_handshaking() {
+            reached.established = true;
+            reached.resumed = conn.is_resumed();
+            if after && !did_after {
+                did_after = true;
+                let _ = conn.write_plaintext(b"application data from the fuzz side");
+                let _ = conn.refresh_traffic_keys(true);
+                conn.consume_tls(conn.pending_tls().len());
+            }
         }
     }
     if after && reached.error.is_none() {

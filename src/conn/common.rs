@@ -450,6 +450,38 @@ impl CommonState {
         Ok(n)
     }
 
+    /// Seals `data` as application data straight into the caller's `out`, after
+    /// whatever was already queued to send.
+    pub(crate) fn seal_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        if self.sent_close_notify {
+            return Err(Error::ApiMisuse("write after send_close_notify"));
+        }
+        if !self.traffic {
+            return Err(Error::ApiMisuse(
+                "seal_into needs an established connection: use write_plaintext before",
+            ));
+        }
+        self.app_data_sent |= !data.is_empty();
+        self.move_sendable_into(out);
+        for fragment in self.fragmenter.fragment(data) {
+            self.update_write_key_if_worn_out()?;
+            // A KeyUpdate just sent must go out before the records under the new key.
+            self.move_sendable_into(out);
+            match &mut self.encrypter {
+                Some(encrypter) => encrypter.seal(ContentType::ApplicationData, fragment, out)?,
+                None => return Err(Error::Internal("application data without a write key")),
+            }
+        }
+        Ok(())
+    }
+
+    fn move_sendable_into(&mut self, out: &mut Vec<u8>) {
+        if !self.sendable.is_empty() {
+            out.extend_from_slice(self.sendable.as_slice());
+            self.sendable.consume(self.sendable.len());
+        }
+    }
+
     fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
         self.app_data_sent |= !data.is_empty();
         for fragment in self.fragmenter.fragment(data) {

@@ -13,6 +13,10 @@
 //! 4. reads and writes plaintext through [`Connection::reader`] / [`Connection::writer`]
 //!    (or [`Connection::read_plaintext`] / [`Connection::write_plaintext`]).
 //!
+//! For bulk data, [`Connection::process_in_place`] and [`Connection::seal_into`] replace
+//! steps 1, 2 and 4 without copying through the connection's buffers: records are
+//! opened in the caller's receive buffer and sealed onto the caller's transmit buffer.
+//!
 //! [`Connection::wants_read`] and [`Connection::wants_write`] say which I/O would make
 //! progress. Plaintext written before the handshake finishes is queued and sent as
 //! soon as keys exist.
@@ -28,16 +32,19 @@ use crate::error::{Error, InvalidMessage, MessageKind, PeerMisbehaved};
 use crate::events::HandshakeEvent;
 use crate::msgs::{AlertMessage, ChangeCipherSpecPayload, HandshakeMessage, HandshakePayload};
 use crate::record::{
-    Deframer, HandshakeJoiner, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, MAX_TLS13_CIPHERTEXT, Plaintext,
+    Deframer, HandshakeJoiner, InboundRecord, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT,
+    MAX_TLS13_CIPHERTEXT, Plaintext,
 };
 
 pub(crate) mod common;
+mod in_place;
 mod limits;
 mod queue;
 #[cfg(feature = "std")]
 mod stdio;
 
 pub use common::EarlyDataStatus;
+pub use in_place::InPlace;
 pub use limits::Limits;
 #[cfg(feature = "std")]
 pub use stdio::{Reader, Writer};
@@ -83,6 +90,16 @@ pub(crate) fn unexpected(payload: &HandshakePayload, expected: &'static str) -> 
         expected,
         got: MessageKind::Handshake(payload.typ()),
     }
+}
+
+/// Where received application data goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Delivery {
+    /// Into the received-plaintext queue, for [`Connection::read_plaintext`].
+    Queue,
+    /// Back to the caller, as a slice of its own buffer
+    /// ([`Connection::process_in_place`]).
+    InPlace,
 }
 
 /// The handshake state machine of either side.
@@ -207,13 +224,17 @@ impl Connection {
                 self.release_idle_buffers();
                 Ok(self.io_state())
             }
-            Err(error) => {
-                self.inner.common.send_fatal_alert_for(&error);
-                self.inner.state = None;
-                self.inner.error = Some(error.clone());
-                Err(error)
-            }
+            Err(error) => Err(self.fail(error)),
         }
+    }
+
+    /// Makes `error` final: its alert is queued, the handshake state dropped, and
+    /// every later call returns it.
+    fn fail(&mut self, error: Error) -> Error {
+        self.inner.common.send_fatal_alert_for(&error);
+        self.inner.state = None;
+        self.inner.error = Some(error.clone());
+        error
     }
 
     fn process(&mut self) -> Result<(), Error> {
@@ -230,61 +251,7 @@ impl Connection {
             let Some(record) = self.deframer.next_record()? else {
                 return Ok(());
             };
-            let inner = &mut self.inner;
-            // The middlebox-compatibility change_cipher_spec is never protected
-            // (RFC 8446 5), so it is routed before decryption.
-            if record.typ == ContentType::ChangeCipherSpec {
-                let payload: &[u8] = record.payload;
-                inner.handle_ccs(payload)?;
-            } else {
-                let plaintext_alert = inner.accepts_plaintext_alert(record.typ);
-                let plain = match &mut inner.common.decrypter {
-                    // A peer that fails before it has our handshake keys (e.g. on our
-                    // ServerHello) can only send its alert in plaintext; protected
-                    // TLS 1.3 records always carry the outer type application_data
-                    // (RFC 8446 5.2), so an alert-typed record is plaintext.
-                    Some(_) if plaintext_alert => {
-                        inner.unprotected_alert(record.payload)?;
-                        continue;
-                    }
-                    Some(decrypter) => {
-                        let len = record.payload.len();
-                        match decrypter.open(record) {
-                            Ok(plain) => {
-                                // Past any rejected early data (RFC 8446 4.2.10).
-                                inner.common.skip_early_data = None;
-                                plain
-                            }
-                            Err(Error::DecryptError)
-                                if inner.common.skip_rejected_early_data(len) =>
-                            {
-                                continue;
-                            }
-                            Err(error) => return Err(error),
-                        }
-                    }
-                    None => {
-                        // After a HelloRetryRequest, 0-RTT records sent with the first
-                        // ClientHello are skipped (RFC 8446 4.2.10).
-                        if record.typ == ContentType::ApplicationData
-                            && inner.common.skip_rejected_early_data(record.payload.len())
-                        {
-                            continue;
-                        }
-                        if record.typ == ContentType::ApplicationData {
-                            return Err(Error::UnexpectedMessage {
-                                expected: "a handshake message (no keys yet)",
-                                got: MessageKind::Record(ContentType::ApplicationData),
-                            });
-                        }
-                        Plaintext {
-                            typ: record.typ,
-                            payload: record.payload,
-                        }
-                    }
-                };
-                inner.dispatch(plain)?;
-            }
+            self.inner.handle_record(record, Delivery::Queue)?;
             self.deframer
                 .set_max_payload_len(self.inner.max_record_payload());
         }
@@ -529,15 +496,82 @@ impl Inner {
         Ok(())
     }
 
-    fn dispatch(&mut self, plain: Plaintext<'_>) -> Result<(), Error> {
+    /// Decrypts one whole record in place and acts on it. Returns the application
+    /// data it carried when `delivery` is [`Delivery::InPlace`] (with
+    /// [`Delivery::Queue`] that goes to the received-plaintext queue instead).
+    fn handle_record<'a>(
+        &mut self,
+        record: InboundRecord<'a>,
+        delivery: Delivery,
+    ) -> Result<Option<&'a [u8]>, Error> {
+        // The middlebox-compatibility change_cipher_spec is never protected
+        // (RFC 8446 5), so it is routed before decryption.
+        if record.typ == ContentType::ChangeCipherSpec {
+            let payload: &[u8] = record.payload;
+            self.handle_ccs(payload)?;
+            return Ok(None);
+        }
+        let plaintext_alert = self.accepts_plaintext_alert(record.typ);
+        let plain = match &mut self.common.decrypter {
+            // A peer that fails before it has our handshake keys (e.g. on our
+            // ServerHello) can only send its alert in plaintext; protected TLS 1.3
+            // records always carry the outer type application_data (RFC 8446 5.2), so
+            // an alert-typed record is plaintext.
+            Some(_) if plaintext_alert => {
+                self.unprotected_alert(record.payload)?;
+                return Ok(None);
+            }
+            Some(decrypter) => {
+                let len = record.payload.len();
+                match decrypter.open(record) {
+                    Ok(plain) => {
+                        // Past any rejected early data (RFC 8446 4.2.10).
+                        self.common.skip_early_data = None;
+                        plain
+                    }
+                    Err(Error::DecryptError) if self.common.skip_rejected_early_data(len) => {
+                        return Ok(None);
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+            None => {
+                // After a HelloRetryRequest, 0-RTT records sent with the first
+                // ClientHello are skipped (RFC 8446 4.2.10).
+                if record.typ == ContentType::ApplicationData
+                    && self.common.skip_rejected_early_data(record.payload.len())
+                {
+                    return Ok(None);
+                }
+                if record.typ == ContentType::ApplicationData {
+                    return Err(Error::UnexpectedMessage {
+                        expected: "a handshake message (no keys yet)",
+                        got: MessageKind::Record(ContentType::ApplicationData),
+                    });
+                }
+                Plaintext {
+                    typ: record.typ,
+                    payload: record.payload,
+                }
+            }
+        };
+        self.dispatch(plain, delivery)
+    }
+
+    fn dispatch<'a>(
+        &mut self,
+        plain: Plaintext<'a>,
+        delivery: Delivery,
+    ) -> Result<Option<&'a [u8]>, Error> {
         if plain.typ != ContentType::Handshake {
             // RFC 8446 5.1: handshake messages are not interleaved with other types.
             self.joiner.check_interleaved(plain.typ)?;
         }
         match plain.typ {
-            ContentType::Handshake => self.handshake_records(plain.payload),
-            ContentType::Alert => self.alert(plain.payload),
-            ContentType::ApplicationData => self.application_data(plain.payload),
+            ContentType::Handshake => self.handshake_records(plain.payload).map(|()| None),
+            ContentType::Alert => self.alert(plain.payload).map(|()| None),
+            ContentType::ApplicationData => self.application_data(plain.payload, delivery),
+
             ContentType::ChangeCipherSpec => Err(Error::UnexpectedMessage {
                 expected: "an unprotected change_cipher_spec",
                 got: MessageKind::Record(ContentType::ChangeCipherSpec),
@@ -640,7 +674,11 @@ impl Inner {
         Ok(())
     }
 
-    fn application_data(&mut self, payload: &[u8]) -> Result<(), Error> {
+    fn application_data<'a>(
+        &mut self,
+        payload: &'a [u8],
+        delivery: Delivery,
+    ) -> Result<Option<&'a [u8]>, Error> {
         // Before the handshake completes, only a server reading accepted 0-RTT data
         // takes application data (RFC 8446 2.3: 0-RTT flows from client to server; a
         // client must never take data under the server's not-yet-authenticated
@@ -660,7 +698,7 @@ impl Inner {
             if self.empty_records > self.common.limits.max_empty_records {
                 return Err(PeerMisbehaved::TooManyEmptyRecords.into());
             }
-            return Ok(());
+            return Ok(None);
         }
         self.empty_records = 0;
         self.key_updates = 0;
@@ -673,8 +711,13 @@ impl Inner {
             self.common.early_data_to_accept = Some(budget - payload.len());
             self.common.received_early_data += payload.len();
         }
-        self.common.received_plaintext.extend(payload);
-        Ok(())
+        match delivery {
+            Delivery::Queue => {
+                self.common.received_plaintext.extend(payload);
+                Ok(None)
+            }
+            Delivery::InPlace => Ok(Some(payload)),
+        }
     }
 }
 

@@ -222,6 +222,36 @@ impl Deframer {
     }
 }
 
+/// Cuts the whole record at the front of `buf` (received bytes in a buffer the caller
+/// owns, for opening in place there) from the bytes after it.
+///
+/// Returns the record and the rest of `buf`, or `Ok(None)` when `buf` does not hold a
+/// whole record yet. The header is checked as soon as its five bytes are in, with the
+/// same checks and errors as [`Deframer::next_record`], against `max_payload`.
+pub fn split_record(
+    buf: &mut [u8],
+    max_payload: usize,
+) -> Result<Option<(InboundRecord<'_>, &mut [u8])>, Error> {
+    let Some((typ, version, len)) = check_header(buf, max_payload)? else {
+        return Ok(None);
+    };
+    let Some(record) = buf.get_mut(HEADER_LEN..) else {
+        return Ok(None);
+    };
+    if record.len() < len {
+        return Ok(None);
+    }
+    let (payload, rest) = record.split_at_mut(len);
+    Ok(Some((
+        InboundRecord {
+            typ,
+            version,
+            payload,
+        },
+        rest,
+    )))
+}
+
 /// Validates a record header at the front of `bytes`; `None` if fewer than five bytes.
 fn check_header(
     bytes: &[u8],
@@ -264,6 +294,19 @@ mod tests {
             check_header(&[22, 3, 3, 0, 5], 100),
             Ok(Some((ContentType::Handshake, 0x0303, 5)))
         );
+    }
+
+    #[test]
+    fn split_record_waits_for_the_whole_record() {
+        let mut wire = [23u8, 3, 3, 0, 2, 0xaa, 0xbb, 22, 3];
+        for cut in 0..7 {
+            assert!(split_record(&mut wire[..cut], 100).unwrap().is_none());
+        }
+        let (record, rest) = split_record(&mut wire, 100).unwrap().unwrap();
+        assert_eq!(record.typ, ContentType::ApplicationData);
+        assert_eq!(record.payload, [0xaa, 0xbb]);
+        assert_eq!(rest, [22, 3]);
+        assert!(split_record(&mut wire, 1).is_err(), "length over the limit");
     }
 
     #[test]

@@ -97,7 +97,7 @@ mod tls13;
 
 mod protect;
 
-pub use deframer::{Deframer, InboundRecord};
+pub use deframer::{Deframer, InboundRecord, split_record};
 pub use fragmenter::{Fragmenter, Fragments, encode_plain_record};
 pub use joiner::{HandshakeJoiner, HandshakeMessage};
 pub use protect::{Padding, Plaintext, RecordDecrypter, RecordEncrypter};

@@ -364,6 +364,11 @@ pub fn path_arg(path: &Path) -> String {
 /// Starts `openssl s_server` on a free 127.0.0.1 port with `extra` arguments and
 /// waits for its `ACCEPT` line. Returns the server and its address.
 pub fn s_server(extra: &[String]) -> (OpenSsl, SocketAddr) {
+    s_server_version("-tls1_3", extra)
+}
+
+/// [`s_server`] limited to one protocol version (`-tls1_3` or `-tls1_2`).
+pub fn s_server_version(version: &str, extra: &[String]) -> (OpenSsl, SocketAddr) {
     let mut last = String::new();
     // The port is found by binding port 0 and releasing it; another process may take
     // it in between, so retry a few times.
@@ -378,7 +383,7 @@ pub fn s_server(extra: &[String]) -> (OpenSsl, SocketAddr) {
             &format!("127.0.0.1:{port}"),
             "-naccept",
             "1",
-            "-tls1_3",
+            version,
         ]);
         all.extend_from_slice(extra);
         let mut server = OpenSsl::spawn(&all);

@@ -73,8 +73,9 @@ pub trait Endpoint {
     fn recv(&mut self, tls: &mut Vec<u8>, app: &mut Sink);
     /// Appends every pending TLS byte to `out`.
     fn send(&mut self, out: &mut Vec<u8>);
-    /// Queues `data` as application data (all of it).
-    fn write(&mut self, data: &[u8]);
+    /// Sends `data` as application data (all of it): queued for [`Self::send`], or
+    /// (an implementation with a zero-copy API) sealed straight onto `out`.
+    fn write(&mut self, data: &[u8], out: &mut Vec<u8>);
     fn handshaking(&self) -> bool;
     fn resumed(&self) -> bool;
 }
@@ -199,7 +200,7 @@ pub fn bulk<S: Endpoint, R: Endpoint>(
     let start = Instant::now();
     as_side(CLIENT, || {
         for chunk in data.chunks(16 * 1024) {
-            sender.write(chunk);
+            sender.write(chunk, wire);
             sender.send(wire);
         }
     });

@@ -1,5 +1,7 @@
-//! handclasp, driven sans-IO: `read_tls_from_slice` / `process_new_packets` /
-//! `pending_tls` + `consume_tls`.
+//! handclasp, driven sans-IO through its zero-copy path: received records are
+//! opened in the harness's own buffer (`process_in_place`), application data is
+//! sealed straight onto the harness's output (`seal_into`), and handshake flights
+//! come from `pending_tls` + `consume_tls`.
 
 use std::sync::Arc;
 
@@ -103,24 +105,19 @@ impl Impl for Handclasp {
     }
 }
 
-fn recv(conn: &mut Connection, mut tls: &[u8], app: &mut Sink) {
-    while !tls.is_empty() {
-        let taken = conn.read_tls_from_slice(tls);
-        tls = &tls[taken..];
-        conn.process_new_packets().unwrap();
-        let mut read = 0;
-        loop {
-            let n = conn.read_plaintext(app.spare());
-            if n == 0 {
-                break;
-            }
-            app.pos += n;
-            read += n;
+/// Opens every record of `tls` in place; the plaintext is copied to `app`, as an
+/// application would consume it (the other implementations copy it there too).
+fn recv(conn: &mut Connection, tls: &mut [u8], app: &mut Sink) {
+    let mut at = 0;
+    while at < tls.len() {
+        let done = conn.process_in_place(&mut tls[at..]).unwrap();
+        assert!(done.consumed > 0, "handclasp left a partial record");
+        let plaintext = done.plaintext;
+        if !plaintext.is_empty() {
+            app.spare()[..plaintext.len()].copy_from_slice(plaintext);
+            app.pos += plaintext.len();
         }
-        assert!(
-            taken > 0 || read > 0,
-            "handclasp took no bytes and gave no plaintext"
-        );
+        at += done.consumed;
     }
 }
 
@@ -131,9 +128,8 @@ fn send(conn: &mut Connection, out: &mut Vec<u8>) {
     conn.consume_tls(n);
 }
 
-fn write(conn: &mut Connection, data: &[u8]) {
-    let n = conn.write_plaintext(data).unwrap();
-    assert_eq!(n, data.len(), "handclasp took only part of a write");
+fn write(conn: &mut Connection, data: &[u8], out: &mut Vec<u8>) {
+    conn.seal_into(data, out).unwrap();
 }
 
 macro_rules! endpoint {
@@ -146,8 +142,8 @@ macro_rules! endpoint {
             fn send(&mut self, out: &mut Vec<u8>) {
                 send(self, out)
             }
-            fn write(&mut self, data: &[u8]) {
-                write(self, data)
+            fn write(&mut self, data: &[u8], out: &mut Vec<u8>) {
+                write(self, data, out)
             }
             fn handshaking(&self) -> bool {
                 self.is_handshaking()

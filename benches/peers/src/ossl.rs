@@ -233,7 +233,7 @@ impl Endpoint for Side {
         out.append(&mut self.stream.get_mut().output);
     }
 
-    fn write(&mut self, data: &[u8]) {
+    fn write(&mut self, data: &[u8], _out: &mut Vec<u8>) {
         let n = self.stream.ssl_write(data).unwrap();
         assert_eq!(n, data.len(), "OpenSSL took only part of a write");
     }

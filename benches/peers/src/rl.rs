@@ -122,7 +122,7 @@ macro_rules! endpoint {
                     self.write_tls(out).unwrap();
                 }
             }
-            fn write(&mut self, data: &[u8]) {
+            fn write(&mut self, data: &[u8], _out: &mut Vec<u8>) {
                 self.writer().write_all(data).unwrap();
             }
             fn handshaking(&self) -> bool {

@@ -1,0 +1,133 @@
+//! The zero-copy path: records are opened in the caller's own buffer and application
+//! data is sealed straight into the caller's output, so bulk data is never copied
+//! through the connection's queues.
+//!
+//! The buffered path ([`Connection::read_tls`], [`Connection::read_plaintext`], ...)
+//! copies each received byte twice (into the record buffer, then out of the plaintext
+//! queue) and each sent byte twice (into the send queue, then out of it). Here a
+//! received byte is not copied at all and a sent byte once, into the record it goes
+//! out in.
+
+use alloc::vec::Vec;
+
+use super::{Connection, Delivery};
+use crate::error::Error;
+use crate::record::{HEADER_LEN, split_record};
+
+/// What [`Connection::process_in_place`] did with the front of the caller's buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub struct InPlace<'a> {
+    /// How many bytes at the front of the buffer were used up. Once done with
+    /// `plaintext`, drop them and keep the rest (a record not yet whole) for the next
+    /// call, after more received bytes.
+    pub consumed: usize,
+    /// Application data, decrypted in place: a part of the consumed bytes. Empty when
+    /// the records used up carried none.
+    pub plaintext: &'a [u8],
+}
+
+impl Connection {
+    /// Processes received records straight from `buf`, the caller's buffer of bytes
+    /// read from the transport, decrypting them there: no copy into the connection.
+    ///
+    /// Handshake, alert and change_cipher_spec records are acted on as
+    /// [`Self::process_new_packets`] does (replies go to [`Self::pending_tls`]). The
+    /// call stops after the first record with application data, and returns that
+    /// plaintext as a slice of `buf`; or when what is left of `buf` is not a whole
+    /// record. Bytes after the peer's close_notify are used up and ignored
+    /// (RFC 8446 6.1). Call again, after dropping `consumed` bytes, until `consumed` is
+    /// 0; then read more from the transport, appended to what is left.
+    ///
+    /// A record may be up to 5 + 2^14 + 2048 bytes, so `buf` must be able to hold that
+    /// much. An error is final, as with [`Self::process_new_packets`], except
+    /// [`Error::ApiMisuse`] when this path and the buffered one are mixed: bytes given
+    /// to [`Self::read_tls`] are still waiting to be processed, or plaintext is still
+    /// waiting to be read with [`Self::read_plaintext`].
+    ///
+    /// ```
+    /// # fn demo(conn: &mut handclasp::Connection, received: &mut Vec<u8>) -> Result<(), handclasp::Error> {
+    /// loop {
+    ///     let done = conn.process_in_place(received)?;
+    ///     if done.consumed == 0 {
+    ///         break; // read more from the transport onto the end of `received`
+    ///     }
+    ///     println!("{} bytes of plaintext", done.plaintext.len());
+    ///     let consumed = done.consumed;
+    ///     received.drain(..consumed);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn process_in_place<'a>(&mut self, buf: &'a mut [u8]) -> Result<InPlace<'a>, Error> {
+        if let Some(error) = &self.inner.error {
+            return Err(error.clone());
+        }
+        if !self.deframer.is_empty() {
+            return Err(Error::ApiMisuse(
+                "bytes given to read_tls wait to be processed: call process_new_packets first",
+            ));
+        }
+        if !self.inner.common.received_plaintext.is_empty() {
+            return Err(Error::ApiMisuse(
+                "received plaintext waits to be read: call read_plaintext first",
+            ));
+        }
+        match self.open_records_in_place(buf) {
+            Ok(done) => {
+                // Keep the record buffer's limit current, should the caller go back to
+                // the buffered path.
+                self.deframer
+                    .set_max_payload_len(self.inner.max_record_payload());
+                self.release_idle_buffers();
+                Ok(done)
+            }
+            Err(error) => Err(self.fail(error)),
+        }
+    }
+
+    fn open_records_in_place<'a>(&mut self, buf: &'a mut [u8]) -> Result<InPlace<'a>, Error> {
+        let mut consumed = 0;
+        let mut rest = buf;
+        loop {
+            if self.inner.common.received_close_notify {
+                // RFC 8446 6.1: "Any data received after a closure alert has been
+                // received MUST be ignored."
+                consumed += rest.len();
+                return Ok(InPlace {
+                    consumed,
+                    plaintext: &[],
+                });
+            }
+            let max_payload = self.inner.max_record_payload();
+            let Some((record, after)) = split_record(rest, max_payload)? else {
+                return Ok(InPlace {
+                    consumed,
+                    plaintext: &[],
+                });
+            };
+            consumed += HEADER_LEN + record.payload.len();
+            rest = after;
+            if let Some(plaintext) = self.inner.handle_record(record, Delivery::InPlace)? {
+                return Ok(InPlace {
+                    consumed,
+                    plaintext,
+                });
+            }
+        }
+    }
+
+    /// Seals `data` as application data records appended straight to `out` (the
+    /// caller's transmit buffer), after any TLS bytes [`Self::pending_tls`] held, which
+    /// are moved to `out` first so the order on the wire is kept. Each byte of `data`
+    /// is copied once, into its record, and encrypted there.
+    ///
+    /// Unlike [`Self::write_plaintext`] there is no send-buffer limit: `out` belongs to
+    /// the caller. Needs an established connection (before the handshake completes,
+    /// [`Self::write_plaintext`] queues plaintext instead); after
+    /// [`Self::send_close_notify`] or an error it fails.
+    pub fn seal_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        if let Some(error) = &self.inner.error {
+            return Err(error.clone());
+        }
+        self.inner.common.seal_into(data, out)
+    }
+}
