@@ -23,8 +23,8 @@ use crate::events::HandshakeEvent;
 use crate::key_schedule::tls13::{KeyScheduleEarly, PskKind};
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
-    ClientExtension, ClientHello, Extension, HandshakeMessage, HandshakePayload, HelloRetryRequest,
-    KeyShareEntry, PresharedKeyOffer, PskIdentity, ServerHello, ServerNameEntry,
+    ClientExtension, ClientHello, Extension, HandshakePayload, HelloRetryRequest, KeyShareEntry,
+    PresharedKeyOffer, PskIdentity, ServerHello, ServerNameEntry,
 };
 use crate::resumption::{Tls12ClientSession, Tls13ClientSession};
 use crate::time::current_time;
@@ -190,13 +190,14 @@ fn bind_psk(
     suite: &'static Tls13CipherSuite,
     transcript_with: impl FnOnce(&[u8]) -> HashOutput,
 ) -> Result<(), Error> {
-    let truncated =
-        HandshakeMessage::from(HandshakePayload::ClientHello(hello.clone())).encoding_for_binders();
+    // Room for a typical hello with a ticket, so the encoding is allocated once.
+    let mut truncated = Vec::with_capacity(1024);
+    hello.encode_for_binders(&mut truncated);
     let hash = transcript_with(&truncated);
     let binder = KeyScheduleEarly::with_psk(suite, &session.psk)?
         .binder_key(PskKind::Resumption)?
         .binder(hash.as_ref())?;
-    hello.set_psk_binders(vec![binder.as_ref().to_vec()])?;
+    hello.set_single_psk_binder(binder.as_ref())?;
     Ok(())
 }
 

@@ -233,13 +233,13 @@ impl HandshakeMessage {
     /// bytes of the message. For any other message, or a ClientHello without a PSK
     /// offer, this is the whole encoding.
     pub fn encoding_for_binders(&self) -> Vec<u8> {
-        let mut out = self.get_encoding();
-        if let HandshakePayload::ClientHello(ch) = &self.payload {
-            if let Some(offer) = ch.psk_offer() {
-                let keep = out.len().saturating_sub(offer.binders_encoded_len());
-                out.truncate(keep);
+        match &self.payload {
+            HandshakePayload::ClientHello(ch) => {
+                let mut out = Vec::new();
+                ch.encode_for_binders(&mut out);
+                out
             }
+            _ => self.get_encoding(),
         }
-        out
     }
 }
