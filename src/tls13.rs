@@ -28,6 +28,41 @@ pub(crate) fn certificate_verify_message(server: bool, transcript_hash: &[u8]) -
     message
 }
 
+/// The extension types of a ClientHello we sent, kept inline: the server's replies
+/// are checked against them (RFC 8446 4.2), and a hello of ours has at most 14.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OfferedExtensions {
+    types: [ExtensionType; Self::MAX],
+    len: usize,
+}
+
+impl OfferedExtensions {
+    const MAX: usize = 16;
+
+    /// The types of `extensions`, in order. More than [`Self::MAX`] is a bug in our
+    /// ClientHello builder, reported as [`Error::Internal`].
+    pub(crate) fn of<E: Extension>(extensions: &[E]) -> Result<Self, Error> {
+        let mut offered = Self {
+            types: [ExtensionType::Unknown(0); Self::MAX],
+            len: 0,
+        };
+        for ext in extensions {
+            let slot = offered
+                .types
+                .get_mut(offered.len)
+                .ok_or(Error::Internal("too many ClientHello extensions"))?;
+            *slot = ext.ext_type();
+            offered.len += 1;
+        }
+        Ok(offered)
+    }
+
+    /// The offered types.
+    pub(crate) fn as_slice(&self) -> &[ExtensionType] {
+        self.types.get(..self.len).unwrap_or_default()
+    }
+}
+
 /// Checks the extensions of a message the peer sent in reply to ours.
 ///
 /// RFC 8446 4.2: a reply may only carry extensions that were offered

@@ -23,12 +23,12 @@ use crate::events::HandshakeEvent;
 use crate::key_schedule::tls13::{KeyScheduleEarly, PskKind};
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
-    ClientExtension, ClientHello, Extension, HandshakePayload, HelloRetryRequest, KeyShareEntry,
+    ClientExtension, ClientHello, HandshakePayload, HelloRetryRequest, KeyShareEntry,
     PresharedKeyOffer, PskIdentity, ServerHello, ServerNameEntry,
 };
 use crate::resumption::{Tls12ClientSession, Tls13ClientSession};
 use crate::time::current_time;
-use crate::tls13::{DOWNGRADE_TLS11, DOWNGRADE_TLS12, check_reply_extensions};
+use crate::tls13::{DOWNGRADE_TLS11, DOWNGRADE_TLS12, OfferedExtensions, check_reply_extensions};
 use crate::verify::webpki::server_name_text;
 
 /// Builds and queues the first ClientHello; returns the state awaiting the reply.
@@ -397,12 +397,8 @@ impl ExpectServerHello {
         }
     }
 
-    fn offered_extensions(&self) -> Vec<ExtensionType> {
-        self.hello
-            .extensions()
-            .iter()
-            .map(|e| e.ext_type())
-            .collect()
+    fn offered_extensions(&self) -> Result<OfferedExtensions, Error> {
+        OfferedExtensions::of(self.hello.extensions())
     }
 
     /// The TLS 1.3 suite the server chose, if we offered it.
@@ -482,7 +478,7 @@ impl ExpectServerHello {
         };
         check_reply_extensions(
             sh.extensions(),
-            &self.offered_extensions(),
+            self.offered_extensions()?.as_slice(),
             &[
                 ExtensionType::KeyShare,
                 ExtensionType::SupportedVersions,
@@ -526,12 +522,7 @@ impl ExpectServerHello {
                 server_name: self.server_name,
                 transcript,
                 shared,
-                offered_extensions: self
-                    .hello
-                    .extensions()
-                    .iter()
-                    .map(|e| e.ext_type())
-                    .collect(),
+                offered_extensions: OfferedExtensions::of(self.hello.extensions())?,
                 psk,
                 sent_ccs: self.sent_ccs,
             },

@@ -35,7 +35,7 @@ use crate::msgs::{
 };
 use crate::resumption::Tls12ClientSession;
 use crate::tls12::{scheme_fits_suite, server_key_exchange_message};
-use crate::tls13::check_reply_extensions;
+use crate::tls13::{OfferedExtensions, check_reply_extensions};
 use crate::verify::scheme_allowed_in;
 use crate::verify::webpki::server_name_text;
 
@@ -89,12 +89,7 @@ pub(super) fn server_hello(
     sh: ServerHello,
     encoded: &[u8],
 ) -> Result<ClientState, Error> {
-    let offered: Vec<ExtensionType> = hello
-        .client_hello
-        .extensions()
-        .iter()
-        .map(crate::msgs::Extension::ext_type)
-        .collect();
+    let offered = OfferedExtensions::of(hello.client_hello.extensions())?;
     if sh.compression_method != Compression::Null {
         return Err(PeerMisbehaved::CompressionSelected.into());
     }
@@ -108,7 +103,7 @@ pub(super) fn server_hello(
     };
     check_reply_extensions(
         sh.extensions(),
-        &offered,
+        offered.as_slice(),
         SERVER_HELLO_ALLOWED,
         "ServerHello",
     )?;

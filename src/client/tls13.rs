@@ -27,7 +27,7 @@ use crate::msgs::{
     ServerExtension,
 };
 use crate::resumption::Tls13ClientSession;
-use crate::tls13::{certificate_verify_message, check_reply_extensions};
+use crate::tls13::{OfferedExtensions, certificate_verify_message, check_reply_extensions};
 use crate::verify::scheme_allowed_in;
 use crate::verify::webpki::server_name_text;
 
@@ -37,7 +37,7 @@ pub(super) struct HandshakeStart {
     pub(super) server_name: ServerName<'static>,
     pub(super) transcript: HandshakeHash,
     pub(super) shared: SharedSecret,
-    pub(super) offered_extensions: Vec<ExtensionType>,
+    pub(super) offered_extensions: OfferedExtensions,
     pub(super) sent_ccs: bool,
     /// The resumption PSK, when the server accepted our ticket.
     pub(super) psk: Option<Vec<u8>>,
@@ -51,7 +51,7 @@ pub(crate) struct Handshake {
     key_schedule: KeyScheduleHandshake,
     client_secret: TrafficSecret,
     server_secret: TrafficSecret,
-    offered_extensions: Vec<ExtensionType>,
+    offered_extensions: OfferedExtensions,
     sent_ccs: bool,
     /// A PSK resumption: the server does not authenticate with a certificate.
     resumed: bool,
@@ -137,7 +137,7 @@ impl ExpectEncryptedExtensions {
         let mut hs = self.0;
         check_reply_extensions(
             &extensions,
-            &hs.offered_extensions,
+            hs.offered_extensions.as_slice(),
             ENCRYPTED_EXTENSIONS_ALLOWED,
             "EncryptedExtensions",
         )?;

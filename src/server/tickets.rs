@@ -18,7 +18,7 @@ pub(super) fn seal(
     value: &ServerSessionValue,
     now: UnixTime,
 ) -> Option<Vec<u8>> {
-    let plain = value.get_encoding();
+    let plain = encode_session(value);
     if let Some(ticketer) = &config.ticketer {
         return ticketer.encrypt(&plain, now);
     }
@@ -26,6 +26,14 @@ pub(super) fn seal(
     let mut id = vec![0u8; 32];
     config.provider.secure_random.fill(&mut id).ok()?;
     store.put(id.clone(), plain).then_some(id)
+}
+
+/// The encoding of `value` for a ticket or the session store, with room for a typical
+/// session (secret, SNI, ALPN) reserved so it is allocated once.
+pub(super) fn encode_session(value: &ServerSessionValue) -> Vec<u8> {
+    let mut plain = Vec::with_capacity(256);
+    value.encode(&mut plain);
+    plain
 }
 
 /// The TLS 1.3 session a ticket stands for. Stored sessions are taken out: a stateful

@@ -565,7 +565,10 @@ impl ExpectFinished {
             } else if let (Some(store), false) =
                 (&hs.config.session_store, hs.session_id.is_empty())
             {
-                store.put(hs.session_id.clone(), value.get_encoding());
+                store.put(
+                    hs.session_id.clone(),
+                    super::tickets::encode_session(&value),
+                );
             }
             send_ccs_and_finished(cx, &mut hs, &master, &keys)?;
         }
@@ -607,7 +610,7 @@ fn send_ticket(
     let ticket = config
         .ticketer
         .as_ref()
-        .and_then(|t| t.encrypt(&value.get_encoding(), now))
+        .and_then(|t| t.encrypt(&super::tickets::encode_session(value), now))
         .unwrap_or_default();
     // An empty ticket tells the client we could not issue one after all (RFC 5077 3.3).
     let encoded = cx.send_handshake(HandshakePayload::NewSessionTicketTls12(

@@ -601,7 +601,10 @@ pub(super) fn server_name(hello: &ClientHello) -> Result<Option<String>, Error> 
         .ok_or(InvalidMessage::IllegalValue(
             "server_name is not a DNS host name",
         ))?;
-    Ok(Some(String::from(name.to_lowercase_owned().as_ref())))
+    // One allocation: the name is copied, then lowercased in place.
+    let mut name = String::from(name.as_ref());
+    name.make_ascii_lowercase();
+    Ok(Some(name))
 }
 
 /// RFC 7301 3.2: the first of our protocols that the client offers; none in common is
