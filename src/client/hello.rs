@@ -29,7 +29,6 @@ use crate::msgs::{
 use crate::resumption::{Tls12ClientSession, Tls13ClientSession};
 use crate::time::current_time;
 use crate::tls13::{DOWNGRADE_TLS11, DOWNGRADE_TLS12, OfferedExtensions, check_reply_extensions};
-use crate::verify::webpki::server_name_text;
 
 /// Builds and queues the first ClientHello; returns the state awaiting the reply.
 pub(super) fn start_handshake(
@@ -145,7 +144,7 @@ fn find_tls12_session(
         return Ok(None);
     }
     let now = current_time(&*config.time)?.as_secs();
-    let name = server_name_text(server_name);
+    let name = super::session_key(server_name);
     Ok(store.tls12_session(&name).filter(|session| {
         session.fresh(now)
             && matches!(config.provider.find_cipher_suite(session.suite), Some(SupportedCipherSuite::Tls12(_)))
@@ -168,7 +167,7 @@ fn find_ticket(
         return Ok(None);
     }
     let now_ms = current_time(&*config.time)?.as_secs().saturating_mul(1000);
-    let name = server_name_text(server_name);
+    let name = super::session_key(server_name);
     while let Some(session) = store.take_tls13_ticket(&name) {
         if !session.fresh(now_ms) {
             continue;

@@ -37,7 +37,6 @@ use crate::resumption::Tls12ClientSession;
 use crate::tls12::{scheme_fits_suite, server_key_exchange_message};
 use crate::tls13::{OfferedExtensions, check_reply_extensions};
 use crate::verify::scheme_allowed_in;
-use crate::verify::webpki::server_name_text;
 
 /// What the hello exchange hands over.
 pub(super) struct Hello {
@@ -385,7 +384,8 @@ impl ExpectServerHelloDone {
         cx.send_change_cipher_spec()?;
         cx.set_tls12_write_key(hs.suite, keys.client_key(), keys.client_iv())?;
         let verify_data = master.verify_data(Sender::Client, hs.transcript.current().as_ref())?;
-        let encoded = cx.send_handshake(HandshakePayload::Finished(verify_data.to_vec()))?;
+        let encoded =
+            cx.send_handshake_with(|out| HandshakeMessage::encode_finished(&verify_data, out))?;
         hs.transcript.add_message(encoded);
         cx.emit(|| HandshakeEvent::FinishedSent);
         Ok(ClientState::ExpectChangeCipherSpec12(
@@ -523,7 +523,7 @@ impl ExpectFinished {
             let verify_data = self
                 .master
                 .verify_data(Sender::Client, hs.transcript.current().as_ref())?;
-            cx.send_handshake(HandshakePayload::Finished(verify_data.to_vec()))?;
+            cx.send_handshake_with(|out| HandshakeMessage::encode_finished(&verify_data, out))?;
             cx.emit(|| HandshakeEvent::FinishedSent);
         }
         store_session(&hs, &self.master, self.new_ticket);
@@ -560,7 +560,7 @@ fn store_session(hs: &Handshake, master: &MasterSecret, new_ticket: Option<(Vec<
         return;
     }
     store.set_tls12_session(
-        &server_name_text(&hs.server_name),
+        &super::session_key(&hs.server_name),
         Tls12ClientSession {
             suite: hs.suite.suite,
             session_id: hs.session_id.clone(),

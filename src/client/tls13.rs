@@ -29,7 +29,6 @@ use crate::msgs::{
 use crate::resumption::Tls13ClientSession;
 use crate::tls13::{OfferedExtensions, certificate_verify_message, check_reply_extensions};
 use crate::verify::scheme_allowed_in;
-use crate::verify::webpki::server_name_text;
 
 /// What the hello exchange hands over.
 pub(super) struct HandshakeStart {
@@ -372,8 +371,9 @@ impl ExpectFinished {
             .client_secret
             .finished_key()?
             .verify_data(hs.transcript.current().as_ref());
-        let encoded =
-            cx.send_handshake(HandshakePayload::Finished(verify_data.as_ref().to_vec()))?;
+        let encoded = cx.send_handshake_with(|out| {
+            crate::msgs::HandshakeMessage::encode_finished(verify_data.as_ref(), out)
+        })?;
         hs.transcript.add_message(encoded);
         cx.emit(|| HandshakeEvent::FinishedSent);
 
@@ -387,7 +387,7 @@ impl ExpectFinished {
         cx.complete_handshake()?;
         Ok(ClientState::Traffic(Traffic {
             config: hs.config,
-            server_name: server_name_text(&hs.server_name),
+            server_name: hs.server_name,
             resumption,
         }))
     }
@@ -447,7 +447,7 @@ fn send_client_certificate(
 /// After the handshake: session tickets and key updates.
 pub(crate) struct Traffic {
     config: Arc<ClientConfig>,
-    server_name: alloc::string::String,
+    server_name: ServerName<'static>,
     resumption: ResumptionSecret,
 }
 
@@ -487,7 +487,7 @@ impl Traffic {
         };
         let psk = self.resumption.psk_for_ticket(&ticket.nonce)?;
         store.insert_tls13_ticket(
-            &self.server_name,
+            &super::session_key(&self.server_name),
             Tls13ClientSession {
                 suite: suite.suite(),
                 max_early_data: ticket.max_early_data_size().unwrap_or(0),

@@ -195,6 +195,24 @@ impl HandshakeMessage {
         put_prefixed(out, LengthPrefix::U24, |out| self.payload.encode_body(out));
     }
 
+    /// Appends a Finished message (header included) carrying `verify_data`: the bytes
+    /// of encoding a [`HandshakePayload::Finished`], without copying `verify_data`
+    /// into one first.
+    pub fn encode_finished(verify_data: &[u8], out: &mut Vec<u8>) {
+        HandshakeType::Finished.encode(out);
+        put_prefixed(out, LengthPrefix::U24, |out| {
+            out.extend_from_slice(verify_data);
+        });
+    }
+
+    /// Appends a handshake message (header included) of type `typ` whose body is
+    /// `body`'s encoding: for sending a message the caller keeps (no
+    /// [`HandshakePayload`] has to own it). `typ` must be the type of that body.
+    pub fn encode_body_of(typ: HandshakeType, body: &impl Codec, out: &mut Vec<u8>) {
+        typ.encode(out);
+        put_prefixed(out, LengthPrefix::U24, |out| body.encode(out));
+    }
+
     /// The encoding (header and body) as a new vector.
     pub fn get_encoding(&self) -> Vec<u8> {
         let mut out = Vec::new();

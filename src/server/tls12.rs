@@ -593,7 +593,9 @@ fn send_ccs_and_finished(
     cx.send_change_cipher_spec()?;
     cx.set_tls12_write_key(hs.suite, keys.server_key(), keys.server_iv())?;
     let verify_data = master.verify_data(Sender::Server, hs.transcript.current().as_ref())?;
-    let encoded = cx.send_handshake(HandshakePayload::Finished(verify_data.to_vec()))?;
+    let encoded = cx.send_handshake_with(|out| {
+        crate::msgs::HandshakeMessage::encode_finished(&verify_data, out)
+    })?;
     hs.transcript.add_message(encoded);
     cx.emit(|| HandshakeEvent::FinishedSent);
     Ok(())

@@ -18,7 +18,8 @@ use crate::conn::common::{KeyExporter, Tls13Secrets};
 use crate::conn::{CommonState, EarlyDataStatus, Input, unexpected};
 use crate::crypto::{Signer, SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{
-    Compression, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
+    Compression, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    SignatureScheme,
 };
 use crate::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::events::HandshakeEvent;
@@ -167,6 +168,7 @@ impl ExpectClientHello {
         // The key exchange.
         let our_kx = group.start()?;
         let our_public = our_kx.public_key().to_vec();
+        let public_key_len = our_public.len();
         let shared = our_kx.complete(&client_share.payload)?;
 
         cx.version = Some(ProtocolVersion::TLSv1_3);
@@ -201,7 +203,7 @@ impl ExpectClientHello {
                     Some(ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3)),
                     Some(ServerExtension::KeyShare(KeyShareEntry {
                         group: group.name(),
-                        payload: our_public.clone(),
+                        payload: our_public,
                     })),
                     // RFC 8446 4.2.11: the index of the identity we accepted.
                     resumed
@@ -222,7 +224,7 @@ impl ExpectClientHello {
         });
         cx.emit(|| HandshakeEvent::KeyExchange {
             group: group.name(),
-            public_key_len: our_public.len(),
+            public_key_len,
         });
         // RFC 8446 D.4: the compatibility CCS follows our first handshake message,
         // when the client asked for compatibility mode with a session id.
@@ -335,8 +337,9 @@ impl ExpectClientHello {
         let verify_data = server_hs
             .finished_key()?
             .verify_data(transcript.current().as_ref());
-        let encoded =
-            cx.send_handshake(HandshakePayload::Finished(verify_data.as_ref().to_vec()))?;
+        let encoded = cx.send_handshake_with(|out| {
+            HandshakeMessage::encode_finished(verify_data.as_ref(), out)
+        })?;
         transcript.add_message(encoded);
         cx.emit(|| HandshakeEvent::FinishedSent);
 
@@ -845,41 +848,51 @@ fn send_tickets(
         .ticketer
         .as_ref()
         .map_or(TICKET_LIFETIME, |t| t.lifetime().min(TICKET_LIFETIME));
+    // One session value, message and encoding buffer serve every ticket: only the
+    // nonce, PSK, age_add and ticket change, so the rest is allocated once.
+    let mut value = ServerSessionValue {
+        version: ProtocolVersion::TLSv1_3,
+        suite: suite.suite,
+        secret: Vec::new(),
+        created: now.as_secs(),
+        lifetime,
+        age_add: 0,
+        extended_master_secret: true,
+        server_name: cx.sni.as_deref().unwrap_or_default().as_bytes().to_vec(),
+        alpn: cx.alpn.clone().unwrap_or_default(),
+        max_early_data: config.max_early_data_size,
+        client_authenticated: cx.peer_certificates.is_some(),
+    };
+    let mut message = NewSessionTicketTls13 {
+        lifetime,
+        age_add: 0,
+        nonce: Vec::new(),
+        ticket: Vec::new(),
+        // RFC 8446 4.6.1: early_data announces how much 0-RTT the ticket allows.
+        extensions: match config.max_early_data_size {
+            0 => Vec::new(),
+            max => vec![NewSessionTicketExtension::EarlyData(max)],
+        },
+    };
+    let mut scratch = Vec::new();
     for i in 0..config.tickets.min(255) {
-        let nonce = vec![i as u8];
-        let psk = resumption.psk_for_ticket(&nonce)?;
+        message.nonce.clear();
+        message.nonce.push(i as u8);
+        let psk = resumption.psk_for_ticket(&message.nonce)?;
         let mut age_add = [0u8; 4];
         cx.random(&mut age_add)?;
         let age_add = u32::from_be_bytes(age_add);
-        let value = ServerSessionValue {
-            version: ProtocolVersion::TLSv1_3,
-            suite: suite.suite,
-            secret: psk.secret_bytes().to_vec(),
-            created: now.as_secs(),
-            lifetime,
-            age_add,
-            extended_master_secret: true,
-            server_name: cx.sni.as_deref().unwrap_or_default().as_bytes().to_vec(),
-            alpn: cx.alpn.clone().unwrap_or_default(),
-            max_early_data: config.max_early_data_size,
-            client_authenticated: cx.peer_certificates.is_some(),
-        };
-        let Some(ticket) = super::tickets::seal(config, &value, now) else {
+        value.secret.clear();
+        value.secret.extend_from_slice(psk.secret_bytes());
+        value.age_add = age_add;
+        let Some(ticket) = super::tickets::seal(config, &value, now, &mut scratch) else {
             return Ok(());
         };
-        cx.send_handshake(HandshakePayload::NewSessionTicketTls13(
-            NewSessionTicketTls13 {
-                lifetime,
-                age_add,
-                nonce,
-                ticket,
-                // RFC 8446 4.6.1: early_data announces how much 0-RTT the ticket allows.
-                extensions: match config.max_early_data_size {
-                    0 => Vec::new(),
-                    max => vec![NewSessionTicketExtension::EarlyData(max)],
-                },
-            },
-        ))?;
+        message.age_add = age_add;
+        message.ticket = ticket;
+        cx.send_handshake_with(|out| {
+            HandshakeMessage::encode_body_of(HandshakeType::NewSessionTicket, &message, out)
+        })?;
     }
     Ok(())
 }
