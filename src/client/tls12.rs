@@ -56,8 +56,8 @@ pub(crate) struct Handshake {
     transcript: HandshakeHash,
     client_random: [u8; 32],
     server_random: [u8; 32],
-    offered_groups: Vec<crate::enums::NamedGroup>,
-    offered_schemes: Vec<SignatureScheme>,
+    /// Our ClientHello: what the server's choices are checked against.
+    offered: ClientHello,
     extended_master_secret: bool,
     /// The server's session id, under which it may resume this session.
     session_id: Vec<u8>,
@@ -169,21 +169,13 @@ pub(super) fn server_hello(
         _ => None,
     };
     let hs = Box::new(Handshake {
-        offered_groups: hello
-            .client_hello
-            .supported_groups()
-            .unwrap_or_default()
-            .to_vec(),
-        offered_schemes: hello
-            .client_hello
-            .signature_schemes()
-            .unwrap_or_default()
-            .to_vec(),
         config: hello.config,
         server_name: hello.server_name,
         suite,
         transcript,
         client_random: hello.client_hello.random,
+        // Moved, not copied: the groups and schemes it offers check ServerKeyExchange.
+        offered: hello.client_hello,
         server_random: sh.random,
         extended_master_secret,
         session_id: sh.session_id.clone(),
@@ -247,7 +239,8 @@ impl ExpectServerKeyExchange {
         };
         let mut hs = self.0;
         let group = ske.params.group;
-        if !hs.offered_groups.contains(&group) {
+        let offered_groups = hs.offered.supported_groups().unwrap_or_default();
+        if !offered_groups.contains(&group) {
             return Err(PeerMisbehaved::SelectedUnofferedGroup(group).into());
         }
         let kx_group = hs
@@ -257,7 +250,8 @@ impl ExpectServerKeyExchange {
             .ok_or(PeerMisbehaved::SelectedUnofferedGroup(group))?;
         // RFC 5246 7.4.3: the scheme must be one we offered, and fit the suite.
         let scheme = ske.signature.scheme;
-        if !hs.offered_schemes.contains(&scheme)
+        let offered_schemes = hs.offered.signature_schemes().unwrap_or_default();
+        if !offered_schemes.contains(&scheme)
             || !scheme_allowed_in(scheme, ProtocolVersion::TLSv1_2)
         {
             return Err(PeerMisbehaved::UnsupportedSignatureScheme(scheme).into());

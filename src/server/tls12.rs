@@ -125,13 +125,6 @@ pub(super) fn client_hello(
     }
     // RFC 5246 7.4.1.4.1: without signature_algorithms the client accepts only SHA-1,
     // which we refuse.
-    let client_schemes: Vec<SignatureScheme> = hello
-        .signature_schemes()
-        .unwrap_or_default()
-        .iter()
-        .copied()
-        .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_2))
-        .collect();
     let sni = server_name(&hello)?;
     let alpn = choose_alpn(&config, &hello)?;
     // RFC 5246 7.3 / RFC 5077 3.1: resume the offered session if we can.
@@ -140,6 +133,14 @@ pub(super) fn client_hello(
         cx.sni = sni;
         return resume(cx, config, &hello, encoded, value);
     }
+    let offered_schemes = hello.signature_schemes().unwrap_or_default();
+    let mut client_schemes = Vec::with_capacity(offered_schemes.len());
+    client_schemes.extend(
+        offered_schemes
+            .iter()
+            .copied()
+            .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_2)),
+    );
     let certified = choose_certificate_key(&config, &hello, sni.as_deref(), &client_schemes)?;
 
     // Server preference among the client's suites, for our key's type (RFC 8422 5.1.3:
@@ -179,13 +180,14 @@ pub(super) fn client_hello(
     cx.alpn = alpn;
     cx.sni = sni;
 
-    let mut buffer = HandshakeHashBuffer::new();
-    buffer.add_message(encoded);
+    // The hash starts from an empty buffer, so none is allocated for the ClientHello.
+    let buffer = HandshakeHashBuffer::new();
     let mut transcript = if config.client_verifier.is_some() {
         buffer.start_hash_keeping_raw(suite.hash)
     } else {
         buffer.start_hash(suite.hash)
     };
+    transcript.add_message(encoded);
 
     // ServerHello (RFC 5246 7.4.1.3).
     let mut server_random = [0u8; 32];
@@ -195,7 +197,9 @@ pub(super) fn client_hello(
         // a TLS 1.3 client can detect a downgrade.
         server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
     }
-    let mut extensions = vec![ServerExtension::RenegotiationInfo(Vec::new())];
+    // Room for every extension we may send, so the vector is allocated once.
+    let mut extensions = Vec::with_capacity(6);
+    extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
     if extended_master_secret {
         extensions.push(ServerExtension::ExtendedMasterSecret);
     }
@@ -682,15 +686,16 @@ fn resume(
     cx.suite = Some(SupportedCipherSuite::Tls12(suite));
     cx.resumed = true;
 
-    let mut transcript = HandshakeHashBuffer::new();
+    let mut transcript = HandshakeHashBuffer::new().start_hash(suite.hash);
     transcript.add_message(encoded);
-    let mut transcript = transcript.start_hash(suite.hash);
     let mut server_random = [0u8; 32];
     cx.random(&mut server_random)?;
     if config.versions.contains(&ProtocolVersion::TLSv1_3) {
         server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
     }
-    let mut extensions = vec![ServerExtension::RenegotiationInfo(Vec::new())];
+    // Room for every extension we may send, so the vector is allocated once.
+    let mut extensions = Vec::with_capacity(6);
+    extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
     if value.extended_master_secret {
         extensions.push(ServerExtension::ExtendedMasterSecret);
     }
