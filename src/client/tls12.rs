@@ -424,17 +424,12 @@ fn send_client_certificate(
             .choose_scheme(&acceptable)
             .map(|signer| (certified, signer))
     });
-    let certs = match &identity {
-        Some((certified, _)) => certified
-            .chain
-            .iter()
-            .map(|c| c.as_ref().to_vec())
-            .collect(),
-        None => Vec::new(),
-    };
-    let encoded = cx.send_handshake(HandshakePayload::CertificateTls12(
-        crate::msgs::CertificateTls12 { certs },
-    ))?;
+    // RFC 5246 7.4.6: without a certificate, an empty list.
+    let chain = identity
+        .iter()
+        .flat_map(|(certified, _)| certified.chain.iter().map(|c| c.as_ref()));
+    let encoded =
+        cx.send_handshake_with(|out| crate::msgs::CertificateTls12::encode_chain(chain, out))?;
     transcript.add_message(encoded);
     Ok(identity.map(|(_, signer)| signer))
 }

@@ -23,8 +23,7 @@ use crate::key_schedule::tls13::{
 };
 use crate::msgs::NewSessionTicketTls13;
 use crate::msgs::{
-    CertificateEntry, CertificateRequestTls13, CertificateTls13, DigitallySigned, HandshakePayload,
-    ServerExtension,
+    CertificateRequestTls13, CertificateTls13, DigitallySigned, HandshakePayload, ServerExtension,
 };
 use crate::resumption::Tls13ClientSession;
 use crate::tls13::{OfferedExtensions, certificate_verify_message, check_reply_extensions};
@@ -300,7 +299,7 @@ impl ExpectCertificateVerify {
             .as_ref()
             .and_then(|chain| chain.first())
             .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
-        let message = certificate_verify_message(true, hs.transcript.current().as_ref());
+        let message = certificate_verify_message(true, &hs.transcript.current());
         hs.config.verifier.verify_signature(
             ProtocolVersion::TLSv1_3,
             &message,
@@ -414,24 +413,15 @@ fn send_client_certificate(
             .choose_scheme(&acceptable)
             .map(|signer| (certified, signer))
     });
-    let entries = match &identity {
-        Some((certified, _)) => certified
-            .chain
-            .iter()
-            .map(|cert| CertificateEntry {
-                cert: cert.as_ref().to_vec(),
-                extensions: Vec::new(),
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    let encoded = cx.send_handshake(HandshakePayload::CertificateTls13(CertificateTls13 {
-        context: request.context.clone(),
-        entries,
-    }))?;
+    // RFC 8446 4.4.2: the request's context, and an empty list without a certificate.
+    let chain = identity
+        .iter()
+        .flat_map(|(certified, _)| certified.chain.iter().map(|cert| cert.as_ref()));
+    let encoded =
+        cx.send_handshake_with(|out| CertificateTls13::encode_chain(&request.context, chain, out))?;
     transcript.add_message(encoded);
     if let Some((_, signer)) = identity {
-        let message = certificate_verify_message(false, transcript.current().as_ref());
+        let message = certificate_verify_message(false, &transcript.current());
         let signature = signer.sign(&message)?;
         let scheme = signer.scheme();
         let encoded = cx.send_handshake(HandshakePayload::CertificateVerify(DigitallySigned {

@@ -244,14 +244,8 @@ pub(super) fn client_hello(
     });
 
     // Certificate (RFC 5246 7.4.2).
-    let certs = certified
-        .chain
-        .iter()
-        .map(|c| c.as_ref().to_vec())
-        .collect();
-    let encoded = cx.send_handshake(HandshakePayload::CertificateTls12(CertificateTls12 {
-        certs,
-    }))?;
+    let chain = certified.chain.iter().map(|c| c.as_ref());
+    let encoded = cx.send_handshake_with(|out| CertificateTls12::encode_chain(chain, out))?;
     transcript.add_message(encoded);
 
     // ServerKeyExchange (RFC 8422 5.4).

@@ -29,9 +29,9 @@ use crate::key_schedule::tls13::{
 };
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
-    CertReqExtension, CertificateEntry, CertificateRequestTls13, CertificateTls13, ClientHello,
-    DigitallySigned, HandshakeMessage, HandshakePayload, HelloRetryExtension, HelloRetryRequest,
-    KeyShareEntry, ServerExtension, ServerHello,
+    CertReqExtension, CertificateRequestTls13, CertificateTls13, ClientHello, DigitallySigned,
+    HandshakeMessage, HandshakePayload, HelloRetryExtension, HelloRetryRequest, KeyShareEntry,
+    ServerExtension, ServerHello,
 };
 use crate::msgs::{NewSessionTicketExtension, NewSessionTicketTls13, PskIdentity};
 use crate::resumption::ServerSessionValue;
@@ -307,21 +307,11 @@ impl ExpectClientHello {
 
         // Certificate and CertificateVerify (RFC 8446 4.4.2, 4.4.3).
         if let Some((certified, signer)) = identity {
-            let entries = certified
-                .chain
-                .iter()
-                .map(|cert| CertificateEntry {
-                    cert: cert.as_ref().to_vec(),
-                    extensions: Vec::new(),
-                })
-                .collect();
+            let chain = certified.chain.iter().map(|cert| cert.as_ref());
             let encoded =
-                cx.send_handshake(HandshakePayload::CertificateTls13(CertificateTls13 {
-                    context: Vec::new(),
-                    entries,
-                }))?;
+                cx.send_handshake_with(|out| CertificateTls13::encode_chain(&[], chain, out))?;
             transcript.add_message(encoded);
-            let message = certificate_verify_message(true, transcript.current().as_ref());
+            let message = certificate_verify_message(true, &transcript.current());
             let scheme = signer.scheme();
             let signature = signer.sign(&message)?;
             let encoded =
@@ -656,11 +646,13 @@ fn choose_certificate(
     let certified = choose_certificate_key(config, hello, sni, client_schemes)?;
     // RFC 8446 4.4.3: the scheme is the client's choice order among those the key can
     // produce; PKCS#1 v1.5 is not allowed in TLS 1.3.
-    let usable: Vec<SignatureScheme> = client_schemes
-        .iter()
-        .copied()
-        .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_3))
-        .collect();
+    let mut usable = Vec::with_capacity(client_schemes.len());
+    usable.extend(
+        client_schemes
+            .iter()
+            .copied()
+            .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_3)),
+    );
     let signer = certified
         .key
         .choose_scheme(&usable)
@@ -786,7 +778,7 @@ impl ExpectCertificateVerify {
             return Err(unexpected(&payload, "CertificateVerify"));
         };
         let mut hs = self.0;
-        let message = certificate_verify_message(false, hs.transcript.current().as_ref());
+        let message = certificate_verify_message(false, &hs.transcript.current());
         super::verify_client_signature(
             cx,
             &hs.config,
