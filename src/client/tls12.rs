@@ -264,11 +264,8 @@ impl ExpectServerKeyExchange {
             .as_ref()
             .and_then(|chain| chain.first())
             .ok_or(Error::Internal("ServerKeyExchange without a certificate"))?;
-        let message = server_key_exchange_message(
-            &hs.client_random,
-            &hs.server_random,
-            &ske.params_encoding(),
-        );
+        let message =
+            server_key_exchange_message(&hs.client_random, &hs.server_random, &ske.params);
         hs.config.verifier.verify_signature(
             ProtocolVersion::TLSv1_2,
             &message,

@@ -158,11 +158,13 @@ pub(super) fn client_hello(
         .tls12_cipher_suites()
         .find(|s| s.sign == key_type && curve_ok && hello.cipher_suites.contains(&s.suite))
         .ok_or_else(|| refused_suites(&hello.cipher_suites))?;
-    let usable: Vec<SignatureScheme> = client_schemes
-        .iter()
-        .copied()
-        .filter(|s| scheme_fits_suite(*s, suite))
-        .collect();
+    let mut usable = Vec::with_capacity(client_schemes.len());
+    usable.extend(
+        client_schemes
+            .iter()
+            .copied()
+            .filter(|s| scheme_fits_suite(*s, suite)),
+    );
     let signer = certified
         .key
         .choose_scheme(&usable)
@@ -254,11 +256,7 @@ pub(super) fn client_hello(
         group: group.name(),
         public: our_kx.public_key().to_vec(),
     };
-    let message = server_key_exchange_message(
-        &hello.random,
-        &server_random,
-        &crate::codec::Codec::get_encoding(&params),
-    );
+    let message = server_key_exchange_message(&hello.random, &server_random, &params);
     let scheme = signer.scheme();
     let signature = signer.sign(&message)?;
     let encoded = cx.send_handshake(HandshakePayload::ServerKeyExchange(
@@ -326,7 +324,7 @@ fn ecdsa_curve(key: &dyn SigningKey) -> Option<NamedGroup> {
         ),
     ]
     .into_iter()
-    .find(|(scheme, _)| key.choose_scheme(&[*scheme]).is_some())
+    .find(|(scheme, _)| key.supports_scheme(*scheme))
     .map(|(_, curve)| curve)
 }
 
