@@ -16,6 +16,10 @@ pub trait Codec: Sized {
     /// Reads one value from `r`, consuming exactly its encoding.
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage>;
 
+    /// The encoded size, when every value of the type has the same one (code points,
+    /// integers): a list of them is then allocated once at its final size.
+    const FIXED_LEN: Option<usize> = None;
+
     /// Returns the wire encoding of `self` as a new vector.
     fn get_encoding(&self) -> Vec<u8> {
         let mut out = Vec::new();
@@ -173,7 +177,11 @@ impl<'a> Reader<'a> {
         what: &'static str,
     ) -> Result<Vec<T>, InvalidMessage> {
         let mut sub = self.sub(prefix, what)?;
-        let mut items = Vec::new();
+        let mut items = match T::FIXED_LEN {
+            // A length that is not a multiple of the item size fails below.
+            Some(len) if len > 0 => Vec::with_capacity(sub.remaining() / len),
+            _ => Vec::new(),
+        };
         while !sub.is_empty() {
             items.push(T::read(&mut sub)?);
         }
@@ -250,6 +258,8 @@ pub fn put_u24(out: &mut Vec<u8>, v: u32) {
 }
 
 impl Codec for u8 {
+    const FIXED_LEN: Option<usize> = Some(1);
+
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(*self);
     }
@@ -259,6 +269,8 @@ impl Codec for u8 {
 }
 
 impl Codec for u16 {
+    const FIXED_LEN: Option<usize> = Some(2);
+
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_be_bytes());
     }
@@ -268,6 +280,8 @@ impl Codec for u16 {
 }
 
 impl Codec for u32 {
+    const FIXED_LEN: Option<usize> = Some(4);
+
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_be_bytes());
     }
@@ -277,6 +291,8 @@ impl Codec for u32 {
 }
 
 impl Codec for u64 {
+    const FIXED_LEN: Option<usize> = Some(8);
+
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_be_bytes());
     }
@@ -332,6 +348,8 @@ macro_rules! wire_enum {
         }
 
         impl crate::codec::Codec for $name {
+            const FIXED_LEN: Option<usize> = Some(core::mem::size_of::<$repr>());
+
             fn encode(&self, out: &mut alloc::vec::Vec<u8>) {
                 out.extend_from_slice(&<$repr>::from(*self).to_be_bytes());
             }

@@ -2,8 +2,10 @@
 
 use alloc::vec::Vec;
 
+use crate::codec::Codec;
 use crate::crypto::{SignatureAlgorithm, Tls12CipherSuite};
 use crate::enums::SignatureScheme;
+use crate::msgs::EcdheParams;
 
 /// The key type a TLS 1.2 scheme signs with; ECDHE_ECDSA suites also cover Ed25519
 /// (RFC 8422 5.1.3).
@@ -24,15 +26,17 @@ pub(crate) fn scheme_fits_suite(scheme: SignatureScheme, suite: &Tls12CipherSuit
     key == suite.sign
 }
 
-/// RFC 8422 5.4: the signed content of ServerKeyExchange.
+/// RFC 8422 5.4: the signed content of ServerKeyExchange, `client_random +
+/// server_random + ServerECDHParams`, encoded into one buffer of its final size.
 pub(crate) fn server_key_exchange_message(
     client_random: &[u8; 32],
     server_random: &[u8; 32],
-    params: &[u8],
+    params: &EcdheParams,
 ) -> Vec<u8> {
-    let mut message = Vec::with_capacity(64 + params.len());
+    // ServerECDHParams: curve type (1), group (2), point length (1), point.
+    let mut message = Vec::with_capacity(64 + 4 + params.public.len());
     message.extend_from_slice(client_random);
     message.extend_from_slice(server_random);
-    message.extend_from_slice(params);
+    params.encode(&mut message);
     message
 }

@@ -1,7 +1,8 @@
 //! Pieces of the TLS 1.3 handshake both sides use.
 
-use alloc::vec::Vec;
+use core::ops::Deref;
 
+use crate::crypto::{HashOutput, MAX_HASH_LEN};
 use crate::enums::ExtensionType;
 use crate::error::{Error, PeerMisbehaved};
 use crate::msgs::Extension;
@@ -12,20 +13,83 @@ pub(crate) const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
 /// ... or TLS 1.1 and below.
 pub(crate) const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
 
-/// The content a CertificateVerify signs (RFC 8446 4.4.3): 64 spaces, the context
-/// string, a zero byte, then the transcript hash.
-pub(crate) fn certificate_verify_message(server: bool, transcript_hash: &[u8]) -> Vec<u8> {
-    let context: &[u8] = if server {
+/// The length of the CertificateVerify context strings.
+const CONTEXT_LEN: usize = 33;
+
+/// The content a CertificateVerify signs (RFC 8446 4.4.3), on the stack: 64 spaces,
+/// the context string, a zero byte, then the transcript hash. Dereferences to the
+/// bytes.
+pub(crate) struct SignedContent {
+    buf: [u8; 64 + CONTEXT_LEN + 1 + MAX_HASH_LEN],
+    len: usize,
+}
+
+impl Deref for SignedContent {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// The content a CertificateVerify signs (RFC 8446 4.4.3) for `transcript_hash`.
+pub(crate) fn certificate_verify_message(
+    server: bool,
+    transcript_hash: &HashOutput,
+) -> SignedContent {
+    let context: &[u8; CONTEXT_LEN] = if server {
         b"TLS 1.3, server CertificateVerify"
     } else {
         b"TLS 1.3, client CertificateVerify"
     };
-    let mut message = Vec::with_capacity(64 + context.len() + 1 + transcript_hash.len());
-    message.resize(64, 0x20);
-    message.extend_from_slice(context);
-    message.push(0);
-    message.extend_from_slice(transcript_hash);
-    message
+    let mut content = SignedContent {
+        buf: [0x20; 64 + CONTEXT_LEN + 1 + MAX_HASH_LEN],
+        len: 64,
+    };
+    // Always fits: the buffer is sized for the longest hash.
+    for part in [&context[..], &[0], transcript_hash.as_ref()] {
+        let end = content.len + part.len();
+        if let Some(dst) = content.buf.get_mut(content.len..end) {
+            dst.copy_from_slice(part);
+            content.len = end;
+        }
+    }
+    content
+}
+
+/// The extension types of a ClientHello we sent, kept inline: the server's replies
+/// are checked against them (RFC 8446 4.2), and a hello of ours has at most 14.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OfferedExtensions {
+    types: [ExtensionType; Self::MAX],
+    len: usize,
+}
+
+impl OfferedExtensions {
+    const MAX: usize = 16;
+
+    /// The types of `extensions`, in order. More than [`Self::MAX`] is a bug in our
+    /// ClientHello builder, reported as [`Error::Internal`].
+    pub(crate) fn of<E: Extension>(extensions: &[E]) -> Result<Self, Error> {
+        let mut offered = Self {
+            types: [ExtensionType::Unknown(0); Self::MAX],
+            len: 0,
+        };
+        for ext in extensions {
+            let slot = offered
+                .types
+                .get_mut(offered.len)
+                .ok_or(Error::Internal("too many ClientHello extensions"))?;
+            *slot = ext.ext_type();
+            offered.len += 1;
+        }
+        Ok(offered)
+    }
+
+    /// The offered types.
+    pub(crate) fn as_slice(&self) -> &[ExtensionType] {
+        self.types.get(..self.len).unwrap_or_default()
+    }
 }
 
 /// Checks the extensions of a message the peer sent in reply to ours.

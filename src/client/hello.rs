@@ -23,13 +23,12 @@ use crate::events::HandshakeEvent;
 use crate::key_schedule::tls13::{KeyScheduleEarly, PskKind};
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
-    ClientExtension, ClientHello, Extension, HandshakeMessage, HandshakePayload, HelloRetryRequest,
-    KeyShareEntry, PresharedKeyOffer, PskIdentity, ServerHello, ServerNameEntry,
+    ClientExtension, ClientHello, HandshakePayload, HelloRetryRequest, KeyShareEntry,
+    PresharedKeyOffer, PskIdentity, ServerHello, ServerNameEntry,
 };
 use crate::resumption::{Tls12ClientSession, Tls13ClientSession};
 use crate::time::current_time;
-use crate::tls13::{DOWNGRADE_TLS11, DOWNGRADE_TLS12, check_reply_extensions};
-use crate::verify::webpki::server_name_text;
+use crate::tls13::{DOWNGRADE_TLS11, DOWNGRADE_TLS12, OfferedExtensions, check_reply_extensions};
 
 /// Builds and queues the first ClientHello; returns the state awaiting the reply.
 pub(super) fn start_handshake(
@@ -145,7 +144,7 @@ fn find_tls12_session(
         return Ok(None);
     }
     let now = current_time(&*config.time)?.as_secs();
-    let name = server_name_text(server_name);
+    let name = super::session_key(server_name);
     Ok(store.tls12_session(&name).filter(|session| {
         session.fresh(now)
             && matches!(config.provider.find_cipher_suite(session.suite), Some(SupportedCipherSuite::Tls12(_)))
@@ -168,7 +167,7 @@ fn find_ticket(
         return Ok(None);
     }
     let now_ms = current_time(&*config.time)?.as_secs().saturating_mul(1000);
-    let name = server_name_text(server_name);
+    let name = super::session_key(server_name);
     while let Some(session) = store.take_tls13_ticket(&name) {
         if !session.fresh(now_ms) {
             continue;
@@ -190,13 +189,14 @@ fn bind_psk(
     suite: &'static Tls13CipherSuite,
     transcript_with: impl FnOnce(&[u8]) -> HashOutput,
 ) -> Result<(), Error> {
-    let truncated =
-        HandshakeMessage::from(HandshakePayload::ClientHello(hello.clone())).encoding_for_binders();
+    // Room for a typical hello with a ticket, so the encoding is allocated once.
+    let mut truncated = Vec::with_capacity(1024);
+    hello.encode_for_binders(&mut truncated);
     let hash = transcript_with(&truncated);
     let binder = KeyScheduleEarly::with_psk(suite, &session.psk)?
         .binder_key(PskKind::Resumption)?
         .binder(hash.as_ref())?;
-    hello.set_psk_binders(vec![binder.as_ref().to_vec()])?;
+    hello.set_single_psk_binder(binder.as_ref())?;
     Ok(())
 }
 
@@ -396,12 +396,8 @@ impl ExpectServerHello {
         }
     }
 
-    fn offered_extensions(&self) -> Vec<ExtensionType> {
-        self.hello
-            .extensions()
-            .iter()
-            .map(|e| e.ext_type())
-            .collect()
+    fn offered_extensions(&self) -> Result<OfferedExtensions, Error> {
+        OfferedExtensions::of(self.hello.extensions())
     }
 
     /// The TLS 1.3 suite the server chose, if we offered it.
@@ -481,7 +477,7 @@ impl ExpectServerHello {
         };
         check_reply_extensions(
             sh.extensions(),
-            &self.offered_extensions(),
+            self.offered_extensions()?.as_slice(),
             &[
                 ExtensionType::KeyShare,
                 ExtensionType::SupportedVersions,
@@ -525,12 +521,7 @@ impl ExpectServerHello {
                 server_name: self.server_name,
                 transcript,
                 shared,
-                offered_extensions: self
-                    .hello
-                    .extensions()
-                    .iter()
-                    .map(|e| e.ext_type())
-                    .collect(),
+                offered_extensions: OfferedExtensions::of(self.hello.extensions())?,
                 psk,
                 sent_ccs: self.sent_ccs,
             },

@@ -1,5 +1,6 @@
 //! The client side: [`ClientConfig`] and [`ClientConnection`].
 
+use alloc::borrow::Cow;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ops::{Deref, DerefMut};
@@ -19,6 +20,15 @@ mod tls12;
 mod tls13;
 
 pub use config::{ClientConfig, ClientConfigBuilder};
+
+/// The session store's key for a server: the DNS name as it is (no allocation), or
+/// the text form of an IP address.
+pub(crate) fn session_key<'a>(server_name: &'a ServerName<'_>) -> Cow<'a, str> {
+    match server_name {
+        ServerName::DnsName(dns) => Cow::Borrowed(dns.as_ref()),
+        other => Cow::Owned(server_name_text(other)),
+    }
+}
 
 /// A client connection. Create it, then drive it through the [`Connection`] methods
 /// it dereferences to; the ClientHello is queued at once.

@@ -35,9 +35,8 @@ use crate::msgs::{
 };
 use crate::resumption::Tls12ClientSession;
 use crate::tls12::{scheme_fits_suite, server_key_exchange_message};
-use crate::tls13::check_reply_extensions;
+use crate::tls13::{OfferedExtensions, check_reply_extensions};
 use crate::verify::scheme_allowed_in;
-use crate::verify::webpki::server_name_text;
 
 /// What the hello exchange hands over.
 pub(super) struct Hello {
@@ -57,8 +56,8 @@ pub(crate) struct Handshake {
     transcript: HandshakeHash,
     client_random: [u8; 32],
     server_random: [u8; 32],
-    offered_groups: Vec<crate::enums::NamedGroup>,
-    offered_schemes: Vec<SignatureScheme>,
+    /// Our ClientHello: what the server's choices are checked against.
+    offered: ClientHello,
     extended_master_secret: bool,
     /// The server's session id, under which it may resume this session.
     session_id: Vec<u8>,
@@ -89,12 +88,7 @@ pub(super) fn server_hello(
     sh: ServerHello,
     encoded: &[u8],
 ) -> Result<ClientState, Error> {
-    let offered: Vec<ExtensionType> = hello
-        .client_hello
-        .extensions()
-        .iter()
-        .map(crate::msgs::Extension::ext_type)
-        .collect();
+    let offered = OfferedExtensions::of(hello.client_hello.extensions())?;
     if sh.compression_method != Compression::Null {
         return Err(PeerMisbehaved::CompressionSelected.into());
     }
@@ -108,7 +102,7 @@ pub(super) fn server_hello(
     };
     check_reply_extensions(
         sh.extensions(),
-        &offered,
+        offered.as_slice(),
         SERVER_HELLO_ALLOWED,
         "ServerHello",
     )?;
@@ -175,21 +169,13 @@ pub(super) fn server_hello(
         _ => None,
     };
     let hs = Box::new(Handshake {
-        offered_groups: hello
-            .client_hello
-            .supported_groups()
-            .unwrap_or_default()
-            .to_vec(),
-        offered_schemes: hello
-            .client_hello
-            .signature_schemes()
-            .unwrap_or_default()
-            .to_vec(),
         config: hello.config,
         server_name: hello.server_name,
         suite,
         transcript,
         client_random: hello.client_hello.random,
+        // Moved, not copied: the groups and schemes it offers check ServerKeyExchange.
+        offered: hello.client_hello,
         server_random: sh.random,
         extended_master_secret,
         session_id: sh.session_id.clone(),
@@ -253,7 +239,8 @@ impl ExpectServerKeyExchange {
         };
         let mut hs = self.0;
         let group = ske.params.group;
-        if !hs.offered_groups.contains(&group) {
+        let offered_groups = hs.offered.supported_groups().unwrap_or_default();
+        if !offered_groups.contains(&group) {
             return Err(PeerMisbehaved::SelectedUnofferedGroup(group).into());
         }
         let kx_group = hs
@@ -263,7 +250,8 @@ impl ExpectServerKeyExchange {
             .ok_or(PeerMisbehaved::SelectedUnofferedGroup(group))?;
         // RFC 5246 7.4.3: the scheme must be one we offered, and fit the suite.
         let scheme = ske.signature.scheme;
-        if !hs.offered_schemes.contains(&scheme)
+        let offered_schemes = hs.offered.signature_schemes().unwrap_or_default();
+        if !offered_schemes.contains(&scheme)
             || !scheme_allowed_in(scheme, ProtocolVersion::TLSv1_2)
         {
             return Err(PeerMisbehaved::UnsupportedSignatureScheme(scheme).into());
@@ -276,11 +264,8 @@ impl ExpectServerKeyExchange {
             .as_ref()
             .and_then(|chain| chain.first())
             .ok_or(Error::Internal("ServerKeyExchange without a certificate"))?;
-        let message = server_key_exchange_message(
-            &hs.client_random,
-            &hs.server_random,
-            &ske.params_encoding(),
-        );
+        let message =
+            server_key_exchange_message(&hs.client_random, &hs.server_random, &ske.params);
         hs.config.verifier.verify_signature(
             ProtocolVersion::TLSv1_2,
             &message,
@@ -390,7 +375,8 @@ impl ExpectServerHelloDone {
         cx.send_change_cipher_spec()?;
         cx.set_tls12_write_key(hs.suite, keys.client_key(), keys.client_iv())?;
         let verify_data = master.verify_data(Sender::Client, hs.transcript.current().as_ref())?;
-        let encoded = cx.send_handshake(HandshakePayload::Finished(verify_data.to_vec()))?;
+        let encoded =
+            cx.send_handshake_with(|out| HandshakeMessage::encode_finished(&verify_data, out))?;
         hs.transcript.add_message(encoded);
         cx.emit(|| HandshakeEvent::FinishedSent);
         Ok(ClientState::ExpectChangeCipherSpec12(
@@ -435,17 +421,12 @@ fn send_client_certificate(
             .choose_scheme(&acceptable)
             .map(|signer| (certified, signer))
     });
-    let certs = match &identity {
-        Some((certified, _)) => certified
-            .chain
-            .iter()
-            .map(|c| c.as_ref().to_vec())
-            .collect(),
-        None => Vec::new(),
-    };
-    let encoded = cx.send_handshake(HandshakePayload::CertificateTls12(
-        crate::msgs::CertificateTls12 { certs },
-    ))?;
+    // RFC 5246 7.4.6: without a certificate, an empty list.
+    let chain = identity
+        .iter()
+        .flat_map(|(certified, _)| certified.chain.iter().map(|c| c.as_ref()));
+    let encoded =
+        cx.send_handshake_with(|out| crate::msgs::CertificateTls12::encode_chain(chain, out))?;
     transcript.add_message(encoded);
     Ok(identity.map(|(_, signer)| signer))
 }
@@ -528,7 +509,7 @@ impl ExpectFinished {
             let verify_data = self
                 .master
                 .verify_data(Sender::Client, hs.transcript.current().as_ref())?;
-            cx.send_handshake(HandshakePayload::Finished(verify_data.to_vec()))?;
+            cx.send_handshake_with(|out| HandshakeMessage::encode_finished(&verify_data, out))?;
             cx.emit(|| HandshakeEvent::FinishedSent);
         }
         store_session(&hs, &self.master, self.new_ticket);
@@ -565,7 +546,7 @@ fn store_session(hs: &Handshake, master: &MasterSecret, new_ticket: Option<(Vec<
         return;
     }
     store.set_tls12_session(
-        &server_name_text(&hs.server_name),
+        &super::session_key(&hs.server_name),
         Tls12ClientSession {
             suite: hs.suite.suite,
             session_id: hs.session_id.clone(),

@@ -23,13 +23,11 @@ use crate::key_schedule::tls13::{
 };
 use crate::msgs::NewSessionTicketTls13;
 use crate::msgs::{
-    CertificateEntry, CertificateRequestTls13, CertificateTls13, DigitallySigned, HandshakePayload,
-    ServerExtension,
+    CertificateRequestTls13, CertificateTls13, DigitallySigned, HandshakePayload, ServerExtension,
 };
 use crate::resumption::Tls13ClientSession;
-use crate::tls13::{certificate_verify_message, check_reply_extensions};
+use crate::tls13::{OfferedExtensions, certificate_verify_message, check_reply_extensions};
 use crate::verify::scheme_allowed_in;
-use crate::verify::webpki::server_name_text;
 
 /// What the hello exchange hands over.
 pub(super) struct HandshakeStart {
@@ -37,7 +35,7 @@ pub(super) struct HandshakeStart {
     pub(super) server_name: ServerName<'static>,
     pub(super) transcript: HandshakeHash,
     pub(super) shared: SharedSecret,
-    pub(super) offered_extensions: Vec<ExtensionType>,
+    pub(super) offered_extensions: OfferedExtensions,
     pub(super) sent_ccs: bool,
     /// The resumption PSK, when the server accepted our ticket.
     pub(super) psk: Option<Vec<u8>>,
@@ -51,7 +49,7 @@ pub(crate) struct Handshake {
     key_schedule: KeyScheduleHandshake,
     client_secret: TrafficSecret,
     server_secret: TrafficSecret,
-    offered_extensions: Vec<ExtensionType>,
+    offered_extensions: OfferedExtensions,
     sent_ccs: bool,
     /// A PSK resumption: the server does not authenticate with a certificate.
     resumed: bool,
@@ -137,7 +135,7 @@ impl ExpectEncryptedExtensions {
         let mut hs = self.0;
         check_reply_extensions(
             &extensions,
-            &hs.offered_extensions,
+            hs.offered_extensions.as_slice(),
             ENCRYPTED_EXTENSIONS_ALLOWED,
             "EncryptedExtensions",
         )?;
@@ -301,7 +299,7 @@ impl ExpectCertificateVerify {
             .as_ref()
             .and_then(|chain| chain.first())
             .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
-        let message = certificate_verify_message(true, hs.transcript.current().as_ref());
+        let message = certificate_verify_message(true, &hs.transcript.current());
         hs.config.verifier.verify_signature(
             ProtocolVersion::TLSv1_3,
             &message,
@@ -372,8 +370,9 @@ impl ExpectFinished {
             .client_secret
             .finished_key()?
             .verify_data(hs.transcript.current().as_ref());
-        let encoded =
-            cx.send_handshake(HandshakePayload::Finished(verify_data.as_ref().to_vec()))?;
+        let encoded = cx.send_handshake_with(|out| {
+            crate::msgs::HandshakeMessage::encode_finished(verify_data.as_ref(), out)
+        })?;
         hs.transcript.add_message(encoded);
         cx.emit(|| HandshakeEvent::FinishedSent);
 
@@ -387,7 +386,7 @@ impl ExpectFinished {
         cx.complete_handshake()?;
         Ok(ClientState::Traffic(Traffic {
             config: hs.config,
-            server_name: server_name_text(&hs.server_name),
+            server_name: hs.server_name,
             resumption,
         }))
     }
@@ -414,24 +413,15 @@ fn send_client_certificate(
             .choose_scheme(&acceptable)
             .map(|signer| (certified, signer))
     });
-    let entries = match &identity {
-        Some((certified, _)) => certified
-            .chain
-            .iter()
-            .map(|cert| CertificateEntry {
-                cert: cert.as_ref().to_vec(),
-                extensions: Vec::new(),
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    let encoded = cx.send_handshake(HandshakePayload::CertificateTls13(CertificateTls13 {
-        context: request.context.clone(),
-        entries,
-    }))?;
+    // RFC 8446 4.4.2: the request's context, and an empty list without a certificate.
+    let chain = identity
+        .iter()
+        .flat_map(|(certified, _)| certified.chain.iter().map(|cert| cert.as_ref()));
+    let encoded =
+        cx.send_handshake_with(|out| CertificateTls13::encode_chain(&request.context, chain, out))?;
     transcript.add_message(encoded);
     if let Some((_, signer)) = identity {
-        let message = certificate_verify_message(false, transcript.current().as_ref());
+        let message = certificate_verify_message(false, &transcript.current());
         let signature = signer.sign(&message)?;
         let scheme = signer.scheme();
         let encoded = cx.send_handshake(HandshakePayload::CertificateVerify(DigitallySigned {
@@ -447,7 +437,7 @@ fn send_client_certificate(
 /// After the handshake: session tickets and key updates.
 pub(crate) struct Traffic {
     config: Arc<ClientConfig>,
-    server_name: alloc::string::String,
+    server_name: ServerName<'static>,
     resumption: ResumptionSecret,
 }
 
@@ -487,7 +477,7 @@ impl Traffic {
         };
         let psk = self.resumption.psk_for_ticket(&ticket.nonce)?;
         store.insert_tls13_ticket(
-            &self.server_name,
+            &super::session_key(&self.server_name),
             Tls13ClientSession {
                 suite: suite.suite(),
                 max_early_data: ticket.max_early_data_size().unwrap_or(0),

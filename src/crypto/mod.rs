@@ -317,6 +317,12 @@ pub trait SigningKey: Send + Sync + Debug {
     /// Picks the first scheme of `offered` (the peer's preference order) that this key
     /// can sign with, and returns a signer for it.
     fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>>;
+    /// True when this key can sign with `scheme`. The default asks
+    /// [`Self::choose_scheme`]; an implementation can answer without building (and
+    /// allocating) a signer.
+    fn supports_scheme(&self, scheme: SignatureScheme) -> bool {
+        self.choose_scheme(&[scheme]).is_some()
+    }
     /// The key's algorithm.
     fn algorithm(&self) -> SignatureAlgorithm;
     /// The matching public key as SubjectPublicKeyInfo DER (RFC 5280 4.1.2.7), if the

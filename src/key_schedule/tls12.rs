@@ -49,7 +49,9 @@ fn p_hash(
     if seeds.len() > MAX_SEED_PARTS {
         return Err(Error::Internal("PRF seed has too many parts"));
     }
-    let key = hmac.with_key(secret);
+    // HMAC is keyed anew for each block: a prepared key (`Hmac::with_key`) is a
+    // `Box`, and the PRF outputs of a handshake are one to three blocks long.
+    let sign = |parts: &[&[u8]]| hmac.sign(secret, parts);
     // Slot 0 is left for A(i); then the label and the seed parts.
     let mut parts: [&[u8]; MAX_SEED_PARTS + 2] = [&[]; MAX_SEED_PARTS + 2];
     let used = seeds.len() + 2;
@@ -61,17 +63,17 @@ fn p_hash(
         *slot = part;
     }
     let label_and_seed = parts.get(1..used).unwrap_or_default();
-    let mut a = key.sign(label_and_seed);
+    let mut a = sign(label_and_seed);
     for chunk in out.chunks_mut(hmac.hash_output_len()) {
         let mut block_parts = parts;
         block_parts[0] = a.as_ref();
-        let block = key.sign(block_parts.get(..used).unwrap_or_default());
+        let block = sign(block_parts.get(..used).unwrap_or_default());
         let bytes = block
             .as_ref()
             .get(..chunk.len())
             .ok_or(Error::Internal("HMAC output shorter than its hash length"))?;
         chunk.copy_from_slice(bytes);
-        a = key.sign(&[a.as_ref()]);
+        a = sign(&[a.as_ref()]);
     }
     Ok(())
 }

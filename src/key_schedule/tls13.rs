@@ -18,13 +18,10 @@
 //! The transcript hash a stage's secrets depend on is captured at the transition, so
 //! each secret is derived from the one transcript point RFC 8446 7.1 names.
 
-use alloc::boxed::Box;
 use core::fmt;
 
 use super::secret::{SecretBytes, constant_time_eq};
-use crate::crypto::{
-    AEAD_NONCE_LEN, HashOutput, Hmac, HmacKey, SharedSecret, Tls13CipherSuite, hkdf,
-};
+use crate::crypto::{AEAD_NONCE_LEN, HashOutput, Hmac, SharedSecret, Tls13CipherSuite, hkdf};
 use crate::error::Error;
 
 /// The longest AEAD key any supported suite uses (AES-256, ChaCha20).
@@ -85,32 +82,23 @@ fn expand_label_with(
     )
 }
 
-/// A secret with its HMAC key prepared once. Most secrets of the schedule have
-/// several labels expanded from them (a stage's traffic secrets; a traffic secret's
-/// key, IV and Finished key), and keying HMAC anew for each would cost two hash
-/// blocks every time.
+/// A secret of the schedule that labels are expanded from.
 ///
-/// A secret only one label is expanded from (the Early Secret without a PSK) is left
-/// unprepared: preparing costs an allocation.
+/// HMAC is keyed anew for each label rather than once per secret: a provider's
+/// prepared key ([`Hmac::with_key`]) is a `Box`, and that allocation per secret (eight
+/// per handshake and side) costs more than the two hash blocks keying takes again
+/// for each of a secret's two or three labels.
 struct PreparedSecret {
     secret: SecretBytes,
-    key: Option<Box<dyn HmacKey>>,
 }
 
 impl PreparedSecret {
-    fn new(hmac: &dyn Hmac, secret: SecretBytes) -> Self {
-        Self {
-            key: Some(hmac.with_key(secret.as_ref())),
-            secret,
-        }
-    }
-
-    fn unprepared(secret: SecretBytes) -> Self {
-        Self { key: None, secret }
+    fn new(secret: SecretBytes) -> Self {
+        Self { secret }
     }
 
     /// HKDF-Expand-Label(this secret, label, context, out.len()) with `hmac`, the
-    /// suite's (the one the key was prepared with).
+    /// suite's.
     fn expand_label(
         &self,
         hmac: &dyn Hmac,
@@ -118,10 +106,7 @@ impl PreparedSecret {
         context: &[u8],
         out: &mut [u8],
     ) -> Result<(), Error> {
-        expand_label_with(label, context, out, |info, out| match &self.key {
-            Some(key) => hkdf::expand_prepared(&**key, hmac.hash_output_len(), info, out),
-            None => hkdf::expand(hmac, self.secret.as_ref(), info, out),
-        })
+        hkdf_expand_label(hmac, self.secret.as_ref(), label, context, out)
     }
 
     /// HKDF-Expand-Label to one hash length, as a secret.
@@ -190,7 +175,7 @@ impl KeyScheduleEarly {
         // A binder key, the derived salt and maybe 0-RTT secrets come from it.
         Ok(Self {
             suite,
-            secret: PreparedSecret::new(suite.hmac, extract(suite, &[], psk)?),
+            secret: PreparedSecret::new(extract(suite, &[], psk)?),
         })
     }
 
@@ -200,7 +185,7 @@ impl KeyScheduleEarly {
         // Only the derived salt comes from it.
         Ok(Self {
             suite,
-            secret: PreparedSecret::unprepared(extract(suite, &[], zeros.as_ref())?),
+            secret: PreparedSecret::new(extract(suite, &[], zeros.as_ref())?),
         })
     }
 
@@ -258,7 +243,7 @@ impl KeyScheduleEarly {
         let secret = extract(self.suite, salt.as_ref(), shared_secret.secret_bytes())?;
         Ok(KeyScheduleHandshake {
             suite: self.suite,
-            secret: PreparedSecret::new(self.suite.hmac, secret),
+            secret: PreparedSecret::new(secret),
             hello_hash: SecretBytes::new(hello_hash)?,
         })
     }
@@ -309,7 +294,7 @@ impl KeyScheduleHandshake {
         let secret = extract(self.suite, salt.as_ref(), zeros.as_ref())?;
         Ok(KeyScheduleTraffic {
             suite: self.suite,
-            secret: PreparedSecret::new(self.suite.hmac, secret),
+            secret: PreparedSecret::new(secret),
             handshake_hash: SecretBytes::new(handshake_hash)?,
         })
     }
@@ -409,7 +394,7 @@ impl TrafficSecret {
     fn new(suite: &'static Tls13CipherSuite, secret: SecretBytes) -> Self {
         Self {
             suite,
-            secret: PreparedSecret::new(suite.hmac, secret),
+            secret: PreparedSecret::new(secret),
         }
     }
 
@@ -455,11 +440,9 @@ impl TrafficSecret {
         Ok(Self::new(self.suite, secret))
     }
 
-    /// The secret without its prepared HMAC key, for keeping until a KeyUpdate: only
-    /// one label is expanded from it then, and the key would hold memory for the
-    /// connection's life.
-    pub fn at_rest(mut self) -> Self {
-        self.secret.key = None;
+    /// The secret as kept until a KeyUpdate. Secrets no longer hold a prepared HMAC
+    /// key, so there is nothing to drop: the secret is returned as it is.
+    pub fn at_rest(self) -> Self {
         self
     }
 

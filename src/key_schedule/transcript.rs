@@ -37,6 +37,10 @@ impl HandshakeHashBuffer {
     /// and excluding the binders list, and the PSK's hash may differ from the suite that
     /// will be negotiated.
     pub fn hash_given(&self, hash: &'static dyn Hash, extra: &[u8]) -> HashOutput {
+        if self.buffer.is_empty() {
+            // The first ClientHello's binder: one-shot, no hash context to allocate.
+            return hash.hash(extra);
+        }
         let mut ctx = hash.start();
         ctx.update(&self.buffer);
         ctx.update(extra);

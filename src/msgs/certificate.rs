@@ -9,7 +9,7 @@ use super::extensions::{
     read_opaque_list,
 };
 use crate::codec::{Codec, LengthPrefix, Reader, put_list, put_opaque, put_prefixed};
-use crate::enums::{ClientCertificateType, ExtensionType, SignatureScheme};
+use crate::enums::{ClientCertificateType, ExtensionType, HandshakeType, SignatureScheme};
 use crate::error::InvalidMessage;
 
 /// TLS 1.2 Certificate (RFC 5246 7.4.2): `ASN.1Cert certificate_list<0..2^24-1>`, each
@@ -18,6 +18,22 @@ use crate::error::InvalidMessage;
 pub struct CertificateTls12 {
     /// The DER certificates.
     pub certs: Vec<Vec<u8>>,
+}
+
+impl CertificateTls12 {
+    /// Appends a whole Certificate message (header included) carrying `chain`: the
+    /// bytes of encoding a [`CertificateTls12`] of those certificates, without copying
+    /// each one into it first.
+    pub fn encode_chain<'a>(chain: impl IntoIterator<Item = &'a [u8]>, out: &mut Vec<u8>) {
+        HandshakeType::Certificate.encode(out);
+        put_prefixed(out, LengthPrefix::U24, |out| {
+            put_prefixed(out, LengthPrefix::U24, |out| {
+                for cert in chain {
+                    put_opaque(out, LengthPrefix::U24, cert);
+                }
+            });
+        });
+    }
 }
 
 impl Codec for CertificateTls12 {
@@ -86,6 +102,28 @@ impl CertificateTls13 {
     /// The DER certificates, end-entity first, without their extensions.
     pub fn certs(&self) -> impl Iterator<Item = &[u8]> {
         self.entries.iter().map(|e| e.cert.as_slice())
+    }
+}
+
+impl CertificateTls13 {
+    /// Appends a whole Certificate message (header included) with `context` and one
+    /// entry without extensions per certificate of `chain`: the bytes of encoding a
+    /// [`CertificateTls13`] of such entries, without copying each certificate first.
+    pub fn encode_chain<'a>(
+        context: &[u8],
+        chain: impl IntoIterator<Item = &'a [u8]>,
+        out: &mut Vec<u8>,
+    ) {
+        HandshakeType::Certificate.encode(out);
+        put_prefixed(out, LengthPrefix::U24, |out| {
+            put_opaque(out, LengthPrefix::U8, context);
+            put_prefixed(out, LengthPrefix::U24, |out| {
+                for cert in chain {
+                    put_opaque(out, LengthPrefix::U24, cert);
+                    put_extension_block::<CertificateExtension>(out, &[]);
+                }
+            });
+        });
     }
 }
 

@@ -195,6 +195,24 @@ impl HandshakeMessage {
         put_prefixed(out, LengthPrefix::U24, |out| self.payload.encode_body(out));
     }
 
+    /// Appends a Finished message (header included) carrying `verify_data`: the bytes
+    /// of encoding a [`HandshakePayload::Finished`], without copying `verify_data`
+    /// into one first.
+    pub fn encode_finished(verify_data: &[u8], out: &mut Vec<u8>) {
+        HandshakeType::Finished.encode(out);
+        put_prefixed(out, LengthPrefix::U24, |out| {
+            out.extend_from_slice(verify_data);
+        });
+    }
+
+    /// Appends a handshake message (header included) of type `typ` whose body is
+    /// `body`'s encoding: for sending a message the caller keeps (no
+    /// [`HandshakePayload`] has to own it). `typ` must be the type of that body.
+    pub fn encode_body_of(typ: HandshakeType, body: &impl Codec, out: &mut Vec<u8>) {
+        typ.encode(out);
+        put_prefixed(out, LengthPrefix::U24, |out| body.encode(out));
+    }
+
     /// The encoding (header and body) as a new vector.
     pub fn get_encoding(&self) -> Vec<u8> {
         let mut out = Vec::new();
@@ -233,13 +251,13 @@ impl HandshakeMessage {
     /// bytes of the message. For any other message, or a ClientHello without a PSK
     /// offer, this is the whole encoding.
     pub fn encoding_for_binders(&self) -> Vec<u8> {
-        let mut out = self.get_encoding();
-        if let HandshakePayload::ClientHello(ch) = &self.payload {
-            if let Some(offer) = ch.psk_offer() {
-                let keep = out.len().saturating_sub(offer.binders_encoded_len());
-                out.truncate(keep);
+        match &self.payload {
+            HandshakePayload::ClientHello(ch) => {
+                let mut out = Vec::new();
+                ch.encode_for_binders(&mut out);
+                out
             }
+            _ => self.get_encoding(),
         }
-        out
     }
 }

@@ -8,10 +8,10 @@ use super::extensions::{
     CertificateStatusRequest, KeyShareEntry, PresharedKeyOffer, find, put_extension_block,
     read_extension_block,
 };
-use crate::codec::{Codec, LengthPrefix, Reader, put_list, put_opaque};
+use crate::codec::{Codec, LengthPrefix, Reader, put_list, put_opaque, put_prefixed};
 use crate::enums::{
-    CipherSuite, Compression, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
-    ServerNameType, SignatureScheme,
+    CipherSuite, Compression, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
+    PskKeyExchangeMode, ServerNameType, SignatureScheme,
 };
 use crate::error::InvalidMessage;
 
@@ -221,6 +221,46 @@ impl ClientHello {
     /// True when early_data is offered (RFC 8446 4.2.10).
     pub fn early_data_offered(&self) -> bool {
         self.has_extension(ExtensionType::EarlyData)
+    }
+
+    /// Appends this ClientHello as a handshake message (header included) cut before
+    /// the PSK binders: what a binder is computed over (RFC 8446 4.2.11.2
+    /// "Truncate(ClientHello1)"). Without a PSK offer, the whole message. The same
+    /// bytes as [`super::HandshakeMessage::encoding_for_binders`], without a copy of
+    /// the hello.
+    pub fn encode_for_binders(&self, out: &mut Vec<u8>) {
+        let start = out.len();
+        HandshakeType::ClientHello.encode(out);
+        put_prefixed(out, LengthPrefix::U24, |out| self.encode(out));
+        if let Some(offer) = self.psk_offer() {
+            // pre_shared_key is the last extension, its binders the last bytes.
+            let keep = out.len().saturating_sub(offer.binders_encoded_len());
+            out.truncate(keep.max(start));
+        }
+    }
+
+    /// Overwrites the binder of the only offered PSK identity in place (the offer is
+    /// built with a placeholder of the right length, so this allocates nothing).
+    ///
+    /// Fails with [`InvalidMessage::IllegalValue`] when there is no pre_shared_key
+    /// extension or it offers other than exactly one identity.
+    pub fn set_single_psk_binder(&mut self, binder: &[u8]) -> Result<(), InvalidMessage> {
+        let slot = self
+            .extensions
+            .iter_mut()
+            .flatten()
+            .find_map(|e| match e {
+                ClientExtension::PreSharedKey(offer) => Some(offer),
+                _ => None,
+            })
+            .and_then(|offer| match offer.binders.as_mut_slice() {
+                [only] => Some(only),
+                _ => None,
+            })
+            .ok_or(InvalidMessage::IllegalValue("PSK binder count"))?;
+        slot.clear();
+        slot.extend_from_slice(binder);
+        Ok(())
     }
 
     /// Replaces the PSK binders (after computing them over

@@ -13,19 +13,37 @@ use crate::resumption::ServerSessionValue;
 
 /// A ticket for `value`: sealed by the ticketer, or the id it is stored under.
 /// `None` when the config keeps no state and has no ticketer, or storing failed.
+/// `scratch` holds the encoding on its way to the ticketer; a caller sealing several
+/// tickets passes the same one, so it is allocated once.
 pub(super) fn seal(
     config: &ServerConfig,
     value: &ServerSessionValue,
     now: UnixTime,
+    scratch: &mut Vec<u8>,
 ) -> Option<Vec<u8>> {
-    let plain = value.get_encoding();
+    scratch.clear();
+    scratch.reserve(SESSION_HINT);
+    value.encode(scratch);
     if let Some(ticketer) = &config.ticketer {
-        return ticketer.encrypt(&plain, now);
+        return ticketer.encrypt(scratch, now);
     }
     let store = config.session_store.as_ref()?;
     let mut id = vec![0u8; 32];
     config.provider.secure_random.fill(&mut id).ok()?;
-    store.put(id.clone(), plain).then_some(id)
+    store
+        .put(id.clone(), core::mem::take(scratch))
+        .then_some(id)
+}
+
+/// Room for a typical encoded session (secret, SNI, ALPN), so its encoding is
+/// allocated once.
+const SESSION_HINT: usize = 256;
+
+/// The encoding of `value` for a ticket or the session store, allocated once.
+pub(super) fn encode_session(value: &ServerSessionValue) -> Vec<u8> {
+    let mut plain = Vec::with_capacity(SESSION_HINT);
+    value.encode(&mut plain);
+    plain
 }
 
 /// The TLS 1.3 session a ticket stands for. Stored sessions are taken out: a stateful

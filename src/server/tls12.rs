@@ -125,13 +125,6 @@ pub(super) fn client_hello(
     }
     // RFC 5246 7.4.1.4.1: without signature_algorithms the client accepts only SHA-1,
     // which we refuse.
-    let client_schemes: Vec<SignatureScheme> = hello
-        .signature_schemes()
-        .unwrap_or_default()
-        .iter()
-        .copied()
-        .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_2))
-        .collect();
     let sni = server_name(&hello)?;
     let alpn = choose_alpn(&config, &hello)?;
     // RFC 5246 7.3 / RFC 5077 3.1: resume the offered session if we can.
@@ -140,6 +133,14 @@ pub(super) fn client_hello(
         cx.sni = sni;
         return resume(cx, config, &hello, encoded, value);
     }
+    let offered_schemes = hello.signature_schemes().unwrap_or_default();
+    let mut client_schemes = Vec::with_capacity(offered_schemes.len());
+    client_schemes.extend(
+        offered_schemes
+            .iter()
+            .copied()
+            .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_2)),
+    );
     let certified = choose_certificate_key(&config, &hello, sni.as_deref(), &client_schemes)?;
 
     // Server preference among the client's suites, for our key's type (RFC 8422 5.1.3:
@@ -157,11 +158,13 @@ pub(super) fn client_hello(
         .tls12_cipher_suites()
         .find(|s| s.sign == key_type && curve_ok && hello.cipher_suites.contains(&s.suite))
         .ok_or_else(|| refused_suites(&hello.cipher_suites))?;
-    let usable: Vec<SignatureScheme> = client_schemes
-        .iter()
-        .copied()
-        .filter(|s| scheme_fits_suite(*s, suite))
-        .collect();
+    let mut usable = Vec::with_capacity(client_schemes.len());
+    usable.extend(
+        client_schemes
+            .iter()
+            .copied()
+            .filter(|s| scheme_fits_suite(*s, suite)),
+    );
     let signer = certified
         .key
         .choose_scheme(&usable)
@@ -179,13 +182,14 @@ pub(super) fn client_hello(
     cx.alpn = alpn;
     cx.sni = sni;
 
-    let mut buffer = HandshakeHashBuffer::new();
-    buffer.add_message(encoded);
+    // The hash starts from an empty buffer, so none is allocated for the ClientHello.
+    let buffer = HandshakeHashBuffer::new();
     let mut transcript = if config.client_verifier.is_some() {
         buffer.start_hash_keeping_raw(suite.hash)
     } else {
         buffer.start_hash(suite.hash)
     };
+    transcript.add_message(encoded);
 
     // ServerHello (RFC 5246 7.4.1.3).
     let mut server_random = [0u8; 32];
@@ -195,7 +199,9 @@ pub(super) fn client_hello(
         // a TLS 1.3 client can detect a downgrade.
         server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
     }
-    let mut extensions = vec![ServerExtension::RenegotiationInfo(Vec::new())];
+    // Room for every extension we may send, so the vector is allocated once.
+    let mut extensions = Vec::with_capacity(6);
+    extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
     if extended_master_secret {
         extensions.push(ServerExtension::ExtendedMasterSecret);
     }
@@ -240,14 +246,8 @@ pub(super) fn client_hello(
     });
 
     // Certificate (RFC 5246 7.4.2).
-    let certs = certified
-        .chain
-        .iter()
-        .map(|c| c.as_ref().to_vec())
-        .collect();
-    let encoded = cx.send_handshake(HandshakePayload::CertificateTls12(CertificateTls12 {
-        certs,
-    }))?;
+    let chain = certified.chain.iter().map(|c| c.as_ref());
+    let encoded = cx.send_handshake_with(|out| CertificateTls12::encode_chain(chain, out))?;
     transcript.add_message(encoded);
 
     // ServerKeyExchange (RFC 8422 5.4).
@@ -256,11 +256,7 @@ pub(super) fn client_hello(
         group: group.name(),
         public: our_kx.public_key().to_vec(),
     };
-    let message = server_key_exchange_message(
-        &hello.random,
-        &server_random,
-        &crate::codec::Codec::get_encoding(&params),
-    );
+    let message = server_key_exchange_message(&hello.random, &server_random, &params);
     let scheme = signer.scheme();
     let signature = signer.sign(&message)?;
     let encoded = cx.send_handshake(HandshakePayload::ServerKeyExchange(
@@ -328,7 +324,7 @@ fn ecdsa_curve(key: &dyn SigningKey) -> Option<NamedGroup> {
         ),
     ]
     .into_iter()
-    .find(|(scheme, _)| key.choose_scheme(&[*scheme]).is_some())
+    .find(|(scheme, _)| key.supports_scheme(*scheme))
     .map(|(_, curve)| curve)
 }
 
@@ -565,7 +561,10 @@ impl ExpectFinished {
             } else if let (Some(store), false) =
                 (&hs.config.session_store, hs.session_id.is_empty())
             {
-                store.put(hs.session_id.clone(), value.get_encoding());
+                store.put(
+                    hs.session_id.clone(),
+                    super::tickets::encode_session(&value),
+                );
             }
             send_ccs_and_finished(cx, &mut hs, &master, &keys)?;
         }
@@ -590,7 +589,9 @@ fn send_ccs_and_finished(
     cx.send_change_cipher_spec()?;
     cx.set_tls12_write_key(hs.suite, keys.server_key(), keys.server_iv())?;
     let verify_data = master.verify_data(Sender::Server, hs.transcript.current().as_ref())?;
-    let encoded = cx.send_handshake(HandshakePayload::Finished(verify_data.to_vec()))?;
+    let encoded = cx.send_handshake_with(|out| {
+        crate::msgs::HandshakeMessage::encode_finished(&verify_data, out)
+    })?;
     hs.transcript.add_message(encoded);
     cx.emit(|| HandshakeEvent::FinishedSent);
     Ok(())
@@ -607,7 +608,7 @@ fn send_ticket(
     let ticket = config
         .ticketer
         .as_ref()
-        .and_then(|t| t.encrypt(&value.get_encoding(), now))
+        .and_then(|t| t.encrypt(&super::tickets::encode_session(value), now))
         .unwrap_or_default();
     // An empty ticket tells the client we could not issue one after all (RFC 5077 3.3).
     let encoded = cx.send_handshake(HandshakePayload::NewSessionTicketTls12(
@@ -677,15 +678,16 @@ fn resume(
     cx.suite = Some(SupportedCipherSuite::Tls12(suite));
     cx.resumed = true;
 
-    let mut transcript = HandshakeHashBuffer::new();
+    let mut transcript = HandshakeHashBuffer::new().start_hash(suite.hash);
     transcript.add_message(encoded);
-    let mut transcript = transcript.start_hash(suite.hash);
     let mut server_random = [0u8; 32];
     cx.random(&mut server_random)?;
     if config.versions.contains(&ProtocolVersion::TLSv1_3) {
         server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
     }
-    let mut extensions = vec![ServerExtension::RenegotiationInfo(Vec::new())];
+    // Room for every extension we may send, so the vector is allocated once.
+    let mut extensions = Vec::with_capacity(6);
+    extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
     if value.extended_master_secret {
         extensions.push(ServerExtension::ExtendedMasterSecret);
     }

@@ -18,7 +18,8 @@ use crate::conn::common::{KeyExporter, Tls13Secrets};
 use crate::conn::{CommonState, EarlyDataStatus, Input, unexpected};
 use crate::crypto::{Signer, SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{
-    Compression, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
+    Compression, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    SignatureScheme,
 };
 use crate::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::events::HandshakeEvent;
@@ -28,9 +29,9 @@ use crate::key_schedule::tls13::{
 };
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
-    CertReqExtension, CertificateEntry, CertificateRequestTls13, CertificateTls13, ClientHello,
-    DigitallySigned, HandshakeMessage, HandshakePayload, HelloRetryExtension, HelloRetryRequest,
-    KeyShareEntry, ServerExtension, ServerHello,
+    CertReqExtension, CertificateRequestTls13, CertificateTls13, ClientHello, DigitallySigned,
+    HandshakeMessage, HandshakePayload, HelloRetryExtension, HelloRetryRequest, KeyShareEntry,
+    ServerExtension, ServerHello,
 };
 use crate::msgs::{NewSessionTicketExtension, NewSessionTicketTls13, PskIdentity};
 use crate::resumption::ServerSessionValue;
@@ -167,6 +168,7 @@ impl ExpectClientHello {
         // The key exchange.
         let our_kx = group.start()?;
         let our_public = our_kx.public_key().to_vec();
+        let public_key_len = our_public.len();
         let shared = our_kx.complete(&client_share.payload)?;
 
         cx.version = Some(ProtocolVersion::TLSv1_3);
@@ -201,7 +203,7 @@ impl ExpectClientHello {
                     Some(ServerExtension::SupportedVersions(ProtocolVersion::TLSv1_3)),
                     Some(ServerExtension::KeyShare(KeyShareEntry {
                         group: group.name(),
-                        payload: our_public.clone(),
+                        payload: our_public,
                     })),
                     // RFC 8446 4.2.11: the index of the identity we accepted.
                     resumed
@@ -222,7 +224,7 @@ impl ExpectClientHello {
         });
         cx.emit(|| HandshakeEvent::KeyExchange {
             group: group.name(),
-            public_key_len: our_public.len(),
+            public_key_len,
         });
         // RFC 8446 D.4: the compatibility CCS follows our first handshake message,
         // when the client asked for compatibility mode with a session id.
@@ -305,21 +307,11 @@ impl ExpectClientHello {
 
         // Certificate and CertificateVerify (RFC 8446 4.4.2, 4.4.3).
         if let Some((certified, signer)) = identity {
-            let entries = certified
-                .chain
-                .iter()
-                .map(|cert| CertificateEntry {
-                    cert: cert.as_ref().to_vec(),
-                    extensions: Vec::new(),
-                })
-                .collect();
+            let chain = certified.chain.iter().map(|cert| cert.as_ref());
             let encoded =
-                cx.send_handshake(HandshakePayload::CertificateTls13(CertificateTls13 {
-                    context: Vec::new(),
-                    entries,
-                }))?;
+                cx.send_handshake_with(|out| CertificateTls13::encode_chain(&[], chain, out))?;
             transcript.add_message(encoded);
-            let message = certificate_verify_message(true, transcript.current().as_ref());
+            let message = certificate_verify_message(true, &transcript.current());
             let scheme = signer.scheme();
             let signature = signer.sign(&message)?;
             let encoded =
@@ -335,8 +327,9 @@ impl ExpectClientHello {
         let verify_data = server_hs
             .finished_key()?
             .verify_data(transcript.current().as_ref());
-        let encoded =
-            cx.send_handshake(HandshakePayload::Finished(verify_data.as_ref().to_vec()))?;
+        let encoded = cx.send_handshake_with(|out| {
+            HandshakeMessage::encode_finished(verify_data.as_ref(), out)
+        })?;
         transcript.add_message(encoded);
         cx.emit(|| HandshakeEvent::FinishedSent);
 
@@ -601,7 +594,10 @@ pub(super) fn server_name(hello: &ClientHello) -> Result<Option<String>, Error> 
         .ok_or(InvalidMessage::IllegalValue(
             "server_name is not a DNS host name",
         ))?;
-    Ok(Some(String::from(name.to_lowercase_owned().as_ref())))
+    // One allocation: the name is copied, then lowercased in place.
+    let mut name = String::from(name.as_ref());
+    name.make_ascii_lowercase();
+    Ok(Some(name))
 }
 
 /// RFC 7301 3.2: the first of our protocols that the client offers; none in common is
@@ -650,11 +646,13 @@ fn choose_certificate(
     let certified = choose_certificate_key(config, hello, sni, client_schemes)?;
     // RFC 8446 4.4.3: the scheme is the client's choice order among those the key can
     // produce; PKCS#1 v1.5 is not allowed in TLS 1.3.
-    let usable: Vec<SignatureScheme> = client_schemes
-        .iter()
-        .copied()
-        .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_3))
-        .collect();
+    let mut usable = Vec::with_capacity(client_schemes.len());
+    usable.extend(
+        client_schemes
+            .iter()
+            .copied()
+            .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_3)),
+    );
     let signer = certified
         .key
         .choose_scheme(&usable)
@@ -780,7 +778,7 @@ impl ExpectCertificateVerify {
             return Err(unexpected(&payload, "CertificateVerify"));
         };
         let mut hs = self.0;
-        let message = certificate_verify_message(false, hs.transcript.current().as_ref());
+        let message = certificate_verify_message(false, &hs.transcript.current());
         super::verify_client_signature(
             cx,
             &hs.config,
@@ -842,41 +840,51 @@ fn send_tickets(
         .ticketer
         .as_ref()
         .map_or(TICKET_LIFETIME, |t| t.lifetime().min(TICKET_LIFETIME));
+    // One session value, message and encoding buffer serve every ticket: only the
+    // nonce, PSK, age_add and ticket change, so the rest is allocated once.
+    let mut value = ServerSessionValue {
+        version: ProtocolVersion::TLSv1_3,
+        suite: suite.suite,
+        secret: Vec::new(),
+        created: now.as_secs(),
+        lifetime,
+        age_add: 0,
+        extended_master_secret: true,
+        server_name: cx.sni.as_deref().unwrap_or_default().as_bytes().to_vec(),
+        alpn: cx.alpn.clone().unwrap_or_default(),
+        max_early_data: config.max_early_data_size,
+        client_authenticated: cx.peer_certificates.is_some(),
+    };
+    let mut message = NewSessionTicketTls13 {
+        lifetime,
+        age_add: 0,
+        nonce: Vec::new(),
+        ticket: Vec::new(),
+        // RFC 8446 4.6.1: early_data announces how much 0-RTT the ticket allows.
+        extensions: match config.max_early_data_size {
+            0 => Vec::new(),
+            max => vec![NewSessionTicketExtension::EarlyData(max)],
+        },
+    };
+    let mut scratch = Vec::new();
     for i in 0..config.tickets.min(255) {
-        let nonce = vec![i as u8];
-        let psk = resumption.psk_for_ticket(&nonce)?;
+        message.nonce.clear();
+        message.nonce.push(i as u8);
+        let psk = resumption.psk_for_ticket(&message.nonce)?;
         let mut age_add = [0u8; 4];
         cx.random(&mut age_add)?;
         let age_add = u32::from_be_bytes(age_add);
-        let value = ServerSessionValue {
-            version: ProtocolVersion::TLSv1_3,
-            suite: suite.suite,
-            secret: psk.secret_bytes().to_vec(),
-            created: now.as_secs(),
-            lifetime,
-            age_add,
-            extended_master_secret: true,
-            server_name: cx.sni.as_deref().unwrap_or_default().as_bytes().to_vec(),
-            alpn: cx.alpn.clone().unwrap_or_default(),
-            max_early_data: config.max_early_data_size,
-            client_authenticated: cx.peer_certificates.is_some(),
-        };
-        let Some(ticket) = super::tickets::seal(config, &value, now) else {
+        value.secret.clear();
+        value.secret.extend_from_slice(psk.secret_bytes());
+        value.age_add = age_add;
+        let Some(ticket) = super::tickets::seal(config, &value, now, &mut scratch) else {
             return Ok(());
         };
-        cx.send_handshake(HandshakePayload::NewSessionTicketTls13(
-            NewSessionTicketTls13 {
-                lifetime,
-                age_add,
-                nonce,
-                ticket,
-                // RFC 8446 4.6.1: early_data announces how much 0-RTT the ticket allows.
-                extensions: match config.max_early_data_size {
-                    0 => Vec::new(),
-                    max => vec![NewSessionTicketExtension::EarlyData(max)],
-                },
-            },
-        ))?;
+        message.age_add = age_add;
+        message.ticket = ticket;
+        cx.send_handshake_with(|out| {
+            HandshakeMessage::encode_body_of(HandshakeType::NewSessionTicket, &message, out)
+        })?;
     }
     Ok(())
 }

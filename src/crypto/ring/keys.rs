@@ -60,6 +60,10 @@ impl SigningKey for EcdsaSigningKey {
         })
     }
 
+    fn supports_scheme(&self, scheme: SignatureScheme) -> bool {
+        scheme == self.scheme
+    }
+
     fn algorithm(&self) -> SignatureAlgorithm {
         SignatureAlgorithm::Ecdsa
     }

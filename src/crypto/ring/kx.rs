@@ -1,7 +1,6 @@
 //! X25519, P-256 and P-384 ephemeral key exchange from `ring`.
 
 use alloc::boxed::Box;
-use alloc::vec::Vec;
 
 use ring::agreement;
 use ring::rand::SystemRandom;
@@ -50,7 +49,7 @@ impl SupportedKxGroup for RingKxGroup {
         Ok(Box::new(RingActiveKx {
             name: self.name,
             algorithm: self.algorithm,
-            public: public.as_ref().to_vec(),
+            public,
             private,
         }))
     }
@@ -59,7 +58,8 @@ impl SupportedKxGroup for RingKxGroup {
 struct RingActiveKx {
     name: NamedGroup,
     algorithm: &'static agreement::Algorithm,
-    public: Vec<u8>,
+    // ring keeps the public key inline: no allocation.
+    public: agreement::PublicKey,
     private: agreement::EphemeralPrivateKey,
 }
 
@@ -69,7 +69,7 @@ impl ActiveKeyExchange for RingActiveKx {
     }
 
     fn public_key(&self) -> &[u8] {
-        &self.public
+        self.public.as_ref()
     }
 
     fn complete(self: Box<Self>, peer_public_key: &[u8]) -> Result<SharedSecret, Error> {
