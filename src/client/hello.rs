@@ -80,7 +80,7 @@ pub(super) fn start_handshake(
     let mut transcript = HandshakeHashBuffer::new();
     if let Some((session, suite)) = &resuming {
         bind_psk(&mut hello, session, suite, |truncated| {
-            transcript.hash_given(suite.hash, truncated)
+            transcript.hash_for_binder(suite.hash, truncated)
         })?;
     }
     // RFC 8446 5.1: the first ClientHello may use record version 0x0301 for
@@ -187,12 +187,12 @@ fn bind_psk(
     hello: &mut ClientHello,
     session: &Tls13ClientSession,
     suite: &'static Tls13CipherSuite,
-    transcript_with: impl FnOnce(&[u8]) -> HashOutput,
+    binder_hash: impl FnOnce(&[u8]) -> HashOutput,
 ) -> Result<(), Error> {
     // Room for a typical hello with a ticket, so the encoding is allocated once.
     let mut truncated = Vec::with_capacity(1024);
     hello.encode_for_binders(&mut truncated);
-    let hash = transcript_with(&truncated);
+    let hash = binder_hash(&truncated);
     let binder = KeyScheduleEarly::with_psk(suite, &session.psk)?
         .binder_key(PskKind::Resumption)?
         .binder(hash.as_ref())?;

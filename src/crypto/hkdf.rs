@@ -24,8 +24,9 @@ pub fn expand(hmac: &dyn Hmac, prk: &[u8], info: &[&[u8]], out: &mut [u8]) -> Re
         // One block (every TLS 1.3 key, IV and secret) needs no prepared key.
         return expand_blocks(hash_len, info, out, |parts| hmac.sign(prk, parts));
     }
-    let key = hmac.with_key(prk);
-    expand_blocks(hash_len, info, out, |parts| key.sign(parts))
+    hmac.with_prepared_key(prk, &mut |key| {
+        expand_blocks(hash_len, info, out, |parts| key.sign(parts))
+    })
 }
 
 /// HKDF-Expand with the PRK already keyed into `key` (an HMAC with `hash_len`-byte

@@ -118,6 +118,17 @@ pub trait Hmac: Send + Sync + Debug {
     fn sign(&self, key: &[u8], parts: &[&[u8]]) -> HashOutput {
         self.with_key(key).sign(parts)
     }
+    /// Runs `f` with `key` prepared once, for several tags under one key within one
+    /// call (the TLS 1.2 PRF, a multi-block HKDF-Expand). The default prepares it with
+    /// [`Self::with_key`]; a provider should override this to keep the prepared key
+    /// on the stack, so keying once costs no allocation.
+    fn with_prepared_key(
+        &self,
+        key: &[u8],
+        f: &mut dyn FnMut(&dyn HmacKey) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        f(&*self.with_key(key))
+    }
 }
 
 /// A keyed HMAC.

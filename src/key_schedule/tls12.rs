@@ -7,7 +7,7 @@
 use core::fmt;
 
 use super::secret::{constant_time_eq, wipe};
-use crate::crypto::{AEAD_NONCE_LEN, Hmac, SharedSecret, Tls12CipherSuite};
+use crate::crypto::{AEAD_NONCE_LEN, Hmac, HmacKey, SharedSecret, Tls12CipherSuite};
 use crate::error::Error;
 
 /// The length of a TLS 1.2 master secret (RFC 5246 8.1).
@@ -49,9 +49,19 @@ fn p_hash(
     if seeds.len() > MAX_SEED_PARTS {
         return Err(Error::Internal("PRF seed has too many parts"));
     }
-    // HMAC is keyed anew for each block: a prepared key (`Hmac::with_key`) is a
-    // `Box`, and the PRF outputs of a handshake are one to three blocks long.
-    let sign = |parts: &[&[u8]]| hmac.sign(secret, parts);
+    // HMAC is keyed once for all the blocks (two per output block), on the stack
+    // when the provider allows it.
+    hmac.with_prepared_key(secret, &mut |key| p_hash_with(key, hmac, label, seeds, out))
+}
+
+fn p_hash_with(
+    key: &dyn HmacKey,
+    hmac: &dyn Hmac,
+    label: &[u8],
+    seeds: &[&[u8]],
+    out: &mut [u8],
+) -> Result<(), Error> {
+    let sign = |parts: &[&[u8]]| key.sign(parts);
     // Slot 0 is left for A(i); then the label and the seed parts.
     let mut parts: [&[u8]; MAX_SEED_PARTS + 2] = [&[]; MAX_SEED_PARTS + 2];
     let used = seeds.len() + 2;

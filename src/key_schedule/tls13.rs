@@ -18,10 +18,13 @@
 //! The transcript hash a stage's secrets depend on is captured at the transition, so
 //! each secret is derived from the one transcript point RFC 8446 7.1 names.
 
+use alloc::boxed::Box;
 use core::fmt;
 
 use super::secret::{SecretBytes, constant_time_eq};
-use crate::crypto::{AEAD_NONCE_LEN, HashOutput, Hmac, SharedSecret, Tls13CipherSuite, hkdf};
+use crate::crypto::{
+    AEAD_NONCE_LEN, HashOutput, Hmac, HmacKey, SharedSecret, Tls13CipherSuite, hkdf,
+};
 use crate::error::Error;
 
 /// The longest AEAD key any supported suite uses (AES-256, ChaCha20).
@@ -82,23 +85,33 @@ fn expand_label_with(
     )
 }
 
-/// A secret of the schedule that labels are expanded from.
+/// A secret with its HMAC key prepared once. A stage's secret has three or four
+/// labels expanded from it at different times, and keying HMAC anew for each would
+/// cost two hash blocks every time; that is worth the allocation a prepared key
+/// costs.
 ///
-/// HMAC is keyed anew for each label rather than once per secret: a provider's
-/// prepared key ([`Hmac::with_key`]) is a `Box`, and that allocation per secret (eight
-/// per handshake and side) costs more than the two hash blocks keying takes again
-/// for each of a secret's two or three labels.
+/// A secret whose labels are expanded together or only once (a traffic secret's key
+/// and IV, the Early Secret without a PSK) is left unprepared: it is keyed on the
+/// stack for the one call ([`Hmac::with_prepared_key`]), with no allocation.
 struct PreparedSecret {
     secret: SecretBytes,
+    key: Option<Box<dyn HmacKey>>,
 }
 
 impl PreparedSecret {
-    fn new(secret: SecretBytes) -> Self {
-        Self { secret }
+    fn new(hmac: &dyn Hmac, secret: SecretBytes) -> Self {
+        Self {
+            key: Some(hmac.with_key(secret.as_ref())),
+            secret,
+        }
+    }
+
+    fn unprepared(secret: SecretBytes) -> Self {
+        Self { key: None, secret }
     }
 
     /// HKDF-Expand-Label(this secret, label, context, out.len()) with `hmac`, the
-    /// suite's.
+    /// suite's (the one the key was prepared with).
     fn expand_label(
         &self,
         hmac: &dyn Hmac,
@@ -106,7 +119,10 @@ impl PreparedSecret {
         context: &[u8],
         out: &mut [u8],
     ) -> Result<(), Error> {
-        hkdf_expand_label(hmac, self.secret.as_ref(), label, context, out)
+        expand_label_with(label, context, out, |info, out| match &self.key {
+            Some(key) => hkdf::expand_prepared(&**key, hmac.hash_output_len(), info, out),
+            None => hkdf::expand(hmac, self.secret.as_ref(), info, out),
+        })
     }
 
     /// HKDF-Expand-Label to one hash length, as a secret.
@@ -119,6 +135,19 @@ impl PreparedSecret {
         SecretBytes::filled_by(hmac.hash_output_len(), |out| {
             self.expand_label(hmac, label, context, out)
         })
+    }
+
+    /// Runs `f` with this secret's HMAC key: the prepared one, or one keyed for this
+    /// call only.
+    fn with_key(
+        &self,
+        hmac: &dyn Hmac,
+        f: &mut dyn FnMut(&dyn HmacKey) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        match &self.key {
+            Some(key) => f(&**key),
+            None => hmac.with_prepared_key(self.secret.as_ref(), f),
+        }
     }
 
     fn as_ref(&self) -> &[u8] {
@@ -175,7 +204,7 @@ impl KeyScheduleEarly {
         // A binder key, the derived salt and maybe 0-RTT secrets come from it.
         Ok(Self {
             suite,
-            secret: PreparedSecret::new(extract(suite, &[], psk)?),
+            secret: PreparedSecret::new(suite.hmac, extract(suite, &[], psk)?),
         })
     }
 
@@ -185,7 +214,7 @@ impl KeyScheduleEarly {
         // Only the derived salt comes from it.
         Ok(Self {
             suite,
-            secret: PreparedSecret::new(extract(suite, &[], zeros.as_ref())?),
+            secret: PreparedSecret::unprepared(extract(suite, &[], zeros.as_ref())?),
         })
     }
 
@@ -243,7 +272,7 @@ impl KeyScheduleEarly {
         let secret = extract(self.suite, salt.as_ref(), shared_secret.secret_bytes())?;
         Ok(KeyScheduleHandshake {
             suite: self.suite,
-            secret: PreparedSecret::new(secret),
+            secret: PreparedSecret::new(self.suite.hmac, secret),
             hello_hash: SecretBytes::new(hello_hash)?,
         })
     }
@@ -294,7 +323,7 @@ impl KeyScheduleHandshake {
         let secret = extract(self.suite, salt.as_ref(), zeros.as_ref())?;
         Ok(KeyScheduleTraffic {
             suite: self.suite,
-            secret: PreparedSecret::new(secret),
+            secret: PreparedSecret::new(self.suite.hmac, secret),
             handshake_hash: SecretBytes::new(handshake_hash)?,
         })
     }
@@ -392,9 +421,11 @@ pub struct TrafficSecret {
 
 impl TrafficSecret {
     fn new(suite: &'static Tls13CipherSuite, secret: SecretBytes) -> Self {
+        // Key and IV are expanded together (one stack-prepared key); a handshake
+        // traffic secret's Finished key is the only other label.
         Self {
             suite,
-            secret: PreparedSecret::new(secret),
+            secret: PreparedSecret::unprepared(secret),
         }
     }
 
@@ -412,10 +443,17 @@ impl TrafficSecret {
             .key
             .get_mut(..key_len)
             .ok_or(Error::Unsupported("an AEAD key longer than 32 bytes"))?;
-        self.secret
-            .expand_label(self.suite.hmac, b"key", &[], key)?;
-        self.secret
-            .expand_label(self.suite.hmac, b"iv", &[], &mut keys.iv)?;
+        let hash_len = self.suite.hmac.hash_output_len();
+        let iv = &mut keys.iv;
+        self.secret.with_key(self.suite.hmac, &mut |hmac_key| {
+            let expand = |label: &[u8], out: &mut [u8]| {
+                expand_label_with(label, &[], out, |info, out| {
+                    hkdf::expand_prepared(hmac_key, hash_len, info, out)
+                })
+            };
+            expand(b"key", &mut *key)?;
+            expand(b"iv", &mut *iv)
+        })?;
         Ok(keys)
     }
 
@@ -440,8 +478,9 @@ impl TrafficSecret {
         Ok(Self::new(self.suite, secret))
     }
 
-    /// The secret as kept until a KeyUpdate. Secrets no longer hold a prepared HMAC
-    /// key, so there is nothing to drop: the secret is returned as it is.
+    /// The secret as kept until a KeyUpdate. Traffic secrets hold no prepared HMAC
+    /// key (so none would hold memory for the connection's life): it is returned as
+    /// it is.
     pub fn at_rest(self) -> Self {
         self
     }

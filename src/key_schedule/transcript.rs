@@ -19,6 +19,20 @@ use crate::enums::HandshakeType;
 #[derive(Default)]
 pub struct HandshakeHashBuffer {
     buffer: Vec<u8>,
+    /// A hash already running over the messages, started for a PSK binder under the
+    /// PSK's hash (see [`Self::hash_for_binder`]).
+    early: Option<EarlyHash>,
+}
+
+/// A hash context started before the suite is known, under the hash of an offered
+/// PSK. A server accepting the PSK must choose a suite with that hash
+/// (RFC 8446 4.2.11), so in the common case the ClientHello is hashed only once.
+struct EarlyHash {
+    hash: &'static dyn Hash,
+    ctx: Box<dyn HashContext>,
+    /// Bytes at the start of the next message that were hashed already (the
+    /// ClientHello before its binders).
+    hashed_ahead: usize,
 }
 
 impl HandshakeHashBuffer {
@@ -30,6 +44,36 @@ impl HandshakeHashBuffer {
     /// Appends one encoded handshake message.
     pub fn add_message(&mut self, encoded: &[u8]) {
         self.buffer.extend_from_slice(encoded);
+        if let Some(early) = &mut self.early {
+            early
+                .ctx
+                .update(encoded.get(early.hashed_ahead..).unwrap_or_default());
+            early.hashed_ahead = 0;
+        }
+    }
+
+    /// The hash, under the PSK's `hash`, of the transcript so far followed by
+    /// `truncated`: the ClientHello up to and excluding its binders list
+    /// (RFC 8446 4.2.11.2). Unlike [`Self::hash_given`], the hash keeps running: the
+    /// next [`Self::add_message`] must be that ClientHello, whole, and only its
+    /// binders are hashed then. [`Self::start_hash`] with the same hash goes on from
+    /// there instead of hashing the ClientHello again.
+    pub fn hash_for_binder(&mut self, hash: &'static dyn Hash, truncated: &[u8]) -> HashOutput {
+        let mut ctx = hash.start();
+        ctx.update(&self.buffer);
+        ctx.update(truncated);
+        let binder_hash = ctx.current();
+        self.early = Some(EarlyHash {
+            hash,
+            ctx,
+            hashed_ahead: truncated.len(),
+        });
+        binder_hash
+    }
+
+    /// The running early hash, if it is under `hash` and covers every message.
+    fn early_under(&self, hash: &'static dyn Hash) -> Option<&EarlyHash> {
+        self.early.as_ref().filter(|e| e.covers_all_under(hash))
     }
 
     /// The hash, under `hash`, of the transcript so far followed by `extra` — which is
@@ -37,6 +81,11 @@ impl HandshakeHashBuffer {
     /// and excluding the binders list, and the PSK's hash may differ from the suite that
     /// will be negotiated.
     pub fn hash_given(&self, hash: &'static dyn Hash, extra: &[u8]) -> HashOutput {
+        if let Some(early) = self.early_under(hash) {
+            let mut ctx = early.ctx.fork();
+            ctx.update(extra);
+            return ctx.finish();
+        }
         if self.buffer.is_empty() {
             // The first ClientHello's binder: one-shot, no hash context to allocate.
             return hash.hash(extra);
@@ -62,14 +111,26 @@ impl HandshakeHashBuffer {
         self.start(hash, true)
     }
 
-    fn start(self, hash: &'static dyn Hash, keep_raw: bool) -> HandshakeHash {
-        let mut ctx = hash.start();
-        ctx.update(&self.buffer);
+    fn start(mut self, hash: &'static dyn Hash, keep_raw: bool) -> HandshakeHash {
+        let ctx = match self.early.take() {
+            Some(early) if early.covers_all_under(hash) => early.ctx,
+            _ => {
+                let mut ctx = hash.start();
+                ctx.update(&self.buffer);
+                ctx
+            }
+        };
         HandshakeHash {
             hash,
             ctx,
             raw: keep_raw.then_some(self.buffer),
         }
+    }
+}
+
+impl EarlyHash {
+    fn covers_all_under(&self, hash: &'static dyn Hash) -> bool {
+        self.hashed_ahead == 0 && self.hash.algorithm() == hash.algorithm()
     }
 }
 
@@ -155,5 +216,52 @@ impl fmt::Debug for HandshakeHash {
             .field("hash", &self.hash.algorithm())
             .field("keeps_raw", &self.raw.is_some())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::ring::{SHA256, SHA384};
+
+    const HELLO: &[u8] = b"\x01\x00\x00\x10truncated hello.binders";
+    const CUT: usize = 4 + 16;
+
+    fn plain(hash: &'static dyn Hash, data: &[u8]) -> HashOutput {
+        hash.hash(data)
+    }
+
+    #[test]
+    fn binder_hash_keeps_running_into_the_transcript() {
+        let mut t = HandshakeHashBuffer::new();
+        let (truncated, _) = HELLO.split_at(CUT);
+        assert_eq!(
+            t.hash_for_binder(&SHA256, truncated).as_ref(),
+            plain(&SHA256, truncated).as_ref()
+        );
+        t.add_message(HELLO);
+        assert_eq!(
+            t.hash_given(&SHA256, b"more").as_ref(),
+            plain(&SHA256, b"\x01\x00\x00\x10truncated hello.bindersmore").as_ref()
+        );
+        let mut running = t.start_hash(&SHA256);
+        running.add_message(b"server hello");
+        let mut whole = HELLO.to_vec();
+        whole.extend_from_slice(b"server hello");
+        assert_eq!(running.current().as_ref(), plain(&SHA256, &whole).as_ref());
+    }
+
+    #[test]
+    fn another_hash_starts_from_the_messages() {
+        let mut t = HandshakeHashBuffer::new();
+        t.hash_for_binder(&SHA384, HELLO.get(..CUT).unwrap());
+        t.add_message(HELLO);
+        assert_eq!(
+            t.hash_given(&SHA256, &[]).as_ref(),
+            plain(&SHA256, HELLO).as_ref()
+        );
+        let running = t.start_hash_keeping_raw(&SHA256);
+        assert_eq!(running.current().as_ref(), plain(&SHA256, HELLO).as_ref());
+        assert_eq!(running.raw_transcript(), Some(HELLO));
     }
 }

@@ -5,6 +5,7 @@ use alloc::boxed::Box;
 use ring::{digest, hmac};
 
 use crate::crypto::{self, HashAlgorithm, HashOutput};
+use crate::error::Error;
 
 /// A `ring` digest algorithm as a provider [`crypto::Hash`].
 #[derive(Debug)]
@@ -77,6 +78,14 @@ impl crypto::Hmac for RingHmac {
 
     fn sign(&self, key: &[u8], parts: &[&[u8]]) -> HashOutput {
         sign_parts(&hmac::Key::new(self.0, key), parts)
+    }
+
+    fn with_prepared_key(
+        &self,
+        key: &[u8],
+        f: &mut dyn FnMut(&dyn crypto::HmacKey) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        f(&RingHmacKey(hmac::Key::new(self.0, key)))
     }
 }
 
