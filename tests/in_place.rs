@@ -363,3 +363,192 @@ fn seal_into_needs_an_established_connection() {
     ));
     assert!(out.is_empty());
 }
+
+/// Seals `data` in place in records of at most `piece` bytes, sending what the
+/// connection queued (a KeyUpdate) before retrying a record it refused for that.
+fn seal_records_in_place(conn: &mut Connection, data: &[u8], piece: usize, wire: &mut Vec<u8>) {
+    for chunk in data.chunks(piece) {
+        let (before, after) = conn.in_place_room(chunk.len()).unwrap();
+        let mut record = vec![0xee; before + chunk.len() + after];
+        record[before..before + chunk.len()].copy_from_slice(chunk);
+        loop {
+            take_pending(conn, wire);
+            match conn.seal_in_place(&mut record, chunk.len()) {
+                Ok(()) => break,
+                Err(Error::ApiMisuse(_)) if conn.wants_write() => continue,
+                Err(e) => panic!("seal_in_place: {e}"),
+            }
+        }
+        wire.extend_from_slice(&record);
+    }
+}
+
+#[test]
+fn records_sealed_in_place_open_on_both_receive_paths() {
+    for version in VERSIONS {
+        let recorder = Arc::new(Recorder::default());
+        let mut p = InPlacePair::new(version, &recorder, 17);
+        p.handshake();
+        let (before, after) = p.client.in_place_room(100).unwrap();
+        match version {
+            // Header; inner type byte and tag.
+            ProtocolVersion::TLSv1_3 => assert_eq!((before, after), (5, 17)),
+            // Header and GCM explicit nonce (the default suite is AES-GCM); tag.
+            _ => assert_eq!((before, after), (13, 16)),
+        }
+        let data = pattern(100_000, 3);
+        let mut wire = Vec::new();
+        seal_records_in_place(&mut p.client, &data, 16384, &mut wire);
+        // An empty record is allowed too (and counted as one, RFC 8446 5.4).
+        seal_records_in_place(&mut p.client, &[], 1, &mut wire);
+        seal_records_in_place(&mut p.client, b"tail", 3, &mut wire);
+        let mut expected = data.clone();
+        expected.extend_from_slice(b"tail");
+        let mut buffered_wire = wire.clone();
+        deliver(&mut wire, &mut p.server_inbox, &mut p.server, &mut p.pieces).unwrap();
+        assert!(p.server_inbox.plaintext == expected, "{version:?}");
+
+        // The server answers with a record sealed in place; the client reads it
+        // through the buffered path.
+
+        buffered_wire.clear();
+        seal_records_in_place(&mut p.server, b"answer", 16384, &mut buffered_wire);
+        assert_eq!(
+            p.client.read_tls_from_slice(&buffered_wire),
+            buffered_wire.len()
+        );
+        p.client.process_new_packets().unwrap();
+        let mut read = [0u8; 16];
+        assert_eq!(p.client.read_plaintext(&mut read), 6);
+        assert_eq!(&read[..6], b"answer");
+    }
+}
+
+#[test]
+fn seal_in_place_refuses_misuse_without_harm() {
+    let recorder = Arc::new(Recorder::default());
+    let (mut client, _) = pair(ProtocolVersion::TLSv1_3, &recorder);
+    assert!(matches!(client.in_place_room(10), Err(Error::ApiMisuse(_))));
+    assert!(matches!(
+        client.seal_in_place(&mut [0; 32], 10),
+        Err(Error::ApiMisuse(_))
+    ));
+
+    let mut p = InPlacePair::new(ProtocolVersion::TLSv1_3, &recorder, 19);
+    p.handshake();
+    let (before, after) = p.client.in_place_room(5).unwrap();
+    // Wrong room: refused, and no sequence number is used up.
+    let mut short = vec![0; before + 5 + after - 1];
+    assert!(matches!(
+        p.client.seal_in_place(&mut short, 5),
+        Err(Error::ApiMisuse(_))
+    ));
+    // More than a record holds.
+    let big = 16385;
+    let (b, a) = p.client.in_place_room(big).unwrap();
+    let mut too_big = vec![0; b + big + a];
+    assert!(p.client.seal_in_place(&mut too_big, big).is_err());
+    // Pending bytes (a KeyUpdate) must go first.
+    p.client.refresh_traffic_keys(false).unwrap();
+    let mut record = vec![0; before + 5 + after];
+    record[before..before + 5].copy_from_slice(b"hello");
+    assert!(matches!(
+        p.client.seal_in_place(&mut record, 5),
+        Err(Error::ApiMisuse(_))
+    ));
+    assert!(
+        p.client.error().is_none(),
+        "misuse does not fail the connection"
+    );
+    let mut wire = Vec::new();
+    take_pending(&mut p.client, &mut wire);
+    p.client.seal_in_place(&mut record, 5).unwrap();
+    wire.extend_from_slice(&record);
+    deliver(&mut wire, &mut p.server_inbox, &mut p.server, &mut p.pieces).unwrap();
+    assert_eq!(p.server_inbox.plaintext, b"hello");
+    // After close_notify nothing more is sealed.
+    p.client.send_close_notify();
+    take_pending(&mut p.client, &mut wire);
+    record[before..before + 5].copy_from_slice(b"again");
+    assert!(matches!(
+        p.client.seal_in_place(&mut record, 5),
+        Err(Error::ApiMisuse(_))
+    ));
+}
+
+/// AES-128-GCM whose confidentiality limit is a handful of records, so the key wears
+/// out within a test (RFC 8446 5.5).
+#[derive(Debug)]
+struct ShortLivedAead;
+
+impl handclasp::crypto::AeadAlgorithm for ShortLivedAead {
+    fn key_len(&self) -> usize {
+        handclasp::crypto::ring::AES_128_GCM.key_len()
+    }
+    fn new_key(&self, key: &[u8]) -> Result<Box<dyn handclasp::crypto::AeadKey>, Error> {
+        handclasp::crypto::ring::AES_128_GCM.new_key(key)
+    }
+    fn confidentiality_limit(&self) -> u64 {
+        6
+    }
+    fn name(&self) -> &'static str {
+        "AES-128-GCM, worn out after 6 records"
+    }
+}
+
+static SHORT_LIVED: ShortLivedAead = ShortLivedAead;
+static SHORT_LIVED_SUITE: handclasp::crypto::Tls13CipherSuite =
+    handclasp::crypto::Tls13CipherSuite {
+        suite: handclasp::enums::CipherSuite::TLS13_AES_128_GCM_SHA256,
+        hash: &handclasp::crypto::ring::SHA256,
+        hmac: &handclasp::crypto::ring::HMAC_SHA256,
+        aead: &SHORT_LIVED,
+    };
+
+#[test]
+fn a_worn_out_key_is_replaced_before_a_record_sealed_in_place() {
+    let (root, leaf) = pki::server_chain(&["a.test"]);
+    let mut roots = RootStore::empty();
+    roots.add(&root.cert).unwrap();
+    let mut provider = handclasp::crypto::ring::default_provider();
+    provider.cipher_suites = vec![handclasp::crypto::SupportedCipherSuite::Tls13(
+        &SHORT_LIVED_SUITE,
+    )];
+    let provider = Arc::new(provider);
+    let recorder = Arc::new(Recorder::default());
+    let time = Arc::new(FixedTime(at(NOV_2026)));
+    let client = ClientConfig::builder_with_provider(provider.clone())
+        .with_root_store(roots)
+        .with_time_provider(time.clone())
+        .with_observer(recorder.clone())
+        .build()
+        .unwrap();
+    let server = ServerConfig::builder_with_provider(provider)
+        .with_time_provider(time)
+        .with_observer(recorder.clone())
+        .with_single_cert(leaf.chain, leaf.key)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut p = InPlacePair {
+        client: ClientConnection::new(Arc::new(client), ServerName::try_from("a.test").unwrap())
+            .unwrap(),
+        server: ServerConnection::new(Arc::new(server)).unwrap(),
+        client_inbox: Inbox::default(),
+        server_inbox: Inbox::default(),
+        pieces: Pieces(23),
+    };
+    p.handshake();
+    let data = pattern(20 * 1000, 4);
+    let mut wire = Vec::new();
+    // 20 records under keys that last 6: at least three KeyUpdates, each sent before
+    // the record that needed it.
+    seal_records_in_place(&mut p.client, &data, 1000, &mut wire);
+    deliver(&mut wire, &mut p.server_inbox, &mut p.server, &mut p.pieces).unwrap();
+    assert!(p.server_inbox.plaintext == data);
+    assert!(recorder.count(Side::Client, &Seen::KeyUpdate { ours: true }) >= 3);
+    assert_eq!(
+        recorder.count(Side::Client, &Seen::KeyUpdate { ours: true }),
+        recorder.count(Side::Server, &Seen::KeyUpdate { ours: false })
+    );
+}

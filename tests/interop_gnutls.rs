@@ -173,7 +173,7 @@ fn gnutls_serv(id: &Identity, args: &[&str]) -> (TcpStream, Peer) {
     .args(["--x509certfile", id.cert_pem.to_str().unwrap()])
     .args(["--x509keyfile", id.key_pem.to_str().unwrap()])
     .args(args);
-        let mut peer = Peer::spawn(cmd);
+    let mut peer = Peer::spawn(cmd);
     peer.wait_for(&format!("listening on IPv4 0.0.0.0 port {port}...done"));
     let sock = peers::connect_when_listening(port, &mut peer);
     (sock, peer)
@@ -237,7 +237,7 @@ fn our_client_with_gnutls_serv() {
         });
         check_negotiated(&ours, &case);
         echo_round_trip(&mut ours, &mut peer);
-                let text = peer.wait_for(&case.description());
+        let text = peer.wait_for(&case.description());
         if case.version == ProtocolVersion::TLSv1_2 {
             // gnutls-serv prints the options after the description line: wait for
             // them rather than look at what was printed so far.

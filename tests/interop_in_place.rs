@@ -1,6 +1,6 @@
 //! The zero-copy path against a real peer: our client, driven only through
-//! `process_in_place` (its own receive buffer) and `seal_into` (its own transmit
-//! buffer), talks to `openssl s_server` over TCP, TLS 1.3 and TLS 1.2: the handshake,
+//! `process_in_place` (its own receive buffer) and `seal_into` / `seal_in_place` (its
+//! own transmit buffer), talks to `openssl s_server` over TCP, TLS 1.3 and TLS 1.2: the handshake,
 //! a 100 KB message up (several records), lines down, and for TLS 1.3 key updates
 //! from OpenSSL that we must answer before our next data.
 mod common;
@@ -89,10 +89,23 @@ impl InPlaceClient {
         }
     }
 
-    fn send(&mut self, data: &[u8]) {
+    /// Sends `data` sealed onto our transmit buffer (`seal_into`), or (`in_place`)
+    /// built in records and sealed where it lies (`seal_in_place`).
+    fn send(&mut self, data: &[u8], in_place: bool) {
         self.out.clear();
-        self.conn.seal_into(data, &mut self.out).unwrap();
-        self.sock.write_all(&self.out).unwrap();
+        if !in_place {
+            self.conn.seal_into(data, &mut self.out).unwrap();
+            self.sock.write_all(&self.out).unwrap();
+            return;
+        }
+        for chunk in data.chunks(16 * 1024) {
+            let (before, after) = self.conn.in_place_room(chunk.len()).unwrap();
+            self.out.resize(before + chunk.len() + after, 0);
+            self.out[before..before + chunk.len()].copy_from_slice(chunk);
+            self.flush_pending();
+            self.conn.seal_in_place(&mut self.out, chunk.len()).unwrap();
+            self.sock.write_all(&self.out).unwrap();
+        }
     }
 
     fn read_until(&mut self, token: &str, server: &OpenSsl) {
@@ -108,11 +121,11 @@ impl InPlaceClient {
     }
 
     /// A 100 KB line up (it must reach s_server's stdout whole), a line down.
-    fn exchange(&mut self, server: &mut OpenSsl) {
+    fn exchange(&mut self, server: &mut OpenSsl, in_place: bool) {
         let up = token("in-place-up");
         let mut line = vec![b'.'; 100_000];
         line.extend_from_slice(format!("{up}\n").as_bytes());
-        self.send(&line);
+        self.send(&line, in_place);
         server.expect(&format!("{}{up}", ".".repeat(64)));
         let down = token("in-place-down");
         server.send_line(&down);
@@ -159,17 +172,17 @@ fn run(version: ProtocolVersion) {
     };
     client.handshake(&server);
     assert_eq!(client.conn.protocol_version(), Some(version));
-    client.exchange(&mut server);
-    client.exchange(&mut server);
+    client.exchange(&mut server, false);
+    client.exchange(&mut server, true);
 
     if version == ProtocolVersion::TLSv1_3 {
         // s_server updates its keys and asks us to update ours ("K"): we open its
         // KeyUpdate in place, and our answer must go out ahead of our next data.
         server.command("K", KU_SENT, 1);
-        client.exchange(&mut server);
+        client.exchange(&mut server, true);
         assert_eq!(recorder.count(&Seen::KeyUpdate { ours: false }), 1);
         assert_eq!(recorder.count(&Seen::KeyUpdate { ours: true }), 1);
-        client.exchange(&mut server);
+        client.exchange(&mut server, false);
     }
     assert!(client.conn.error().is_none());
 }

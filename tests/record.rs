@@ -1066,3 +1066,64 @@ fn tls12_record_layout_follows_the_rfcs() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Sealing in place
+
+/// Every encrypter pair the connection can use: TLS 1.3 (with and without padding) and
+/// TLS 1.2, each AEAD; two encrypters with the same keys.
+fn encrypter_pairs() -> Vec<(RecordEncrypter, RecordEncrypter)> {
+    let mut pairs = Vec::new();
+    for (aead, key_len) in tls13_aeads() {
+        let key = bytes(key_len, 1);
+        for padding in [Padding::None, Padding::ToMultipleOf(64)] {
+            let make = || {
+                let mut e = RecordEncrypter::tls13(aead, &key, &[7; 12]).unwrap();
+                e.set_padding(padding);
+                e
+            };
+            pairs.push((make(), make()));
+        }
+    }
+    for (aead, key_len, nonce) in tls12_aeads() {
+        let key = bytes(key_len, 2);
+        let iv = bytes(nonce.fixed_iv_len(), 3);
+        let make = || RecordEncrypter::tls12(aead, &key, &iv, nonce).unwrap();
+        pairs.push((make(), make()));
+    }
+    pairs
+}
+
+#[test]
+fn sealing_in_place_gives_the_same_records_as_sealing_into_a_vec() {
+    for (mut appending, mut in_place) in encrypter_pairs() {
+        for len in [0, 1, 100, 1000, MAX_PLAINTEXT] {
+            let content = bytes(len, 9);
+            let mut expected = Vec::new();
+            appending
+                .seal(ContentType::ApplicationData, &content, &mut expected)
+                .unwrap();
+            let (before, after) = in_place.in_place_room(ContentType::ApplicationData, len);
+            let mut record = vec![0xaa; before + len + after];
+            record[before..before + len].copy_from_slice(&content);
+            in_place
+                .seal_in_place(ContentType::ApplicationData, &mut record, len)
+                .unwrap();
+            assert_eq!(record, expected, "{in_place:?}, {len} bytes");
+        }
+        // Wrong room or too much content: refused, and the sequence number stays.
+        let seq = in_place.sequence_number();
+        let (before, after) = in_place.in_place_room(ContentType::ApplicationData, 10);
+        let mut short = vec![0; before + 10 + after - 1];
+        assert!(matches!(
+            in_place.seal_in_place(ContentType::ApplicationData, &mut short, 10),
+            Err(Error::ApiMisuse(_))
+        ));
+        let mut huge = vec![0; MAX_PLAINTEXT + 64];
+        assert_eq!(
+            in_place.seal_in_place(ContentType::ApplicationData, &mut huge, MAX_PLAINTEXT + 1),
+            Err(Error::EncryptError)
+        );
+        assert_eq!(in_place.sequence_number(), seq);
+    }
+}

@@ -475,6 +475,47 @@ impl CommonState {
         Ok(())
     }
 
+    /// The room around `len` bytes of application data a record sealed in place needs.
+    pub(crate) fn in_place_room(&self, len: usize) -> Result<(usize, usize), Error> {
+        match &self.encrypter {
+            Some(encrypter) if self.traffic => {
+                Ok(encrypter.in_place_room(ContentType::ApplicationData, len))
+            }
+            _ => Err(Error::ApiMisuse(
+                "records are sealed in place only on an established connection",
+            )),
+        }
+    }
+
+    /// Seals the application data in `record` in place, as one record.
+    pub(crate) fn seal_in_place(&mut self, record: &mut [u8], len: usize) -> Result<(), Error> {
+        if self.sent_close_notify {
+            return Err(Error::ApiMisuse("write after send_close_notify"));
+        }
+        self.in_place_room(len)?;
+        if len > self.limits.max_fragment {
+            return Err(Error::ApiMisuse(
+                "a record sealed in place holds at most Limits::max_fragment bytes",
+            ));
+        }
+        // RFC 8446 5.5: a worn-out key is replaced first; that KeyUpdate, like anything
+        // else queued, must reach the peer before this record.
+        self.update_write_key_if_worn_out()?;
+        if !self.sendable.is_empty() {
+            return Err(Error::ApiMisuse(
+                "TLS bytes are pending and must go before this record: send pending_tls() first",
+            ));
+        }
+        match &mut self.encrypter {
+            Some(encrypter) => {
+                encrypter.seal_in_place(ContentType::ApplicationData, record, len)?;
+            }
+            None => return Err(Error::Internal("application data without a write key")),
+        }
+        self.app_data_sent |= len > 0;
+        Ok(())
+    }
+
     fn move_sendable_into(&mut self, out: &mut Vec<u8>) {
         if !self.sendable.is_empty() {
             out.extend_from_slice(self.sendable.as_slice());

@@ -5,8 +5,9 @@
 //! The buffered path ([`Connection::read_tls`], [`Connection::read_plaintext`], ...)
 //! copies each received byte twice (into the record buffer, then out of the plaintext
 //! queue) and each sent byte twice (into the send queue, then out of it). Here a
-//! received byte is not copied at all and a sent byte once, into the record it goes
-//! out in.
+//! received byte is not copied at all, and a sent byte once, into the record it goes
+//! out in ([`Connection::seal_into`]) or not at all, when the application builds its
+//! data inside the record ([`Connection::seal_in_place`]).
 
 use alloc::vec::Vec;
 
@@ -113,6 +114,41 @@ impl Connection {
                 });
             }
         }
+    }
+
+    /// The room [`Self::seal_in_place`] needs around `len` bytes of application data:
+    /// `(before, after)` bytes. Both depend on the negotiated version and suite (and
+    /// a TLS 1.3 padding policy), so ask once the handshake is complete.
+    pub fn in_place_room(&self, len: usize) -> Result<(usize, usize), Error> {
+        self.inner.common.in_place_room(len)
+    }
+
+    /// Seals application data where it lies, in the caller's own buffer: `record` is
+    /// `before` spare bytes, `len` bytes of plaintext, then `after` spare bytes (from
+    /// [`Self::in_place_room`]). On return `record` is one whole protected record, to
+    /// send as it is. Nothing is copied: for an application that builds its data in
+    /// its transmit buffer (serialises into it, reads a file into it), sending costs
+    /// the encryption alone.
+    ///
+    /// `len` is at most [`crate::Limits::max_fragment`] (2^14 by default). Whatever
+    /// [`Self::pending_tls`] holds must be sent first, since it belongs before this
+    /// record: otherwise the call fails with [`Error::ApiMisuse`]. The same happens,
+    /// once in 2^24 records or so, when the write key is worn out (RFC 8446 5.5): the
+    /// call then queues the KeyUpdate to send first, and the next call succeeds.
+    ///
+    /// ```
+    /// # fn demo(conn: &mut handclasp::Connection, data: &[u8]) -> Result<Vec<u8>, handclasp::Error> {
+    /// let (before, after) = conn.in_place_room(data.len())?;
+    /// let mut record = vec![0; before + data.len() + after];
+    /// record[before..before + data.len()].copy_from_slice(data); // or produce it there
+    /// conn.seal_in_place(&mut record, data.len())?;
+    /// # Ok(record) }
+    /// ```
+    pub fn seal_in_place(&mut self, record: &mut [u8], len: usize) -> Result<(), Error> {
+        if let Some(error) = &self.inner.error {
+            return Err(error.clone());
+        }
+        self.inner.common.seal_in_place(record, len)
     }
 
     /// Seals `data` as application data records appended straight to `out` (the

@@ -206,6 +206,58 @@ impl RecordEncrypter {
         Ok(())
     }
 
+    /// The room [`Self::seal_in_place`] needs around `len` bytes of content of type
+    /// `typ`: `(before, after)`. Before: the header (and TLS 1.2 GCM's explicit
+    /// nonce); after: the tag (and TLS 1.3's inner type byte and padding).
+    pub fn in_place_room(&self, typ: ContentType, len: usize) -> (usize, usize) {
+        match self.keys.scheme {
+            Scheme::Tls13 => (
+                super::HEADER_LEN,
+                tls13::tail_len(self.padding.amount(typ, len)),
+            ),
+            Scheme::Tls12(nonce) => (tls12::head_len(nonce), crate::crypto::AEAD_TAG_LEN),
+        }
+    }
+
+    /// Seals one record of type `typ` in place: `record` is the room before (see
+    /// [`Self::in_place_room`]), `len` bytes of content, and the room after; on return
+    /// it is the whole record, ready to send. Nothing is copied or allocated.
+    ///
+    /// Fails as [`Self::seal`] does, and with [`Error::ApiMisuse`] when `record` is not
+    /// exactly that long; the sequence number then does not advance.
+    pub fn seal_in_place(
+        &mut self,
+        typ: ContentType,
+        record: &mut [u8],
+        len: usize,
+    ) -> Result<(), Error> {
+        if len > MAX_PLAINTEXT {
+            return Err(Error::EncryptError);
+        }
+        if !(20..=23).contains(&u8::from(typ)) {
+            return Err(Error::ApiMisuse(
+                "records carry only change_cipher_spec, alert, handshake or application data",
+            ));
+        }
+        let (before, after) = self.in_place_room(typ, len);
+        if record.len() != before + len + after {
+            return Err(Error::ApiMisuse(
+                "a record to seal in place needs exactly the room in_place_room gives",
+            ));
+        }
+        let k = &mut self.keys;
+        let seq = k.seq.current()?;
+        match k.scheme {
+            Scheme::Tls13 => {
+                let padding = self.padding.amount(typ, len);
+                tls13::seal_in_place(&*k.key, &k.iv, seq, typ, record, len, padding)?
+            }
+            Scheme::Tls12(nonce) => tls12::seal_in_place(&*k.key, &k.iv, nonce, seq, typ, record)?,
+        }
+        k.seq.advance();
+        Ok(())
+    }
+
     /// The sequence number the next record will use (= records sealed so far).
     pub fn sequence_number(&self) -> u64 {
         self.keys.seq.get()

@@ -33,33 +33,66 @@ pub(super) fn seal(
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
     let start = out.len();
-    let plain_len = u16::try_from(plaintext.len())
+    let head = head_len(nonce_kind);
+    out.reserve(head + plaintext.len() + AEAD_TAG_LEN);
+    out.resize(start + head, 0);
+    out.extend_from_slice(plaintext);
+    out.resize(out.len() + AEAD_TAG_LEN, 0);
+    let record = out
+        .get_mut(start..)
+        .ok_or(Error::Internal("sealed record out of range"))?;
+    seal_in_place(key, iv, nonce_kind, seq, typ, record)
+}
+
+/// The bytes a record needs before its content: the header and, for GCM, the
+/// explicit nonce (after it: the tag).
+pub(super) fn head_len(nonce_kind: Tls12Nonce) -> usize {
+    HEADER_LEN + nonce_kind.explicit_len()
+}
+
+/// Seals in place: `record` is [`head_len`] spare bytes, the content, then
+/// [`AEAD_TAG_LEN`] spare bytes; on return it is the whole record.
+pub(super) fn seal_in_place(
+    key: &dyn AeadKey,
+    iv: &[u8; AEAD_NONCE_LEN],
+    nonce_kind: Tls12Nonce,
+    seq: u64,
+    typ: ContentType,
+    record: &mut [u8],
+) -> Result<(), Error> {
+    let head = head_len(nonce_kind);
+    let plain_len = record
+        .len()
+        .checked_sub(head + AEAD_TAG_LEN)
+        .ok_or(Error::ApiMisuse(
+            "a record to seal in place needs the header and tag room",
+        ))?;
+    let plain_len = u16::try_from(plain_len)
         .ok()
         .filter(|&l| usize::from(l) <= MAX_PLAINTEXT)
         .ok_or(Error::EncryptError)?;
-    let explicit = nonce_kind.explicit_len();
-    let ct_len = explicit + plaintext.len() + AEAD_TAG_LEN;
-    let len = u16::try_from(ct_len).map_err(|_| Error::EncryptError)?;
-
-    out.reserve(HEADER_LEN + ct_len);
-    out.push(typ.into());
-    out.extend_from_slice(&LEGACY_RECORD_VERSION.to_be_bytes());
-    out.extend_from_slice(&len.to_be_bytes());
+    let len = u16::try_from(record.len() - HEADER_LEN).map_err(|_| Error::EncryptError)?;
+    let out_of_range = || Error::Internal("sealed record out of range");
+    let (head_out, body) = record.split_at_mut_checked(head).ok_or_else(out_of_range)?;
+    let [v_hi, v_lo] = LEGACY_RECORD_VERSION.to_be_bytes();
+    let [len_hi, len_lo] = len.to_be_bytes();
+    let (header, explicit) = head_out
+        .split_at_mut_checked(HEADER_LEN)
+        .ok_or_else(out_of_range)?;
+    header.copy_from_slice(&[typ.into(), v_hi, v_lo, len_hi, len_lo]);
     if nonce_kind == Tls12Nonce::GcmExplicit {
         // RFC 5288 3: the explicit nonce must never repeat under one key; the sequence
         // number is unique by construction.
-        out.extend_from_slice(&seq.to_be_bytes());
+        explicit.copy_from_slice(&seq.to_be_bytes());
     }
-    out.extend_from_slice(plaintext);
-
+    let (content, tag_out) = body
+        .split_at_mut_checked(usize::from(plain_len))
+        .ok_or_else(out_of_range)?;
     // GCM: salt || seq (the IV holds the salt then zeros); ChaCha20: IV XOR seq.
     let nonce = xor_nonce(iv, seq);
     let aad = aad(seq, typ.into(), LEGACY_RECORD_VERSION, plain_len);
-    let body = out
-        .get_mut(start + HEADER_LEN + explicit..)
-        .ok_or(Error::Internal("sealed record out of range"))?;
-    let tag = key.seal_in_place(&nonce, &aad, body)?;
-    out.extend_from_slice(&tag);
+    let tag = key.seal_in_place(&nonce, &aad, content)?;
+    tag_out.copy_from_slice(&tag);
     Ok(())
 }
 

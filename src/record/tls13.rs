@@ -10,6 +10,12 @@ use crate::crypto::{AEAD_NONCE_LEN, AEAD_TAG_LEN, AeadKey};
 use crate::enums::ContentType;
 use crate::error::{Error, InvalidMessage, MessageKind, PeerMisbehaved};
 
+/// The bytes a record needs after its content with `padding` zero bytes: the inner
+/// content type, the padding and the tag (before it: the header).
+pub(super) fn tail_len(padding: usize) -> usize {
+    1 + padding + AEAD_TAG_LEN
+}
+
 /// Seals `plaintext` of type `typ` as record number `seq` with `padding` zero bytes,
 /// appending the whole record to `out` (on error the caller takes back what was written).
 pub(super) fn seal(
@@ -22,33 +28,67 @@ pub(super) fn seal(
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
     let start = out.len();
+    let tail = tail_len(padding);
+    out.reserve(HEADER_LEN + plaintext.len() + tail);
+    out.resize(start + HEADER_LEN, 0);
+    out.extend_from_slice(plaintext);
+    out.resize(out.len() + tail, 0);
+    let record = out
+        .get_mut(start..)
+        .ok_or(Error::Internal("sealed record out of range"))?;
+    seal_in_place(key, iv, seq, typ, record, plaintext.len(), padding)
+}
+
+/// Seals in place: `record` is [`HEADER_LEN`] spare bytes, `content_len` bytes of
+/// content, then [`tail_len`] spare bytes; on return it is the whole record.
+pub(super) fn seal_in_place(
+    key: &dyn AeadKey,
+    iv: &[u8; AEAD_NONCE_LEN],
+    seq: u64,
+    typ: ContentType,
+    record: &mut [u8],
+    content_len: usize,
+    padding: usize,
+) -> Result<(), Error> {
     // RFC 8446 5.2: TLSInnerPlaintext = content || ContentType || zeros, encrypted;
     // the record length counts the tag too.
-    let inner_len = plaintext.len() + 1 + padding;
-    let ct_len = inner_len + AEAD_TAG_LEN;
+    let ct_len = content_len + tail_len(padding);
+    if record.len() != HEADER_LEN + ct_len {
+        return Err(Error::ApiMisuse(
+            "a record to seal in place needs exactly the header and tail room",
+        ));
+    }
     let len = u16::try_from(ct_len)
         .ok()
         .filter(|&l| usize::from(l) <= MAX_TLS13_CIPHERTEXT)
         .ok_or(Error::EncryptError)?;
     // RFC 8446 5.2: the outer header is application_data, legacy version 0x0303, and it
     // is the AEAD's additional data.
-    let mut header = [0u8; HEADER_LEN];
-    header[0] = ContentType::ApplicationData.into();
-    header[1..3].copy_from_slice(&LEGACY_RECORD_VERSION.to_be_bytes());
-    header[3..5].copy_from_slice(&len.to_be_bytes());
-
-    out.reserve(HEADER_LEN + ct_len);
-    out.extend_from_slice(&header);
-    out.extend_from_slice(plaintext);
-    out.push(typ.into());
-    out.resize(out.len() + padding, 0);
-
-    let nonce = xor_nonce(iv, seq);
-    let body = out
-        .get_mut(start + HEADER_LEN..)
-        .ok_or(Error::Internal("sealed record out of range"))?;
-    let tag = key.seal_in_place(&nonce, &header, body)?;
-    out.extend_from_slice(&tag);
+    let [v_hi, v_lo] = LEGACY_RECORD_VERSION.to_be_bytes();
+    let [len_hi, len_lo] = len.to_be_bytes();
+    let header = [
+        ContentType::ApplicationData.into(),
+        v_hi,
+        v_lo,
+        len_hi,
+        len_lo,
+    ];
+    let out_of_range = || Error::Internal("sealed record out of range");
+    let (head, body) = record
+        .split_at_mut_checked(HEADER_LEN)
+        .ok_or_else(out_of_range)?;
+    head.copy_from_slice(&header);
+    let (inner, tag_out) = body
+        .split_at_mut_checked(ct_len - AEAD_TAG_LEN)
+        .ok_or_else(out_of_range)?;
+    let (type_byte, zeros) = inner
+        .get_mut(content_len..)
+        .and_then(|rest| rest.split_first_mut())
+        .ok_or_else(out_of_range)?;
+    *type_byte = typ.into();
+    zeros.fill(0);
+    let tag = key.seal_in_place(&xor_nonce(iv, seq), &header, inner)?;
+    tag_out.copy_from_slice(&tag);
     Ok(())
 }
 

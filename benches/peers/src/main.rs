@@ -26,7 +26,7 @@ pub struct Opts {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: handclasp-peers [--quick] [--filter SUBSTRING]\n       \
+        "usage: handclasp-peers [--quick] [--filter SUBSTRING] [--hc-buffered]\n       \
          handclasp-peers --scenario NAME [--iterations N]   (see README.md; --list-scenarios)"
     );
     std::process::exit(2)
@@ -47,6 +47,7 @@ fn main() {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => opts.quick = true,
+            "--hc-buffered" => hc::BUFFERED.store(true, std::sync::atomic::Ordering::Relaxed),
             "--filter" => opts.filter = Some(args.next().unwrap_or_else(|| usage())),
             "--scenario" => opts.scenario = Some(args.next().unwrap_or_else(|| usage())),
             "--iterations" => {
