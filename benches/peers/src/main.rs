@@ -9,6 +9,7 @@ mod hc;
 mod ossl;
 mod pki;
 mod rl;
+mod rlu;
 mod run;
 mod scenario;
 mod table;
@@ -26,7 +27,7 @@ pub struct Opts {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: handclasp-peers [--quick] [--filter SUBSTRING] [--hc-buffered]\n       \
+        "usage: handclasp-peers [--quick] [--filter SUBSTRING] [--hc-buffered] [--rustls-buffered]\n       \
          handclasp-peers --scenario NAME [--iterations N]   (see README.md; --list-scenarios)"
     );
     std::process::exit(2)
@@ -48,6 +49,7 @@ fn main() {
         match arg.as_str() {
             "--quick" => opts.quick = true,
             "--hc-buffered" => hc::BUFFERED.store(true, std::sync::atomic::Ordering::Relaxed),
+            "--rustls-buffered" => rlu::BUFFERED.store(true, std::sync::atomic::Ordering::Relaxed),
             "--filter" => opts.filter = Some(args.next().unwrap_or_else(|| usage())),
             "--scenario" => opts.scenario = Some(args.next().unwrap_or_else(|| usage())),
             "--iterations" => {

@@ -1,5 +1,7 @@
-//! rustls (ring provider), driven through `read_tls` / `process_new_packets` /
-//! `write_tls` over slices and vectors.
+//! rustls (ring provider), driven through its buffered API: `read_tls` /
+//! `process_new_packets` / `reader()` and `writer()` / `write_tls` over slices and
+//! vectors. The handshake and memory rows use this; the bulk rows use the unbuffered
+//! API (rlu.rs) unless `--rustls-buffered`.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -16,9 +18,10 @@ use rustls::{
 use crate::endpoint::{Aead, Endpoint, Impl, Resumption, Setup, Sink, Version};
 use crate::pki::{KeyKind, NAME, Pki};
 
+/// The configs, shared with the unbuffered driver (rlu.rs) so both run the same.
 pub struct Rustls {
-    client: Arc<ClientConfig>,
-    server: Arc<ServerConfig>,
+    pub(crate) client: Arc<ClientConfig>,
+    pub(crate) server: Arc<ServerConfig>,
 }
 
 fn suite(setup: &Setup) -> SupportedCipherSuite {

@@ -1,6 +1,7 @@
 //! The full comparison: every row measured for each implementation in turn, A B C
 //! A B C ..., over several rounds, medians reported.
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use crate::Opts;
@@ -13,6 +14,7 @@ use crate::hc::Handclasp;
 use crate::ossl::Openssl;
 use crate::pki::{KeyKind, Pki};
 use crate::rl::Rustls;
+use crate::rlu::{self, RustlsUnbuffered};
 use crate::table::{self, Row};
 
 struct Params {
@@ -306,8 +308,17 @@ impl<I: Impl> Bulk<I> {
             &mut self.app,
         )
     }
+}
 
+/// A bulk pair of any implementation, so rustls's driver can be picked at run time.
+trait BulkPair {
     /// One sample: (send MB/s, receive MB/s).
+    fn sample(&mut self, data: &[u8], target: Duration) -> (f64, f64);
+    /// Allocations on the send and the receive side for one more MiB.
+    fn allocs(&mut self, data: &[u8]) -> (f64, f64);
+}
+
+impl<I: Impl> BulkPair for Bulk<I> {
     fn sample(&mut self, data: &[u8], target: Duration) -> (f64, f64) {
         let (mut s, mut r, mut bytes) = (Duration::ZERO, Duration::ZERO, 0usize);
         let start = Instant::now();
@@ -323,7 +334,6 @@ impl<I: Impl> Bulk<I> {
         )
     }
 
-    /// Allocations on the send and the receive side for one more MiB.
     fn allocs(&mut self, data: &[u8]) -> (f64, f64) {
         let (c, s) = (alloc::allocs(CLIENT), alloc::allocs(SERVER));
         self.once(data);
@@ -343,7 +353,13 @@ fn bulk_rows(pki: &Pki, p: &Params, f: &Floor, s: Setup, rows: &mut Vec<Row>) {
     let data = test_data();
     let three = Three::new(pki, s);
     let mut hc = Bulk::new(&three.hc, &data);
-    let mut rl = Bulk::new(&three.rl, &data);
+    // rustls: the unbuffered API, as handclasp's zero-copy path; the buffered one
+    // with --rustls-buffered (the handshake and memory rows always use that).
+    let mut rl: Box<dyn BulkPair> = if rlu::BUFFERED.load(Relaxed) {
+        Box::new(Bulk::new(&three.rl, &data))
+    } else {
+        Box::new(Bulk::new(&RustlsUnbuffered::new(&three.rl), &data))
+    };
     let mut os = Bulk::new(&three.os, &data);
     let mut hc_in_place = crate::hc::InPlaceSend::new(&three.hc, &data);
     let mut send: [Vec<f64>; 3] = Default::default();
@@ -554,6 +570,16 @@ pub fn all(pki: &Pki, opts: &Opts) {
         }
     }
     table::print(&rows);
+    if rows.iter().any(|r| r.name.starts_with("bulk ")) {
+        let api = |buffered: bool, zero_copy: &'static str| {
+            if buffered { "buffered" } else { zero_copy }
+        };
+        println!(
+            "\nbulk rows: handclasp {}, rustls {}, OpenSSL SSL_read/SSL_write",
+            api(crate::hc::BUFFERED.load(Relaxed), "in place"),
+            api(rlu::BUFFERED.load(Relaxed), "unbuffered"),
+        );
+    }
     println!(
         "\n{} mode, {} rounds per row (A B C interleaved), medians; {:.1} s",
         if opts.quick { "quick" } else { "full" },
