@@ -244,9 +244,12 @@ fn variant_setups(variants: &[Variant]) -> (Vec<Setup>, RootStore) {
         .map(|v| {
             let mut provider = handclasp::crypto::ring::default_provider();
             if let Some(suites) = &v.suites {
-                provider
-                    .cipher_suites
-                    .retain(|s| suites.contains(&s.suite()));
+                // These suites, in this order of preference.
+                let all = provider.cipher_suites.clone();
+                provider.cipher_suites = suites
+                    .iter()
+                    .filter_map(|want| all.iter().copied().find(|s| s.suite() == *want))
+                    .collect();
             }
             let provider = Arc::new(provider);
             Setup {
@@ -281,6 +284,37 @@ fn connect_to(setup: &Setup, name: &str) -> bool {
     pair.server_to_client().unwrap();
     pair.send_and_receive(true, b"ping");
     pair.client.is_resumed()
+}
+
+#[test]
+fn a_ticket_resumes_under_another_suite_with_the_same_hash() {
+    use handclasp::enums::CipherSuite as S;
+    // RFC 8446 4.2.11: the PSK binds the hash, not the suite. A ticket from an
+    // AES-128-GCM session resumes with a server that now prefers ChaCha20-Poly1305
+    // (both SHA-256), and the traffic keys must then be ChaCha20's.
+    let (setups, _) = variant_setups(&[
+        Variant {
+            alpn: vec![],
+            suites: Some(vec![S::TLS13_AES_128_GCM_SHA256]),
+        },
+        Variant {
+            alpn: vec![],
+            suites: Some(vec![
+                S::TLS13_CHACHA20_POLY1305_SHA256,
+                S::TLS13_AES_128_GCM_SHA256,
+            ]),
+        },
+    ]);
+    assert!(!connect_to(&setups[0], "a.test"));
+    let mut pair = Pair::new(setups[1].client.clone(), setups[1].server.clone(), "a.test");
+    pair.handshake().unwrap();
+    pair.send_and_receive(true, b"under the new suite's keys");
+    pair.send_and_receive(false, b"both ways");
+    assert!(pair.client.is_resumed() && pair.server.is_resumed());
+    assert_eq!(
+        pair.client.negotiated_cipher_suite().map(|s| s.suite()),
+        Some(S::TLS13_CHACHA20_POLY1305_SHA256)
+    );
 }
 
 #[test]

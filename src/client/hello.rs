@@ -78,10 +78,11 @@ pub(super) fn start_handshake(
         },
     );
     let mut transcript = HandshakeHashBuffer::new();
+    let mut psk_schedule = None;
     if let Some((session, suite)) = &resuming {
-        bind_psk(&mut hello, session, suite, |truncated| {
+        psk_schedule = Some(bind_psk(&mut hello, session, suite, |truncated| {
             transcript.hash_for_binder(suite.hash, truncated)
-        })?;
+        })?);
     }
     // RFC 8446 5.1: the first ClientHello may use record version 0x0301 for
     // compatibility with old middleboxes and servers.
@@ -91,8 +92,8 @@ pub(super) fn start_handshake(
     cx.plain_record_version = 0x0303;
     cx.emit_client_hello(&hello);
     let mut sent_ccs = false;
-    if let (true, Some((session, suite))) = (early_data, &resuming) {
-        sent_ccs = start_early_data(cx, &config, session, suite, &transcript)?;
+    if let (true, Some(early), Some((session, _))) = (early_data, &psk_schedule, &resuming) {
+        sent_ccs = start_early_data(cx, &config, session, early, &transcript)?;
     }
     Ok(ClientState::ExpectServerHello(Box::new(
         ExpectServerHello {
@@ -104,6 +105,7 @@ pub(super) fn start_handshake(
             retried: None,
             sent_ccs,
             resuming,
+            psk_schedule,
             tls12_session,
         },
     )))
@@ -116,12 +118,11 @@ fn start_early_data(
     cx: &mut CommonState,
     config: &ClientConfig,
     session: &Tls13ClientSession,
-    suite: &'static Tls13CipherSuite,
+    early: &KeyScheduleEarly,
     transcript: &HandshakeHashBuffer,
 ) -> Result<bool, Error> {
-    let hello_hash = transcript.hash_given(suite.hash, &[]);
-    let secret = KeyScheduleEarly::with_psk(suite, &session.psk)?
-        .client_early_traffic_secret(hello_hash.as_ref())?;
+    let hello_hash = transcript.hash_given(early.suite().hash, &[]);
+    let secret = early.client_early_traffic_secret(hello_hash.as_ref())?;
     cx.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.secret_bytes());
     if config.middlebox_compat {
         cx.send_compat_ccs()?;
@@ -182,22 +183,24 @@ fn find_ticket(
 }
 
 /// RFC 8446 4.2.11.2: the binder is an HMAC, under the PSK's binder key, of the
-/// transcript up to and including the ClientHello cut before the binders.
+/// transcript up to and including the ClientHello cut before the binders. Returns
+/// the PSK's Early Secret, which the handshake goes on from if the server accepts.
 fn bind_psk(
     hello: &mut ClientHello,
     session: &Tls13ClientSession,
     suite: &'static Tls13CipherSuite,
     binder_hash: impl FnOnce(&[u8]) -> HashOutput,
-) -> Result<(), Error> {
+) -> Result<KeyScheduleEarly, Error> {
     // Room for a typical hello with a ticket, so the encoding is allocated once.
     let mut truncated = Vec::with_capacity(1024);
     hello.encode_for_binders(&mut truncated);
     let hash = binder_hash(&truncated);
-    let binder = KeyScheduleEarly::with_psk(suite, &session.psk)?
+    let early = KeyScheduleEarly::with_psk(suite, &session.psk)?;
+    let binder = early
         .binder_key(PskKind::Resumption)?
         .binder(hash.as_ref())?;
     hello.set_single_psk_binder(binder.as_ref())?;
-    Ok(())
+    Ok(early)
 }
 
 /// What one ClientHello offers beyond the config.
@@ -374,6 +377,8 @@ pub(crate) struct ExpectServerHello {
     sent_ccs: bool,
     /// The ticket offered, and the suite it belongs to.
     resuming: Option<(Tls13ClientSession, &'static Tls13CipherSuite)>,
+    /// The Early Secret of the offered ticket's PSK, made for its binder.
+    psk_schedule: Option<KeyScheduleEarly>,
     /// The TLS 1.2 session offered (by id or ticket).
     tls12_session: Option<Tls12ClientSession>,
 }
@@ -466,12 +471,12 @@ impl ExpectServerHello {
         }
         // RFC 8446 4.2.11: the server may only pick the identity we offered, with a
         // suite of the same hash as the ticket's.
-        let psk = match (sh.psk_index(), &self.resuming) {
-            (None, _) => None,
-            (Some(0), Some((session, ticket_suite)))
+        let psk_accepted = match (sh.psk_index(), &self.resuming) {
+            (None, _) => false,
+            (Some(0), Some((_, ticket_suite)))
                 if ticket_suite.hash.algorithm() == suite.hash.algorithm() =>
             {
-                Some(session.psk.clone())
+                true
             }
             (Some(_), _) => return Err(PeerMisbehaved::SelectedUnofferedPsk.into()),
         };
@@ -512,6 +517,11 @@ impl ExpectServerHello {
             public_key_len,
         });
 
+        let psk_schedule = match (psk_accepted, self.psk_schedule) {
+            (true, Some(early)) => Some(early.with_suite(suite)?),
+            (true, None) => return Err(Error::Internal("a ticket offered without its binder")),
+            (false, _) => None,
+        };
         let mut transcript = self.transcript.into_hash(suite);
         transcript.add_message(encoded);
         tls13::start_handshake_keys(
@@ -522,7 +532,7 @@ impl ExpectServerHello {
                 transcript,
                 shared,
                 offered_extensions: OfferedExtensions::of(self.hello.extensions())?,
-                psk,
+                psk_schedule,
                 sent_ccs: self.sent_ccs,
             },
         )
@@ -661,12 +671,13 @@ impl ExpectServerHello {
                 early_data: false,
             },
         );
+        let mut psk_schedule = None;
         if let Some((session, ticket_suite)) = &resuming {
             // RFC 8446 4.2.11.2: after a retry the binder covers ClientHello1's hash,
             // the HelloRetryRequest and the truncated ClientHello2.
-            bind_psk(&mut hello, session, ticket_suite, |truncated| {
+            psk_schedule = Some(bind_psk(&mut hello, session, ticket_suite, |truncated| {
                 transcript.hash_given(truncated)
-            })?;
+            })?);
         }
         let encoded = cx.send_handshake_with(|out| encode_client_hello(&hello, out))?;
         transcript.add_message(encoded);
@@ -681,6 +692,7 @@ impl ExpectServerHello {
                 retried: Some(suite),
                 sent_ccs,
                 resuming,
+                psk_schedule,
                 tls12_session: self.tls12_session,
             },
         )))

@@ -37,8 +37,9 @@ pub(super) struct HandshakeStart {
     pub(super) shared: SharedSecret,
     pub(super) offered_extensions: OfferedExtensions,
     pub(super) sent_ccs: bool,
-    /// The resumption PSK, when the server accepted our ticket.
-    pub(super) psk: Option<Vec<u8>>,
+    /// The Early Secret of our ticket's PSK (made for its binder), when the server
+    /// accepted the ticket.
+    pub(super) psk_schedule: Option<KeyScheduleEarly>,
 }
 
 /// What every state up to the client's Finished carries.
@@ -66,11 +67,12 @@ pub(super) fn start_handshake_keys(
     };
     let hello_hash = start.transcript.current();
     // RFC 8446 7.1: the early secret comes from the PSK when resuming, else from zeros.
-    let early = match &start.psk {
-        Some(psk) => KeyScheduleEarly::with_psk(suite, psk)?,
+    let resumed = start.psk_schedule.is_some();
+    let early = match start.psk_schedule {
+        Some(early) => early,
         None => KeyScheduleEarly::without_psk(suite)?,
     };
-    cx.resumed = start.psk.is_some();
+    cx.resumed = resumed;
     let key_schedule = early.into_handshake(&start.shared, hello_hash.as_ref())?;
     let client_secret = key_schedule.client_handshake_traffic_secret()?;
     let server_secret = key_schedule.server_handshake_traffic_secret()?;
@@ -102,7 +104,7 @@ pub(super) fn start_handshake_keys(
             server_secret,
             offered_extensions: start.offered_extensions,
             sent_ccs: start.sent_ccs,
-            resumed: start.psk.is_some(),
+            resumed,
         })),
     ))
 }

@@ -223,6 +223,17 @@ impl KeyScheduleEarly {
         self.suite
     }
 
+    /// The same Early Secret, for the suite the server chose: a suite with the same
+    /// hash (RFC 8446 4.2.11), whose AEAD the later traffic keys are for.
+    pub fn with_suite(self, suite: &'static Tls13CipherSuite) -> Result<Self, Error> {
+        if suite.hash.algorithm() != self.suite.hash.algorithm() {
+            return Err(Error::Internal(
+                "a PSK's early secret reused under a suite with another hash",
+            ));
+        }
+        Ok(Self { suite, ..self })
+    }
+
     /// binder_key = Derive-Secret(Early Secret, "res binder" | "ext binder", "").
     pub fn binder_key(&self, kind: PskKind) -> Result<BinderKey, Error> {
         let label: &[u8] = match kind {
@@ -274,6 +285,7 @@ impl KeyScheduleEarly {
             suite: self.suite,
             secret: PreparedSecret::new(self.suite.hmac, secret),
             hello_hash: SecretBytes::new(hello_hash)?,
+            empty_hash,
         })
     }
 
@@ -295,6 +307,8 @@ pub struct KeyScheduleHandshake {
     suite: &'static Tls13CipherSuite,
     secret: PreparedSecret,
     hello_hash: SecretBytes,
+    /// Hash(""), for the next "derived" salt: computed once per handshake.
+    empty_hash: HashOutput,
 }
 
 impl KeyScheduleHandshake {
@@ -315,10 +329,11 @@ impl KeyScheduleHandshake {
     /// Derive the handshake traffic secrets the rest of the handshake still needs
     /// (the client's Finished key, the keys for the client's second flight) first.
     pub fn into_traffic(self, handshake_hash: &[u8]) -> Result<KeyScheduleTraffic, Error> {
-        let empty_hash = self.suite.hash.hash(&[]);
-        let salt =
-            self.secret
-                .expand_label_secret(self.suite.hmac, b"derived", empty_hash.as_ref())?;
+        let salt = self.secret.expand_label_secret(
+            self.suite.hmac,
+            b"derived",
+            self.empty_hash.as_ref(),
+        )?;
         let zeros = SecretBytes::zeros(self.suite.hash.output_len())?;
         let secret = extract(self.suite, salt.as_ref(), zeros.as_ref())?;
         Ok(KeyScheduleTraffic {
