@@ -14,13 +14,15 @@ BIN=$PWD/target/release/handclasp-peers
 IMPLS=${IMPLS:-"handclasp rustls"}
 HANDSHAKES=${HANDSHAKES:-20}
 MIBS=${MIBS:-5}
+# Extra harness flags for every scenario, e.g. FLAGS=--hc-buffered.
+FLAGS=${FLAGS:-}
 SCENARIOS=${SCENARIOS:-"tls13-ecdsa tls12-ecdsa tls13-resumed tls12-resumed-ticket tls13-aes128gcm-bulk-1mib tls12-aes128gcm-bulk-1mib"}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
 ir() { # scenario side iterations -> instructions collected
     valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.out" --collect-atstart=no \
-        "--toggle-collect=*$2*" "$BIN" --scenario "$1" --iterations "$3" 2>&1 |
+                "--toggle-collect=*$2*" "$BIN" --scenario "$1" --iterations "$3" $FLAGS 2>&1 |
         sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 
