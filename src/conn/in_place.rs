@@ -59,9 +59,7 @@ impl Connection {
     /// # Ok(()) }
     /// ```
     pub fn process_in_place<'a>(&mut self, buf: &'a mut [u8]) -> Result<InPlace<'a>, Error> {
-        if let Some(error) = &self.inner.error {
-            return Err(error.clone());
-        }
+        self.check_not_failed()?;
         if !self.deframer.is_empty() {
             return Err(Error::ApiMisuse(
                 "bytes given to read_tls wait to be processed: call process_new_packets first",
@@ -145,9 +143,7 @@ impl Connection {
     /// # Ok(record) }
     /// ```
     pub fn seal_in_place(&mut self, record: &mut [u8], len: usize) -> Result<(), Error> {
-        if let Some(error) = &self.inner.error {
-            return Err(error.clone());
-        }
+        self.check_not_failed()?;
         self.inner.common.seal_in_place(record, len)
     }
 
@@ -161,9 +157,7 @@ impl Connection {
     /// [`Self::write_plaintext`] queues plaintext instead); after
     /// [`Self::send_close_notify`] or an error it fails.
     pub fn seal_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-        if let Some(error) = &self.inner.error {
-            return Err(error.clone());
-        }
+        self.check_not_failed()?;
         self.inner.common.seal_into(data, out)
     }
 }

@@ -142,7 +142,8 @@ struct Inner {
     joiner: HandshakeJoiner,
     /// `None` only while a message is being handled, or after an error.
     state: Option<State>,
-    error: Option<Error>,
+    /// Boxed: a connection rarely fails, and the box keeps every connection smaller.
+    error: Option<alloc::boxed::Box<Error>>,
     /// The transport reported end of stream.
     peer_eof: bool,
     compat_ccs_seen: bool,
@@ -216,9 +217,7 @@ impl Connection {
     /// queues replies and received plaintext. An error is final: it is returned now
     /// and by every later call, and its alert is queued to be written.
     pub fn process_new_packets(&mut self) -> Result<IoState, Error> {
-        if let Some(error) = &self.inner.error {
-            return Err(error.clone());
-        }
+        self.check_not_failed()?;
         match self.process() {
             Ok(()) => {
                 self.release_idle_buffers();
@@ -228,12 +227,21 @@ impl Connection {
         }
     }
 
+    /// The error the connection failed with, again, if it did: every call after a
+    /// failure returns it.
+    fn check_not_failed(&self) -> Result<(), Error> {
+        match &self.inner.error {
+            Some(error) => Err(Error::clone(error)),
+            None => Ok(()),
+        }
+    }
+
     /// Makes `error` final: its alert is queued, the handshake state dropped, and
     /// every later call returns it.
     fn fail(&mut self, error: Error) -> Error {
         self.inner.common.send_fatal_alert_for(&error);
         self.inner.state = None;
-        self.inner.error = Some(error.clone());
+        self.inner.error = Some(alloc::boxed::Box::new(error.clone()));
         error
     }
 
@@ -315,9 +323,7 @@ impl Connection {
     /// `data.len()` when the send buffer (or, before the handshake completes, the early
     /// plaintext buffer) is full.
     pub fn write_plaintext(&mut self, data: &[u8]) -> Result<usize, Error> {
-        if let Some(error) = &self.inner.error {
-            return Err(error.clone());
-        }
+        self.check_not_failed()?;
         self.inner.common.write_plaintext(data)
     }
 
@@ -369,7 +375,7 @@ impl Connection {
 
     /// The error that ended the connection, if any.
     pub fn error(&self) -> Option<&Error> {
-        self.inner.error.as_ref()
+        self.inner.error.as_deref()
     }
 
     /// True if the handshake resumed an earlier session (TLS 1.3 PSK, TLS 1.2 session id
@@ -421,9 +427,7 @@ impl Connection {
     /// Replaces our sending keys now (TLS 1.3 KeyUpdate, RFC 8446 4.6.3); with
     /// `request_peer`, asks the peer to replace its keys too.
     pub fn refresh_traffic_keys(&mut self, request_peer: bool) -> Result<(), Error> {
-        if let Some(error) = &self.inner.error {
-            return Err(error.clone());
-        }
+        self.check_not_failed()?;
         if !self.inner.common.traffic {
             return Err(Error::ApiMisuse(
                 "key updates are possible only after the handshake",

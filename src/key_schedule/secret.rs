@@ -30,7 +30,9 @@ pub(crate) fn wipe(buf: &mut [u8]) {
 #[derive(Clone)]
 pub(crate) struct SecretBytes {
     buf: [u8; MAX_HASH_LEN],
-    len: usize,
+    /// At most `MAX_HASH_LEN` (64): a byte, so the secrets a connection keeps for
+    /// KeyUpdate and exporters stay small.
+    len: u8,
 }
 
 impl SecretBytes {
@@ -43,7 +45,7 @@ impl SecretBytes {
         dst.copy_from_slice(bytes);
         Ok(Self {
             buf,
-            len: bytes.len(),
+            len: short_len(bytes.len())?,
         })
     }
 
@@ -59,7 +61,7 @@ impl SecretBytes {
         }
         Ok(Self {
             buf: [0u8; MAX_HASH_LEN],
-            len,
+            len: short_len(len)?,
         })
     }
 
@@ -74,13 +76,19 @@ impl SecretBytes {
     }
 
     fn as_mut(&mut self) -> &mut [u8] {
-        self.buf.get_mut(..self.len).unwrap_or_default()
+        self.buf
+            .get_mut(..usize::from(self.len))
+            .unwrap_or_default()
     }
+}
+
+fn short_len(len: usize) -> Result<u8, Error> {
+    u8::try_from(len).map_err(|_| Error::Internal("secret longer than the largest hash"))
 }
 
 impl AsRef<[u8]> for SecretBytes {
     fn as_ref(&self) -> &[u8] {
-        self.buf.get(..self.len).unwrap_or_default()
+        self.buf.get(..usize::from(self.len)).unwrap_or_default()
     }
 }
 

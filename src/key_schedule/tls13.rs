@@ -90,9 +90,8 @@ fn expand_label_with(
 /// cost two hash blocks every time; that is worth the allocation a prepared key
 /// costs.
 ///
-/// A secret whose labels are expanded together or only once (a traffic secret's key
-/// and IV, the Early Secret without a PSK) is left unprepared: it is keyed on the
-/// stack for the one call ([`Hmac::with_prepared_key`]), with no allocation.
+/// A secret only one label is expanded from (the Early Secret without a PSK) is left
+/// unprepared. Traffic secrets are not `PreparedSecret`s: see [`TrafficSecret`].
 struct PreparedSecret {
     secret: SecretBytes,
     key: Option<Box<dyn HmacKey>>,
@@ -135,19 +134,6 @@ impl PreparedSecret {
         SecretBytes::filled_by(hmac.hash_output_len(), |out| {
             self.expand_label(hmac, label, context, out)
         })
-    }
-
-    /// Runs `f` with this secret's HMAC key: the prepared one, or one keyed for this
-    /// call only.
-    fn with_key(
-        &self,
-        hmac: &dyn Hmac,
-        f: &mut dyn FnMut(&dyn HmacKey) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        match &self.key {
-            Some(key) => f(&**key),
-            None => hmac.with_prepared_key(self.secret.as_ref(), f),
-        }
     }
 
     fn as_ref(&self) -> &[u8] {
@@ -431,17 +417,16 @@ impl KeyScheduleTraffic {
 /// Wiped on drop; `Debug` does not show it.
 pub struct TrafficSecret {
     suite: &'static Tls13CipherSuite,
-    secret: PreparedSecret,
+    /// Unprepared: key and IV are expanded together under one HMAC key prepared on
+    /// the stack, and a handshake traffic secret's Finished key is the only other
+    /// label. (So the two application secrets a connection keeps for KeyUpdate
+    /// hold no boxed key either.)
+    secret: SecretBytes,
 }
 
 impl TrafficSecret {
     fn new(suite: &'static Tls13CipherSuite, secret: SecretBytes) -> Self {
-        // Key and IV are expanded together (one stack-prepared key); a handshake
-        // traffic secret's Finished key is the only other label.
-        Self {
-            suite,
-            secret: PreparedSecret::unprepared(secret),
-        }
+        Self { suite, secret }
     }
 
     /// The record protection key and IV (RFC 8446 7.3):
@@ -460,7 +445,8 @@ impl TrafficSecret {
             .ok_or(Error::Unsupported("an AEAD key longer than 32 bytes"))?;
         let hash_len = self.suite.hmac.hash_output_len();
         let iv = &mut keys.iv;
-        self.secret.with_key(self.suite.hmac, &mut |hmac_key| {
+        let hmac = self.suite.hmac;
+        hmac.with_prepared_key(self.secret.as_ref(), &mut |hmac_key| {
             let expand = |label: &[u8], out: &mut [u8]| {
                 expand_label_with(label, &[], out, |info, out| {
                     hkdf::expand_prepared(hmac_key, hash_len, info, out)
@@ -477,9 +463,7 @@ impl TrafficSecret {
     pub fn finished_key(&self) -> Result<FinishedKey, Error> {
         Ok(FinishedKey {
             hmac: self.suite.hmac,
-            key: self
-                .secret
-                .expand_label_secret(self.suite.hmac, b"finished", &[])?,
+            key: expand_label_secret(self.suite.hmac, self.secret.as_ref(), b"finished", &[])?,
         })
     }
 
@@ -487,9 +471,8 @@ impl TrafficSecret {
     /// `HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length)`. The old secret
     /// is consumed (and wiped), as RFC 8446 7.2 asks once the new keys are in use.
     pub fn next(self) -> Result<Self, Error> {
-        let secret = self
-            .secret
-            .expand_label_secret(self.suite.hmac, b"traffic upd", &[])?;
+        let secret =
+            expand_label_secret(self.suite.hmac, self.secret.as_ref(), b"traffic upd", &[])?;
         Ok(Self::new(self.suite, secret))
     }
 
