@@ -552,3 +552,73 @@ fn a_worn_out_key_is_replaced_before_a_record_sealed_in_place() {
         recorder.count(Side::Server, &Seen::KeyUpdate { ours: false })
     );
 }
+
+static SHORT_LIVED_TLS12_SUITE: handclasp::crypto::Tls12CipherSuite =
+    handclasp::crypto::Tls12CipherSuite {
+        suite: handclasp::enums::CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        hash: &handclasp::crypto::ring::SHA256,
+        hmac: &handclasp::crypto::ring::HMAC_SHA256,
+        aead: &SHORT_LIVED,
+        nonce: handclasp::crypto::Tls12Nonce::GcmExplicit,
+        sign: handclasp::crypto::SignatureAlgorithm::Ecdsa,
+    };
+
+#[test]
+fn a_worn_out_tls12_key_refuses_more_data_but_still_closes() {
+    let (root, leaf) = pki::server_chain(&["a.test"]);
+    let mut roots = RootStore::empty();
+    roots.add(&root.cert).unwrap();
+    let mut provider = handclasp::crypto::ring::default_provider();
+    provider.cipher_suites = vec![handclasp::crypto::SupportedCipherSuite::Tls12(
+        &SHORT_LIVED_TLS12_SUITE,
+    )];
+    let provider = Arc::new(provider);
+    let time = Arc::new(FixedTime(at(NOV_2026)));
+    let client = ClientConfig::builder_with_provider(provider.clone())
+        .with_root_store(roots)
+        .with_time_provider(time.clone())
+        .with_protocol_versions(&[ProtocolVersion::TLSv1_2])
+        .build()
+        .unwrap();
+    let server = ServerConfig::builder_with_provider(provider)
+        .with_time_provider(time)
+        .with_protocol_versions(&[ProtocolVersion::TLSv1_2])
+        .with_single_cert(leaf.chain, leaf.key)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut p = InPlacePair {
+        client: ClientConnection::new(Arc::new(client), ServerName::try_from("a.test").unwrap())
+            .unwrap(),
+        server: ServerConnection::new(Arc::new(server)).unwrap(),
+        client_inbox: Inbox::default(),
+        server_inbox: Inbox::default(),
+        pieces: Pieces(29),
+    };
+    p.handshake();
+    // TLS 1.2 cannot replace a key (RFC 5246): once the next record would be the last
+    // the AEAD allows, application data is refused.
+    let mut wire = Vec::new();
+    let mut sealed = Vec::new();
+    let refused = loop {
+        match p.client.seal_into(b"0123456789", &mut wire) {
+            Ok(()) => sealed.extend_from_slice(b"0123456789"),
+            Err(e) => break e,
+        }
+        assert!(sealed.len() < 1000, "the worn-out key was never noticed");
+    };
+    assert_eq!(refused, Error::EncryptError);
+    assert!(!sealed.is_empty());
+    let (before, after) = p.client.in_place_room(3).unwrap();
+    let mut record = vec![0; before + 3 + after];
+    assert_eq!(
+        p.client.seal_in_place(&mut record, 3),
+        Err(Error::EncryptError)
+    );
+    // The last record the key allows is the close_notify.
+    p.client.send_close_notify();
+    take_pending(&mut p.client, &mut wire);
+    deliver(&mut wire, &mut p.server_inbox, &mut p.server, &mut p.pieces).unwrap();
+    assert_eq!(p.server_inbox.plaintext, sealed);
+    assert!(p.server.peer_has_closed());
+}

@@ -538,15 +538,20 @@ impl CommonState {
     }
 
     /// RFC 8446 5.5: replace the write key before its AEAD confidentiality limit.
+    /// TLS 1.2 has no way to replace a key: past the limit no more application data
+    /// is sealed ([`Error::EncryptError`]); only close_notify may still go out.
     fn update_write_key_if_worn_out(&mut self) -> Result<(), Error> {
         let worn = self
             .encrypter
             .as_ref()
             .is_some_and(RecordEncrypter::needs_key_update);
-        if worn && self.tls13_secrets.is_some() {
-            self.send_key_update(KeyUpdateRequest::UpdateNotRequested)?;
+        if !worn {
+            return Ok(());
         }
-        Ok(())
+        if self.tls13_secrets.is_some() {
+            return self.send_key_update(KeyUpdateRequest::UpdateNotRequested);
+        }
+        Err(Error::EncryptError)
     }
 
     /// Sends a KeyUpdate under the current key, then switches to the next write key

@@ -8,6 +8,12 @@
 //! received byte is not copied at all, and a sent byte once, into the record it goes
 //! out in ([`Connection::seal_into`]) or not at all, when the application builds its
 //! data inside the record ([`Connection::seal_in_place`]).
+//!
+//! Ordering is the caller's to keep, since the records leave through its buffers: what
+//! [`Connection::pending_tls`] holds goes out before a record sealed after it, and what
+//! it gains later (a KeyUpdate answering the peer's, a close_notify, an alert) goes out
+//! after every record sealed before. The peer opens records strictly in order, and a
+//! KeyUpdate switches our write key.
 
 use alloc::vec::Vec;
 
@@ -36,7 +42,9 @@ impl Connection {
     /// call stops after the first record with application data, and returns that
     /// plaintext as a slice of `buf`; or when what is left of `buf` is not a whole
     /// record. Bytes after the peer's close_notify are used up and ignored
-    /// (RFC 8446 6.1). Call again, after dropping `consumed` bytes, until `consumed` is
+    /// (RFC 8446 6.1). On a server that accepted 0-RTT, plaintext returned while
+    /// [`Self::is_handshaking`] is still true is early data, which an attacker can
+    /// replay (RFC 8446 8): treat it as such. Call again, after dropping `consumed` bytes, until `consumed` is
     /// 0; then read more from the transport, appended to what is left.
     ///
     /// A record may be up to 5 + 2^14 + 2048 bytes, so `buf` must be able to hold that
@@ -130,9 +138,14 @@ impl Connection {
     ///
     /// `len` is at most [`crate::Limits::max_fragment`] (2^14 by default). Whatever
     /// [`Self::pending_tls`] holds must be sent first, since it belongs before this
-    /// record: otherwise the call fails with [`Error::ApiMisuse`]. The same happens,
-    /// once in 2^24 records or so, when the write key is worn out (RFC 8446 5.5): the
-    /// call then queues the KeyUpdate to send first, and the next call succeeds.
+    /// record: otherwise the call fails with [`Error::ApiMisuse`]. The same happens
+    /// under TLS 1.3, once in 2^24 records or so, when the write key is worn out
+    /// (RFC 8446 5.5): the call then queues the KeyUpdate to send first, and the next
+    /// call succeeds (under TLS 1.2, which cannot replace a key, it fails with
+    /// [`Error::EncryptError`]: close the connection). What `pending_tls` gains after
+    /// this call (a KeyUpdate answering the peer's, close_notify) goes after this
+    /// record. A custom TLS 1.3 padding policy must give the same padding for the same
+    /// length, or the room asked for will not fit.
     ///
     /// ```
     /// # fn demo(conn: &mut handclasp::Connection, data: &[u8]) -> Result<Vec<u8>, handclasp::Error> {
@@ -155,7 +168,11 @@ impl Connection {
     /// Unlike [`Self::write_plaintext`] there is no send-buffer limit: `out` belongs to
     /// the caller. Needs an established connection (before the handshake completes,
     /// [`Self::write_plaintext`] queues plaintext instead); after
-    /// [`Self::send_close_notify`] or an error it fails.
+    /// [`Self::send_close_notify`] or an error it fails. If sealing fails part way
+    /// (the key's sequence space or, under TLS 1.2, its confidentiality limit is used
+    /// up), `out` keeps the whole records sealed for a prefix of `data`: send them, then
+    /// close. Whatever [`Self::pending_tls`] gains afterwards goes after `out`'s
+    /// records.
     pub fn seal_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         self.check_not_failed()?;
         self.inner.common.seal_into(data, out)

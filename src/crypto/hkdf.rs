@@ -24,9 +24,31 @@ pub fn expand(hmac: &dyn Hmac, prk: &[u8], info: &[&[u8]], out: &mut [u8]) -> Re
         // One block (every TLS 1.3 key, IV and secret) needs no prepared key.
         return expand_blocks(hash_len, info, out, |parts| hmac.sign(prk, parts));
     }
-    hmac.with_prepared_key(prk, &mut |key| {
+    with_prepared_key_checked(hmac, prk, &mut |key| {
         expand_blocks(hash_len, info, out, |parts| key.sign(parts))
     })
+}
+
+/// [`Hmac::with_prepared_key`], checking that the provider really ran `f`: keys and
+/// secrets are filled in place from zeroed buffers, so a provider that skipped `f`
+/// would otherwise leave them all zero.
+pub(crate) fn with_prepared_key_checked(
+    hmac: &dyn Hmac,
+    key: &[u8],
+    f: &mut dyn FnMut(&dyn HmacKey) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut ran = false;
+    hmac.with_prepared_key(key, &mut |prepared| {
+        ran = true;
+        f(prepared)
+    })?;
+    if ran {
+        Ok(())
+    } else {
+        Err(Error::Internal(
+            "the HMAC provider did not run the keyed operation",
+        ))
+    }
 }
 
 /// HKDF-Expand with the PRK already keyed into `key` (an HMAC with `hash_len`-byte
@@ -66,4 +88,50 @@ fn expand_blocks(
         previous = Some(block);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::boxed::Box;
+
+    use super::*;
+
+    /// A provider HMAC whose stack-keyed override never runs the operation.
+    #[derive(Debug)]
+    struct SkippingHmac;
+
+    struct NoKey;
+
+    impl HmacKey for NoKey {
+        fn sign(&self, _parts: &[&[u8]]) -> HashOutput {
+            HashOutput::new(&[1; 32])
+        }
+    }
+
+    impl Hmac for SkippingHmac {
+        fn with_key(&self, _key: &[u8]) -> Box<dyn HmacKey> {
+            Box::new(NoKey)
+        }
+        fn hash_output_len(&self) -> usize {
+            32
+        }
+        fn with_prepared_key(
+            &self,
+            _key: &[u8],
+            _f: &mut dyn FnMut(&dyn HmacKey) -> Result<(), Error>,
+        ) -> Result<(), Error> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_provider_that_skips_the_keyed_operation_is_caught() {
+        // Two blocks of output take the prepared-key path; the zeroed output must not
+        // be taken as a result.
+        let mut out = [0u8; 64];
+        assert!(matches!(
+            expand(&SkippingHmac, &[7; 32], &[b"info"], &mut out),
+            Err(Error::Internal(_))
+        ));
+    }
 }

@@ -51,7 +51,9 @@ fn p_hash(
     }
     // HMAC is keyed once for all the blocks (two per output block), on the stack
     // when the provider allows it.
-    hmac.with_prepared_key(secret, &mut |key| p_hash_with(key, hmac, label, seeds, out))
+    crate::crypto::hkdf::with_prepared_key_checked(hmac, secret, &mut |key| {
+        p_hash_with(key, hmac, label, seeds, out)
+    })
 }
 
 fn p_hash_with(

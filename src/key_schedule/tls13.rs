@@ -446,7 +446,7 @@ impl TrafficSecret {
         let hash_len = self.suite.hmac.hash_output_len();
         let iv = &mut keys.iv;
         let hmac = self.suite.hmac;
-        hmac.with_prepared_key(self.secret.as_ref(), &mut |hmac_key| {
+        hkdf::with_prepared_key_checked(hmac, self.secret.as_ref(), &mut |hmac_key| {
             let expand = |label: &[u8], out: &mut [u8]| {
                 expand_label_with(label, &[], out, |info, out| {
                     hkdf::expand_prepared(hmac_key, hash_len, info, out)

@@ -40,7 +40,7 @@ impl Padding {
         let wanted = match self {
             Self::None => 0,
             Self::ToMultipleOf(0) => 0,
-            Self::ToMultipleOf(n) => (n - (len + 1) % n) % n,
+            Self::ToMultipleOf(n) => (n - len.saturating_add(1) % n) % n,
             Self::Custom(policy) => policy(typ, len),
         };
         // RFC 8446 5.4: the inner plaintext must not exceed 2^14 + 1 bytes.
@@ -264,8 +264,9 @@ impl RecordEncrypter {
     }
 
     /// True when only one more record may be sealed under this key before the AEAD's
-    /// confidentiality limit (RFC 8446 5.5): the connection should send that record as a
-    /// KeyUpdate (TLS 1.3) or close (TLS 1.2).
+    /// confidentiality limit (RFC 8446 5.5): the connection sends that record as a
+    /// KeyUpdate (TLS 1.3), or (TLS 1.2, which cannot replace a key) refuses more
+    /// application data so that only close_notify may follow.
     pub fn needs_key_update(&self) -> bool {
         self.keys.seq.get().saturating_add(1) >= self.keys.aead.confidentiality_limit()
     }
