@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use common::events::{Recorder, Seen};
 use common::pki::{self, NOV_2026, at};
+use handclasp::crypto::{CryptoProvider, SupportedCipherSuite};
 use handclasp::enums::{AlertDescription, ProtocolVersion};
 use handclasp::events::Side;
 use handclasp::pki_types::ServerName;
@@ -22,18 +23,32 @@ fn pair(
     version: ProtocolVersion,
     recorder: &Arc<Recorder>,
 ) -> (ClientConnection, ServerConnection) {
+    pair_with(
+        handclasp::crypto::ring::default_provider(),
+        version,
+        recorder,
+    )
+}
+
+/// A client and a server for "a.test" with `provider`, speaking only `version`.
+fn pair_with(
+    provider: CryptoProvider,
+    version: ProtocolVersion,
+    recorder: &Arc<Recorder>,
+) -> (ClientConnection, ServerConnection) {
     let (root, leaf) = pki::server_chain(&["a.test"]);
     let mut roots = RootStore::empty();
     roots.add(&root.cert).unwrap();
+    let provider = Arc::new(provider);
     let time = Arc::new(FixedTime(at(NOV_2026)));
-    let client = ClientConfig::builder()
+    let client = ClientConfig::builder_with_provider(provider.clone())
         .with_root_store(roots)
         .with_protocol_versions(&[version])
         .with_time_provider(time.clone())
         .with_observer(recorder.clone())
         .build()
         .unwrap();
-    let server = ServerConfig::builder()
+    let server = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[version])
         .with_time_provider(time)
         .with_observer(recorder.clone())
@@ -124,7 +139,10 @@ struct InPlacePair {
 
 impl InPlacePair {
     fn new(version: ProtocolVersion, recorder: &Arc<Recorder>, seed: u64) -> Self {
-        let (client, server) = pair(version, recorder);
+        Self::of(pair(version, recorder), seed)
+    }
+
+    fn of((client, server): (ClientConnection, ServerConnection), seed: u64) -> Self {
         Self {
             client,
             server,
@@ -134,8 +152,8 @@ impl InPlacePair {
         }
     }
 
-    fn client_to_server(&mut self, wire: &mut Vec<u8>) -> Result<(), Error> {
-        take_pending(&mut self.client, wire);
+    /// Delivers `wire` to the server (in pieces, in place), emptying it.
+    fn to_server(&mut self, wire: &mut Vec<u8>) -> Result<(), Error> {
         deliver(
             wire,
             &mut self.server_inbox,
@@ -144,14 +162,24 @@ impl InPlacePair {
         )
     }
 
-    fn server_to_client(&mut self, wire: &mut Vec<u8>) -> Result<(), Error> {
-        take_pending(&mut self.server, wire);
+    /// Delivers `wire` to the client (in pieces, in place), emptying it.
+    fn to_client(&mut self, wire: &mut Vec<u8>) -> Result<(), Error> {
         deliver(
             wire,
             &mut self.client_inbox,
             &mut self.client,
             &mut self.pieces,
         )
+    }
+
+    fn client_to_server(&mut self, wire: &mut Vec<u8>) -> Result<(), Error> {
+        take_pending(&mut self.client, wire);
+        self.to_server(wire)
+    }
+
+    fn server_to_client(&mut self, wire: &mut Vec<u8>) -> Result<(), Error> {
+        take_pending(&mut self.server, wire);
+        self.to_client(wire)
     }
 
     fn handshake(&mut self) {
@@ -184,9 +212,9 @@ fn whole_connection_in_place_any_chunking() {
             for chunk in up.chunks(20_000) {
                 p.client.seal_into(chunk, &mut wire).unwrap();
             }
-            deliver(&mut wire, &mut p.server_inbox, &mut p.server, &mut p.pieces).unwrap();
+            p.to_server(&mut wire).unwrap();
             p.server.seal_into(&down, &mut wire).unwrap();
-            deliver(&mut wire, &mut p.client_inbox, &mut p.client, &mut p.pieces).unwrap();
+            p.to_client(&mut wire).unwrap();
             assert!(
                 p.server_inbox.calls_with_partial_record > 0
                     && p.client_inbox.calls_with_partial_record > 0,
@@ -219,11 +247,11 @@ fn seal_into_sends_a_queued_key_update_first() {
         !p.client.wants_write(),
         "the queued KeyUpdate moved to the output"
     );
-    deliver(&mut wire, &mut p.server_inbox, &mut p.server, &mut p.pieces).unwrap();
+    p.to_server(&mut wire).unwrap();
     assert_eq!(p.server_inbox.plaintext, b"after our update");
     // The server's answering KeyUpdate goes out ahead of its own data.
     p.server.seal_into(b"and the answer", &mut wire).unwrap();
-    deliver(&mut wire, &mut p.client_inbox, &mut p.client, &mut p.pieces).unwrap();
+    p.to_client(&mut wire).unwrap();
     assert_eq!(p.client_inbox.plaintext, b"and the answer");
     for side in [Side::Client, Side::Server] {
         assert_eq!(recorder.count(side, &Seen::KeyUpdate { ours: true }), 1);
@@ -364,10 +392,20 @@ fn seal_into_needs_an_established_connection() {
     assert!(out.is_empty());
 }
 
-/// Seals `data` in place in records of at most `piece` bytes, sending what the
-/// connection queued (a KeyUpdate) before retrying a record it refused for that.
-fn seal_records_in_place(conn: &mut Connection, data: &[u8], piece: usize, wire: &mut Vec<u8>) {
-    for chunk in data.chunks(piece) {
+/// Seals `data` in place in records of at most `piece` bytes (empty `data`: one empty
+/// record), sending what the connection queued (a KeyUpdate) before retrying a record
+/// it refused for that. Returns how many records were sealed.
+fn seal_records_in_place(
+    conn: &mut Connection,
+    data: &[u8],
+    piece: usize,
+    wire: &mut Vec<u8>,
+) -> usize {
+    let chunks: Vec<&[u8]> = match data.is_empty() {
+        true => vec![&[]],
+        false => data.chunks(piece).collect(),
+    };
+    for chunk in &chunks {
         let (before, after) = conn.in_place_room(chunk.len()).unwrap();
         let mut record = vec![0xee; before + chunk.len() + after];
         record[before..before + chunk.len()].copy_from_slice(chunk);
@@ -381,6 +419,7 @@ fn seal_records_in_place(conn: &mut Connection, data: &[u8], piece: usize, wire:
         }
         wire.extend_from_slice(&record);
     }
+    chunks.len()
 }
 
 #[test]
@@ -398,20 +437,23 @@ fn records_sealed_in_place_open_on_both_receive_paths() {
         }
         let data = pattern(100_000, 3);
         let mut wire = Vec::new();
-        seal_records_in_place(&mut p.client, &data, 16384, &mut wire);
+        assert_eq!(
+            seal_records_in_place(&mut p.client, &data, 16384, &mut wire),
+            7
+        );
         // An empty record is allowed too (and counted as one, RFC 8446 5.4).
-        seal_records_in_place(&mut p.client, &[], 1, &mut wire);
+        let before_empty = wire.len();
+        assert_eq!(seal_records_in_place(&mut p.client, &[], 1, &mut wire), 1);
+        assert_eq!(wire.len() - before_empty, before + after);
         seal_records_in_place(&mut p.client, b"tail", 3, &mut wire);
         let mut expected = data.clone();
         expected.extend_from_slice(b"tail");
-        let mut buffered_wire = wire.clone();
-        deliver(&mut wire, &mut p.server_inbox, &mut p.server, &mut p.pieces).unwrap();
+        p.to_server(&mut wire).unwrap();
         assert!(p.server_inbox.plaintext == expected, "{version:?}");
 
         // The server answers with a record sealed in place; the client reads it
         // through the buffered path.
-
-        buffered_wire.clear();
+        let mut buffered_wire = Vec::new();
         seal_records_in_place(&mut p.server, b"answer", 16384, &mut buffered_wire);
         assert_eq!(
             p.client.read_tls_from_slice(&buffered_wire),
@@ -464,7 +506,7 @@ fn seal_in_place_refuses_misuse_without_harm() {
     take_pending(&mut p.client, &mut wire);
     p.client.seal_in_place(&mut record, 5).unwrap();
     wire.extend_from_slice(&record);
-    deliver(&mut wire, &mut p.server_inbox, &mut p.server, &mut p.pieces).unwrap();
+    p.to_server(&mut wire).unwrap();
     assert_eq!(p.server_inbox.plaintext, b"hello");
     // After close_notify nothing more is sealed.
     p.client.send_close_notify();
@@ -507,44 +549,17 @@ static SHORT_LIVED_SUITE: handclasp::crypto::Tls13CipherSuite =
 
 #[test]
 fn a_worn_out_key_is_replaced_before_a_record_sealed_in_place() {
-    let (root, leaf) = pki::server_chain(&["a.test"]);
-    let mut roots = RootStore::empty();
-    roots.add(&root.cert).unwrap();
     let mut provider = handclasp::crypto::ring::default_provider();
-    provider.cipher_suites = vec![handclasp::crypto::SupportedCipherSuite::Tls13(
-        &SHORT_LIVED_SUITE,
-    )];
-    let provider = Arc::new(provider);
+    provider.cipher_suites = vec![SupportedCipherSuite::Tls13(&SHORT_LIVED_SUITE)];
     let recorder = Arc::new(Recorder::default());
-    let time = Arc::new(FixedTime(at(NOV_2026)));
-    let client = ClientConfig::builder_with_provider(provider.clone())
-        .with_root_store(roots)
-        .with_time_provider(time.clone())
-        .with_observer(recorder.clone())
-        .build()
-        .unwrap();
-    let server = ServerConfig::builder_with_provider(provider)
-        .with_time_provider(time)
-        .with_observer(recorder.clone())
-        .with_single_cert(leaf.chain, leaf.key)
-        .unwrap()
-        .build()
-        .unwrap();
-    let mut p = InPlacePair {
-        client: ClientConnection::new(Arc::new(client), ServerName::try_from("a.test").unwrap())
-            .unwrap(),
-        server: ServerConnection::new(Arc::new(server)).unwrap(),
-        client_inbox: Inbox::default(),
-        server_inbox: Inbox::default(),
-        pieces: Pieces(23),
-    };
+    let mut p = InPlacePair::of(pair_with(provider, ProtocolVersion::TLSv1_3, &recorder), 23);
     p.handshake();
     let data = pattern(20 * 1000, 4);
     let mut wire = Vec::new();
     // 20 records under keys that last 6: at least three KeyUpdates, each sent before
     // the record that needed it.
     seal_records_in_place(&mut p.client, &data, 1000, &mut wire);
-    deliver(&mut wire, &mut p.server_inbox, &mut p.server, &mut p.pieces).unwrap();
+    p.to_server(&mut wire).unwrap();
     assert!(p.server_inbox.plaintext == data);
     assert!(recorder.count(Side::Client, &Seen::KeyUpdate { ours: true }) >= 3);
     assert_eq!(
@@ -565,36 +580,10 @@ static SHORT_LIVED_TLS12_SUITE: handclasp::crypto::Tls12CipherSuite =
 
 #[test]
 fn a_worn_out_tls12_key_refuses_more_data_but_still_closes() {
-    let (root, leaf) = pki::server_chain(&["a.test"]);
-    let mut roots = RootStore::empty();
-    roots.add(&root.cert).unwrap();
     let mut provider = handclasp::crypto::ring::default_provider();
-    provider.cipher_suites = vec![handclasp::crypto::SupportedCipherSuite::Tls12(
-        &SHORT_LIVED_TLS12_SUITE,
-    )];
-    let provider = Arc::new(provider);
-    let time = Arc::new(FixedTime(at(NOV_2026)));
-    let client = ClientConfig::builder_with_provider(provider.clone())
-        .with_root_store(roots)
-        .with_time_provider(time.clone())
-        .with_protocol_versions(&[ProtocolVersion::TLSv1_2])
-        .build()
-        .unwrap();
-    let server = ServerConfig::builder_with_provider(provider)
-        .with_time_provider(time)
-        .with_protocol_versions(&[ProtocolVersion::TLSv1_2])
-        .with_single_cert(leaf.chain, leaf.key)
-        .unwrap()
-        .build()
-        .unwrap();
-    let mut p = InPlacePair {
-        client: ClientConnection::new(Arc::new(client), ServerName::try_from("a.test").unwrap())
-            .unwrap(),
-        server: ServerConnection::new(Arc::new(server)).unwrap(),
-        client_inbox: Inbox::default(),
-        server_inbox: Inbox::default(),
-        pieces: Pieces(29),
-    };
+    provider.cipher_suites = vec![SupportedCipherSuite::Tls12(&SHORT_LIVED_TLS12_SUITE)];
+    let recorder = Arc::new(Recorder::default());
+    let mut p = InPlacePair::of(pair_with(provider, ProtocolVersion::TLSv1_2, &recorder), 29);
     p.handshake();
     // TLS 1.2 cannot replace a key (RFC 5246): once the next record would be the last
     // the AEAD allows, application data is refused.
@@ -618,7 +607,7 @@ fn a_worn_out_tls12_key_refuses_more_data_but_still_closes() {
     // The last record the key allows is the close_notify.
     p.client.send_close_notify();
     take_pending(&mut p.client, &mut wire);
-    deliver(&mut wire, &mut p.server_inbox, &mut p.server, &mut p.pieces).unwrap();
+    p.to_server(&mut wire).unwrap();
     assert_eq!(p.server_inbox.plaintext, sealed);
     assert!(p.server.peer_has_closed());
 }

@@ -96,8 +96,8 @@ pub fn client_run(data: &[u8]) -> Reached {
     };
     let after = cfg & client_cfg::AFTER != 0;
     let chunks = [c0, c1, c2, c3];
-    let reached = drive(&mut new_client(cfg), stream, chunks, after);
-    let in_place = drive_in_place(&mut new_client(cfg), stream, chunks, after);
+    let reached = drive(&mut new_client(cfg), stream, chunks, after, Path::Buffered);
+    let in_place = drive(&mut new_client(cfg), stream, chunks, after, Path::InPlace);
     same_outcome(&reached, &in_place);
     reached
 }
@@ -114,18 +114,12 @@ pub fn server_run(data: &[u8]) -> Reached {
     };
     let chunks = [c0, c1, c2, c3];
     // A config each: one server's 0-RTT anti-replay record must not refuse the other.
-    let reached = drive(
-        &mut ServerConnection::new(Arc::new(server_config(cfg))).unwrap(),
-        stream,
-        chunks,
-        true,
-    );
-    let in_place = drive_in_place(
-        &mut ServerConnection::new(Arc::new(server_config(cfg))).unwrap(),
-        stream,
-        chunks,
-        true,
-    );
+    let run = |path| {
+        let mut server = ServerConnection::new(Arc::new(server_config(cfg))).unwrap();
+        drive(&mut server, stream, chunks, true, path)
+    };
+    let reached = run(Path::Buffered);
+    let in_place = run(Path::InPlace);
     same_outcome(&reached, &in_place);
     reached
 }
@@ -158,10 +152,26 @@ fn server_name() -> ServerName<'static> {
     ServerName::try_from(SERVER_NAME).unwrap()
 }
 
-/// Feeds `stream` in the given chunking, processing as it goes; stops at the first error
-/// and checks that it is final.
-fn drive(conn: &mut Connection, stream: &[u8], chunks: [u8; 4], after: bool) -> Reached {
+/// How received bytes reach the connection.
+#[derive(Clone, Copy)]
+enum Path {
+    /// `read_tls_from_slice`, `process_new_packets`, `read_plaintext`.
+    Buffered,
+    /// Appended to our own buffer and opened there with `process_in_place`.
+    InPlace,
+}
+
+/// Feeds `stream` in the given chunking through `path`, processing as it goes; stops
+/// at the first error and checks that it is final.
+fn drive(
+    conn: &mut Connection,
+    stream: &[u8],
+    chunks: [u8; 4],
+    after: bool,
+    path: Path,
+) -> Reached {
     let mut reached = Reached::default();
+    let mut buf = Vec::new();
     let mut rest = stream;
     let mut did_after = false;
     let mut stalled = 0;
@@ -173,10 +183,12 @@ fn drive(conn: &mut Connection, stream: &[u8], chunks: [u8; 4], after: bool) -> 
             0 => rest.len(),
             n => usize::from(n).min(rest.len()),
         };
-        let taken = conn.read_tls_from_slice(&rest[..size]);
+        let chunk = &rest[..size];
+        let (taken, result) = match path {
+            Path::Buffered => feed_buffered(conn, chunk, &mut reached),
+            Path::InPlace => feed_in_place(conn, chunk, &mut buf, &mut reached),
+        };
         rest = &rest[taken..];
-        let result = conn.process_new_packets();
-        reached.plaintext += drain_plaintext(conn);
         conn.consume_tls(conn.pending_tls().len());
         if let Err(error) = result {
             check_final(conn, &error);
@@ -207,56 +219,39 @@ fn drive(conn: &mut Connection, stream: &[u8], chunks: [u8; 4], after: bool) -> 
     reached
 }
 
-/// [`drive`] through the zero-copy path: each chunk is appended to our own buffer and
-/// records are opened there with `process_in_place`.
-fn drive_in_place(conn: &mut Connection, stream: &[u8], chunks: [u8; 4], after: bool) -> Reached {
-    let mut reached = Reached::default();
-    let mut buf = Vec::new();
-    let mut rest = stream;
-    let mut did_after = false;
-    'feed: for round in 0.. {
-        if rest.is_empty() {
-            break;
-        }
-        let size = match chunks[round % 4] {
-            0 => rest.len(),
-            n => usize::from(n).min(rest.len()),
-        };
-        buf.extend_from_slice(&rest[..size]);
-        rest = &rest[size..];
-        loop {
-            match conn.process_in_place(&mut buf) {
-                Ok(done) if done.consumed == 0 => break,
-                Ok(done) => {
-                    reached.plaintext += done.plaintext.len();
-                    let consumed = done.consumed;
-                    buf.drain(..consumed);
-                }
-                Err(error) => {
-                    conn.consume_tls(conn.pending_tls().len());
-                    check_final(conn, &error);
-                    reached.error = Some(error);
-                    break 'feed;
-                }
+/// Feeds what the connection takes of `chunk`, processes it and reads the plaintext
+/// out; returns how much was taken.
+fn feed_buffered(
+    conn: &mut Connection,
+    chunk: &[u8],
+    reached: &mut Reached,
+) -> (usize, Result<(), Error>) {
+    let taken = conn.read_tls_from_slice(chunk);
+    let result = conn.process_new_packets().map(|_| ());
+    reached.plaintext += drain_plaintext(conn);
+    (taken, result)
+}
+
+/// Appends `chunk` to `buf` and opens every whole record there; the plaintext is
+/// counted where it lies.
+fn feed_in_place(
+    conn: &mut Connection,
+    chunk: &[u8],
+    buf: &mut Vec<u8>,
+    reached: &mut Reached,
+) -> (usize, Result<(), Error>) {
+    buf.extend_from_slice(chunk);
+    loop {
+        match conn.process_in_place(buf) {
+            Ok(done) if done.consumed == 0 => return (chunk.len(), Ok(())),
+            Ok(done) => {
+                reached.plaintext += done.plaintext.len();
+                let consumed = done.consumed;
+                buf.drain(..consumed);
             }
-        }
-        conn.consume_tls(conn.pending_tls().len());
-        if !conn.is_handshaking() {
-            reached.established = true;
-            reached.resumed = conn.is_resumed();
-            if after && !did_after {
-                did_after = true;
-                let _ = conn.write_plaintext(b"application data from the fuzz side");
-                let _ = conn.refresh_traffic_keys(true);
-                conn.consume_tls(conn.pending_tls().len());
-            }
+            Err(error) => return (chunk.len(), Err(error)),
         }
     }
-    if after && reached.error.is_none() {
-        conn.send_close_notify();
-        conn.consume_tls(conn.pending_tls().len());
-    }
-    reached
 }
 
 fn drain_plaintext(conn: &mut Connection) -> usize {
