@@ -1094,6 +1094,9 @@ fn encrypter_pairs() -> Vec<(RecordEncrypter, RecordEncrypter)> {
     pairs
 }
 
+/// `seal` lays the record out with zeroed room and seals it in place; here the caller
+/// lays it out with room full of 0xaa, so any room byte `seal_in_place` failed to
+/// write (header, explicit nonce, type byte, padding, tag) would show.
 #[test]
 fn sealing_in_place_gives_the_same_records_as_sealing_into_a_vec() {
     for (mut appending, mut in_place) in encrypter_pairs() {

@@ -177,33 +177,23 @@ impl RecordEncrypter {
         plaintext: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        if plaintext.len() > MAX_PLAINTEXT {
-            return Err(Error::EncryptError);
-        }
-        // Only the four record types exist on the wire; in TLS 1.3 a type byte of 0
-        // would even be read back as padding (RFC 8446 5.4).
-        if !(20..=23).contains(&u8::from(typ)) {
-            return Err(Error::ApiMisuse(
-                "records carry only change_cipher_spec, alert, handshake or application data",
-            ));
-        }
-        let k = &mut self.keys;
-        let seq = k.seq.current()?;
+        // Checked before `out` grows, so a refused record leaves it as it was.
+        check_content(typ, plaintext.len())?;
+        let (before, after) = self.in_place_room(typ, plaintext.len());
         let start = out.len();
-        let sealed = match k.scheme {
-            Scheme::Tls13 => {
-                let padding = self.padding.amount(typ, plaintext.len());
-                tls13::seal(&*k.key, &k.iv, seq, typ, plaintext, padding, out)
-            }
-            Scheme::Tls12(nonce) => tls12::seal(&*k.key, &k.iv, nonce, seq, typ, plaintext, out),
+        out.reserve(before + plaintext.len() + after);
+        out.resize(start + before, 0);
+        out.extend_from_slice(plaintext);
+        out.resize(out.len() + after, 0);
+        let sealed = match out.get_mut(start..) {
+            Some(record) => self.seal_in_place(typ, record, plaintext.len()),
+            None => Err(Error::Internal("sealed record out of range")),
         };
-        if let Err(error) = sealed {
+        if sealed.is_err() {
             // A record half written must not go out.
             out.truncate(start);
-            return Err(error);
         }
-        k.seq.advance();
-        Ok(())
+        sealed
     }
 
     /// The room [`Self::seal_in_place`] needs around `len` bytes of content of type
@@ -231,14 +221,7 @@ impl RecordEncrypter {
         record: &mut [u8],
         len: usize,
     ) -> Result<(), Error> {
-        if len > MAX_PLAINTEXT {
-            return Err(Error::EncryptError);
-        }
-        if !(20..=23).contains(&u8::from(typ)) {
-            return Err(Error::ApiMisuse(
-                "records carry only change_cipher_spec, alert, handshake or application data",
-            ));
-        }
+        check_content(typ, len)?;
         let (before, after) = self.in_place_room(typ, len);
         if record.len() != before + len + after {
             return Err(Error::ApiMisuse(
@@ -277,6 +260,22 @@ impl RecordEncrypter {
     pub fn set_sequence_number(&mut self, seq: u64) {
         self.keys.seq.set(seq);
     }
+}
+
+/// What any record may carry: at most [`MAX_PLAINTEXT`] bytes of one of the four
+/// record types.
+fn check_content(typ: ContentType, len: usize) -> Result<(), Error> {
+    if len > MAX_PLAINTEXT {
+        return Err(Error::EncryptError);
+    }
+    // Only the four record types exist on the wire; in TLS 1.3 a type byte of 0 would
+    // even be read back as padding (RFC 8446 5.4).
+    if !(20..=23).contains(&u8::from(typ)) {
+        return Err(Error::ApiMisuse(
+            "records carry only change_cipher_spec, alert, handshake or application data",
+        ));
+    }
+    Ok(())
 }
 
 /// Opens received records with one key.

@@ -1,8 +1,6 @@
 //! TLS 1.2 AEAD record protection: AES-GCM (RFC 5288 3) and ChaCha20-Poly1305
 //! (RFC 7905 2), with the additional data of RFC 5246 6.2.3.3.
 
-use alloc::vec::Vec;
-
 use super::nonce::xor_nonce;
 use super::{HEADER_LEN, InboundRecord, LEGACY_RECORD_VERSION, MAX_PLAINTEXT};
 use crate::crypto::{AEAD_NONCE_LEN, AEAD_TAG_LEN, AeadKey, Tls12Nonce};
@@ -18,30 +16,6 @@ fn aad(seq: u64, typ: u8, version: u16, plain_len: u16) -> [u8; 13] {
     aad[9..11].copy_from_slice(&version.to_be_bytes());
     aad[11..13].copy_from_slice(&plain_len.to_be_bytes());
     aad
-}
-
-/// Seals `plaintext` as record number `seq`, appending the record to `out`. `iv` is
-/// the 12-byte IV (for GCM the 4-byte salt followed by zeros). The caller restores
-/// `out` on error.
-pub(super) fn seal(
-    key: &dyn AeadKey,
-    iv: &[u8; AEAD_NONCE_LEN],
-    nonce_kind: Tls12Nonce,
-    seq: u64,
-    typ: ContentType,
-    plaintext: &[u8],
-    out: &mut Vec<u8>,
-) -> Result<(), Error> {
-    let start = out.len();
-    let head = head_len(nonce_kind);
-    out.reserve(head + plaintext.len() + AEAD_TAG_LEN);
-    out.resize(start + head, 0);
-    out.extend_from_slice(plaintext);
-    out.resize(out.len() + AEAD_TAG_LEN, 0);
-    let record = out
-        .get_mut(start..)
-        .ok_or(Error::Internal("sealed record out of range"))?;
-    seal_in_place(key, iv, nonce_kind, seq, typ, record)
 }
 
 /// The bytes a record needs before its content: the header and, for GCM, the
@@ -92,7 +66,8 @@ pub(super) fn seal_in_place(
     let nonce = xor_nonce(iv, seq);
     let aad = aad(seq, typ.into(), LEGACY_RECORD_VERSION, plain_len);
     let tag = key.seal_in_place(&nonce, &aad, content)?;
-    tag_out.copy_from_slice(&tag);
+    let tag_out: &mut [u8; AEAD_TAG_LEN] = tag_out.try_into().map_err(|_| out_of_range())?;
+    *tag_out = tag;
     Ok(())
 }
 

@@ -1,7 +1,5 @@
 //! TLS 1.3 record protection (RFC 8446 5.2 - 5.4).
 
-use alloc::vec::Vec;
-
 use super::nonce::xor_nonce;
 use super::{
     HEADER_LEN, InboundRecord, LEGACY_RECORD_VERSION, MAX_PLAINTEXT, MAX_TLS13_CIPHERTEXT,
@@ -16,29 +14,6 @@ pub(super) fn tail_len(padding: usize) -> usize {
     1 + padding + AEAD_TAG_LEN
 }
 
-/// Seals `plaintext` of type `typ` as record number `seq` with `padding` zero bytes,
-/// appending the whole record to `out` (on error the caller takes back what was written).
-pub(super) fn seal(
-    key: &dyn AeadKey,
-    iv: &[u8; AEAD_NONCE_LEN],
-    seq: u64,
-    typ: ContentType,
-    plaintext: &[u8],
-    padding: usize,
-    out: &mut Vec<u8>,
-) -> Result<(), Error> {
-    let start = out.len();
-    let tail = tail_len(padding);
-    out.reserve(HEADER_LEN + plaintext.len() + tail);
-    out.resize(start + HEADER_LEN, 0);
-    out.extend_from_slice(plaintext);
-    out.resize(out.len() + tail, 0);
-    let record = out
-        .get_mut(start..)
-        .ok_or(Error::Internal("sealed record out of range"))?;
-    seal_in_place(key, iv, seq, typ, record, plaintext.len(), padding)
-}
-
 /// Seals in place: `record` is [`HEADER_LEN`] spare bytes, `content_len` bytes of
 /// content, then [`tail_len`] spare bytes; on return it is the whole record.
 pub(super) fn seal_in_place(
@@ -51,13 +26,8 @@ pub(super) fn seal_in_place(
     padding: usize,
 ) -> Result<(), Error> {
     // RFC 8446 5.2: TLSInnerPlaintext = content || ContentType || zeros, encrypted;
-    // the record length counts the tag too.
+    // the record length counts the tag too. (The caller checked the layout.)
     let ct_len = content_len + tail_len(padding);
-    if record.len() != HEADER_LEN + ct_len {
-        return Err(Error::ApiMisuse(
-            "a record to seal in place needs exactly the header and tail room",
-        ));
-    }
     let len = u16::try_from(ct_len)
         .ok()
         .filter(|&l| usize::from(l) <= MAX_TLS13_CIPHERTEXT)
@@ -88,7 +58,8 @@ pub(super) fn seal_in_place(
     *type_byte = typ.into();
     zeros.fill(0);
     let tag = key.seal_in_place(&xor_nonce(iv, seq), &header, inner)?;
-    tag_out.copy_from_slice(&tag);
+    let tag_out: &mut [u8; AEAD_TAG_LEN] = tag_out.try_into().map_err(|_| out_of_range())?;
+    *tag_out = tag;
     Ok(())
 }
 
