@@ -153,7 +153,7 @@ impl InPlacePair {
     }
 
     /// Delivers `wire` to the server (in pieces, in place), emptying it.
-    fn to_server(&mut self, wire: &mut Vec<u8>) -> Result<(), Error> {
+    fn deliver_to_server(&mut self, wire: &mut Vec<u8>) -> Result<(), Error> {
         deliver(
             wire,
             &mut self.server_inbox,
@@ -163,7 +163,7 @@ impl InPlacePair {
     }
 
     /// Delivers `wire` to the client (in pieces, in place), emptying it.
-    fn to_client(&mut self, wire: &mut Vec<u8>) -> Result<(), Error> {
+    fn deliver_to_client(&mut self, wire: &mut Vec<u8>) -> Result<(), Error> {
         deliver(
             wire,
             &mut self.client_inbox,
@@ -174,12 +174,12 @@ impl InPlacePair {
 
     fn client_to_server(&mut self, wire: &mut Vec<u8>) -> Result<(), Error> {
         take_pending(&mut self.client, wire);
-        self.to_server(wire)
+        self.deliver_to_server(wire)
     }
 
     fn server_to_client(&mut self, wire: &mut Vec<u8>) -> Result<(), Error> {
         take_pending(&mut self.server, wire);
-        self.to_client(wire)
+        self.deliver_to_client(wire)
     }
 
     fn handshake(&mut self) {
@@ -212,9 +212,9 @@ fn whole_connection_in_place_any_chunking() {
             for chunk in up.chunks(20_000) {
                 p.client.seal_into(chunk, &mut wire).unwrap();
             }
-            p.to_server(&mut wire).unwrap();
+            p.deliver_to_server(&mut wire).unwrap();
             p.server.seal_into(&down, &mut wire).unwrap();
-            p.to_client(&mut wire).unwrap();
+            p.deliver_to_client(&mut wire).unwrap();
             assert!(
                 p.server_inbox.calls_with_partial_record > 0
                     && p.client_inbox.calls_with_partial_record > 0,
@@ -247,11 +247,11 @@ fn seal_into_sends_a_queued_key_update_first() {
         !p.client.wants_write(),
         "the queued KeyUpdate moved to the output"
     );
-    p.to_server(&mut wire).unwrap();
+    p.deliver_to_server(&mut wire).unwrap();
     assert_eq!(p.server_inbox.plaintext, b"after our update");
     // The server's answering KeyUpdate goes out ahead of its own data.
     p.server.seal_into(b"and the answer", &mut wire).unwrap();
-    p.to_client(&mut wire).unwrap();
+    p.deliver_to_client(&mut wire).unwrap();
     assert_eq!(p.client_inbox.plaintext, b"and the answer");
     for side in [Side::Client, Side::Server] {
         assert_eq!(recorder.count(side, &Seen::KeyUpdate { ours: true }), 1);
@@ -448,7 +448,7 @@ fn records_sealed_in_place_open_on_both_receive_paths() {
         seal_records_in_place(&mut p.client, b"tail", 3, &mut wire);
         let mut expected = data.clone();
         expected.extend_from_slice(b"tail");
-        p.to_server(&mut wire).unwrap();
+        p.deliver_to_server(&mut wire).unwrap();
         assert!(p.server_inbox.plaintext == expected, "{version:?}");
 
         // The server answers with a record sealed in place; the client reads it
@@ -506,7 +506,7 @@ fn seal_in_place_refuses_misuse_without_harm() {
     take_pending(&mut p.client, &mut wire);
     p.client.seal_in_place(&mut record, 5).unwrap();
     wire.extend_from_slice(&record);
-    p.to_server(&mut wire).unwrap();
+    p.deliver_to_server(&mut wire).unwrap();
     assert_eq!(p.server_inbox.plaintext, b"hello");
     // After close_notify nothing more is sealed.
     p.client.send_close_notify();
@@ -559,7 +559,7 @@ fn a_worn_out_key_is_replaced_before_a_record_sealed_in_place() {
     // 20 records under keys that last 6: at least three KeyUpdates, each sent before
     // the record that needed it.
     seal_records_in_place(&mut p.client, &data, 1000, &mut wire);
-    p.to_server(&mut wire).unwrap();
+    p.deliver_to_server(&mut wire).unwrap();
     assert!(p.server_inbox.plaintext == data);
     assert!(recorder.count(Side::Client, &Seen::KeyUpdate { ours: true }) >= 3);
     assert_eq!(
@@ -607,7 +607,7 @@ fn a_worn_out_tls12_key_refuses_more_data_but_still_closes() {
     // The last record the key allows is the close_notify.
     p.client.send_close_notify();
     take_pending(&mut p.client, &mut wire);
-    p.to_server(&mut wire).unwrap();
+    p.deliver_to_server(&mut wire).unwrap();
     assert_eq!(p.server_inbox.plaintext, sealed);
     assert!(p.server.peer_has_closed());
 }
