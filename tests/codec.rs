@@ -740,7 +740,7 @@ fn rfc8448_resumed_handshake_and_binders() {
         msg.encoding_for_binders()
     );
     assert_ne!(placeholder.get_encoding(), full);
-    ch.set_psk_binders(vec![binder]).unwrap();
+    ch.set_psk_binders(vec![binder.clone()]).unwrap();
     assert_eq!(
         HandshakeMessage::from(HandshakePayload::ClientHello(ch.clone())).get_encoding(),
         full
@@ -749,6 +749,19 @@ fn rfc8448_resumed_handshake_and_binders() {
         ch.set_psk_binders(vec![]),
         Err(InvalidMessage::IllegalValue("PSK binder count"))
     );
+    // The in-place setter keeps the binder's length, so the truncated encoding a
+    // binder was computed over stays a prefix of what is sent.
+    ch.set_psk_binders(vec![vec![0; 32]]).unwrap();
+    let mut truncated = Vec::new();
+    ch.encode_for_binders(&mut truncated);
+    assert_eq!(
+        ch.set_single_psk_binder(&binder[..31]),
+        Err(InvalidMessage::IllegalValue("PSK binder length"))
+    );
+    ch.set_single_psk_binder(&binder).unwrap();
+    let sent = HandshakeMessage::from(HandshakePayload::ClientHello(ch.clone())).get_encoding();
+    assert_eq!(sent, full);
+    assert!(sent.starts_with(&truncated));
 
     let sh = server_hello_of(decode_exact(
         &rfc.value("ServerHello (96 octets)", "ServerHello"),

@@ -240,26 +240,24 @@ impl ClientHello {
     }
 
     /// Overwrites the binder of the only offered PSK identity in place (the offer is
-    /// built with a placeholder of the right length, so this allocates nothing).
+    /// built with a placeholder of the right length, so this allocates nothing and the
+    /// bytes [`Self::encode_for_binders`] gave stay a prefix of the encoding).
     ///
     /// Fails with [`InvalidMessage::IllegalValue`] when there is no pre_shared_key
-    /// extension or it offers other than exactly one identity.
+    /// extension, it offers other than exactly one identity, or `binder` is not as long
+    /// as the placeholder.
     pub fn set_single_psk_binder(&mut self, binder: &[u8]) -> Result<(), InvalidMessage> {
         let slot = self
-            .extensions
-            .iter_mut()
-            .flatten()
-            .find_map(|e| match e {
-                ClientExtension::PreSharedKey(offer) => Some(offer),
-                _ => None,
-            })
+            .psk_offer_mut()
             .and_then(|offer| match offer.binders.as_mut_slice() {
                 [only] => Some(only),
                 _ => None,
             })
             .ok_or(InvalidMessage::IllegalValue("PSK binder count"))?;
-        slot.clear();
-        slot.extend_from_slice(binder);
+        if slot.len() != binder.len() {
+            return Err(InvalidMessage::IllegalValue("PSK binder length"));
+        }
+        slot.copy_from_slice(binder);
         Ok(())
     }
 
@@ -270,19 +268,20 @@ impl ClientHello {
     /// extension or the number of binders differs from the number of identities.
     pub fn set_psk_binders(&mut self, binders: Vec<Vec<u8>>) -> Result<(), InvalidMessage> {
         let offer = self
-            .extensions
-            .iter_mut()
-            .flatten()
-            .find_map(|e| match e {
-                ClientExtension::PreSharedKey(offer) => Some(offer),
-                _ => None,
-            })
+            .psk_offer_mut()
             .ok_or(InvalidMessage::IllegalValue("no pre_shared_key to bind"))?;
         if binders.len() != offer.identities.len() {
             return Err(InvalidMessage::IllegalValue("PSK binder count"));
         }
         offer.binders = binders;
         Ok(())
+    }
+
+    fn psk_offer_mut(&mut self) -> Option<&mut PresharedKeyOffer> {
+        self.extensions.iter_mut().flatten().find_map(|e| match e {
+            ClientExtension::PreSharedKey(offer) => Some(offer),
+            _ => None,
+        })
     }
 }
 
