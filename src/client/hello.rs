@@ -72,18 +72,18 @@ pub(super) fn start_handshake(
             session_id,
             key_shares: &key_shares,
             cookie: None,
-            ticket: resuming.as_ref(),
+            ticket: resuming.as_ref().map(|(session, suite)| (session, *suite)),
             tls12_session: tls12_session.as_ref(),
             early_data,
         },
     );
     let mut transcript = HandshakeHashBuffer::new();
-    let mut psk_schedule = None;
-    if let Some((session, suite)) = &resuming {
-        psk_schedule = Some(bind_psk(&mut hello, session, suite, |truncated| {
+    let resuming = match resuming {
+        Some((session, suite)) => Some(bind_psk(&mut hello, session, suite, |truncated| {
             transcript.hash_for_binder(suite.hash, truncated)
-        })?);
-    }
+        })?),
+        None => None,
+    };
     // RFC 8446 5.1: the first ClientHello may use record version 0x0301 for
     // compatibility with old middleboxes and servers.
     cx.plain_record_version = 0x0301;
@@ -92,8 +92,8 @@ pub(super) fn start_handshake(
     cx.plain_record_version = 0x0303;
     cx.emit_client_hello(&hello);
     let mut sent_ccs = false;
-    if let (true, Some(early), Some((session, _))) = (early_data, &psk_schedule, &resuming) {
-        sent_ccs = start_early_data(cx, &config, session, early, &transcript)?;
+    if let (true, Some(ticket)) = (early_data, &resuming) {
+        sent_ccs = start_early_data(cx, &config, ticket, &transcript)?;
     }
     Ok(ClientState::ExpectServerHello(Box::new(
         ExpectServerHello {
@@ -105,7 +105,6 @@ pub(super) fn start_handshake(
             retried: None,
             sent_ccs,
             resuming,
-            psk_schedule,
             tls12_session,
         },
     )))
@@ -117,19 +116,20 @@ pub(super) fn start_handshake(
 fn start_early_data(
     cx: &mut CommonState,
     config: &ClientConfig,
-    session: &Tls13ClientSession,
-    early: &KeyScheduleEarly,
+    ticket: &OfferedTicket,
     transcript: &HandshakeHashBuffer,
 ) -> Result<bool, Error> {
-    let hello_hash = transcript.hash_given(early.suite().hash, &[]);
-    let secret = early.client_early_traffic_secret(hello_hash.as_ref())?;
+    let hello_hash = transcript.hash_given(ticket.suite.hash, &[]);
+    let secret = ticket
+        .early
+        .client_early_traffic_secret(hello_hash.as_ref())?;
     cx.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.secret_bytes());
     if config.middlebox_compat {
         cx.send_compat_ccs()?;
     }
     cx.set_tls13_write_key(&secret)?;
     cx.early_data = EarlyDataStatus::Offered;
-    cx.early_data_to_send = Some(session.max_early_data as usize);
+    cx.early_data_to_send = Some(ticket.session.max_early_data as usize);
     Ok(config.middlebox_compat)
 }
 
@@ -182,15 +182,22 @@ fn find_ticket(
     Ok(None)
 }
 
+/// A TLS 1.3 ticket offered in our ClientHello, with its PSK's Early Secret (made for
+/// the binder; the handshake goes on from it if the server accepts the ticket).
+struct OfferedTicket {
+    session: Tls13ClientSession,
+    suite: &'static Tls13CipherSuite,
+    early: KeyScheduleEarly,
+}
+
 /// RFC 8446 4.2.11.2: the binder is an HMAC, under the PSK's binder key, of the
-/// transcript up to and including the ClientHello cut before the binders. Returns
-/// the PSK's Early Secret, which the handshake goes on from if the server accepts.
+/// transcript up to and including the ClientHello cut before the binders.
 fn bind_psk(
     hello: &mut ClientHello,
-    session: &Tls13ClientSession,
+    session: Tls13ClientSession,
     suite: &'static Tls13CipherSuite,
     binder_hash: impl FnOnce(&[u8]) -> HashOutput,
-) -> Result<KeyScheduleEarly, Error> {
+) -> Result<OfferedTicket, Error> {
     // Room for a typical hello with a ticket, so the encoding is allocated once.
     let mut truncated = Vec::with_capacity(1024);
     hello.encode_for_binders(&mut truncated);
@@ -200,7 +207,11 @@ fn bind_psk(
         .binder_key(PskKind::Resumption)?
         .binder(hash.as_ref())?;
     hello.set_single_psk_binder(binder.as_ref())?;
-    Ok(early)
+    Ok(OfferedTicket {
+        session,
+        suite,
+        early,
+    })
 }
 
 /// What one ClientHello offers beyond the config.
@@ -211,7 +222,7 @@ struct Offer<'a> {
     /// The HelloRetryRequest's cookie, echoed (RFC 8446 4.2.2).
     cookie: Option<Vec<u8>>,
     /// A TLS 1.3 ticket to resume with, and its suite.
-    ticket: Option<&'a (Tls13ClientSession, &'static Tls13CipherSuite)>,
+    ticket: Option<(&'a Tls13ClientSession, &'static Tls13CipherSuite)>,
     /// A TLS 1.2 session to resume.
     tls12_session: Option<&'a Tls12ClientSession>,
     /// Offer 0-RTT early data (RFC 8446 4.2.10).
@@ -376,9 +387,7 @@ pub(crate) struct ExpectServerHello {
     retried: Option<&'static Tls13CipherSuite>,
     sent_ccs: bool,
     /// The ticket offered, and the suite it belongs to.
-    resuming: Option<(Tls13ClientSession, &'static Tls13CipherSuite)>,
-    /// The Early Secret of the offered ticket's PSK, made for its binder.
-    psk_schedule: Option<KeyScheduleEarly>,
+    resuming: Option<OfferedTicket>,
     /// The TLS 1.2 session offered (by id or ticket).
     tls12_session: Option<Tls12ClientSession>,
 }
@@ -473,9 +482,7 @@ impl ExpectServerHello {
         // suite of the same hash as the ticket's.
         let psk_accepted = match (sh.psk_index(), &self.resuming) {
             (None, _) => false,
-            (Some(0), Some((_, ticket_suite)))
-                if ticket_suite.hash.algorithm() == suite.hash.algorithm() =>
-            {
+            (Some(0), Some(ticket)) if ticket.suite.hash.algorithm() == suite.hash.algorithm() => {
                 true
             }
             (Some(_), _) => return Err(PeerMisbehaved::SelectedUnofferedPsk.into()),
@@ -517,10 +524,9 @@ impl ExpectServerHello {
             public_key_len,
         });
 
-        let psk_schedule = match (psk_accepted, self.psk_schedule) {
-            (true, Some(early)) => Some(early.with_suite(suite)?),
-            (true, None) => return Err(Error::Internal("a ticket offered without its binder")),
-            (false, _) => None,
+        let psk_schedule = match self.resuming.filter(|_| psk_accepted) {
+            Some(ticket) => Some(ticket.early.with_suite(suite)?),
+            None => None,
         };
         let mut transcript = self.transcript.into_hash(suite);
         transcript.add_message(encoded);
@@ -656,7 +662,7 @@ impl ExpectServerHello {
         // The ticket stays on offer only if the retry's suite shares its hash.
         let resuming = self
             .resuming
-            .filter(|(_, ticket_suite)| ticket_suite.hash.algorithm() == suite.hash.algorithm());
+            .filter(|ticket| ticket.suite.hash.algorithm() == suite.hash.algorithm());
         let mut hello = build_client_hello(
             &self.config,
             &self.server_name,
@@ -665,20 +671,23 @@ impl ExpectServerHello {
                 session_id: self.hello.session_id.clone(),
                 key_shares: &key_shares,
                 cookie,
-                ticket: resuming.as_ref(),
+                ticket: resuming.as_ref().map(|t| (&t.session, t.suite)),
                 tls12_session: self.tls12_session.as_ref(),
                 // RFC 8446 4.1.2: no early data after a HelloRetryRequest.
                 early_data: false,
             },
         );
-        let mut psk_schedule = None;
-        if let Some((session, ticket_suite)) = &resuming {
-            // RFC 8446 4.2.11.2: after a retry the binder covers ClientHello1's hash,
-            // the HelloRetryRequest and the truncated ClientHello2.
-            psk_schedule = Some(bind_psk(&mut hello, session, ticket_suite, |truncated| {
-                transcript.hash_given(truncated)
-            })?);
-        }
+        // RFC 8446 4.2.11.2: after a retry the binder covers ClientHello1's hash,
+        // the HelloRetryRequest and the truncated ClientHello2.
+        let resuming = match resuming {
+            Some(ticket) => Some(bind_psk(
+                &mut hello,
+                ticket.session,
+                ticket.suite,
+                |truncated| transcript.hash_given(truncated),
+            )?),
+            None => None,
+        };
         let encoded = cx.send_handshake_with(|out| encode_client_hello(&hello, out))?;
         transcript.add_message(encoded);
         cx.emit_client_hello(&hello);
@@ -692,7 +701,6 @@ impl ExpectServerHello {
                 retried: Some(suite),
                 sent_ccs,
                 resuming,
-                psk_schedule,
                 tls12_session: self.tls12_session,
             },
         )))
