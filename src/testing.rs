@@ -34,7 +34,7 @@ use crate::crypto::{
 use crate::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::{Error, PeerMisbehaved};
 use crate::events::Side;
-use crate::verify::{ClientCertVerifier, ServerCertVerifier, scheme_allowed_in};
+use crate::verify::{ClientCertVerifier, ServerCertVerifier, schemes_allowed_in};
 
 /// The tag the no-op AEAD appends to every record, and requires on every record it opens.
 pub const TEST_TAG: [u8; AEAD_TAG_LEN] = *b"handclasp-notag!";
@@ -502,11 +502,7 @@ const ANY_SCHEME: &[SignatureScheme] = &[
 ];
 
 fn any_scheme(version: ProtocolVersion) -> Vec<SignatureScheme> {
-    ANY_SCHEME
-        .iter()
-        .copied()
-        .filter(|s| scheme_allowed_in(*s, version))
-        .collect()
+    schemes_allowed_in(ANY_SCHEME, version)
 }
 
 /// A server certificate verifier that accepts every chain and every signature.

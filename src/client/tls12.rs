@@ -36,7 +36,7 @@ use crate::msgs::{
 use crate::resumption::Tls12ClientSession;
 use crate::tls12::{scheme_fits_suite, server_key_exchange_message};
 use crate::tls13::{OfferedExtensions, check_reply_extensions};
-use crate::verify::scheme_allowed_in;
+use crate::verify::{scheme_allowed_in, schemes_allowed_in};
 
 /// What the hello exchange hands over.
 pub(super) struct Hello {
@@ -400,11 +400,7 @@ fn send_client_certificate(
     types: &[ClientCertificateType],
     transcript: &mut HandshakeHash,
 ) -> Result<Option<alloc::boxed::Box<dyn Signer>>, Error> {
-    let acceptable: Vec<SignatureScheme> = schemes
-        .iter()
-        .copied()
-        .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_2))
-        .collect();
+    let acceptable = schemes_allowed_in(schemes, ProtocolVersion::TLSv1_2);
     let identity = config.client_auth.as_ref().and_then(|certified| {
         // RFC 8422 5.5: ecdsa_sign covers ECDSA and EdDSA keys.
         let key_type = match certified.key.algorithm() {

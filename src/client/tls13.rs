@@ -14,7 +14,7 @@ use super::config::ClientConfig;
 use crate::conn::common::{KeyExporter, Tls13Secrets};
 use crate::conn::{CommonState, EarlyDataStatus, Input, unexpected};
 use crate::crypto::SharedSecret;
-use crate::enums::{ExtensionType, ProtocolVersion, SignatureScheme};
+use crate::enums::{ExtensionType, ProtocolVersion};
 use crate::error::{Error, PeerMisbehaved};
 use crate::events::HandshakeEvent;
 use crate::key_schedule::HandshakeHash;
@@ -27,7 +27,7 @@ use crate::msgs::{
 };
 use crate::resumption::Tls13ClientSession;
 use crate::tls13::{OfferedExtensions, certificate_verify_message, check_reply_extensions};
-use crate::verify::scheme_allowed_in;
+use crate::verify::schemes_allowed_in;
 
 /// What the hello exchange hands over.
 pub(super) struct HandshakeStart {
@@ -402,13 +402,10 @@ fn send_client_certificate(
     request: &CertificateRequestTls13,
     transcript: &mut HandshakeHash,
 ) -> Result<(), Error> {
-    let acceptable: Vec<SignatureScheme> = request
-        .signature_schemes()
-        .unwrap_or_default()
-        .iter()
-        .copied()
-        .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_3))
-        .collect();
+    let acceptable = schemes_allowed_in(
+        request.signature_schemes().unwrap_or_default(),
+        ProtocolVersion::TLSv1_3,
+    );
     let identity = config.client_auth.as_ref().and_then(|certified| {
         certified
             .key

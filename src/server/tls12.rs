@@ -42,7 +42,7 @@ use crate::resumption::ServerSessionValue;
 use crate::time::current_time;
 use crate::tls12::{scheme_fits_suite, server_key_exchange_message};
 use crate::tls13::DOWNGRADE_TLS12;
-use crate::verify::scheme_allowed_in;
+use crate::verify::schemes_allowed_in;
 
 /// What every TLS 1.2 state carries.
 pub(crate) struct Handshake {
@@ -133,13 +133,9 @@ pub(super) fn client_hello(
         cx.sni = sni;
         return resume(cx, config, &hello, encoded, value);
     }
-    let offered_schemes = hello.signature_schemes().unwrap_or_default();
-    let mut client_schemes = Vec::with_capacity(offered_schemes.len());
-    client_schemes.extend(
-        offered_schemes
-            .iter()
-            .copied()
-            .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_2)),
+    let client_schemes = schemes_allowed_in(
+        hello.signature_schemes().unwrap_or_default(),
+        ProtocolVersion::TLSv1_2,
     );
     let certified = choose_certificate_key(&config, &hello, sni.as_deref(), &client_schemes)?;
 

@@ -37,7 +37,7 @@ use crate::msgs::{NewSessionTicketExtension, NewSessionTicketTls13, PskIdentity}
 use crate::resumption::ServerSessionValue;
 use crate::time::current_time;
 use crate::tls13::certificate_verify_message;
-use crate::verify::scheme_allowed_in;
+use crate::verify::schemes_allowed_in;
 
 /// What a HelloRetryRequest fixed, for checking the second ClientHello.
 struct Retry {
@@ -646,13 +646,7 @@ fn choose_certificate(
     let certified = choose_certificate_key(config, hello, sni, client_schemes)?;
     // RFC 8446 4.4.3: the scheme is the client's choice order among those the key can
     // produce; PKCS#1 v1.5 is not allowed in TLS 1.3.
-    let mut usable = Vec::with_capacity(client_schemes.len());
-    usable.extend(
-        client_schemes
-            .iter()
-            .copied()
-            .filter(|s| scheme_allowed_in(*s, ProtocolVersion::TLSv1_3)),
-    );
+    let usable = schemes_allowed_in(client_schemes, ProtocolVersion::TLSv1_3);
     let signer = certified
         .key
         .choose_scheme(&usable)

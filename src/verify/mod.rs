@@ -82,6 +82,23 @@ pub trait ClientCertVerifier: Send + Sync + Debug {
     fn supported_verify_schemes(&self, version: ProtocolVersion) -> Vec<SignatureScheme>;
 }
 
+/// The schemes of `schemes` that may sign handshake messages in `version`
+/// ([`scheme_allowed_in`]), in their order.
+pub fn schemes_allowed_in(
+    schemes: &[SignatureScheme],
+    version: ProtocolVersion,
+) -> Vec<SignatureScheme> {
+    // Sized once: the filter keeps most of them.
+    let mut allowed = Vec::with_capacity(schemes.len());
+    allowed.extend(
+        schemes
+            .iter()
+            .copied()
+            .filter(|s| scheme_allowed_in(*s, version)),
+    );
+    allowed
+}
+
 /// True if `scheme` may sign handshake messages in `version`.
 ///
 /// RFC 8446 4.2.3: TLS 1.3 handshake signatures never use RSA PKCS#1 v1.5 or SHA-1.
