@@ -382,7 +382,10 @@ impl ExpectFinished {
         let exporter = traffic.exporter()?;
         cx.log_secret("EXPORTER_SECRET", exporter.secret_bytes());
         cx.exporter = Some(KeyExporter::Tls13(exporter));
-        cx.tls13_secrets = Some(Tls13Secrets::new(server_app, client_app));
+        cx.tls13_secrets = Some(Tls13Secrets {
+            read: server_app,
+            write: client_app,
+        });
         // RFC 8446 4.6.1: tickets that arrive later derive from this secret.
         let resumption = traffic.resumption_master_secret(hs.transcript.current().as_ref())?;
         cx.complete_handshake()?;

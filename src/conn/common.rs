@@ -75,16 +75,6 @@ pub(crate) struct Tls13Secrets {
     pub(crate) write: TrafficSecret,
 }
 
-impl Tls13Secrets {
-    /// The application traffic secrets, kept (at rest) for KeyUpdate.
-    pub(crate) fn new(read: TrafficSecret, write: TrafficSecret) -> Self {
-        Self {
-            read: read.at_rest(),
-            write: write.at_rest(),
-        }
-    }
-}
-
 pub(crate) struct CommonState {
     pub(crate) side: Side,
     pub(crate) provider: Arc<CryptoProvider>,
@@ -461,18 +451,10 @@ impl CommonState {
                 "seal_into needs an established connection: use write_plaintext before",
             ));
         }
-        self.app_data_sent |= !data.is_empty();
-        self.move_sendable_into(out);
-        for fragment in self.fragmenter.fragment(data) {
-            self.update_write_key_if_worn_out()?;
-            // A KeyUpdate just sent must go out before the records under the new key.
-            self.move_sendable_into(out);
-            match &mut self.encrypter {
-                Some(encrypter) => encrypter.seal(ContentType::ApplicationData, fragment, out)?,
-                None => return Err(Error::Internal("application data without a write key")),
-            }
-        }
-        Ok(())
+        // What is queued goes first, even when `data` makes no record.
+        out.extend_from_slice(self.sendable.as_slice());
+        self.sendable.consume(self.sendable.len());
+        self.seal_application_data(data, Some(out))
     }
 
     /// The room around `len` bytes of application data a record sealed in place needs.
@@ -516,23 +498,33 @@ impl CommonState {
         Ok(())
     }
 
-    fn move_sendable_into(&mut self, out: &mut Vec<u8>) {
-        if !self.sendable.is_empty() {
-            out.extend_from_slice(self.sendable.as_slice());
-            self.sendable.consume(self.sendable.len());
-        }
+    fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.seal_application_data(data, None)
     }
 
-    fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+    /// Seals `data` as application data records: onto the send queue, or onto `out`
+    /// after what the queue holds. A worn-out key is replaced first (its KeyUpdate
+    /// goes on the queue, so it precedes the records under the new key either way).
+    fn seal_application_data(
+        &mut self,
+        data: &[u8],
+        mut out: Option<&mut Vec<u8>>,
+    ) -> Result<(), Error> {
         self.app_data_sent |= !data.is_empty();
         for fragment in self.fragmenter.fragment(data) {
             self.update_write_key_if_worn_out()?;
-            match &mut self.encrypter {
-                Some(encrypter) => {
-                    encrypter.seal(ContentType::ApplicationData, fragment, self.sendable.tail())?
+            let Some(encrypter) = &mut self.encrypter else {
+                return Err(Error::Internal("application data without a write key"));
+            };
+            let target = match out.as_deref_mut() {
+                Some(out) => {
+                    out.extend_from_slice(self.sendable.as_slice());
+                    self.sendable.consume(self.sendable.len());
+                    out
                 }
-                None => return Err(Error::Internal("application data without a write key")),
-            }
+                None => self.sendable.tail(),
+            };
+            encrypter.seal(ContentType::ApplicationData, fragment, target)?;
         }
         Ok(())
     }
@@ -565,7 +557,10 @@ impl CommonState {
         self.send_handshake(HandshakePayload::KeyUpdate(request))?;
         let write = secrets.write.next()?;
         self.set_tls13_write_key(&write)?;
-        self.tls13_secrets = Some(Tls13Secrets::new(secrets.read, write));
+        self.tls13_secrets = Some(Tls13Secrets {
+            read: secrets.read,
+            write,
+        });
         self.emit(|| HandshakeEvent::KeyUpdate { ours: true });
         Ok(())
     }
@@ -577,7 +572,10 @@ impl CommonState {
         };
         let read = secrets.read.next()?;
         self.set_tls13_read_key(&read)?;
-        self.tls13_secrets = Some(Tls13Secrets::new(read, secrets.write));
+        self.tls13_secrets = Some(Tls13Secrets {
+            read,
+            write: secrets.write,
+        });
         self.emit(|| HandshakeEvent::KeyUpdate { ours: false });
         if request == KeyUpdateRequest::UpdateRequested && !self.sent_close_notify {
             self.send_key_update(KeyUpdateRequest::UpdateNotRequested)?;

@@ -476,13 +476,6 @@ impl TrafficSecret {
         Ok(Self::new(self.suite, secret))
     }
 
-    /// The secret as kept until a KeyUpdate. Traffic secrets hold no prepared HMAC
-    /// key (so none would hold memory for the connection's life): it is returned as
-    /// it is.
-    pub fn at_rest(self) -> Self {
-        self
-    }
-
     /// The suite this secret belongs to.
     pub fn suite(&self) -> &'static Tls13CipherSuite {
         self.suite

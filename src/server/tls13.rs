@@ -804,7 +804,10 @@ impl ExpectFinished {
             .check(hs.transcript.current().as_ref(), &verify_data)?;
         cx.emit(|| HandshakeEvent::FinishedVerified);
         cx.set_tls13_read_key(&hs.client_app)?;
-        cx.tls13_secrets = Some(Tls13Secrets::new(hs.client_app, hs.server_app));
+        cx.tls13_secrets = Some(Tls13Secrets {
+            read: hs.client_app,
+            write: hs.server_app,
+        });
         cx.complete_handshake()?;
         // RFC 8446 4.6.1: tickets derive from the resumption secret, which hashes the
         // transcript through the client's Finished.
