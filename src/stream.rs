@@ -1,5 +1,11 @@
 //! Blocking adapters: a connection plus a transport (`Read + Write`, e.g. a
 //! `TcpStream`) used as one `Read + Write` stream of plaintext.
+//!
+//! A blocking read never ends in `WouldBlock` because a record carried no plaintext:
+//! records that only make us write (a TLS 1.3 KeyUpdate asking for ours, a TLS 1.2
+//! HelloRequest or renegotiating ClientHello answered with `no_renegotiation`, a
+//! NewSessionTicket, an empty record) are answered, and reading goes on until there
+//! is plaintext, a clean end of stream (close_notify) or an error.
 
 use std::io::{self, Read, Write};
 use std::ops::DerefMut;
@@ -17,15 +23,12 @@ impl Connection {
         let until_handshaked = self.is_handshaking();
         let (mut read, mut written) = (0, 0);
         loop {
-            while self.wants_write() {
-                written += self.write_tls(io)?;
-            }
-            io.flush()?;
+            written += self.flush_tls(io)?;
             if !until_handshaked && written > 0 {
                 return Ok((read, written));
             }
             if self.wants_read() {
-                let n = self.read_tls(io)?;
+                let n = self.read_and_process(io)?;
                 if n == 0 {
                     if self.is_handshaking() {
                         return Err(io::Error::new(
@@ -36,28 +39,56 @@ impl Connection {
                     return Ok((read, written));
                 }
                 read += n;
-                if let Err(error) = self.process_new_packets() {
-                    // Send the alert before reporting the error.
-                    while self.wants_write() {
-                        if self.write_tls(io).is_err() {
-                            break;
-                        }
-                    }
-                    let _ = io.flush();
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, error));
-                }
             }
             match (until_handshaked, self.is_handshaking()) {
                 (_, true) => continue,
                 (true, false) => {
-                    while self.wants_write() {
-                        written += self.write_tls(io)?;
-                    }
-                    io.flush()?;
+                    written += self.flush_tls(io)?;
                     return Ok((read, written));
                 }
                 (false, false) => return Ok((read, written)),
             }
+        }
+    }
+
+    /// Writes everything pending to `io` and flushes it; returns how many bytes.
+    fn flush_tls<T: Write>(&mut self, io: &mut T) -> io::Result<usize> {
+        let mut written = 0;
+        while self.wants_write() {
+            match self.write_tls(io)? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => written += n,
+            }
+        }
+        io.flush()?;
+        Ok(written)
+    }
+
+    /// One read from `io`, then processing of what arrived. Returns the bytes read (0
+    /// at end of stream). A TLS error is returned as `InvalidData` after its alert was
+    /// written (as far as the transport takes it).
+    fn read_and_process<T: Read + Write>(&mut self, io: &mut T) -> io::Result<usize> {
+        let n = self.read_tls(io)?;
+        if let Err(error) = self.process_new_packets() {
+            let _ = self.flush_tls(io);
+            return Err(io::Error::new(io::ErrorKind::InvalidData, error));
+        }
+        Ok(n)
+    }
+
+    /// Blocking read of plaintext: answers what the peer asks of us (flushing our
+    /// replies) and reads on until there is plaintext, a clean end of stream or an
+    /// error. On a non-blocking transport, its `WouldBlock` comes through as it is.
+    fn read_blocking<T: Read + Write>(&mut self, io: &mut T, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            // What we owe the peer (our KeyUpdate, a no_renegotiation warning) goes
+            // out before we wait for more: the peer may be waiting for it.
+            self.flush_tls(io)?;
+            match self.reader().read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                done => return done,
+            }
+            self.read_and_process(io)?;
         }
     }
 }
@@ -91,12 +122,7 @@ impl<'a, C: DerefMut<Target = Connection>, T: Read + Write> Stream<'a, C, T> {
 impl<C: DerefMut<Target = Connection>, T: Read + Write> Read for Stream<'_, C, T> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.finish_handshake()?;
-        while self.conn.wants_read() {
-            if self.conn.complete_io(self.sock)?.0 == 0 {
-                break;
-            }
-        }
-        self.conn.reader().read(buf)
+        self.conn.read_blocking(self.sock, buf)
     }
 }
 
