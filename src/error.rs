@@ -321,9 +321,10 @@ pub enum PeerMisbehaved {
     /// Too many warning alerts.
     #[error("the peer sent too many warning alerts (last: {0})")]
     TooManyWarningAlerts(AlertDescription),
-    /// Too many KeyUpdates without application data between them.
-    #[error("the peer sent too many KeyUpdates in a row")]
-    TooManyKeyUpdates,
+    /// Too many post-handshake messages (KeyUpdate, NewSessionTicket, renegotiation
+    /// requests) without application data between them.
+    #[error("the peer sent too many post-handshake messages in a row without application data")]
+    TooManyPostHandshakeMessages,
     /// Too many TLS 1.2 renegotiation requests (HelloRequest to a client, ClientHello
     /// to an established server), each of which we refuse.
     #[error("the peer asked to renegotiate too many times")]
@@ -372,7 +373,7 @@ impl PeerMisbehaved {
             Self::TooMuchEarlyData
             | Self::TooManyEmptyRecords
             | Self::TooManyWarningAlerts(_)
-            | Self::TooManyKeyUpdates
+            | Self::TooManyPostHandshakeMessages
             | Self::TooManyRenegotiationRequests => A::UnexpectedMessage,
         }
     }
@@ -389,8 +390,14 @@ pub enum PeerIncompatible {
     #[error("no key-exchange group in common with the peer")]
     NoKxGroupInCommon,
     /// The peer does not speak TLS 1.3 (or TLS 1.2 where enabled).
-    #[error("the peer chose {0:?}, which this side does not enable")]
+    #[error("the peer wants {0:?}, which this side does not enable")]
     VersionNotEnabled(ProtocolVersion),
+    /// The peer's supported_versions holds only values we do not know (GREASE, or
+    /// versions newer than TLS 1.3).
+    #[error(
+        "the peer's supported_versions lists no version this side knows (only GREASE or unknown values)"
+    )]
+    NoKnownVersion,
     /// The peer offers only versions we refuse.
     #[error(
         "the peer offers only versions before TLS 1.2, which are refused (deprecated, RFC 8996)"
@@ -404,11 +411,15 @@ pub enum PeerIncompatible {
     NoCertificateForName,
     /// The peer does not do extended master secret (RFC 7627), which this side
     /// requires.
-    #[error("the peer does not support extended master secret (RFC 7627), which is required")]
+    #[error(
+        "the peer does not support extended master secret (RFC 7627), which is required \
+         (with_extended_master_secret_required(false) on the config builder allows such \
+         peers, at the cost of the triple-handshake protection)"
+    )]
     ExtendedMasterSecretRequired,
     /// The peer does not signal secure renegotiation (RFC 5746), which this side
     /// requires.
-    #[error("the peer does not signal secure renegotiation (RFC 5746)")]
+    #[error("the peer does not signal secure renegotiation (RFC 5746), which this side requires")]
     SecureRenegotiationRequired,
     /// The peer offers only what we refuse by design; the text names it and why.
     #[error("the peer offers only {0}")]
@@ -426,7 +437,10 @@ impl PeerIncompatible {
         use AlertDescription as A;
         match self {
             // RFC 8446 4.2.1: no acceptable version gets protocol_version.
-            Self::VersionNotEnabled(_) | Self::OnlyLegacyVersions | Self::EarlyDataNeedsTls13 => {
+            Self::VersionNotEnabled(_)
+            | Self::OnlyLegacyVersions
+            | Self::NoKnownVersion
+            | Self::EarlyDataNeedsTls13 => {
                 A::ProtocolVersion
             }
             // RFC 7301 3.2.

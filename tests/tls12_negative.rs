@@ -62,6 +62,7 @@ struct Options {
     server_provider: Arc<CryptoProvider>,
     key: &'static rcgen::SignatureAlgorithm,
     server_requires_ems: bool,
+    server_requires_secure_renegotiation: bool,
     client_log: Option<Arc<RecordingKeyLog>>,
 }
 
@@ -72,6 +73,7 @@ impl Default for Options {
             server_provider: provider(None, ALL_GROUPS),
             key: &rcgen::PKCS_ECDSA_P256_SHA256,
             server_requires_ems: true,
+            server_requires_secure_renegotiation: false,
             client_log: None,
         }
     }
@@ -94,6 +96,7 @@ fn pair_with(o: Options) -> Pair {
     let s = ServerConfig::builder_with_provider(o.server_provider)
         .with_time_provider(Arc::new(FixedTime(at(NOV_2026))))
         .with_extended_master_secret_required(o.server_requires_ems)
+        .with_secure_renegotiation_required(o.server_requires_secure_renegotiation)
         .with_single_cert(leaf.chain, leaf.key)
         .unwrap();
     Pair::new(
@@ -674,9 +677,31 @@ fn server_hello_without_extended_master_secret() {
     );
 }
 
+/// RFC 5746 4.2 leaves the server's policy open. We never renegotiate, so a client
+/// without the signal is accepted by default (as OpenSSL, GnuTLS and rustls do), and
+/// our ServerHello then carries no renegotiation_info (RFC 5746 3.6: it answers the
+/// signal only); a server configured to require the signal refuses.
 #[test]
-fn missing_renegotiation_info() {
+fn missing_renegotiation_info_is_accepted_by_default() {
     let mut pair = plain_pair();
+    let bytes = client_hello_with(&mut pair, |ch| {
+        remove_client_ext(ch, ExtensionType::RenegotiationInfo)
+    });
+    feed(&mut pair.server, &bytes).unwrap();
+    let flight = plain_handshake_messages(&split_records(&take(&mut pair.server)));
+    let HandshakePayload::ServerHello(sh) = decode12(&flight[0]).payload else {
+        panic!("no ServerHello")
+    };
+    assert_eq!(sh.renegotiation_info(), None, "no unsolicited extension");
+    assert!(
+        flight.len() >= 4,
+        "the whole server flight follows (Certificate, ServerKeyExchange, ServerHelloDone)"
+    );
+
+    let mut pair = pair_with(Options {
+        server_requires_secure_renegotiation: true,
+        ..Options::default()
+    });
     let bytes = client_hello_with(&mut pair, |ch| {
         remove_client_ext(ch, ExtensionType::RenegotiationInfo)
     });
@@ -687,7 +712,11 @@ fn missing_renegotiation_info() {
         A::HandshakeFailure,
         Sent::Plain,
     );
+}
 
+/// Our client still requires the server's signal.
+#[test]
+fn missing_renegotiation_info_from_the_server() {
     let mut pair = plain_pair();
     let mut flight = server_flight(&mut pair);
     remove_server_ext(&mut flight, ExtensionType::RenegotiationInfo);

@@ -836,15 +836,19 @@ fn second_change_cipher_spec() {
 #[test]
 fn unprotected_alert_after_the_handshake_is_refused() {
     // An unprotected alert is read only during the handshake (a peer that failed
-    // before it had keys); afterwards it cannot be authentic.
+    // before it had keys); afterwards it cannot be authentic, and a record whose
+    // outer type is not application_data is an unexpected record (RFC 8446 5, 5.2).
     let mut pair = plain_pair();
     pair.handshake().unwrap();
     let alert = WireRecord::new(ContentType::Alert, vec![2, u8::from(A::HandshakeFailure)]);
     server_rejects(
         &mut pair,
         &alert.encode(),
-        Error::DecryptError,
-        A::BadRecordMac,
+        Error::UnexpectedMessage {
+            expected: "a protected record (outer type application_data)",
+            got: handclasp::error::MessageKind::Record(ContentType::Alert),
+        },
+        A::UnexpectedMessage,
     );
 }
 

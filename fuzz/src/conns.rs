@@ -369,7 +369,7 @@ pub fn server_config(cfg: u8) -> ServerConfig {
             std::time::Duration::from_secs(NOW),
         ))))
         .with_session_store(Some(Arc::new(ServerSessionMemoryCache::new(8))))
-        .with_anti_replay(Some(Arc::new(MemoryAntiReplay::new(8, 20))));
+        .with_anti_replay(Some(Arc::new(MemoryAntiReplay::new(8))));
     if cfg & server_cfg::CLIENT_AUTH != 0 {
         builder = builder.with_client_cert_verifier(Arc::new(AcceptAnyClientCert {
             mandatory: cfg & server_cfg::CLIENT_AUTH_REQUIRED != 0,

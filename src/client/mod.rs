@@ -8,6 +8,7 @@ use core::ops::{Deref, DerefMut};
 use pki_types::{CertificateDer, ServerName};
 
 use crate::conn::{CommonState, Connection, EarlyDataStatus, Input, State};
+use crate::enums::HandshakeType;
 use crate::error::{Error, PeerMisbehaved};
 use crate::events::HandshakeEvent;
 use crate::events::Side;
@@ -133,6 +134,40 @@ pub(crate) enum ClientState {
 }
 
 impl ClientState {
+    /// The handshake message types this state can take, and how to name them in an
+    /// error. Any other type is unexpected_message, decided before its body is parsed
+    /// (RFC 8446 6.2, RFC 5246 7.2.2: "an inappropriate message was received").
+    pub(crate) fn expects(&self) -> (&'static str, &'static [HandshakeType]) {
+        use HandshakeType as T;
+        match self {
+            Self::ExpectServerHello(_) => ("ServerHello", &[T::ServerHello]),
+            Self::ExpectEncryptedExtensions(_) => {
+                ("EncryptedExtensions", &[T::EncryptedExtensions])
+            }
+            Self::ExpectCertificateOrCertRequest(_) => (
+                "Certificate or CertificateRequest",
+                &[T::Certificate, T::CertificateRequest],
+            ),
+            Self::ExpectCertificate(_) | Self::ExpectCertificate12(_) => {
+                ("Certificate", &[T::Certificate])
+            }
+            Self::ExpectCertificateVerify(_) => ("CertificateVerify", &[T::CertificateVerify]),
+            Self::ExpectFinished(_) | Self::ExpectFinished12(_) => ("Finished", &[T::Finished]),
+            Self::Traffic(_) => (
+                "NewSessionTicket or KeyUpdate",
+                &[T::NewSessionTicket, T::KeyUpdate],
+            ),
+            Self::ExpectServerKeyExchange12(_) => ("ServerKeyExchange", &[T::ServerKeyExchange]),
+            Self::ExpectServerHelloDone12(_) => (
+                "CertificateRequest or ServerHelloDone",
+                &[T::CertificateRequest, T::ServerHelloDone],
+            ),
+            // RFC 5077 3.3: a promised ticket comes just before the server's CCS.
+            Self::ExpectChangeCipherSpec12(_) => ("ChangeCipherSpec", &[T::NewSessionTicket]),
+            Self::Traffic12(_) => ("no handshake message after the handshake", &[T::HelloRequest]),
+        }
+    }
+
     pub(crate) fn handle(self, cx: &mut CommonState, input: Input<'_>) -> Result<Self, Error> {
         match self {
             Self::ExpectServerHello(s) => (*s).handle(cx, input),

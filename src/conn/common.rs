@@ -124,6 +124,9 @@ pub(crate) struct CommonState {
     pub(crate) skip_early_data: Option<usize>,
     /// Server: how much early data was received.
     pub(crate) received_early_data: usize,
+    /// We sent a KeyUpdate and no application data since: a peer's request for our
+    /// KeyUpdate is already answered (RFC 8446 4.6.3).
+    key_updated_while_silent: bool,
     pub(crate) sent_close_notify: bool,
     pub(crate) received_close_notify: bool,
     pub(crate) sent_fatal_alert: bool,
@@ -171,6 +174,7 @@ impl CommonState {
             early_data_to_accept: None,
             skip_early_data: None,
             received_early_data: 0,
+            key_updated_while_silent: false,
             sent_close_notify: false,
             received_close_notify: false,
             sent_fatal_alert: false,
@@ -495,6 +499,7 @@ impl CommonState {
             None => return Err(Error::Internal("application data without a write key")),
         }
         self.app_data_sent |= len > 0;
+        self.key_updated_while_silent &= len == 0;
         Ok(())
     }
 
@@ -526,6 +531,7 @@ impl CommonState {
             };
             encrypter.seal(ContentType::ApplicationData, fragment, target)?;
         }
+        self.key_updated_while_silent &= data.is_empty();
         Ok(())
     }
 
@@ -555,6 +561,8 @@ impl CommonState {
             ));
         };
         self.send_handshake(HandshakePayload::KeyUpdate(request))?;
+        // Any KeyUpdate of ours answers the peer's requests until our next data.
+        self.key_updated_while_silent = true;
         let write = secrets.write.next()?;
         self.set_tls13_write_key(&write)?;
         self.tls13_secrets = Some(Tls13Secrets {
@@ -577,7 +585,13 @@ impl CommonState {
             write: secrets.write,
         });
         self.emit(|| HandshakeEvent::KeyUpdate { ours: false });
-        if request == KeyUpdateRequest::UpdateRequested && !self.sent_close_notify {
+        // RFC 8446 4.6.3: an implementation "which receives multiple KeyUpdates while
+        // it is silent" responds with a single update: requests while we send no
+        // application data get one answer, so nothing piles up in the send queue.
+        if request == KeyUpdateRequest::UpdateRequested
+            && !self.sent_close_notify
+            && !self.key_updated_while_silent
+        {
             self.send_key_update(KeyUpdateRequest::UpdateNotRequested)?;
         }
         Ok(())

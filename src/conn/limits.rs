@@ -22,9 +22,11 @@ pub struct Limits {
     pub max_empty_records: u32,
     /// Warning alerts tolerated in one connection (default 4).
     pub max_warning_alerts: u32,
-    /// Consecutive KeyUpdates without application data between them (default 32).
-    pub max_key_updates: u32,
-    /// TLS 1.2 renegotiation requests tolerated in one connection (default 4): each
+    /// Post-handshake handshake messages (KeyUpdate, NewSessionTicket, refused
+    /// renegotiation requests) in a row without application data between them
+    /// (default 32): each costs a key derivation, a store insert or a reply.
+    pub max_post_handshake_messages: u32,
+    /// TLS 1.2 renegotiation requests tolerated in one connection (default 1): each
     /// HelloRequest (to a client) or ClientHello after the handshake (to a server) is
     /// refused with a no_renegotiation warning, so without a bound a peer could make us
     /// queue warnings, or ignore HelloRequests, forever.
@@ -41,8 +43,8 @@ impl Default for Limits {
             max_fragment: crate::record::MAX_PLAINTEXT,
             max_empty_records: 32,
             max_warning_alerts: 4,
-            max_key_updates: 32,
-            max_renegotiation_requests: 4,
+            max_post_handshake_messages: 32,
+            max_renegotiation_requests: 1,
         }
     }
 }

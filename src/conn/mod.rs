@@ -26,7 +26,8 @@ use pki_types::CertificateDer;
 use crate::codec::Codec;
 use crate::crypto::SupportedCipherSuite;
 use crate::enums::{
-    AlertDescription, AlertLevel, ContentType, KeyUpdateRequest, NamedGroup, ProtocolVersion,
+    AlertDescription, AlertLevel, ContentType, HandshakeType, KeyUpdateRequest, NamedGroup,
+    ProtocolVersion,
 };
 use crate::error::{Error, InvalidMessage, MessageKind, PeerMisbehaved};
 use crate::events::HandshakeEvent;
@@ -109,6 +110,14 @@ pub(crate) enum State {
 }
 
 impl State {
+    /// The handshake types the state takes, and their name for an error.
+    fn expects(&self) -> (&'static str, &'static [HandshakeType]) {
+        match self {
+            Self::Client(s) => s.expects(),
+            Self::Server(s) => s.expects(),
+        }
+    }
+
     fn handle(self, cx: &mut CommonState, input: Input<'_>) -> Result<Self, Error> {
         match self {
             Self::Client(s) => s.handle(cx, input).map(Self::Client),
@@ -149,7 +158,8 @@ struct Inner {
     compat_ccs_seen: bool,
     empty_records: u32,
     warning_alerts: u32,
-    key_updates: u32,
+    /// Post-handshake handshake messages since the last application data.
+    post_handshake_messages: u32,
     renegotiation_requests: u32,
     /// Application data was received: the receive buffers are in steady use.
     app_data_received: bool,
@@ -169,7 +179,7 @@ impl Connection {
                 compat_ccs_seen: false,
                 empty_records: 0,
                 warning_alerts: 0,
-                key_updates: 0,
+                post_handshake_messages: 0,
                 renegotiation_requests: 0,
                 app_data_received: false,
             },
@@ -588,20 +598,42 @@ impl Inner {
         self.joiner.push(payload)?;
         let version = self.common.version.unwrap_or(ProtocolVersion::TLSv1_2);
         while let Some(message) = self.joiner.next_message() {
-            let msg = HandshakeMessage::read_bytes(message.encoding, version)?;
-            count_renegotiation(&self.common, &mut self.renegotiation_requests, &msg.payload)?;
+            let typ = message
+                .encoding
+                .first()
+                .map_or(HandshakeType::Unknown(0), |&t| HandshakeType::from(t));
             // RFC 5246 7.4.1.1: a client in the middle of a TLS 1.2 handshake ignores
             // HelloRequest (and never hashes it).
             let negotiating_tls12 = self.common.side == crate::events::Side::Client
                 && self.common.version == Some(ProtocolVersion::TLSv1_2)
                 && !self.common.traffic;
-            if negotiating_tls12 && matches!(msg.payload, HandshakePayload::HelloRequest) {
+            let ignored = negotiating_tls12 && typ == HandshakeType::HelloRequest;
+            // A type the state cannot take is unexpected_message whatever its body
+            // holds, so it is refused before the body is parsed.
+            let state = self
+                .state
+                .as_ref()
+                .ok_or(Error::Internal("no handshake state"))?;
+            let (expected, types) = state.expects();
+            if !ignored && !types.contains(&typ) {
+                return Err(Error::UnexpectedMessage {
+                    expected,
+                    got: MessageKind::Handshake(typ),
+                });
+            }
+            let msg = HandshakeMessage::read_bytes(message.encoding, version)?;
+            count_renegotiation(&self.common, &mut self.renegotiation_requests, &msg.payload)?;
+            if ignored {
                 continue;
             }
-            if matches!(msg.payload, HandshakePayload::KeyUpdate(_)) {
-                self.key_updates += 1;
-                if self.key_updates > self.common.limits.max_key_updates {
-                    return Err(PeerMisbehaved::TooManyKeyUpdates.into());
+            // Each post-handshake message (KeyUpdate, NewSessionTicket, a refused
+            // renegotiation) costs us work or a reply; a run of them with no
+            // application data between is bounded.
+            if self.common.traffic {
+                self.post_handshake_messages += 1;
+                if self.post_handshake_messages > self.common.limits.max_post_handshake_messages
+                {
+                    return Err(PeerMisbehaved::TooManyPostHandshakeMessages.into());
                 }
             }
             let state = self
@@ -634,8 +666,7 @@ impl Inner {
     }
 
     fn alert(&mut self, payload: &[u8]) -> Result<(), Error> {
-        // RFC 8446 5.1: alerts are never fragmented; one record holds exactly one.
-        let alert = AlertMessage::read_bytes(payload, "alert")?;
+        let alert = read_alert(payload)?;
         self.common
             .emit(|| HandshakeEvent::AlertReceived(alert.description));
         match (alert.level, alert.description) {
@@ -664,7 +695,7 @@ impl Inner {
     /// data undetected.
     fn unprotected_alert(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.joiner.check_interleaved(ContentType::Alert)?;
-        let alert = AlertMessage::read_bytes(payload, "alert")?;
+        let alert = read_alert(payload)?;
         self.common
             .emit(|| HandshakeEvent::AlertReceived(alert.description));
         Err(Error::AlertReceived(alert.description))
@@ -705,7 +736,7 @@ impl Inner {
             return Ok(None);
         }
         self.empty_records = 0;
-        self.key_updates = 0;
+        self.post_handshake_messages = 0;
         self.app_data_received = true;
         if let Some(budget) = early_budget {
             // Accepted 0-RTT data, within max_early_data_size (RFC 8446 4.2.10).
@@ -723,6 +754,16 @@ impl Inner {
             Delivery::InPlace => Ok(Some(payload)),
         }
     }
+}
+
+/// One alert record's alert. RFC 8446 5.1: alerts are never fragmented, so a record
+/// holds exactly one; an empty alert record is an unexpected record (5.1, 6), not a
+/// short one.
+fn read_alert(payload: &[u8]) -> Result<AlertMessage, Error> {
+    if payload.is_empty() {
+        return Err(InvalidMessage::EmptyFragment(ContentType::Alert).into());
+    }
+    Ok(AlertMessage::read_bytes(payload, "alert")?)
 }
 
 /// Counts TLS 1.2 renegotiation requests against

@@ -321,10 +321,10 @@ impl RecordDecrypter {
     /// type and [`Error::UnexpectedMessage`] for a protected change_cipher_spec;
     /// [`crate::error::PeerMisbehaved::PlaintextTooLarge`] over 2^14 bytes.
     ///
-    /// The outer type is not checked here: it is authenticated as part of the
-    /// additional data, so a TLS 1.3 record whose outer type is not application_data
-    /// fails with [`Error::DecryptError`]. The connection routes unprotected records
-    /// (a TLS 1.3 middlebox-compatibility change_cipher_spec) before calling this.
+    /// A TLS 1.3 record whose outer type is not application_data fails with
+    /// [`Error::UnexpectedMessage`] before any decryption (RFC 8446 5, 5.2). The
+    /// connection routes unprotected records (a TLS 1.3 middlebox-compatibility
+    /// change_cipher_spec, a plaintext alert during the handshake) before calling this.
     pub fn open<'a>(&mut self, record: InboundRecord<'a>) -> Result<Plaintext<'a>, Error> {
         let k = &mut self.keys;
         let seq = k.seq.current()?;

@@ -71,6 +71,15 @@ pub(super) fn open<'a>(
     seq: u64,
     record: InboundRecord<'a>,
 ) -> Result<(ContentType, &'a [u8]), Error> {
+    // RFC 8446 5.2: a protected record's outer type is always application_data; any
+    // other is an unexpected record type (RFC 8446 5: unexpected_message), e.g. a
+    // Finished sent in plaintext where an encrypted one is due.
+    if record.typ != ContentType::ApplicationData {
+        return Err(Error::UnexpectedMessage {
+            expected: "a protected record (outer type application_data)",
+            got: MessageKind::Record(record.typ),
+        });
+    }
     let len = record.payload.len();
     // RFC 8446 5.2: over 2^14 + 256 is record_overflow (the deframer normally catches
     // this at the header).

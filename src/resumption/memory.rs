@@ -85,42 +85,37 @@ impl StoresServerSessions for ServerSessionMemoryCache {
     }
 }
 
-/// The default 0-RTT replay guard: remembers tickets seen in the last `window`
-/// seconds (a replay later than that fails the ticket age check), at most `capacity`
-/// of them; when full it refuses 0-RTT rather than forget.
+/// The default 0-RTT replay guard: remembers each ticket for as long as a replay of
+/// its ClientHello could pass the ticket-age check, at most `capacity` tickets; when
+/// full it refuses 0-RTT rather than forget. One guard protects one process (see
+/// [`AntiReplay`]).
 #[derive(Debug)]
 pub struct MemoryAntiReplay {
-    seen: Mutex<VecDeque<(Vec<u8>, u64)>>,
+    /// Each ticket with the last second a replay of it could be accepted.
+    seen: Mutex<Vec<(Vec<u8>, u64)>>,
     capacity: usize,
-    window: u64,
 }
 
 impl MemoryAntiReplay {
-    /// A guard for at most `capacity` tickets within `window` seconds.
-    pub fn new(capacity: usize, window: u64) -> Self {
+    /// A guard for at most `capacity` tickets at once.
+    pub fn new(capacity: usize) -> Self {
         Self {
-            seen: Mutex::new(VecDeque::new()),
+            seen: Mutex::new(Vec::new()),
             capacity: capacity.max(1),
-            window,
         }
     }
 }
 
 impl AntiReplay for MemoryAntiReplay {
-    fn first_use(&self, ticket: &[u8], now: u64) -> bool {
+    fn first_use(&self, ticket: &[u8], now: u64, until: u64) -> bool {
         let Ok(mut seen) = self.seen.lock() else {
             return false;
         };
-        while seen
-            .front()
-            .is_some_and(|(_, at)| now.saturating_sub(*at) > self.window)
-        {
-            seen.pop_front();
-        }
+        seen.retain(|(_, until)| *until >= now);
         if seen.iter().any(|(t, _)| t == ticket) || seen.len() >= self.capacity {
             return false;
         }
-        seen.push_back((ticket.to_vec(), now));
+        seen.push((ticket.to_vec(), until));
         true
     }
 }
@@ -212,17 +207,25 @@ mod tests {
 
     #[test]
     fn anti_replay_accepts_each_ticket_once_and_fails_safe_when_full() {
-        let guard = MemoryAntiReplay::new(2, 10);
-        assert!(guard.first_use(b"a", 100));
-        assert!(!guard.first_use(b"a", 101), "a replay is refused");
-        assert!(guard.first_use(b"b", 102));
+        let guard = MemoryAntiReplay::new(2);
+        assert!(guard.first_use(b"a", 100, 110));
+        assert!(!guard.first_use(b"a", 101, 111), "a replay is refused");
+        assert!(guard.first_use(b"b", 102, 130));
         assert!(
-            !guard.first_use(b"c", 103),
+            !guard.first_use(b"c", 103, 113),
             "full: refuse rather than forget"
         );
         assert!(
-            guard.first_use(b"c", 111),
-            "a is out of the window and dropped"
+            !guard.first_use(b"a", 110, 120),
+            "a is remembered through its last acceptable second"
+        );
+        assert!(
+            guard.first_use(b"c", 111, 121),
+            "a's window has passed and it is dropped"
+        );
+        assert!(
+            !guard.first_use(b"b", 130, 140),
+            "each ticket keeps its own window"
         );
     }
 

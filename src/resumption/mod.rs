@@ -32,11 +32,18 @@ pub trait StoresServerSessions: Send + Sync + Debug {
 }
 
 /// Guards 0-RTT against replay (RFC 8446 8): a ticket's early data is accepted the
-/// first time only. Implementations may forget a ticket once its 0-RTT window (the
-/// ticket age tolerance) has passed; when unsure, answer false.
+/// first time only. When unsure (full, poisoned), answer false: the client then sends
+/// its data again after the handshake.
+///
+/// A guard protects one process. Servers that share ticket keys (a fleet behind a
+/// load balancer) must share one guard too (a store all of them consult), or a
+/// flight recorded at one server replays at another.
 pub trait AntiReplay: Send + Sync + Debug {
     /// True the first time `ticket` is presented for 0-RTT at `now` (Unix seconds).
-    fn first_use(&self, ticket: &[u8], now: u64) -> bool;
+    /// The same ClientHello would pass the ticket-age check (RFC 8446 8.3) until
+    /// `until` (Unix seconds, inclusive): the guard must remember the ticket at least
+    /// that long, and may forget it after.
+    fn first_use(&self, ticket: &[u8], now: u64, until: u64) -> bool;
 }
 
 /// What a server remembers of a session: enough to resume it and to check the

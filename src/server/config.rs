@@ -33,6 +33,7 @@ pub struct ServerConfig {
     pub(crate) observer: Option<Arc<dyn HandshakeObserver>>,
     pub(crate) key_log: Option<Arc<dyn KeyLog>>,
     pub(crate) require_ems: bool,
+    pub(crate) require_secure_renegotiation: bool,
     pub(crate) ticketer: Option<Arc<dyn ProducesTickets>>,
     pub(crate) session_store: Option<Arc<dyn StoresServerSessions>>,
     pub(crate) tickets: usize,
@@ -61,6 +62,7 @@ impl ServerConfig {
             observer: None,
             key_log: None,
             require_ems: true,
+            require_secure_renegotiation: false,
             ticketer: None,
             session_store: default_session_store(),
             tickets: 2,
@@ -81,7 +83,7 @@ const DEFAULT_TICKET_ROTATION: u64 = 6 * 3600;
 
 #[cfg(feature = "std")]
 fn default_anti_replay() -> Option<Arc<dyn AntiReplay>> {
-    Some(Arc::new(crate::resumption::MemoryAntiReplay::new(4096, 20)))
+    Some(Arc::new(crate::resumption::MemoryAntiReplay::new(4096)))
 }
 
 #[cfg(not(feature = "std"))]
@@ -117,6 +119,7 @@ pub struct ServerConfigBuilder {
     observer: Option<Arc<dyn HandshakeObserver>>,
     key_log: Option<Arc<dyn KeyLog>>,
     require_ems: bool,
+    require_secure_renegotiation: bool,
     ticketer: Option<Arc<dyn ProducesTickets>>,
     session_store: Option<Arc<dyn StoresServerSessions>>,
     tickets: usize,
@@ -214,6 +217,15 @@ impl ServerConfigBuilder {
         self
     }
 
+    /// Refuse TLS 1.2 clients that signal neither renegotiation_info nor its SCSV
+    /// (RFC 5746; default false). handclasp never renegotiates (a renegotiation request
+    /// is always refused with `no_renegotiation`), so the attack the signal guards
+    /// against cannot happen, and clients that lack it are accepted by default.
+    pub fn with_secure_renegotiation_required(mut self, required: bool) -> Self {
+        self.require_secure_renegotiation = required;
+        self
+    }
+
     /// Seal resumption state into tickets with this (e.g. [`TicketKeys`] shared by a
     /// fleet); `None` makes TLS 1.3 tickets keys into the session store instead
     /// (stateful). The default is fresh [`TicketKeys`] rotating every 6 hours, the
@@ -248,8 +260,10 @@ impl ServerConfigBuilder {
     }
 
     /// The 0-RTT replay guard for stateless tickets (default with `std`: an
-    /// in-memory [`crate::resumption::MemoryAntiReplay`] of 4096 tickets over 20
-    /// seconds; without one, stateless tickets never carry early data).
+    /// in-memory [`crate::resumption::MemoryAntiReplay`] of 4096 tickets, each kept
+    /// as long as a replay could pass the ticket-age check; without one, stateless
+    /// tickets never carry early data). The guard is per process: servers that share
+    /// ticket keys must share a guard.
     pub fn with_anti_replay(mut self, guard: Option<Arc<dyn AntiReplay>>) -> Self {
         self.anti_replay = guard;
         self
@@ -285,6 +299,7 @@ impl ServerConfigBuilder {
             observer: self.observer,
             key_log: self.key_log,
             require_ems: self.require_ems,
+            require_secure_renegotiation: self.require_secure_renegotiation,
             ticketer,
             session_store: self.session_store,
             tickets: self.tickets,

@@ -7,7 +7,7 @@ use core::ops::{Deref, DerefMut};
 use crate::conn::{CommonState, Connection, EarlyDataStatus, Input, State};
 use pki_types::CertificateDer;
 
-use crate::enums::ProtocolVersion;
+use crate::enums::{HandshakeType, ProtocolVersion};
 use crate::error::{CertificateError, Error, PeerMisbehaved};
 use crate::events::HandshakeEvent;
 use crate::events::Side;
@@ -161,6 +161,29 @@ pub(crate) enum ServerState {
 }
 
 impl ServerState {
+    /// The handshake message types this state can take, and how to name them in an
+    /// error. Any other type is unexpected_message, decided before its body is parsed
+    /// (RFC 8446 6.2, RFC 5246 7.2.2: "an inappropriate message was received").
+    pub(crate) fn expects(&self) -> (&'static str, &'static [HandshakeType]) {
+        use HandshakeType as T;
+        match self {
+            Self::ExpectClientHello(_) => ("ClientHello", &[T::ClientHello]),
+            Self::ExpectEndOfEarlyData(_) => ("EndOfEarlyData", &[T::EndOfEarlyData]),
+            Self::ExpectCertificate(_) | Self::ExpectCertificate12(_) => {
+                ("Certificate", &[T::Certificate])
+            }
+            Self::ExpectCertificateVerify(_) | Self::ExpectCertificateVerify12(_) => {
+                ("CertificateVerify", &[T::CertificateVerify])
+            }
+            Self::ExpectFinished(_) | Self::ExpectFinished12(_) => ("Finished", &[T::Finished]),
+            Self::Traffic(_) => ("KeyUpdate", &[T::KeyUpdate]),
+            Self::ExpectClientKeyExchange12(_) => ("ClientKeyExchange", &[T::ClientKeyExchange]),
+            Self::ExpectChangeCipherSpec12(_) => ("ChangeCipherSpec", &[]),
+            // RFC 5746 4.4: a renegotiating ClientHello is refused with a warning.
+            Self::Traffic12(_) => ("no handshake message after the handshake", &[T::ClientHello]),
+        }
+    }
+
     pub(crate) fn handle(self, cx: &mut CommonState, input: Input<'_>) -> Result<Self, Error> {
         match self {
             Self::ExpectClientHello(s) => s.handle(cx, input),

@@ -83,6 +83,18 @@ impl Handshake {
     }
 }
 
+/// RFC 5746 3.6: whether the client signals secure renegotiation, with the SCSV or an
+/// empty renegotiation_info; a non-empty one on an initial handshake is fatal.
+fn secure_renegotiation_signaled(hello: &ClientHello) -> Result<bool, Error> {
+    match hello.renegotiation_info() {
+        Some([]) => Ok(true),
+        Some(_) => Err(PeerMisbehaved::BadRenegotiationInfo.into()),
+        None => Ok(hello
+            .cipher_suites
+            .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV)),
+    }
+}
+
 /// How long a TLS 1.2 session may be resumed: one day.
 const TLS12_SESSION_LIFETIME: u32 = 24 * 3600;
 
@@ -99,16 +111,12 @@ pub(super) fn client_hello(
             PeerIncompatible::OnlyRefused(String::from("compression (refused: CRIME)")).into(),
         );
     }
-    // RFC 5746 3.6: the client signals secure renegotiation with the SCSV or an empty
-    // renegotiation_info; a non-empty one on an initial handshake is fatal.
-    let scsv = hello
-        .cipher_suites
-        .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
-    match hello.renegotiation_info() {
-        Some([]) => {}
-        Some(_) => return Err(PeerMisbehaved::BadRenegotiationInfo.into()),
-        None if scsv => {}
-        None => return Err(PeerIncompatible::SecureRenegotiationRequired.into()),
+    // RFC 5746 4.2: we never renegotiate, so the attack the signal guards against
+    // (a renegotiation spliced onto a victim's connection) cannot happen here; like
+    // OpenSSL, GnuTLS and rustls we accept clients that do not signal, unless the
+    // configuration requires it.
+    if !secure_renegotiation_signaled(&hello)? && config.require_secure_renegotiation {
+        return Err(PeerIncompatible::SecureRenegotiationRequired.into());
     }
     // RFC 7627 5.3: a server that requires extended master secret refuses without it.
     let extended_master_secret = hello.has_extension(ExtensionType::ExtendedMasterSecret);
@@ -197,7 +205,11 @@ pub(super) fn client_hello(
     }
     // Room for every extension we may send, so the vector is allocated once.
     let mut extensions = Vec::with_capacity(6);
-    extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
+    // RFC 5746 3.6: an empty renegotiation_info answers the client's signal, and only
+    // a signal (an unsolicited extension would be fatal to the client).
+    if secure_renegotiation_signaled(&hello)? {
+        extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
+    }
     if extended_master_secret {
         extensions.push(ServerExtension::ExtendedMasterSecret);
     }
@@ -683,7 +695,11 @@ fn resume(
     }
     // Room for every extension we may send, so the vector is allocated once.
     let mut extensions = Vec::with_capacity(6);
-    extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
+    // RFC 5746 3.6: an empty renegotiation_info answers the client's signal, and only
+    // a signal (an unsolicited extension would be fatal to the client).
+    if secure_renegotiation_signaled(hello)? {
+        extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
+    }
     if value.extended_master_secret {
         extensions.push(ServerExtension::ExtendedMasterSecret);
     }

@@ -261,10 +261,13 @@ impl ExpectClientHello {
             None => {
                 cx.set_tls13_read_key(&client_hs)?;
                 // RFC 8446 4.2.10: rejected 0-RTT records fail to decrypt and are
-                // skipped, up to what we would have accepted.
-                if hello.early_data_offered() {
-                    cx.skip_early_data = Some(early_data_skip_budget(&self.config));
-                }
+                // skipped, up to what we would have accepted. A second ClientHello
+                // (after a HelloRetryRequest) has no early data (4.1.2), so the
+                // skipping that began with the retry ends here: from now on a record
+                // that fails to decrypt is bad_record_mac at once.
+                cx.skip_early_data = hello
+                    .early_data_offered()
+                    .then(|| early_data_skip_budget(&self.config));
             }
         }
         cx.emit(|| HandshakeEvent::HandshakeKeysInstalled {
@@ -467,15 +470,22 @@ impl ExpectClientHello {
         {
             return false;
         }
+        // Our clock has whole seconds: allow for the rounding as well.
+        const TOLERANCE_MS: u64 = AGE_TOLERANCE_MS + 1000;
         let client_age = u64::from(identity.obfuscated_ticket_age.wrapping_sub(value.age_add));
         let server_age = now.saturating_sub(value.created).saturating_mul(1000);
-        // Our clock has whole seconds: allow for the rounding as well.
-        if client_age.abs_diff(server_age) > AGE_TOLERANCE_MS + 1000 {
+        if client_age.abs_diff(server_age) > TOLERANCE_MS {
             return false;
         }
+        // A replay of this ClientHello (same client age) passes the check above
+        // until our age of the ticket exceeds the client's by the tolerance: the
+        // guard must remember it until then (RFC 8446 8.2, 8.3).
+        let until = value
+            .created
+            .saturating_add(client_age.saturating_add(TOLERANCE_MS).div_ceil(1000));
         match (&self.config.ticketer, &self.config.anti_replay) {
             (None, _) => true,
-            (Some(_), Some(guard)) => guard.first_use(&identity.identity, now),
+            (Some(_), Some(guard)) => guard.first_use(&identity.identity, now, until),
             (Some(_), None) => false,
         }
     }
@@ -542,33 +552,39 @@ impl ExpectClientHello {
     }
 }
 
-/// RFC 8446 4.2.1: TLS 1.3 is chosen from supported_versions; without it the client
-/// speaks TLS 1.2 or older.
+/// Picks the version (RFC 8446 4.2.1). With supported_versions, the best of ours
+/// it lists, and legacy_version is ignored. Without it the client speaks TLS 1.2 or
+/// earlier, whatever legacy_version says: a ClientHello "from the future" (0x0304,
+/// 0x0400, ...) without supported_versions gets TLS 1.2 (RFC 5246 E.1, RFC 8446 D.2).
 fn choose_version(config: &ServerConfig, hello: &ClientHello) -> Result<ProtocolVersion, Error> {
-    let offered = hello.supported_versions().unwrap_or_default();
-    if offered.contains(&ProtocolVersion::TLSv1_3)
-        && config.versions.contains(&ProtocolVersion::TLSv1_3)
-    {
-        return Ok(ProtocolVersion::TLSv1_3);
-    }
-    let best_legacy = if offered.is_empty() {
-        hello.legacy_version
-    } else if offered.contains(&ProtocolVersion::TLSv1_2) {
-        ProtocolVersion::TLSv1_2
-    } else {
-        ProtocolVersion::TLSv1_1
+    use ProtocolVersion as V;
+    let enabled = |v: V| config.versions.contains(&v);
+    let Some(offered) = hello.supported_versions() else {
+        return match hello.legacy_version.to_wire() {
+            v if v < V::TLSv1_2.to_wire() => Err(PeerIncompatible::OnlyLegacyVersions.into()),
+            _ if enabled(V::TLSv1_2) => Ok(V::TLSv1_2),
+            _ => Err(PeerIncompatible::VersionNotEnabled(V::TLSv1_2).into()),
+        };
     };
-    match best_legacy {
-        ProtocolVersion::TLSv1_2 | ProtocolVersion::TLSv1_3
-            if config.versions.contains(&ProtocolVersion::TLSv1_2) =>
-        {
-            Ok(ProtocolVersion::TLSv1_2)
-        }
-        ProtocolVersion::TLSv1_2 | ProtocolVersion::TLSv1_3 => {
-            Err(PeerIncompatible::VersionNotEnabled(ProtocolVersion::TLSv1_2).into())
-        }
-        _ => Err(PeerIncompatible::OnlyLegacyVersions.into()),
+    if let Some(version) = [V::TLSv1_3, V::TLSv1_2]
+        .into_iter()
+        .find(|v| offered.contains(v) && enabled(*v))
+    {
+        return Ok(version);
     }
+    // Nothing in common: say which case it is.
+    if let Some(version) = [V::TLSv1_3, V::TLSv1_2]
+        .into_iter()
+        .find(|v| offered.contains(v))
+    {
+        return Err(PeerIncompatible::VersionNotEnabled(version).into());
+    }
+    if offered.iter().any(|v| v.to_wire() < V::TLSv1_2.to_wire()) {
+        return Err(PeerIncompatible::OnlyLegacyVersions.into());
+    }
+    // RFC 8701: GREASE values (and versions newer than ours) are ignored; a list of
+    // only those offers nothing.
+    Err(PeerIncompatible::NoKnownVersion.into())
 }
 
 /// The first of our TLS 1.3 suites (server preference) that the client offers.
