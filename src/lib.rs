@@ -120,7 +120,7 @@ pub mod verify;
 
 pub use cert::CertifiedKey;
 pub use client::{ClientConfig, ClientConnection};
-pub use conn::{Connection, InPlace, IoState, Limits};
+pub use conn::{Connection, InPlace, IoState, Limits, MAX_CLIENT_HELLO};
 pub use error::{Error, InvalidMessage};
 /// The certificate, key and name types of `rustls-pki-types`, re-exported.
 pub use pki_types;

@@ -356,20 +356,32 @@ fn too_long(len: usize, max: usize) -> Error {
     .into()
 }
 
-/// A handshake header announcing more than `max_handshake_message` fails on the
-/// header alone: the 4 bytes are all that is sent.
+fn too_long_client_hello(len: usize, max: usize) -> Error {
+    InvalidMessage::TooLong {
+        what: "ClientHello",
+        len,
+        max,
+    }
+    .into()
+}
+
+/// A handshake header announcing more than its cap fails on the header alone: the 4
+/// bytes are all that is sent. A ClientHello may be as large as its vectors allow
+/// (MAX_CLIENT_HELLO, about 128 KiB); every other message is capped at
+/// `max_handshake_message`.
 #[test]
 fn oversized_handshake_message_fails_on_its_header_tls13_server() {
     let setup = Setup::new(TLS13);
-    let max = Limits::default().max_handshake_message;
-    assert_eq!(max, 65536);
+    let max = Limits::default().max_client_hello;
+    assert_eq!(max, handclasp::MAX_CLIENT_HELLO);
+    assert_eq!(max, 131_396);
+    let header = |typ: u8, len: usize| {
+        let [_, a, b, c] = (len as u32).to_be_bytes();
+        plain(ContentType::Handshake, &[typ, a, b, c])
+    };
     // Exactly the limit: the server waits for the body.
     let mut pair = setup.pair();
-    feed(
-        &mut pair.server,
-        &plain(ContentType::Handshake, &[1, 1, 0, 0]),
-    )
-    .unwrap();
+    feed(&mut pair.server, &header(1, max)).unwrap();
     assert!(pair.server.error().is_none());
     // One more byte: refused at once.
     let mut pair = setup.pair();
@@ -377,8 +389,20 @@ fn oversized_handshake_message_fails_on_its_header_tls13_server() {
     assert_fails(
         &mut pair.server,
         &mut pair.client,
-        &plain(ContentType::Handshake, &[1, 1, 0, 1]),
-        too_long(max + 1, max),
+        &header(1, max + 1),
+        too_long_client_hello(max + 1, max),
+        A::DecodeError,
+    );
+    // Any other message keeps the 64 KiB cap.
+    let other = Limits::default().max_handshake_message;
+    assert_eq!(other, 65536);
+    let mut pair = setup.pair();
+    let _ = client_hello(&mut pair);
+    assert_fails(
+        &mut pair.server,
+        &mut pair.client,
+        &header(11, other + 1),
+        too_long(other + 1, other),
         A::DecodeError,
     );
 }
@@ -386,7 +410,7 @@ fn oversized_handshake_message_fails_on_its_header_tls13_server() {
 #[test]
 fn oversized_handshake_message_respects_configured_limit() {
     let limits = Limits {
-        max_handshake_message: 1000,
+        max_client_hello: 1000,
         ..Limits::default()
     };
     let setup = Setup::with_limits(TLS13, limits, limits);
@@ -402,7 +426,7 @@ fn oversized_handshake_message_respects_configured_limit() {
         &mut pair.server,
         &mut pair.client,
         &plain(ContentType::Handshake, &[1, 0, 3, 233]),
-        too_long(1001, 1000),
+        too_long_client_hello(1001, 1000),
         A::DecodeError,
     );
 }

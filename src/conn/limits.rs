@@ -1,5 +1,10 @@
 //! The bounds on what a connection buffers and tolerates, with their defaults.
 
+/// The largest ClientHello body its vectors allow (RFC 8446 4.1.2, RFC 5246 7.4.1.2):
+/// legacy_version (2), random (32), legacy_session_id (1 + 32), cipher_suites
+/// (2 + 65,534), legacy_compression_methods (1 + 255) and extensions (2 + 65,535).
+pub const MAX_CLIENT_HELLO: usize = 2 + 32 + (1 + 32) + (2 + 65_534) + (1 + 255) + (2 + 65_535);
+
 /// Bounds on a connection's memory and on floods a peer can send. Every buffer a peer
 /// can fill is bounded by one of these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -7,6 +12,10 @@ pub struct Limits {
     /// The largest handshake message accepted, in bytes (default 64 KiB). A certificate
     /// chain must fit in one message.
     pub max_handshake_message: usize,
+    /// The largest ClientHello a server accepts, in bytes (default
+    /// [`MAX_CLIENT_HELLO`], the most its vectors can hold: legitimate clients send
+    /// long cipher-suite and signature lists, or large padding).
+    pub max_client_hello: usize,
     /// Received plaintext not yet read by the application (default 64 KiB). Beyond it,
     /// `read_tls` takes no more input until the application reads.
     pub received_plaintext: usize,
@@ -37,6 +46,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_handshake_message: 64 * 1024,
+            max_client_hello: MAX_CLIENT_HELLO,
             received_plaintext: 64 * 1024,
             send_buffer: 64 * 1024,
             early_plaintext: 64 * 1024,

@@ -46,7 +46,7 @@ mod stdio;
 
 pub use common::EarlyDataStatus;
 pub use in_place::InPlace;
-pub use limits::Limits;
+pub use limits::{Limits, MAX_CLIENT_HELLO};
 #[cfg(feature = "std")]
 pub use stdio::{Reader, Writer};
 
@@ -167,7 +167,13 @@ struct Inner {
 
 impl Connection {
     pub(crate) fn new(common: CommonState, state: State) -> Self {
-        let joiner = HandshakeJoiner::with_max_message_len(common.limits.max_handshake_message);
+        // Only a server takes a ClientHello, so only its joiner allows the larger cap.
+        let max_client_hello = match common.side {
+            crate::events::Side::Server => common.limits.max_client_hello,
+            crate::events::Side::Client => common.limits.max_handshake_message,
+        };
+        let joiner =
+            HandshakeJoiner::with_caps(common.limits.max_handshake_message, max_client_hello);
         Self {
             deframer: Deframer::new(),
             inner: Inner {

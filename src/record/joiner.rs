@@ -35,6 +35,8 @@ pub struct HandshakeJoiner {
     /// Bytes before this offset were handed out; dropped at the next push.
     start: usize,
     max_message: usize,
+    /// The cap for a ClientHello, whose vectors allow it to be larger.
+    max_client_hello: usize,
 }
 
 impl Default for HandshakeJoiner {
@@ -51,10 +53,17 @@ impl HandshakeJoiner {
 
     /// A joiner capping message bodies at `max_message` bytes.
     pub fn with_max_message_len(max_message: usize) -> Self {
+        Self::with_caps(max_message, max_message)
+    }
+
+    /// A joiner capping ClientHello bodies at `max_client_hello` bytes and every other
+    /// message's at `max_message`.
+    pub fn with_caps(max_message: usize, max_client_hello: usize) -> Self {
         Self {
             buf: Vec::new(),
             start: 0,
             max_message,
+            max_client_hello,
         }
     }
 
@@ -172,11 +181,15 @@ impl HandshakeJoiner {
                 break;
             };
             let body_len = body_len(header);
-            if body_len > self.max_message {
+            let (what, max) = match header.first().map(|&t| HandshakeType::from(t)) {
+                Some(HandshakeType::ClientHello) => ("ClientHello", self.max_client_hello),
+                _ => ("handshake message", self.max_message),
+            };
+            if body_len > max {
                 return Err(InvalidMessage::TooLong {
-                    what: "handshake message",
+                    what,
                     len: body_len,
-                    max: self.max_message,
+                    max,
                 }
                 .into());
             }
