@@ -3,17 +3,31 @@
 //!
 //! ```text
 //! client [--cafile FILE] [--protocols 1.3,1.2] [--alpn h2,http/1.1]
-//!        [--cert FILE --key FILE] [--send TEXT] [--resume N] HOST[:PORT]
+//!        [--cert FILE --key FILE] [--send TEXT [--idle SECS]] [--resume N]
+//!        [--timeout SECS] [--allow-no-ems] HOST[:PORT]
 //! ```
 //!
 //! Without `--cafile`, the system's CA bundle is used. With `--resume N` it connects
 //! N+1 times, offering each time the session the previous connection left, and says
 //! on stderr whether each one resumed.
+//!
+//! When the reply ends: the GET asks the server to close the connection, and the
+//! response is read until it does. With `--send`, nothing says how long the reply is
+//! and the server may keep the connection open (an echo server does), so the reply
+//! is read until the server closes or, once some of it has arrived, until nothing
+//! more came for `--idle SECS` (default 1); then the client sends close_notify and
+//! exits. Either way, waiting longer than `--timeout SECS` (default 30) for the
+//! handshake or for the first byte of the reply is an error.
+//!
+//! Extended master secret (RFC 7627) is required of TLS 1.2 servers; `--allow-no-ems`
+//! talks to legacy servers without it, whose sessions are then open to the
+//! triple-handshake attack.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use handclasp::conn::EarlyDataStatus;
 use handclasp::enums::ProtocolVersion;
@@ -22,13 +36,16 @@ use handclasp::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use handclasp::verify::RootStore;
 use handclasp::{ClientConfig, ClientConnection, Stream};
 
+const USAGE: &str = "usage: client [--cafile FILE] [--protocols 1.3,1.2] [--alpn LIST] \
+[--cert FILE --key FILE] [--send TEXT [--idle SECS (1)]] [--resume N] [--timeout SECS (30)] \
+[--allow-no-ems] HOST[:PORT]";
+
 const SYSTEM_BUNDLES: &[&str] = &[
     "/etc/ssl/certs/ca-certificates.crt",
     "/etc/pki/tls/certs/ca-bundle.crt",
     "/etc/ssl/cert.pem",
 ];
 
-#[derive(Default)]
 struct Args {
     cafile: Option<String>,
     protocols: Option<String>,
@@ -38,6 +55,27 @@ struct Args {
     send: Option<String>,
     resume: usize,
     target: Option<String>,
+    idle: Duration,
+    timeout: Duration,
+    allow_no_ems: bool,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Self {
+            cafile: None,
+            protocols: None,
+            alpn: None,
+            cert: None,
+            key: None,
+            send: None,
+            resume: 0,
+            target: None,
+            idle: Duration::from_secs(1),
+            timeout: Duration::from_secs(30),
+            allow_no_ems: false,
+        }
+    }
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -57,12 +95,25 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|e| format!("--resume: {e}"))?;
             }
+            "--idle" => args.idle = parse_secs("--idle", &value("--idle")?)?,
+            "--timeout" => args.timeout = parse_secs("--timeout", &value("--timeout")?)?,
+            "--allow-no-ems" => args.allow_no_ems = true,
             "-h" | "--help" => return Err(String::new()),
             other if other.starts_with("--") => return Err(format!("unknown option {other}")),
             other => args.target = Some(other.to_string()),
         }
     }
     Ok(args)
+}
+
+/// A positive number of seconds, possibly fractional.
+fn parse_secs(name: &str, text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>().map(Duration::try_from_secs_f64) {
+        Ok(Ok(secs)) if !secs.is_zero() => Ok(secs),
+        _ => Err(format!(
+            "bad {name} {text:?} (a number of seconds above zero)"
+        )),
+    }
 }
 
 pub fn parse_protocols(list: &str) -> Result<Vec<ProtocolVersion>, String> {
@@ -104,7 +155,9 @@ fn run(args: Args) -> Result<(), String> {
                 .map_err(|e| format!("{bundle}: {e}"))?;
         }
     }
-    let mut builder = ClientConfig::builder().with_root_store(roots);
+    let mut builder = ClientConfig::builder()
+        .with_root_store(roots)
+        .with_extended_master_secret_required(!args.allow_no_ems);
     if let Some(list) = &args.protocols {
         builder = builder.with_protocol_versions(&parse_protocols(list)?);
     }
@@ -141,7 +194,8 @@ fn run(args: Args) -> Result<(), String> {
     // With --resume N, connect N+1 times; sessions from each connection are kept in
     // the config's session store and offered by the next.
     for attempt in 0..=args.resume {
-        let response = connect_once(&config, &host, port, &request, args.send.is_some())?;
+        let idle = args.send.is_some().then_some(args.idle);
+        let response = connect_once(&config, &host, port, &request, idle, args.timeout)?;
         if args.resume > 0 {
             eprintln!("connection {attempt}: {}", response.1);
         }
@@ -152,20 +206,34 @@ fn run(args: Args) -> Result<(), String> {
     Ok(())
 }
 
+/// True for the error a blocking socket's read timeout gives (`WouldBlock` on Unix,
+/// `TimedOut` on Windows).
+fn is_timeout(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
+
 /// One connection: handshake, request, response. Returns the response and a line
-/// saying whether the session was resumed.
+/// saying whether the session was resumed. With `idle`, the response also ends once
+/// some of it arrived and then nothing more for that long.
 fn connect_once(
     config: &Arc<ClientConfig>,
     host: &str,
     port: u16,
     request: &str,
-    custom: bool,
+    idle: Option<Duration>,
+    timeout: Duration,
 ) -> Result<(Vec<u8>, String), String> {
     let server_name = ServerName::try_from(host.to_string())
         .map_err(|e| format!("bad host name {host:?}: {e}"))?;
     let mut conn = ClientConnection::new(config.clone(), server_name).map_err(|e| e.to_string())?;
     let mut sock =
         TcpStream::connect((host, port)).map_err(|e| format!("connect {host}:{port}: {e}"))?;
+    sock.set_read_timeout(Some(timeout))
+        .and_then(|()| sock.set_write_timeout(Some(timeout)))
+        .map_err(|e| e.to_string())?;
     // With a ticket that allows it, the request goes as 0-RTT early data, before the
     // handshake; if the server rejects it, it is sent again normally.
     let mut early = 0;
@@ -175,7 +243,13 @@ fn connect_once(
             .map_err(|e| e.to_string())?;
     }
     let mut tls = Stream::new(&mut conn, &mut sock);
-    tls.flush().map_err(|e| format!("handshake failed: {e}"))?;
+    tls.flush().map_err(|e| {
+        if is_timeout(&e) {
+            format!("handshake failed: nothing from the server for {timeout:?} (--timeout)")
+        } else {
+            format!("handshake failed: {e}")
+        }
+    })?;
     let resend = if tls.conn.early_data_status() == EarlyDataStatus::Accepted {
         &request.as_bytes()[early..]
     } else {
@@ -207,18 +281,32 @@ fn connect_once(
     loop {
         match tls.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => response.extend_from_slice(&buf[..n]),
+            Ok(n) => {
+                response.extend_from_slice(&buf[..n]);
+                // With --send, from now on a pause of `idle` ends the reply.
+                if let Some(idle) = idle {
+                    tls.sock
+                        .set_read_timeout(Some(idle))
+                        .map_err(|e| e.to_string())?;
+                }
+            }
             // A peer that closes without close_notify after a complete response is
             // common for HTTP/1.1 `Connection: close`; report it but keep the data.
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                 eprintln!("warning: {e}");
                 break;
             }
+            Err(e) if is_timeout(&e) && idle.is_some() && !response.is_empty() => {
+                // The server keeps the connection open: the reply is over; say goodbye
+                // (best effort: the reply is what matters).
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+                break;
+            }
+            Err(e) if is_timeout(&e) => {
+                return Err(format!("read failed: nothing for {timeout:?} (--timeout)"));
+            }
             Err(e) => return Err(format!("read failed: {e}")),
-        }
-        // With --send, one reply is enough: stop once nothing more is buffered.
-        if custom && !response.is_empty() && !tls.conn.wants_read() {
-            break;
         }
     }
     let resumed = if tls.conn.is_resumed() {
@@ -239,9 +327,7 @@ fn main() -> ExitCode {
     match parse_args().and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) if message.is_empty() => {
-            eprintln!(
-                "usage: client [--cafile FILE] [--protocols 1.3,1.2] [--alpn LIST] [--cert FILE --key FILE] [--send TEXT] [--resume N] HOST[:PORT]"
-            );
+            eprintln!("{USAGE}");
             ExitCode::from(2)
         }
         Err(message) => {

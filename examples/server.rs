@@ -6,8 +6,31 @@
 //! server --cert FILE --key FILE [--addr 127.0.0.1] [--port 8443]
 //!        [--protocols 1.3,1.2] [--alpn h2,http/1.1]
 //!        [--client-ca FILE [--require-client-cert]] [--mode http|echo] [--tickets]
-//!        [--early-data BYTES]
+//!        [--early-data BYTES] [--timeout SECS] [--handshake-timeout SECS]
+//!        [--max-connections N] [--allow-no-ems]
 //! ```
+//!
+//! Limits, so that idle or slow peers cannot pile up threads:
+//!
+//! - `--timeout SECS` (default 30): a connection on which a read or a write makes no
+//!   progress for this long is closed. In `http` mode the whole request head must
+//!   also arrive within this long of the handshake's end.
+//! - `--handshake-timeout SECS` (default 10): the handshake must be complete this long
+//!   after the connection was accepted, however busy the peer keeps it; otherwise it
+//!   is closed.
+//! - `--max-connections N` (default 256): at most N connections are served at once
+//!   (one thread each). A connection arriving while N are open is accepted and closed
+//!   at once, without a thread and without reading from it, and a line on stderr
+//!   says so: the peer learns at once rather than waiting in the listen queue.
+//!
+//! SECS may be fractional (`0.5`); all of them must be above zero.
+//!
+//! In `http` mode the request head ends at its first empty line, whether the lines
+//! end in `\r\n` or in a bare `\n`.
+//!
+//! Extended master secret (RFC 7627) is required of TLS 1.2 clients; `--allow-no-ems`
+//! serves legacy clients without it, whose sessions are then open to the
+//! triple-handshake attack.
 //!
 //! Sessions can be resumed: by default the server keeps them in memory (TLS 1.2
 //! session ids, TLS 1.3 tickets that are keys into that store); with `--tickets` it
@@ -20,6 +43,8 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use handclasp::enums::ProtocolVersion;
 use handclasp::pki_types::pem::PemObject;
@@ -28,7 +53,9 @@ use handclasp::verify::RootStore;
 use handclasp::{ServerConfig, ServerConnection, StreamOwned};
 
 const USAGE: &str = "usage: server --cert FILE --key FILE [--addr 127.0.0.1] [--port 8443] \
-[--protocols 1.3,1.2] [--alpn h2,http/1.1] [--client-ca FILE [--require-client-cert]] [--mode http|echo]";
+[--protocols 1.3,1.2] [--alpn h2,http/1.1] [--client-ca FILE [--require-client-cert]] [--mode http|echo] \
+[--tickets] [--early-data BYTES] [--timeout SECS (30)] [--handshake-timeout SECS (10)] \
+[--max-connections N (256)] [--allow-no-ems]";
 
 /// The largest request head we read before answering anyway.
 const MAX_REQUEST_HEAD: usize = 16 * 1024;
@@ -51,6 +78,10 @@ struct Args {
     mode: Mode,
     tickets: bool,
     early_data: u32,
+    timeout: Duration,
+    handshake_timeout: Duration,
+    max_connections: usize,
+    allow_no_ems: bool,
 }
 
 impl Default for Args {
@@ -67,6 +98,10 @@ impl Default for Args {
             mode: Mode::Http,
             tickets: false,
             early_data: 0,
+            timeout: Duration::from_secs(30),
+            handshake_timeout: Duration::from_secs(10),
+            max_connections: 256,
+            allow_no_ems: false,
         }
     }
 }
@@ -97,6 +132,20 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|e| format!("bad --early-data {bytes:?}: {e}"))?;
             }
+            "--timeout" => args.timeout = parse_secs("--timeout", &value("--timeout")?)?,
+            "--handshake-timeout" => {
+                args.handshake_timeout =
+                    parse_secs("--handshake-timeout", &value("--handshake-timeout")?)?;
+            }
+            "--max-connections" => {
+                let n = value("--max-connections")?;
+                args.max_connections = match n.parse() {
+                    Ok(0) => return Err("--max-connections must be at least 1".into()),
+                    Ok(n) => n,
+                    Err(e) => return Err(format!("bad --max-connections {n:?}: {e}")),
+                };
+            }
+            "--allow-no-ems" => args.allow_no_ems = true,
             "--mode" => {
                 args.mode = match value("--mode")?.as_str() {
                     "http" => Mode::Http,
@@ -112,6 +161,16 @@ fn parse_args() -> Result<Args, String> {
         return Err("--require-client-cert needs --client-ca".into());
     }
     Ok(args)
+}
+
+/// A positive number of seconds, possibly fractional.
+fn parse_secs(name: &str, text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>().map(Duration::try_from_secs_f64) {
+        Ok(Ok(secs)) if !secs.is_zero() => Ok(secs),
+        _ => Err(format!(
+            "bad {name} {text:?} (a number of seconds above zero)"
+        )),
+    }
 }
 
 fn parse_protocols(list: &str) -> Result<Vec<ProtocolVersion>, String> {
@@ -137,7 +196,8 @@ fn build_config(args: &Args) -> Result<ServerConfig, String> {
     }
     let private_key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{key}: {e}"))?;
 
-    let mut builder = ServerConfig::builder();
+    let mut builder =
+        ServerConfig::builder().with_extended_master_secret_required(!args.allow_no_ems);
     if !args.tickets {
         // Stateful resumption from the in-memory session store.
         builder = builder.with_ticketer(None);
@@ -164,18 +224,100 @@ fn build_config(args: &Args) -> Result<ServerConfig, String> {
         .map_err(|e| format!("server configuration refused: {e}"))
 }
 
+/// A TCP socket whose reads and writes fail with `TimedOut` after `idle` without
+/// progress and, while a `deadline` is set, once it has passed.
+struct TimedSocket {
+    sock: TcpStream,
+    idle: Duration,
+    deadline: Option<(Instant, &'static str)>,
+}
+
+impl TimedSocket {
+    /// How long the next read or write may wait; an error once the deadline passed.
+    fn wait_limit(&self) -> io::Result<Duration> {
+        match self.deadline {
+            None => Ok(self.idle),
+            Some((deadline, what)) => match deadline.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => Ok(left.min(self.idle)),
+                _ => Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("{what} took too long"),
+                )),
+            },
+        }
+    }
+
+    /// Names a timeout for the log (a blocking socket's timeout is `WouldBlock` on
+    /// Unix and `TimedOut` on Windows); passes other errors through.
+    fn explain(&self, e: io::Error) -> io::Error {
+        if !matches!(
+            e.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        ) {
+            return e;
+        }
+        match self.deadline {
+            Some((deadline, what)) if Instant::now() >= deadline => {
+                io::Error::new(io::ErrorKind::TimedOut, format!("{what} took too long"))
+            }
+            _ => io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("idle for {:?} (--timeout)", self.idle),
+            ),
+        }
+    }
+}
+
+impl Read for TimedSocket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let limit = self.wait_limit()?;
+        self.sock.set_read_timeout(Some(limit))?;
+        self.sock.read(buf).map_err(|e| self.explain(e))
+    }
+}
+
+impl Write for TimedSocket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let limit = self.wait_limit()?;
+        self.sock.set_write_timeout(Some(limit))?;
+        self.sock.write(buf).map_err(|e| self.explain(e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.sock.flush()
+    }
+}
+
+/// The per-connection limits from the command line.
+#[derive(Clone, Copy)]
+struct Limits {
+    mode: Mode,
+    idle: Duration,
+    handshake: Duration,
+}
+
 /// One connection: handshake, log a summary line, then serve it in `mode`.
 fn serve(
     config: Arc<ServerConfig>,
     sock: TcpStream,
     peer: SocketAddr,
-    mode: Mode,
+    limits: Limits,
+    accepted: Instant,
 ) -> Result<(), String> {
     let conn = ServerConnection::new(config).map_err(|e| e.to_string())?;
+    let sock = TimedSocket {
+        sock,
+        idle: limits.idle,
+        deadline: Some((
+            accepted + limits.handshake,
+            "the handshake (--handshake-timeout)",
+        )),
+    };
     let mut tls = StreamOwned::new(conn, sock);
     tls.conn
         .complete_io(&mut tls.sock)
         .map_err(|e| format!("handshake failed: {e}"))?;
+    tls.sock.deadline = None;
 
     let version = tls.conn.protocol_version();
     let suite = tls.conn.negotiated_cipher_suite().map(|s| s.suite());
@@ -195,9 +337,12 @@ fn serve(
         tls.conn.received_early_data(),
     );
 
-    match mode {
+    match limits.mode {
         Mode::Http => {
+            // The whole head within --timeout, not just each piece of it.
+            tls.sock.deadline = Some((Instant::now() + limits.idle, "the request (--timeout)"));
             read_request_head(&mut tls)?;
+            tls.sock.deadline = None;
             let body = format!(
                 "handclasp: {} {} {}\n",
                 show(version),
@@ -233,11 +378,12 @@ fn serve(
     Ok(())
 }
 
-/// Reads until the blank line ending an HTTP request head (or the peer stops).
+/// Reads until the empty line ending an HTTP request head (lines may end in CRLF or
+/// a bare LF), until the peer stops, or until the head is too long to wait for more.
 fn read_request_head<T: Read>(tls: &mut T) -> Result<Vec<u8>, String> {
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_REQUEST_HEAD {
+    while !head_complete(&head) && head.len() < MAX_REQUEST_HEAD {
         match tls.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => head.extend_from_slice(buf.get(..n).unwrap_or_default()),
@@ -245,6 +391,38 @@ fn read_request_head<T: Read>(tls: &mut T) -> Result<Vec<u8>, String> {
         }
     }
     Ok(head)
+}
+
+/// True once `head` holds an empty line: `\n\n` or `\n\r\n` (which covers
+/// `\r\n\r\n`).
+fn head_complete(head: &[u8]) -> bool {
+    head.windows(2).any(|w| w == b"\n\n") || head.windows(3).any(|w| w == b"\n\r\n")
+}
+
+/// Counts the connections being served; a slot is given back when dropped.
+struct Slots {
+    open: AtomicUsize,
+    max: usize,
+}
+
+struct Slot(Arc<Slots>);
+
+impl Slots {
+    /// A slot, or `None` when `max` connections are open.
+    fn take(self: &Arc<Self>) -> Option<Slot> {
+        self.open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
+                (open < self.max).then_some(open + 1)
+            })
+            .ok()
+            .map(|_| Slot(self.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 fn show<T: std::fmt::Debug>(value: Option<T>) -> String {
@@ -257,24 +435,48 @@ fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("listen on {}:{}: {e}", args.addr, args.port))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     eprintln!("listening on {local} ({:?} mode)", args.mode);
+    let limits = Limits {
+        mode: args.mode,
+        idle: args.timeout,
+        handshake: args.handshake_timeout,
+    };
+    let slots = Arc::new(Slots {
+        open: AtomicUsize::new(0),
+        max: args.max_connections,
+    });
     for incoming in listener.incoming() {
         let sock = match incoming {
             Ok(sock) => sock,
             Err(e) => {
+                // E.g. out of file descriptors: wait a little rather than spin.
                 eprintln!("accept failed: {e}");
+                std::thread::sleep(Duration::from_millis(100));
                 continue;
             }
         };
+        let accepted = Instant::now();
         let peer = sock
             .peer_addr()
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+        let Some(slot) = slots.take() else {
+            eprintln!(
+                "{peer}: refused: {} connections open (--max-connections)",
+                args.max_connections
+            );
+            drop(sock);
+            continue;
+        };
         let config = config.clone();
-        let mode = args.mode;
-        std::thread::spawn(move || {
-            if let Err(e) = serve(config, sock, peer, mode) {
+        let spawned = std::thread::Builder::new().spawn(move || {
+            if let Err(e) = serve(config, sock, peer, limits, accepted) {
                 eprintln!("{peer}: error: {e}");
             }
+            drop(slot);
         });
+        if let Err(e) = spawned {
+            // The closure, with the socket and the slot, is dropped: closed at once.
+            eprintln!("{peer}: refused: no thread for it: {e}");
+        }
     }
     Ok(())
 }

@@ -264,18 +264,62 @@ fn handclasp_client(ca: &CertificateDer<'static>, alpn: &[&[u8]]) -> Arc<ClientC
 
 /// Sends `request` over a fresh handclasp connection and reads until the server closes.
 fn exchange(config: Arc<ClientConfig>, port: u16, request: &[u8]) -> String {
+    let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    try_exchange(config, sock, request).unwrap()
+}
+
+/// Handshake on `sock`, `request`, then the response up to the server's close_notify.
+fn try_exchange(
+    config: Arc<ClientConfig>,
+    mut sock: TcpStream,
+    request: &[u8],
+) -> std::io::Result<String> {
     let mut conn =
         ClientConnection::new(config, ServerName::try_from("localhost").unwrap()).unwrap();
-    let mut sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut tls = Stream::new(&mut conn, &mut sock);
-    tls.write_all(request).unwrap();
-    tls.flush().unwrap();
+    tls.write_all(request)?;
+    tls.flush()?;
     let mut response = Vec::new();
-    tls.read_to_end(&mut response).unwrap();
+    tls.read_to_end(&mut response)?;
     assert!(conn.peer_has_closed(), "no close_notify from the server");
-    text(&response)
+    Ok(text(&response))
+}
+
+/// How long a test waits for the server to close a connection it should close. The
+/// assertion is that it closes, not how fast: this is far above the timeouts used.
+const CLOSE_WITHIN: Duration = Duration::from_secs(20);
+
+/// True for the error a socket's read timeout gives (`WouldBlock` on Unix).
+fn is_timeout(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
+
+/// Reads from `sock` (discarding what comes) until the server closes it (end of
+/// stream or an error such as a reset) or `CLOSE_WITHIN` passed; true if it closed.
+/// With `drip`, a byte of it is written between reads, so the peer is never idle.
+fn server_closes(sock: &mut TcpStream, mut drip: impl Iterator<Item = u8>) -> bool {
+    sock.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let deadline = Instant::now() + CLOSE_WITHIN;
+    let mut buf = [0u8; 4096];
+    while Instant::now() < deadline {
+        if let Some(byte) = drip.next() {
+            if sock.write_all(&[byte]).is_err() {
+                return true;
+            }
+        }
+        match sock.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if is_timeout(&e) => {}
+            Err(_) => return true,
+        }
+    }
+    false
 }
 
 #[test]
@@ -517,4 +561,196 @@ fn server_example_speaks_tls12_with_openssl_and_the_client_example() {
         "{stderr}"
     );
     assert!(!server.log().contains("error"), "{}", server.log());
+}
+
+#[test]
+fn server_example_closes_idle_connections() {
+    let files = Files::new("idle");
+    let server = Server::start(&files, &["--mode", "echo", "--timeout", "1"]);
+    let mut conn = ClientConnection::new(
+        handclasp_client(&files.ca, &[]),
+        ServerName::try_from("localhost").unwrap(),
+    )
+    .unwrap();
+    let mut sock = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut tls = Stream::new(&mut conn, &mut sock);
+    tls.write_all(b"ping").unwrap();
+    let mut echoed = [0u8; 4];
+    tls.read_exact(&mut echoed).unwrap();
+    assert_eq!(&echoed, b"ping");
+
+    // Then nothing: the server gives up on us.
+    assert!(
+        server_closes(&mut sock, std::iter::empty()),
+        "an idle connection still open after {CLOSE_WITHIN:?} with --timeout 1:\n{}",
+        server.log()
+    );
+    let log = server.log();
+    assert!(
+        log.contains(": error: read failed: idle for 1s (--timeout)"),
+        "{log}"
+    );
+}
+
+#[test]
+fn server_example_drops_handshakes_that_take_too_long() {
+    let files = Files::new("handshake-timeout");
+    // The idle timeout stays at its default (30 s), beyond CLOSE_WITHIN: only the
+    // handshake deadline can close these connections in time.
+    let server = Server::start(&files, &["--handshake-timeout", "1"]);
+
+    // One connection sends nothing at all...
+    let mut silent = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    // ...the other the start of a handshake record (a 512-byte ClientHello), one byte
+    // every 200 ms, so that it is never idle.
+    let mut slow = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let record_start = [0x16, 0x03, 0x01, 0x02, 0x00].into_iter();
+    assert!(
+        server_closes(&mut slow, record_start.chain(std::iter::repeat(0))),
+        "a dripping handshake still open after {CLOSE_WITHIN:?}:\n{}",
+        server.log()
+    );
+    assert!(
+        server_closes(&mut silent, std::iter::empty()),
+        "a silent connection still open after {CLOSE_WITHIN:?}:\n{}",
+        server.log()
+    );
+    let log = server.log();
+    let dropped = log
+        .lines()
+        .filter(|l| {
+            l.ends_with(
+                ": error: handshake failed: the handshake (--handshake-timeout) took too long",
+            )
+        })
+        .count();
+    assert_eq!(dropped, 2, "{log}");
+}
+
+#[test]
+fn server_example_caps_concurrent_connections() {
+    let files = Files::new("max-connections");
+    let server = Server::start(
+        &files,
+        &["--max-connections", "2", "--handshake-timeout", "60"],
+    );
+    let config = handclasp_client(&files.ca, &[]);
+    let request = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+    // Two connections that have not started their handshakes take both slots (the
+    // server accepts connections in order, so both are counted before the third).
+    let first = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let second = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let mut third = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    assert!(
+        server_closes(&mut third, std::iter::empty()),
+        "a third connection was kept open with --max-connections 2:\n{}",
+        server.log()
+    );
+    let log = server.log();
+    assert!(
+        log.contains(": refused: 2 connections open (--max-connections)"),
+        "{log}"
+    );
+
+    // The first two were kept: the first is served now.
+    let response = try_exchange(config.clone(), first, request).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    drop(second);
+
+    // With both gone (their threads end soon after), a new connection is served.
+    let deadline = Instant::now() + CLOSE_WITHIN;
+    let response = loop {
+        let sock = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        match try_exchange(config.clone(), sock, request) {
+            Ok(response) => break response,
+            Err(e) => {
+                assert!(
+                    Instant::now() < deadline,
+                    "no connection served after the others closed: {e}\n{}",
+                    server.log()
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    };
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+}
+
+#[test]
+fn server_example_answers_a_request_head_ending_in_bare_newlines() {
+    let files = Files::new("bare-lf");
+    let server = Server::start(&files, &[]);
+    let response = exchange(
+        handclasp_client(&files.ca, &[]),
+        server.port,
+        b"GET / HTTP/1.0\n\n",
+    );
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    assert!(
+        response.contains("\r\n\r\nhandclasp: TLSv1_3 "),
+        "{response}"
+    );
+}
+
+#[test]
+fn client_example_send_returns_while_the_server_keeps_the_connection_open() {
+    let files = Files::new("send");
+    // The echo server answers and then waits for more, never closing first.
+    let server = Server::start(&files, &["--mode", "echo"]);
+    let output = run_with_timeout(
+        cargo_example(
+            "client",
+            &[
+                "--cafile",
+                &files.path("ca.pem"),
+                "--send",
+                "hello, echo",
+                &format!("localhost:{}", server.port),
+            ],
+        ),
+        b"",
+    );
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(
+        output.status.success(),
+        "client failed:\n{stdout}\n{stderr}"
+    );
+    assert_eq!(stdout, "hello, echo", "{stderr}");
+}
+
+#[test]
+fn examples_relax_extended_master_secret_on_request() {
+    let files = Files::new("no-ems");
+    let server = Server::start(
+        &files,
+        &["--mode", "echo", "--protocols", "1.2", "--allow-no-ems"],
+    );
+    let output = run_with_timeout(
+        cargo_example(
+            "client",
+            &[
+                "--cafile",
+                &files.path("ca.pem"),
+                "--protocols",
+                "1.2",
+                "--allow-no-ems",
+                "--send",
+                "legacy",
+                "--idle",
+                "0.5",
+                &format!("localhost:{}", server.port),
+            ],
+        ),
+        b"",
+    );
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(
+        output.status.success(),
+        "client failed:\n{stdout}\n{stderr}"
+    );
+    assert_eq!(stdout, "legacy", "{stderr}");
+    assert!(stderr.contains("handshake: TLSv1_2 "), "{stderr}");
 }
