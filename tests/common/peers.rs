@@ -549,3 +549,70 @@ impl Alerts {
             .collect()
     }
 }
+
+/// Whether the external peer program `program` (looked up on `PATH`) can be started.
+///
+/// Interop tests call this first and return early when it is false: a newcomer's
+/// `cargo test` passes without `openssl` or `gnutls-bin` installed, and each skipped
+/// test prints one `SKIPPED:` line. The line is written to the process's stderr
+/// directly (not through `eprintln!`, which the test harness captures and shows only
+/// for failing tests), so it is visible in `cargo test`'s default output.
+///
+/// With `HANDCLASP_REQUIRE_PEERS=1` (set by CI) a missing program fails the test.
+pub fn require_peer(program: &str) -> bool {
+    if program_on_path(program) {
+        return true;
+    }
+    let required = std::env::var_os("HANDCLASP_REQUIRE_PEERS").is_some_and(|v| v == "1");
+    assert!(
+        !required,
+        "{program} not found on PATH and HANDCLASP_REQUIRE_PEERS=1: install it ({})",
+        package_of(program)
+    );
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("an interop test")
+        .to_string();
+    let line = format!(
+        "SKIPPED: {test}: {program} not found; install {} to run this test\n",
+        package_of(program)
+    );
+    // One write, uncaptured, so the line shows whole with the default output.
+    let _ = io::stderr().write_all(line.as_bytes());
+    false
+}
+
+/// [`require_peer`] for each of `programs`, stopping at the first missing one.
+pub fn require_peers(programs: &[&str]) -> bool {
+    programs.iter().all(|p| require_peer(p))
+}
+
+/// The Debian/Ubuntu package that provides `program`.
+fn package_of(program: &str) -> &'static str {
+    match program {
+        "gnutls-serv" | "gnutls-cli" => "gnutls-bin",
+        "openssl" => "openssl",
+        "stdbuf" => "coreutils",
+        "unshare" => "util-linux",
+        _ => "it",
+    }
+}
+
+/// True if an executable file called `program` is in a directory on `PATH`.
+fn program_on_path(program: &str) -> bool {
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    std::env::split_paths(&path).any(|dir| is_executable(&dir.join(program)))
+}
+
+#[cfg(unix)]
+fn is_executable(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &std::path::Path) -> bool {
+    path.is_file() || path.with_extension("exe").is_file()
+}
