@@ -9,7 +9,8 @@ use std::process::Command;
 use std::sync::Arc;
 
 use common::peers::{
-    self, Alerts, Identity, KeyKind, Ours, Peer, TempDir, accept, listen, require_peers, token,
+    self, Alerts, Identity, KeyKind, Ours, Peer, TempDir, accept, listen, require_peers,
+    run_in_loopback_only_netns, token,
 };
 use common::pki::{NOV_2026, at};
 use handclasp::enums::{CipherSuite, NamedGroup, ProtocolVersion};
@@ -213,7 +214,8 @@ fn echo_round_trip(ours: &mut Ours<ClientConnection>, peer: &mut Peer) {
 
 #[test]
 fn our_client_with_gnutls_serv() {
-    if !require_peers(&["stdbuf", "gnutls-serv"]) {
+    // gnutls-serv listens on every interface: run where the only one is loopback.
+    if !require_peers(&["stdbuf", "gnutls-serv"]) || !run_in_loopback_only_netns() {
         return;
     }
     let dir = TempDir::new("gnutls-cli-side");
@@ -364,7 +366,8 @@ fn our_server_with_gnutls_cli() {
 
 #[test]
 fn client_certificates_with_gnutls() {
-    if !require_peers(&["stdbuf", "gnutls-serv", "gnutls-cli"]) {
+    // gnutls-serv listens on every interface: run where the only one is loopback.
+    if !require_peers(&["stdbuf", "gnutls-serv", "gnutls-cli"]) || !run_in_loopback_only_netns() {
         return;
     }
     let dir = TempDir::new("gnutls-mtls");
