@@ -8,7 +8,10 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::sync::Arc;
 
-use common::peers::{self, Alerts, Identity, KeyKind, Ours, Peer, TempDir, accept, listen, token};
+use common::peers::{
+    self, Alerts, Identity, KeyKind, Ours, Peer, TempDir, accept, listen, require_peers,
+    run_in_loopback_only_netns, token,
+};
 use common::pki::{NOV_2026, at};
 use handclasp::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use handclasp::pki_types::ServerName;
@@ -211,6 +214,10 @@ fn echo_round_trip(ours: &mut Ours<ClientConnection>, peer: &mut Peer) {
 
 #[test]
 fn our_client_with_gnutls_serv() {
+    // gnutls-serv listens on every interface: run where the only one is loopback.
+    if !require_peers(&["stdbuf", "gnutls-serv"]) || !run_in_loopback_only_netns() {
+        return;
+    }
     let dir = TempDir::new("gnutls-cli-side");
     let ecdsa = Identity::server(&dir, KeyKind::Ecdsa);
     let rsa = Identity::server(&dir, KeyKind::Rsa);
@@ -320,6 +327,9 @@ fn exchange_with_gnutls_cli(ours: &mut Ours<ServerConnection>, peer: &mut Peer) 
 
 #[test]
 fn our_server_with_gnutls_cli() {
+    if !require_peers(&["stdbuf", "gnutls-cli"]) {
+        return;
+    }
     let dir = TempDir::new("gnutls-srv-side");
     let ecdsa = Identity::server(&dir, KeyKind::Ecdsa);
     let rsa = Identity::server(&dir, KeyKind::Rsa);
@@ -356,6 +366,10 @@ fn our_server_with_gnutls_cli() {
 
 #[test]
 fn client_certificates_with_gnutls() {
+    // gnutls-serv listens on every interface: run where the only one is loopback.
+    if !require_peers(&["stdbuf", "gnutls-serv", "gnutls-cli"]) || !run_in_loopback_only_netns() {
+        return;
+    }
     let dir = TempDir::new("gnutls-mtls");
     let id = Identity::server(&dir, KeyKind::Ecdsa);
     let client = Identity::client(&dir);

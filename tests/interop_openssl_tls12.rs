@@ -9,7 +9,8 @@ use std::process::Command;
 use std::sync::Arc;
 
 use common::peers::{
-    self, Alerts, Failure, Identity, KeyKind, Ours, Peer, TempDir, accept, listen, token,
+    self, Alerts, Failure, Identity, KeyKind, Ours, Peer, TempDir, accept, listen, require_peer,
+    token,
 };
 use common::pki::{NOV_2026, at};
 use handclasp::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
@@ -142,6 +143,9 @@ fn assert_negotiated<C: std::ops::DerefMut<Target = handclasp::Connection>>(
 
 #[test]
 fn our_server_with_s_client_every_suite() {
+    if !require_peer("openssl") {
+        return;
+    }
     let dir = TempDir::new("ossl12-srv");
     for (name, suite, kind) in SUITES {
         let id = Identity::server(&dir, kind);
@@ -180,6 +184,9 @@ fn our_server_with_s_client_every_suite() {
 
 #[test]
 fn our_server_with_s_client_every_group() {
+    if !require_peer("openssl") {
+        return;
+    }
     // An RSA certificate: in TLS 1.2 OpenSSL also checks an ECDSA certificate's curve
     // against the groups it offered (RFC 8422 5.1), so `-groups X25519` would rule
     // out a P-256 certificate.
@@ -257,6 +264,9 @@ fn our_client(
 
 #[test]
 fn our_client_with_s_server_every_suite_and_group() {
+    if !require_peer("openssl") {
+        return;
+    }
     let dir = TempDir::new("ossl12-cli");
     let ecdsa = Identity::server(&dir, KeyKind::Ecdsa);
     let rsa = Identity::server(&dir, KeyKind::Rsa);
@@ -301,6 +311,9 @@ fn our_client_with_s_server_every_suite_and_group() {
 
 #[test]
 fn client_certificate_our_server_s_client() {
+    if !require_peer("openssl") {
+        return;
+    }
     let dir = TempDir::new("ossl12-mtls-srv");
     let id = Identity::server(&dir, KeyKind::Ecdsa);
     let client = Identity::client(&dir);
@@ -335,6 +348,9 @@ fn client_certificate_our_server_s_client() {
 
 #[test]
 fn client_certificate_our_client_s_server() {
+    if !require_peer("openssl") {
+        return;
+    }
     let dir = TempDir::new("ossl12-mtls-cli");
     let id = Identity::server(&dir, KeyKind::Rsa);
     let client = Identity::client(&dir);
@@ -362,6 +378,9 @@ fn client_certificate_our_client_s_server() {
 
 #[test]
 fn legacy_versions_are_refused() {
+    if !require_peer("openssl") {
+        return;
+    }
     let dir = TempDir::new("ossl12-legacy");
     let id = Identity::server(&dir, KeyKind::Ecdsa);
     for flag in ["-tls1_1", "-tls1"] {
@@ -385,6 +404,9 @@ fn legacy_versions_are_refused() {
 
 #[test]
 fn rsa_key_exchange_is_refused() {
+    if !require_peer("openssl") {
+        return;
+    }
     let dir = TempDir::new("ossl12-rsakx");
     let id = Identity::server(&dir, KeyKind::Rsa);
     let alerts = Arc::new(Alerts::default());
@@ -403,6 +425,9 @@ fn rsa_key_exchange_is_refused() {
 
 #[test]
 fn s_client_renegotiation_gets_no_renegotiation() {
+    if !require_peer("openssl") {
+        return;
+    }
     let dir = TempDir::new("ossl12-reneg-srv");
     let id = Identity::server(&dir, KeyKind::Ecdsa);
     let alerts = Arc::new(Alerts::default());
@@ -430,6 +455,9 @@ fn s_client_renegotiation_gets_no_renegotiation() {
 
 #[test]
 fn s_server_hello_request_gets_no_renegotiation() {
+    if !require_peer("openssl") {
+        return;
+    }
     let dir = TempDir::new("ossl12-reneg-cli");
     let id = Identity::server(&dir, KeyKind::Ecdsa);
     let (sock, mut peer) = s_server(&[
@@ -480,6 +508,9 @@ fn received_message(text: &str, name: &str) -> Vec<u8> {
 
 #[test]
 fn downgrade_sentinel_is_visible_to_s_client() {
+    if !require_peer("openssl") {
+        return;
+    }
     let dir = TempDir::new("ossl12-downgrade");
     let id = Identity::server(&dir, KeyKind::Ecdsa);
     for (versions, sentinel) in [(BOTH, true), (V12, false)] {

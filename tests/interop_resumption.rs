@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use common::peers::{
     Identity, KeyKind, Ours, Peer, TempDir, accept, connect_when_listening, free_port, listen,
+    require_peer,
 };
 use common::pki::{NOV_2026, at};
 use handclasp::enums::ProtocolVersion;
@@ -23,6 +24,9 @@ const VERSIONS: [(ProtocolVersion, &str); 2] = [
 
 #[test]
 fn our_client_resumes_with_s_server() {
+    if !require_peer("openssl") {
+        return;
+    }
     let dir = TempDir::new("resume-client");
     let id = Identity::server(&dir, KeyKind::Ecdsa);
     for (version, flag) in VERSIONS {
@@ -87,6 +91,9 @@ fn serve_one(listener: &TcpListener, config: Arc<ServerConfig>, client: &mut Pee
 
 #[test]
 fn s_client_resumes_with_our_server() {
+    if !require_peer("openssl") {
+        return;
+    }
     let dir = TempDir::new("resume-server");
     let id = Identity::server(&dir, KeyKind::Ecdsa);
     for stateless in [true, false] {

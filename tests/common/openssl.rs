@@ -24,17 +24,6 @@ use rcgen::{
 /// The longest any single wait in these tests may take.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
-/// True if an `openssl` binary can be run.
-pub fn openssl_available() -> bool {
-    Command::new("openssl")
-        .arg("version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-}
-
 /// A fresh directory under the system temp dir, removed on drop.
 pub struct TempDir {
     path: PathBuf,

@@ -549,3 +549,144 @@ impl Alerts {
             .collect()
     }
 }
+
+/// Whether the external peer program `program` (looked up on `PATH`) can be started.
+///
+/// Interop tests call this first and return early when it is false: a newcomer's
+/// `cargo test` passes without `openssl` or `gnutls-bin` installed, and each skipped
+/// test prints one `SKIPPED:` line. The line is written to the process's stderr
+/// directly (not through `eprintln!`, which the test harness captures and shows only
+/// for failing tests), so it is visible in `cargo test`'s default output.
+///
+/// With `HANDCLASP_REQUIRE_PEERS=1` (set by CI) a missing program fails the test.
+pub fn require_peer(program: &str) -> bool {
+    if program_on_path(program) {
+        return true;
+    }
+    let required = std::env::var_os("HANDCLASP_REQUIRE_PEERS").is_some_and(|v| v == "1");
+    assert!(
+        !required,
+        "{program} not found on PATH and HANDCLASP_REQUIRE_PEERS=1: install it ({})",
+        package_of(program)
+    );
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("an interop test")
+        .to_string();
+    let line = format!(
+        "SKIPPED: {test}: {program} not found; install {} to run this test\n",
+        package_of(program)
+    );
+    // One write, uncaptured, so the line shows whole with the default output.
+    let _ = io::stderr().write_all(line.as_bytes());
+    false
+}
+
+/// [`require_peer`] for each of `programs`, stopping at the first missing one.
+pub fn require_peers(programs: &[&str]) -> bool {
+    programs.iter().all(|p| require_peer(p))
+}
+
+/// The Debian/Ubuntu package that provides `program`.
+fn package_of(program: &str) -> &'static str {
+    match program {
+        "gnutls-serv" | "gnutls-cli" => "gnutls-bin",
+        "openssl" => "openssl",
+        "stdbuf" => "coreutils",
+        "unshare" => "util-linux",
+        _ => "it",
+    }
+}
+
+/// True if an executable file called `program` is in a directory on `PATH`.
+fn program_on_path(program: &str) -> bool {
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    std::env::split_paths(&path).any(|dir| is_executable(&dir.join(program)))
+}
+
+#[cfg(unix)]
+fn is_executable(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &std::path::Path) -> bool {
+    path.is_file() || path.with_extension("exe").is_file()
+}
+
+/// Set in the environment of a test re-run by [`run_in_loopback_only_netns`].
+const IN_NETNS: &str = "HANDCLASP_IN_LOOPBACK_NETNS";
+
+/// For tests that start a peer which listens on every interface (`gnutls-serv` has
+/// no option to bind one address): runs the calling test again, alone, in a private
+/// network namespace whose only interface is the loopback one, so nothing outside
+/// this test can reach the listener.
+///
+/// Returns true in that re-run (the caller goes on with the test body). In the
+/// original run it returns false after the re-run passed (the caller returns), and
+/// panics with the re-run's output if it failed. Needs `unshare` (util-linux) and
+/// `ip` (iproute2) and the right to make user and network namespaces; without them
+/// the test is skipped with a `SKIPPED:` line, or fails under
+/// `HANDCLASP_REQUIRE_PEERS=1`.
+pub fn run_in_loopback_only_netns() -> bool {
+    if std::env::var_os(IN_NETNS).is_some() {
+        return true;
+    }
+    if !require_peers(&["unshare", "ip"]) {
+        return false;
+    }
+    let test = std::thread::current()
+        .name()
+        .expect("called from a test thread")
+        .to_string();
+    // `--map-root-user` gives us the rights to configure the new namespace (and
+    // works for unprivileged users where user namespaces are allowed).
+    let in_netns = |inner: &[&std::ffi::OsStr]| {
+        let mut cmd = Command::new("unshare");
+        cmd.args(["--map-root-user", "--net", "sh", "-c"])
+            .arg(r#"ip link set lo up && exec "$@""#)
+            .arg("sh")
+            .args(inner)
+            .env(IN_NETNS, "1")
+            .stdin(Stdio::null());
+        cmd
+    };
+    let probe = in_netns(&["true".as_ref()]).output();
+    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
+        let why = match &probe {
+            Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),
+            Err(e) => e.to_string(),
+        };
+        let required = std::env::var_os("HANDCLASP_REQUIRE_PEERS").is_some_and(|v| v == "1");
+        assert!(
+            !required,
+            "cannot make a loopback-only network namespace ({why}) and HANDCLASP_REQUIRE_PEERS=1"
+        );
+        let line = format!(
+            "SKIPPED: {test}: cannot make a loopback-only network namespace with unshare ({why})\n"
+        );
+        let _ = io::stderr().write_all(line.as_bytes());
+        return false;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = in_netns(&[
+        exe.as_os_str(),
+        "--exact".as_ref(),
+        test.as_ref(),
+        "--test-threads=1".as_ref(),
+    ])
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Exactly this test ran (a filter matching nothing would pass silently).
+    assert!(
+        out.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{test} in a loopback-only network namespace: {}\n--- stdout ---\n{stdout}\n--- stderr ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    false
+}
