@@ -440,9 +440,7 @@ impl PeerIncompatible {
             Self::VersionNotEnabled(_)
             | Self::OnlyLegacyVersions
             | Self::NoKnownVersion
-            | Self::EarlyDataNeedsTls13 => {
-                A::ProtocolVersion
-            }
+            | Self::EarlyDataNeedsTls13 => A::ProtocolVersion,
             // RFC 7301 3.2.
             Self::NoApplicationProtocol => A::NoApplicationProtocol,
             // RFC 6066 3: the server may send unrecognized_name.

@@ -2,6 +2,8 @@
 //! example reached by handclasp's own client, `openssl s_client` and the `client`
 //! example.
 
+mod common;
+
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -324,6 +326,9 @@ fn server_closes(sock: &mut TcpStream, mut drip: impl Iterator<Item = u8>) -> bo
 
 #[test]
 fn server_example_answers_handclasp_openssl_and_the_client_example() {
+    if !common::peers::require_peer("openssl") {
+        return;
+    }
     let files = Files::new("http");
     let server = Server::start(&files, &["--alpn", "h2,http/1.1"]);
     let request = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
@@ -503,6 +508,9 @@ fn server_example_echo_mode() {
 
 #[test]
 fn server_example_speaks_tls12_with_openssl_and_the_client_example() {
+    if !common::peers::require_peer("openssl") {
+        return;
+    }
     let files = Files::new("tls12");
     let server = Server::start(&files, &["--protocols", "1.2"]);
     let request = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";

@@ -164,7 +164,10 @@ impl ClientState {
             ),
             // RFC 5077 3.3: a promised ticket comes just before the server's CCS.
             Self::ExpectChangeCipherSpec12(_) => ("ChangeCipherSpec", &[T::NewSessionTicket]),
-            Self::Traffic12(_) => ("no handshake message after the handshake", &[T::HelloRequest]),
+            Self::Traffic12(_) => (
+                "no handshake message after the handshake",
+                &[T::HelloRequest],
+            ),
         }
     }
 

@@ -637,8 +637,7 @@ impl Inner {
             // application data between is bounded.
             if self.common.traffic {
                 self.post_handshake_messages += 1;
-                if self.post_handshake_messages > self.common.limits.max_post_handshake_messages
-                {
+                if self.post_handshake_messages > self.common.limits.max_post_handshake_messages {
                     return Err(PeerMisbehaved::TooManyPostHandshakeMessages.into());
                 }
             }

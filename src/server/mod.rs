@@ -180,7 +180,10 @@ impl ServerState {
             Self::ExpectClientKeyExchange12(_) => ("ClientKeyExchange", &[T::ClientKeyExchange]),
             Self::ExpectChangeCipherSpec12(_) => ("ChangeCipherSpec", &[]),
             // RFC 5746 4.4: a renegotiating ClientHello is refused with a warning.
-            Self::Traffic12(_) => ("no handshake message after the handshake", &[T::ClientHello]),
+            Self::Traffic12(_) => (
+                "no handshake message after the handshake",
+                &[T::ClientHello],
+            ),
         }
     }
 

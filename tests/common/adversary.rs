@@ -313,7 +313,19 @@ impl Forger {
     /// A protected TLS 1.3 KeyUpdate(update_not_requested), after which the forger
     /// moves to the next traffic secret (RFC 8446 7.2), as the victim will.
     pub fn key_update(&mut self) -> Vec<u8> {
-        let msg = [u8::from(HandshakeType::KeyUpdate), 0, 0, 1, 0];
+        self.key_update_with(false)
+    }
+
+    /// A protected TLS 1.3 KeyUpdate asking the victim for its own (`requested`) or
+    /// not; the forger moves to its next traffic secret.
+    pub fn key_update_with(&mut self, requested: bool) -> Vec<u8> {
+        let msg = [
+            u8::from(HandshakeType::KeyUpdate),
+            0,
+            0,
+            1,
+            u8::from(requested),
+        ];
         let out = self.seal(ContentType::Handshake, &msg);
         let (suite, secret) = self.tls13.take().expect("KeyUpdate is TLS 1.3 only");
         let mut next = vec![0u8; secret.len()];
