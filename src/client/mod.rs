@@ -7,7 +7,7 @@ use core::ops::{Deref, DerefMut};
 
 use pki_types::{CertificateDer, ServerName};
 
-use crate::conn::{CommonState, Connection, EarlyDataStatus, Input, State};
+use crate::conn::{CommonState, Connection, EarlyDataStatus, HandshakeState, Input};
 use crate::enums::HandshakeType;
 use crate::error::{Error, PeerMisbehaved};
 use crate::events::HandshakeEvent;
@@ -52,7 +52,7 @@ impl ClientConnection {
         )?;
         let state = hello::start_handshake(config, server_name, &mut common)?;
         Ok(Self {
-            conn: Connection::new(common, State::Client(state)),
+            conn: Connection::new(common, alloc::boxed::Box::new(state)),
         })
     }
 }
@@ -133,11 +133,15 @@ pub(crate) enum ClientState {
     Traffic12(tls12::Traffic),
 }
 
-impl ClientState {
-    /// The handshake message types this state can take, and how to name them in an
-    /// error. Any other type is unexpected_message, decided before its body is parsed
-    /// (RFC 8446 6.2, RFC 5246 7.2.2: "an inappropriate message was received").
-    pub(crate) fn expects(&self) -> (&'static str, &'static [HandshakeType]) {
+impl HandshakeState for ClientState {
+    fn handle(&mut self, cx: &mut CommonState, input: Input<'_>) -> Result<(), Error> {
+        // The placeholder is never seen: on error the connection drops the state.
+        let current = core::mem::replace(self, Self::Traffic12(tls12::Traffic));
+        *self = current.next(cx, input)?;
+        Ok(())
+    }
+
+    fn expects(&self) -> (&'static str, &'static [HandshakeType]) {
         use HandshakeType as T;
         match self {
             Self::ExpectServerHello(_) => ("ServerHello", &[T::ServerHello]),
@@ -171,7 +175,36 @@ impl ClientState {
         }
     }
 
-    pub(crate) fn handle(self, cx: &mut CommonState, input: Input<'_>) -> Result<Self, Error> {
+    /// RFC 5246 7.4.1.1: a client in the middle of a TLS 1.2 handshake ignores
+    /// HelloRequest.
+    fn ignores(&self, typ: HandshakeType) -> bool {
+        typ == HandshakeType::HelloRequest
+            && matches!(
+                self,
+                Self::ExpectCertificate12(_)
+                    | Self::ExpectServerKeyExchange12(_)
+                    | Self::ExpectServerHelloDone12(_)
+                    | Self::ExpectChangeCipherSpec12(_)
+                    | Self::ExpectFinished12(_)
+            )
+    }
+
+    /// RFC 5246 7.4.1.1, RFC 5746 4.2: in TLS 1.2 a HelloRequest asks the client to
+    /// renegotiate (refused, or ignored during the handshake).
+    fn is_renegotiation_request(&self, cx: &CommonState, typ: HandshakeType) -> bool {
+        typ == HandshakeType::HelloRequest
+            && cx.version == Some(crate::enums::ProtocolVersion::TLSv1_2)
+    }
+
+    /// Our ClientHello went first: a compatibility CCS may come unless the server
+    /// chose TLS 1.2.
+    fn may_receive_compat_ccs(&self, cx: &CommonState) -> bool {
+        cx.version != Some(crate::enums::ProtocolVersion::TLSv1_2)
+    }
+}
+
+impl ClientState {
+    fn next(self, cx: &mut CommonState, input: Input<'_>) -> Result<Self, Error> {
         match self {
             Self::ExpectServerHello(s) => (*s).handle(cx, input),
             Self::ExpectEncryptedExtensions(s) => s.handle(cx, input),

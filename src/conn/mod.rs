@@ -103,27 +103,34 @@ enum Delivery {
     InPlace,
 }
 
-/// The handshake state machine of either side.
-pub(crate) enum State {
-    Client(crate::client::ClientState),
-    Server(crate::server::ServerState),
-}
+/// What the connection core needs of a handshake state machine. The core knows no
+/// side: each rule that differs between client and server is a question the state
+/// answers.
+pub(crate) trait HandshakeState: Send + Sync {
+    /// Handles one message (or a TLS 1.2 ChangeCipherSpec), moving to the next state
+    /// in place. After an error the state is dropped, never used again.
+    fn handle(&mut self, cx: &mut CommonState, input: Input<'_>) -> Result<(), Error>;
 
-impl State {
-    /// The handshake types the state takes, and their name for an error.
-    fn expects(&self) -> (&'static str, &'static [HandshakeType]) {
-        match self {
-            Self::Client(s) => s.expects(),
-            Self::Server(s) => s.expects(),
-        }
+    /// The handshake types this state can take, and how to name them in an error.
+    /// Any other type is unexpected_message, decided before its body is parsed
+    /// (RFC 8446 6.2, RFC 5246 7.2.2: "an inappropriate message was received").
+    fn expects(&self) -> (&'static str, &'static [HandshakeType]);
+
+    /// A message this state drops unseen (and unhashed), e.g. a HelloRequest during a
+    /// client's TLS 1.2 handshake (RFC 5246 7.4.1.1).
+    fn ignores(&self, _typ: HandshakeType) -> bool {
+        false
     }
 
-    fn handle(self, cx: &mut CommonState, input: Input<'_>) -> Result<Self, Error> {
-        match self {
-            Self::Client(s) => s.handle(cx, input).map(Self::Client),
-            Self::Server(s) => s.handle(cx, input).map(Self::Server),
-        }
+    /// Whether a message of type `typ` asks to renegotiate (we refuse each, RFC 5746
+    /// 4.2, 4.4), to count against [`Limits::max_renegotiation_requests`].
+    fn is_renegotiation_request(&self, _cx: &CommonState, _typ: HandshakeType) -> bool {
+        false
     }
+
+    /// Whether one unprotected change_cipher_spec (RFC 8446 D.4 middlebox
+    /// compatibility) may arrive now: only once a TLS 1.3 hello was sent or received.
+    fn may_receive_compat_ccs(&self, cx: &CommonState) -> bool;
 }
 
 /// Where a connection stands after [`Connection::process_new_packets`].
@@ -139,7 +146,7 @@ pub struct IoState {
 
 /// A TLS connection, client or server: the part of the API both sides share.
 ///
-/// [`crate::client::ClientConnection`] and [`crate::server::ServerConnection`]
+/// `ClientConnection` and `ServerConnection`
 /// dereference to this.
 pub struct Connection {
     deframer: Deframer,
@@ -149,8 +156,8 @@ pub struct Connection {
 struct Inner {
     common: CommonState,
     joiner: HandshakeJoiner,
-    /// `None` only while a message is being handled, or after an error.
-    state: Option<State>,
+    /// `None` after an error.
+    state: Option<alloc::boxed::Box<dyn HandshakeState>>,
     /// Boxed: a connection rarely fails, and the box keeps every connection smaller.
     error: Option<alloc::boxed::Box<Error>>,
     /// The transport reported end of stream.
@@ -166,11 +173,13 @@ struct Inner {
 }
 
 impl Connection {
-    pub(crate) fn new(common: CommonState, state: State) -> Self {
-        // Only a server takes a ClientHello, so only its joiner allows the larger cap.
-        let max_client_hello = match common.side {
-            crate::events::Side::Server => common.limits.max_client_hello,
-            crate::events::Side::Client => common.limits.max_handshake_message,
+    pub(crate) fn new(common: CommonState, state: alloc::boxed::Box<dyn HandshakeState>) -> Self {
+        // Only a side that starts by taking a ClientHello (a server) allows the larger
+        // cap.
+        let takes_client_hello = state.expects().1.contains(&HandshakeType::ClientHello);
+        let max_client_hello = match takes_client_hello {
+            true => common.limits.max_client_hello,
+            false => common.limits.max_handshake_message,
         };
         let joiner =
             HandshakeJoiner::with_caps(common.limits.max_handshake_message, max_client_hello);
@@ -497,15 +506,10 @@ impl Inner {
         }
         // RFC 8446 5: during the handshake, one unprotected change_cipher_spec of
         // value 1 is dropped (middlebox compatibility, D.4); any other is an error.
-        // It may come only once a TLS 1.3 hello was sent or received: for a client
-        // from the start (its ClientHello went first), for a server once it chose 1.3.
-        let may_be_tls13 = match self.common.side {
-            crate::events::Side::Client => {
-                self.common.version.is_none()
-                    || self.common.version == Some(ProtocolVersion::TLSv1_3)
-            }
-            crate::events::Side::Server => self.common.version == Some(ProtocolVersion::TLSv1_3),
-        };
+        let may_be_tls13 = self
+            .state
+            .as_ref()
+            .is_some_and(|state| state.may_receive_compat_ccs(&self.common));
         if self.common.traffic || self.compat_ccs_seen || !may_be_tls13 {
             return Err(Error::UnexpectedMessage {
                 expected: "no change_cipher_spec (TLS 1.3 allows one, during the handshake)",
@@ -608,18 +612,13 @@ impl Inner {
                 .encoding
                 .first()
                 .map_or(HandshakeType::Unknown(0), |&t| HandshakeType::from(t));
-            // RFC 5246 7.4.1.1: a client in the middle of a TLS 1.2 handshake ignores
-            // HelloRequest (and never hashes it).
-            let negotiating_tls12 = self.common.side == crate::events::Side::Client
-                && self.common.version == Some(ProtocolVersion::TLSv1_2)
-                && !self.common.traffic;
-            let ignored = negotiating_tls12 && typ == HandshakeType::HelloRequest;
-            // A type the state cannot take is unexpected_message whatever its body
-            // holds, so it is refused before the body is parsed.
             let state = self
                 .state
-                .as_ref()
+                .as_mut()
                 .ok_or(Error::Internal("no handshake state"))?;
+            let ignored = state.ignores(typ);
+            // A type the state cannot take is unexpected_message whatever its body
+            // holds, so it is refused before the body is parsed.
             let (expected, types) = state.expects();
             if !ignored && !types.contains(&typ) {
                 return Err(Error::UnexpectedMessage {
@@ -628,7 +627,14 @@ impl Inner {
                 });
             }
             let msg = HandshakeMessage::read_bytes(message.encoding, version)?;
-            count_renegotiation(&self.common, &mut self.renegotiation_requests, &msg.payload)?;
+            // Each refused renegotiation costs us a warning, or a pass through the
+            // handshake: bounded.
+            if state.is_renegotiation_request(&self.common, typ) {
+                self.renegotiation_requests += 1;
+                if self.renegotiation_requests > self.common.limits.max_renegotiation_requests {
+                    return Err(PeerMisbehaved::TooManyRenegotiationRequests.into());
+                }
+            }
             if ignored {
                 continue;
             }
@@ -641,15 +647,11 @@ impl Inner {
                     return Err(PeerMisbehaved::TooManyPostHandshakeMessages.into());
                 }
             }
-            let state = self
-                .state
-                .take()
-                .ok_or(Error::Internal("no handshake state"))?;
             let input = Input::Handshake {
                 msg,
                 encoded: message.encoding,
             };
-            self.state = Some(state.handle(&mut self.common, input)?);
+            state.handle(&mut self.common, input)?;
             if self.common.read_key_changed {
                 self.common.read_key_changed = false;
                 // RFC 8446 5.1: a key change must fall on a record boundary.
@@ -662,12 +664,10 @@ impl Inner {
     }
 
     fn run_state(&mut self, input: Input<'_>) -> Result<(), Error> {
-        let state = self
-            .state
-            .take()
-            .ok_or(Error::Internal("no handshake state"))?;
-        self.state = Some(state.handle(&mut self.common, input)?);
-        Ok(())
+        self.state
+            .as_mut()
+            .ok_or(Error::Internal("no handshake state"))?
+            .handle(&mut self.common, input)
     }
 
     fn alert(&mut self, payload: &[u8]) -> Result<(), Error> {
@@ -769,32 +769,6 @@ fn read_alert(payload: &[u8]) -> Result<AlertMessage, Error> {
         return Err(InvalidMessage::EmptyFragment(ContentType::Alert).into());
     }
     Ok(AlertMessage::read_bytes(payload, "alert")?)
-}
-
-/// Counts TLS 1.2 renegotiation requests against
-/// [`Limits::max_renegotiation_requests`]: we refuse each (RFC 5746 4.2, 4.4), but a
-/// peer sending them without end must not cost us a warning, or a pass through the
-/// handshake, forever.
-fn count_renegotiation(
-    common: &CommonState,
-    count: &mut u32,
-    payload: &HandshakePayload,
-) -> Result<(), Error> {
-    if common.version != Some(ProtocolVersion::TLSv1_2) {
-        return Ok(());
-    }
-    let request = match (common.side, payload) {
-        (crate::events::Side::Client, HandshakePayload::HelloRequest) => true,
-        (crate::events::Side::Server, HandshakePayload::ClientHello(_)) => common.traffic,
-        _ => false,
-    };
-    if request {
-        *count += 1;
-        if *count > common.limits.max_renegotiation_requests {
-            return Err(PeerMisbehaved::TooManyRenegotiationRequests.into());
-        }
-    }
-    Ok(())
 }
 
 impl core::fmt::Debug for Connection {

@@ -4,7 +4,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::ops::{Deref, DerefMut};
 
-use crate::conn::{CommonState, Connection, EarlyDataStatus, Input, State};
+use crate::conn::{CommonState, Connection, EarlyDataStatus, HandshakeState, Input};
 use pki_types::CertificateDer;
 
 use crate::enums::{HandshakeType, ProtocolVersion};
@@ -42,7 +42,7 @@ impl ServerConnection {
         )?;
         let state = ServerState::ExpectClientHello(tls13::ExpectClientHello::new(config));
         Ok(Self {
-            conn: Connection::new(common, State::Server(state)),
+            conn: Connection::new(common, alloc::boxed::Box::new(state)),
         })
     }
 
@@ -160,11 +160,15 @@ pub(crate) enum ServerState {
     Traffic12(tls12::Traffic),
 }
 
-impl ServerState {
-    /// The handshake message types this state can take, and how to name them in an
-    /// error. Any other type is unexpected_message, decided before its body is parsed
-    /// (RFC 8446 6.2, RFC 5246 7.2.2: "an inappropriate message was received").
-    pub(crate) fn expects(&self) -> (&'static str, &'static [HandshakeType]) {
+impl HandshakeState for ServerState {
+    fn handle(&mut self, cx: &mut CommonState, input: Input<'_>) -> Result<(), Error> {
+        // The placeholder is never seen: on error the connection drops the state.
+        let current = core::mem::replace(self, Self::Traffic12(tls12::Traffic));
+        *self = current.next(cx, input)?;
+        Ok(())
+    }
+
+    fn expects(&self) -> (&'static str, &'static [HandshakeType]) {
         use HandshakeType as T;
         match self {
             Self::ExpectClientHello(_) => ("ClientHello", &[T::ClientHello]),
@@ -187,7 +191,21 @@ impl ServerState {
         }
     }
 
-    pub(crate) fn handle(self, cx: &mut CommonState, input: Input<'_>) -> Result<Self, Error> {
+    /// RFC 5746 4.4: a ClientHello on an established TLS 1.2 connection asks to
+    /// renegotiate (refused).
+    fn is_renegotiation_request(&self, _cx: &CommonState, typ: HandshakeType) -> bool {
+        typ == HandshakeType::ClientHello && matches!(self, Self::Traffic12(_))
+    }
+
+    /// Only once we chose TLS 1.3 (after a HelloRetryRequest the client may send one
+    /// before its second ClientHello).
+    fn may_receive_compat_ccs(&self, cx: &CommonState) -> bool {
+        cx.version == Some(ProtocolVersion::TLSv1_3)
+    }
+}
+
+impl ServerState {
+    fn next(self, cx: &mut CommonState, input: Input<'_>) -> Result<Self, Error> {
         match self {
             Self::ExpectClientHello(s) => s.handle(cx, input),
             Self::ExpectEndOfEarlyData(s) => s.handle(cx, input),
