@@ -318,6 +318,10 @@ pub enum PeerMisbehaved {
     /// Too many consecutive empty application-data records.
     #[error("the peer sent too many empty records in a row")]
     TooManyEmptyRecords,
+    /// Too many TLS 1.3 middlebox-compatibility change_cipher_spec records (each is
+    /// dropped, RFC 8446 5; a run of them is bounded by `Limits::max_empty_records`).
+    #[error("the peer sent too many change_cipher_spec records")]
+    TooManyChangeCipherSpecs,
     /// Too many warning alerts.
     #[error("the peer sent too many warning alerts (last: {0})")]
     TooManyWarningAlerts(AlertDescription),
@@ -374,6 +378,7 @@ impl PeerMisbehaved {
             | Self::TooManyEmptyRecords
             | Self::TooManyWarningAlerts(_)
             | Self::TooManyPostHandshakeMessages
+            | Self::TooManyChangeCipherSpecs
             | Self::TooManyRenegotiationRequests => A::UnexpectedMessage,
         }
     }

@@ -89,7 +89,7 @@ fn unexpected_record(expected: &'static str, typ: ContentType) -> Error {
     }
 }
 
-const NO_SECOND_CCS: &str = "no change_cipher_spec (TLS 1.3 allows one, during the handshake)";
+const NO_CCS_NOW: &str = "no change_cipher_spec (TLS 1.3 drops them only during the handshake)";
 const APP_DATA_BEFORE_FINISHED: &str = "a handshake message (application data before Finished)";
 const NO_KEYS_YET: &str = "a handshake message (no keys yet)";
 
@@ -192,24 +192,43 @@ fn warning_alert_flood_tls12_against_client() {
 
 /// TLS 1.3 tolerates one unprotected change_cipher_spec during the handshake (RFC 8446
 /// 5, D.4); a second one fails.
+/// RFC 8446 5: every unprotected change_cipher_spec [1] between the first ClientHello
+/// and the peer's Finished is dropped, not only the first; a run of them is bounded
+/// like empty records (`max_empty_records`).
 #[test]
 fn ccs_flood_tls13_against_server() {
     let setup = Setup::new(TLS13);
-    let mut pair = setup.pair();
-    let mut bytes = client_hello(&mut pair);
-    bytes.extend_from_slice(&CCS);
-    bytes.extend_from_slice(&CCS);
-    // One is fine.
+    let limit = Limits::default().max_empty_records as usize;
+    // Up to the limit they are dropped, and the handshake completes.
     let mut fresh = setup.pair();
     let mut ok_bytes = client_hello(&mut fresh);
-    ok_bytes.extend_from_slice(&CCS);
+    for _ in 0..limit {
+        ok_bytes.extend_from_slice(&CCS);
+    }
     feed(&mut fresh.server, &ok_bytes).unwrap();
-    // Two are not.
+    let flight = take(&mut fresh.server);
+    feed(&mut fresh.client, &flight).unwrap();
+    let finished = take(&mut fresh.client);
+    // The client's own compatibility CCS, if it sent one, is one more: drop it.
+    let finished: Vec<u8> = join_records(
+        &split_records(&finished)
+            .into_iter()
+            .filter(|r| r.typ != ContentType::ChangeCipherSpec)
+            .collect::<Vec<_>>(),
+    );
+    feed(&mut fresh.server, &finished).unwrap();
+    assert!(!fresh.server.is_handshaking());
+    // One more is a flood.
+    let mut pair = setup.pair();
+    let mut bytes = client_hello(&mut pair);
+    for _ in 0..=limit {
+        bytes.extend_from_slice(&CCS);
+    }
     assert_fails(
         &mut pair.server,
         &mut pair.client,
         &bytes,
-        unexpected_record(NO_SECOND_CCS, ContentType::ChangeCipherSpec),
+        PeerMisbehaved::TooManyChangeCipherSpecs.into(),
         A::UnexpectedMessage,
     );
 }
@@ -217,28 +236,30 @@ fn ccs_flood_tls13_against_server() {
 #[test]
 fn ccs_flood_tls13_against_client() {
     let setup = Setup::new(TLS13);
+    let limit = Limits::default().max_empty_records as usize;
     let mut pair = setup.pair();
     let ch = client_hello(&mut pair);
     feed(&mut pair.server, &ch).unwrap();
     let mut records = split_records(&take(&mut pair.server));
-    // After the ServerHello (and the server's own CCS, if it sent one): another CCS.
+    // After the ServerHello (and the server's own CCS, if it sent one): more, to one
+    // over the limit in all.
     let at = records
         .iter()
         .position(|r| r.typ == ContentType::ApplicationData)
         .unwrap();
-    let had_ccs = records[..at]
+    let had = records[..at]
         .iter()
-        .any(|r| r.typ == ContentType::ChangeCipherSpec);
+        .filter(|r| r.typ == ContentType::ChangeCipherSpec)
+        .count();
     let extra = WireRecord::new(ContentType::ChangeCipherSpec, vec![1]);
-    records.insert(at, extra.clone());
-    if !had_ccs {
-        records.insert(at, extra);
+    for _ in had..=limit {
+        records.insert(at, extra.clone());
     }
     assert_fails(
         &mut pair.client,
         &mut pair.server,
         &join_records(&records),
-        unexpected_record(NO_SECOND_CCS, ContentType::ChangeCipherSpec),
+        PeerMisbehaved::TooManyChangeCipherSpecs.into(),
         A::UnexpectedMessage,
     );
 }
@@ -251,7 +272,7 @@ fn ccs_after_tls13_handshake_fails() {
         victim,
         peer,
         &CCS,
-        unexpected_record(NO_SECOND_CCS, ContentType::ChangeCipherSpec),
+        unexpected_record(NO_CCS_NOW, ContentType::ChangeCipherSpec),
         A::UnexpectedMessage,
     );
 }
@@ -276,12 +297,14 @@ fn ccs_flood_tls12_against_server() {
         .position(|r| r.typ == ContentType::ChangeCipherSpec)
         .unwrap();
     records.insert(at, records[at].clone());
+    // RFC 5246 7.1, 6.2.3: after the first, the read key is on; a bare second one
+    // does not authenticate under it.
     assert_fails(
         &mut pair.server,
         &mut pair.client,
         &join_records(&records),
-        unexpected_record("Finished", ContentType::ChangeCipherSpec),
-        A::UnexpectedMessage,
+        Error::DecryptError,
+        A::BadRecordMac,
     );
 }
 
@@ -297,12 +320,14 @@ fn ccs_flood_tls12_against_client() {
         .position(|r| r.typ == ContentType::ChangeCipherSpec)
         .unwrap();
     last.insert(at, last[at].clone());
+    // RFC 5246 7.1, 6.2.3: the second arrives under the new read key, which a bare
+    // change_cipher_spec cannot satisfy.
     assert_fails(
         &mut pair.client,
         &mut pair.server,
         &join_records(&last),
-        unexpected_record("Finished", ContentType::ChangeCipherSpec),
-        A::UnexpectedMessage,
+        Error::DecryptError,
+        A::BadRecordMac,
     );
 }
 

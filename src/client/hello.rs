@@ -393,6 +393,11 @@ pub(crate) struct ExpectServerHello {
 }
 
 impl ExpectServerHello {
+    /// True if the ClientHello offered TLS 1.2 alone.
+    pub(super) fn offers_only_tls12(&self) -> bool {
+        self.config.versions == [ProtocolVersion::TLSv1_2]
+    }
+
     pub(super) fn handle(
         self,
         cx: &mut CommonState,

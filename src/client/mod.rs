@@ -177,23 +177,25 @@ impl HandshakeState for ClientState {
 
     /// RFC 5246 7.4.1.1: a client in the middle of a TLS 1.2 handshake ignores
     /// HelloRequest.
+    /// That includes waiting for the ServerHello when only TLS 1.2 was offered.
     fn ignores(&self, typ: HandshakeType) -> bool {
         typ == HandshakeType::HelloRequest
-            && matches!(
-                self,
+            && match self {
+                Self::ExpectServerHello(hello) => hello.offers_only_tls12(),
                 Self::ExpectCertificate12(_)
-                    | Self::ExpectServerKeyExchange12(_)
-                    | Self::ExpectServerHelloDone12(_)
-                    | Self::ExpectChangeCipherSpec12(_)
-                    | Self::ExpectFinished12(_)
-            )
+                | Self::ExpectServerKeyExchange12(_)
+                | Self::ExpectServerHelloDone12(_)
+                | Self::ExpectChangeCipherSpec12(_)
+                | Self::ExpectFinished12(_) => true,
+                _ => false,
+            }
     }
 
     /// RFC 5246 7.4.1.1, RFC 5746 4.2: in TLS 1.2 a HelloRequest asks the client to
     /// renegotiate (refused, or ignored during the handshake).
     fn is_renegotiation_request(&self, cx: &CommonState, typ: HandshakeType) -> bool {
         typ == HandshakeType::HelloRequest
-            && cx.version == Some(crate::enums::ProtocolVersion::TLSv1_2)
+            && (cx.version == Some(crate::enums::ProtocolVersion::TLSv1_2) || self.ignores(typ))
     }
 
     /// Our ClientHello went first: a compatibility CCS may come unless the server

@@ -162,7 +162,8 @@ struct Inner {
     error: Option<alloc::boxed::Box<Error>>,
     /// The transport reported end of stream.
     peer_eof: bool,
-    compat_ccs_seen: bool,
+    /// Middlebox-compatibility change_cipher_spec records dropped so far.
+    compat_ccs: u32,
     empty_records: u32,
     warning_alerts: u32,
     /// Post-handshake handshake messages since the last application data.
@@ -191,7 +192,7 @@ impl Connection {
                 state: Some(state),
                 error: None,
                 peer_eof: false,
-                compat_ccs_seen: false,
+                compat_ccs: 0,
                 empty_records: 0,
                 warning_alerts: 0,
                 post_handshake_messages: 0,
@@ -504,19 +505,24 @@ impl Inner {
             self.common.read_key_changed = false;
             return Ok(());
         }
-        // RFC 8446 5: during the handshake, one unprotected change_cipher_spec of
-        // value 1 is dropped (middlebox compatibility, D.4); any other is an error.
+        // RFC 8446 5: an unprotected change_cipher_spec of value 1 received after the
+        // first ClientHello and before the peer's Finished is dropped (middlebox
+        // compatibility, D.4); any other is an unexpected record. Dropped ones are
+        // bounded like empty records, so they cannot keep us busy.
         let may_be_tls13 = self
             .state
             .as_ref()
             .is_some_and(|state| state.may_receive_compat_ccs(&self.common));
-        if self.common.traffic || self.compat_ccs_seen || !may_be_tls13 {
+        if self.common.traffic || !may_be_tls13 {
             return Err(Error::UnexpectedMessage {
-                expected: "no change_cipher_spec (TLS 1.3 allows one, during the handshake)",
+                expected: "no change_cipher_spec (TLS 1.3 drops them only during the handshake)",
                 got: MessageKind::Record(ContentType::ChangeCipherSpec),
             });
         }
-        self.compat_ccs_seen = true;
+        self.compat_ccs += 1;
+        if self.compat_ccs > self.common.limits.max_empty_records {
+            return Err(PeerMisbehaved::TooManyChangeCipherSpecs.into());
+        }
         Ok(())
     }
 
@@ -528,9 +534,14 @@ impl Inner {
         record: InboundRecord<'a>,
         delivery: Delivery,
     ) -> Result<Option<&'a [u8]>, Error> {
-        // The middlebox-compatibility change_cipher_spec is never protected
-        // (RFC 8446 5), so it is routed before decryption.
-        if record.typ == ContentType::ChangeCipherSpec {
+        // The middlebox-compatibility change_cipher_spec is never protected (RFC 8446
+        // 5), and a TLS 1.2 one comes before the read key changes (RFC 5246 7.1): both
+        // are routed before decryption. Under a TLS 1.2 read key a change_cipher_spec
+        // record is protected like any other (RFC 5246 6.2.3), so a bare one fails to
+        // authenticate (bad_record_mac).
+        let tls12_protected = self.common.version == Some(ProtocolVersion::TLSv1_2)
+            && self.common.decrypter.is_some();
+        if record.typ == ContentType::ChangeCipherSpec && !tls12_protected {
             let payload: &[u8] = record.payload;
             self.handle_ccs(payload)?;
             return Ok(None);
