@@ -235,7 +235,10 @@ pub fn put_prefixed(out: &mut Vec<u8>, prefix: LengthPrefix, body: impl FnOnce(&
         len = prefix.max();
     }
     let be = (len as u32).to_be_bytes();
-    out[start..start + prefix.size()].copy_from_slice(&be[4 - prefix.size()..]);
+    let field = out.get_mut(start..start + prefix.size());
+    if let (Some(field), Some(len_bytes)) = (field, be.get(4 - prefix.size()..)) {
+        field.copy_from_slice(len_bytes);
+    }
 }
 
 /// Writes a length-prefixed opaque byte string.

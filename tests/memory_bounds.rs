@@ -28,6 +28,7 @@ fn grew(by: isize) {
 }
 
 // SAFETY: every call is forwarded unchanged to the system allocator; we only count.
+#[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::SeqCst);

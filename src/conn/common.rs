@@ -405,8 +405,9 @@ impl CommonState {
                 ));
             }
         };
-        let n = data.len().min(budget);
-        self.send_application_data(&data[..n])?;
+        let data = data.get(..budget).unwrap_or(data);
+        let n = data.len();
+        self.send_application_data(data)?;
         self.early_data_to_send = Some(budget - n);
         Ok(n)
     }
@@ -434,14 +435,14 @@ impl CommonState {
                 .limits
                 .early_plaintext
                 .saturating_sub(self.early_plaintext.len());
-            let n = data.len().min(room);
-            self.early_plaintext.extend(&data[..n]);
-            return Ok(n);
+            let data = data.get(..room).unwrap_or(data);
+            self.early_plaintext.extend(data);
+            return Ok(data.len());
         }
         let room = self.limits.send_buffer.saturating_sub(self.sendable.len());
-        let n = data.len().min(room);
-        self.send_application_data(&data[..n])?;
-        Ok(n)
+        let data = data.get(..room).unwrap_or(data);
+        self.send_application_data(data)?;
+        Ok(data.len())
     }
 
     /// Seals `data` as application data straight into the caller's `out`, after

@@ -41,7 +41,9 @@ impl ByteQueue {
     /// Copies out up to `out.len()` bytes and consumes them.
     pub(crate) fn read(&mut self, out: &mut [u8]) -> usize {
         let n = out.len().min(self.len());
-        out[..n].copy_from_slice(&self.as_slice()[..n]);
+        if let (Some(out), Some(queued)) = (out.get_mut(..n), self.as_slice().get(..n)) {
+            out.copy_from_slice(queued);
+        }
         self.consume(n);
         n
     }

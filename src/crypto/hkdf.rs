@@ -8,7 +8,7 @@ use crate::error::Error;
 pub fn extract(hmac: &dyn Hmac, salt: &[u8], ikm: &[u8]) -> HashOutput {
     let zeros = [0u8; MAX_HASH_LEN];
     let salt = if salt.is_empty() {
-        &zeros[..hmac.hash_output_len()]
+        zeros.get(..hmac.hash_output_len()).unwrap_or(&zeros)
     } else {
         salt
     };
@@ -80,11 +80,19 @@ fn expand_blocks(
         // T(i) = HMAC(PRK, T(i-1) | info | i), counting from 1.
         let counter = [(i + 1) as u8];
         let mut parts: [&[u8]; MAX_INFO_PARTS + 2] = [&[]; MAX_INFO_PARTS + 2];
-        parts[0] = previous.as_ref().map_or(&[][..], |p| p.as_ref());
-        parts[1..=info.len()].copy_from_slice(info);
-        parts[info.len() + 1] = &counter;
-        let block = sign(&parts[..info.len() + 2]);
-        chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
+        let previous_part = previous.as_ref().map_or(&[][..], |p| p.as_ref());
+        let all = core::iter::once(previous_part)
+            .chain(info.iter().copied())
+            .chain(core::iter::once(&counter[..]));
+        for (slot, part) in parts.iter_mut().zip(all) {
+            *slot = part;
+        }
+        let block = sign(parts.get(..info.len() + 2).unwrap_or(&parts));
+        let block_part = block
+            .as_ref()
+            .get(..chunk.len())
+            .ok_or(Error::Internal("HKDF-Expand block shorter than its chunk"))?;
+        chunk.copy_from_slice(block_part);
         previous = Some(block);
     }
     Ok(())

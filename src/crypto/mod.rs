@@ -38,14 +38,16 @@ impl HashOutput {
     pub fn new(bytes: &[u8]) -> Self {
         let len = bytes.len().min(MAX_HASH_LEN);
         let mut buf = [0u8; MAX_HASH_LEN];
-        buf[..len].copy_from_slice(&bytes[..len]);
+        for (to, from) in buf.iter_mut().zip(bytes) {
+            *to = *from;
+        }
         Self { buf, len }
     }
 }
 
 impl AsRef<[u8]> for HashOutput {
     fn as_ref(&self) -> &[u8] {
-        &self.buf[..self.len]
+        self.buf.get(..self.len).unwrap_or(&self.buf)
     }
 }
 
