@@ -15,7 +15,9 @@ use crate::msgs::DigitallySigned;
 use crate::time::current_time;
 
 pub(crate) mod config;
+mod hello;
 mod resolver;
+mod resume;
 mod tickets;
 mod tls12;
 mod tls13;
@@ -40,7 +42,7 @@ impl ServerConnection {
             config.observer.clone(),
             config.key_log.clone(),
         )?;
-        let state = ServerState::ExpectClientHello(tls13::ExpectClientHello::new(config));
+        let state = ServerState::ExpectClientHello(hello::ExpectClientHello::new(config));
         Ok(Self {
             conn: Connection::new(common, alloc::boxed::Box::new(state)),
         })
@@ -146,7 +148,7 @@ fn verify_client_signature(
 
 /// The server's handshake states, in the order of RFC 8446 2.
 pub(crate) enum ServerState {
-    ExpectClientHello(tls13::ExpectClientHello),
+    ExpectClientHello(hello::ExpectClientHello),
     ExpectEndOfEarlyData(tls13::ExpectEndOfEarlyData),
     ExpectCertificate(tls13::ExpectCertificate),
     ExpectCertificateVerify(tls13::ExpectCertificateVerify),

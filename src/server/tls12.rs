@@ -8,8 +8,6 @@
 //! ```
 
 use alloc::boxed::Box;
-use alloc::format;
-use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -18,31 +16,26 @@ use pki_types::{CertificateDer, UnixTime};
 
 use super::ServerState;
 use super::config::ServerConfig;
-use super::tls13::{choose_alpn, choose_certificate_key, server_name};
-use crate::codec::Codec;
+use super::hello::{Tls12Handshake, Tls12Hello};
 use crate::conn::common::KeyExporter;
 use crate::conn::{CommonState, Input, unexpected};
-use crate::crypto::{
-    ActiveKeyExchange, SignatureAlgorithm, SigningKey, SupportedCipherSuite, Tls12CipherSuite,
-};
+use crate::crypto::{ActiveKeyExchange, SupportedCipherSuite, Tls12CipherSuite};
 use crate::enums::{
-    AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, Compression, ECPointFormat,
-    ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
+    AlertDescription, AlertLevel, ClientCertificateType, Compression, ECPointFormat, ExtensionType,
+    ProtocolVersion,
 };
-use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::error::Error;
 use crate::events::HandshakeEvent;
 use crate::key_schedule::tls12::{MasterSecret, Sender, Tls12Keys};
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
-    CertificateRequestTls12, CertificateTls12, ClientExtension, ClientHello, DigitallySigned,
-    EcdheParams, EcdheServerKeyExchange, HandshakePayload, NewSessionTicketTls12, ServerExtension,
-    ServerHello,
+    CertificateRequestTls12, CertificateTls12, DigitallySigned, EcdheParams,
+    EcdheServerKeyExchange, HandshakePayload, NewSessionTicketTls12, ServerExtension, ServerHello,
 };
 use crate::resumption::ServerSessionValue;
 use crate::time::current_time;
-use crate::tls12::{scheme_fits_suite, server_key_exchange_message};
+use crate::tls12::server_key_exchange_message;
 use crate::tls13::DOWNGRADE_TLS12;
-use crate::verify::schemes_allowed_in;
 
 /// What every TLS 1.2 state carries.
 pub(crate) struct Handshake {
@@ -83,108 +76,38 @@ impl Handshake {
     }
 }
 
-/// RFC 5746 3.6: whether the client signals secure renegotiation, with the SCSV or an
-/// empty renegotiation_info; a non-empty one on an initial handshake is fatal.
-fn secure_renegotiation_signaled(hello: &ClientHello) -> Result<bool, Error> {
-    match hello.renegotiation_info() {
-        Some([]) => Ok(true),
-        Some(_) => Err(PeerMisbehaved::BadRenegotiationInfo.into()),
-        None => Ok(hello
-            .cipher_suites
-            .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV)),
-    }
-}
-
 /// How long a TLS 1.2 session may be resumed: one day.
 const TLS12_SESSION_LIFETIME: u32 = 24 * 3600;
 
-/// Handles a ClientHello that negotiates TLS 1.2, and sends the server's flight.
-pub(super) fn client_hello(
-    cx: &mut CommonState,
-    config: Arc<ServerConfig>,
-    hello: ClientHello,
-    encoded: &[u8],
-) -> Result<ServerState, Error> {
-    // RFC 5246 7.4.1.2: null compression must be offered; we never compress (CRIME).
-    if !hello.compression_methods.contains(&Compression::Null) {
-        return Err(
-            PeerIncompatible::OnlyRefused(String::from("compression (refused: CRIME)")).into(),
-        );
-    }
-    // RFC 5746 4.2: we never renegotiate, so the attack the signal guards against
-    // (a renegotiation spliced onto a victim's connection) cannot happen here; like
-    // OpenSSL, GnuTLS and rustls we accept clients that do not signal, unless the
-    // configuration requires it.
-    if !secure_renegotiation_signaled(&hello)? && config.require_secure_renegotiation {
-        return Err(PeerIncompatible::SecureRenegotiationRequired.into());
-    }
-    // RFC 7627 5.3: a server that requires extended master secret refuses without it.
-    let extended_master_secret = hello.has_extension(ExtensionType::ExtendedMasterSecret);
-    if !extended_master_secret && config.require_ems {
-        return Err(PeerIncompatible::ExtendedMasterSecretRequired.into());
-    }
-    // RFC 8422 5.1.2: without the uncompressed format we cannot send our point.
-    if let Some(crate::msgs::ClientExtension::EcPointFormats(formats)) =
-        hello.find_extension(ExtensionType::ECPointFormats)
-    {
-        if !formats.contains(&ECPointFormat::Uncompressed) {
-            return Err(PeerMisbehaved::UncompressedPointsNotOffered.into());
-        }
-    }
-    // RFC 5246 7.4.1.4.1: without signature_algorithms the client accepts only SHA-1,
-    // which we refuse.
-    let sni = server_name(&hello)?;
-    let alpn = choose_alpn(&config, &hello)?;
-    // RFC 5246 7.3 / RFC 5077 3.1: resume the offered session if we can.
-    if let Some(value) = find_session(&config, &hello, extended_master_secret, sni.as_deref())? {
-        cx.alpn = alpn;
-        cx.sni = sni;
-        return resume(cx, config, &hello, encoded, value);
-    }
-    let client_schemes = schemes_allowed_in(
-        hello.signature_schemes().unwrap_or_default(),
-        ProtocolVersion::TLSv1_2,
-    );
-    let certified = choose_certificate_key(&config, &hello, sni.as_deref(), &client_schemes)?;
-
-    // Server preference among the client's suites, for our key's type (RFC 8422 5.1.3:
-    // ECDHE_ECDSA suites also carry Ed25519 signatures).
-    let key_type = match certified.key.algorithm() {
-        SignatureAlgorithm::Ed25519 => SignatureAlgorithm::Ecdsa,
-        other => other,
-    };
-    // RFC 8422 5.1.1: an ECDSA certificate's curve must be one the client supports,
-    // or it could not check our signatures.
-    let groups = hello.supported_groups().unwrap_or_default();
-    let curve_ok = ecdsa_curve(&*certified.key).is_none_or(|curve| groups.contains(&curve));
-    let suite = config
-        .provider
-        .tls12_cipher_suites()
-        .find(|s| s.sign == key_type && curve_ok && hello.cipher_suites.contains(&s.suite))
-        .ok_or_else(|| refused_suites(&hello.cipher_suites))?;
-    let mut usable = Vec::with_capacity(client_schemes.len());
-    usable.extend(
-        client_schemes
-            .iter()
-            .copied()
-            .filter(|s| scheme_fits_suite(*s, suite)),
-    );
-    let signer = certified
-        .key
-        .choose_scheme(&usable)
-        .ok_or(PeerIncompatible::NoSignatureSchemeInCommon)?;
-    let group = config
-        .provider
-        .kx_groups
-        .iter()
-        .find(|g| groups.contains(&g.name()))
-        .ok_or(PeerIncompatible::NoKxGroupInCommon)?;
-
+/// The server's TLS 1.2 flight for a negotiated ClientHello: the full handshake or
+/// the abbreviated one resuming a session.
+pub(super) fn start(cx: &mut CommonState, n: Tls12Hello<'_>) -> Result<ServerState, Error> {
     cx.version = Some(ProtocolVersion::TLSv1_2);
+    cx.alpn = n.alpn.clone();
+    cx.sni = n.sni.clone();
+    match &n.handshake {
+        Tls12Handshake::Full { .. } => full(cx, n),
+        Tls12Handshake::Resumed(_) => resume(cx, n),
+    }
+}
+
+/// RFC 5246 7.3: ServerHello, Certificate, ServerKeyExchange, [CertificateRequest],
+/// ServerHelloDone.
+fn full(cx: &mut CommonState, n: Tls12Hello<'_>) -> Result<ServerState, Error> {
+    let Tls12Handshake::Full {
+        suite,
+        certified,
+        signer,
+        group,
+    } = n.handshake
+    else {
+        return Err(Error::Internal(
+            "full TLS 1.2 handshake without its choices",
+        ));
+    };
+    let config = n.config;
     cx.suite = Some(SupportedCipherSuite::Tls12(suite));
     cx.group = Some(group.name());
-    cx.alpn = alpn;
-    cx.sni = sni;
 
     // The hash starts from an empty buffer, so none is allocated for the ClientHello.
     let buffer = HandshakeHashBuffer::new();
@@ -193,44 +116,13 @@ pub(super) fn client_hello(
     } else {
         buffer.start_hash(suite.hash)
     };
-    transcript.add_message(encoded);
+    transcript.add_message(n.encoded);
 
-    // ServerHello (RFC 5246 7.4.1.3).
-    let mut server_random = [0u8; 32];
-    cx.random(&mut server_random)?;
-    if config.versions.contains(&ProtocolVersion::TLSv1_3) {
-        // RFC 8446 4.1.3: a TLS 1.3 server negotiating TLS 1.2 marks its random, so
-        // a TLS 1.3 client can detect a downgrade.
-        server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
-    }
-    // Room for every extension we may send, so the vector is allocated once.
-    let mut extensions = Vec::with_capacity(6);
-    // RFC 5746 3.6: an empty renegotiation_info answers the client's signal, and only
-    // a signal (an unsolicited extension would be fatal to the client).
-    if secure_renegotiation_signaled(&hello)? {
-        extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
-    }
-    if extended_master_secret {
-        extensions.push(ServerExtension::ExtendedMasterSecret);
-    }
-    if hello.has_extension(ExtensionType::ECPointFormats) {
-        extensions.push(ServerExtension::EcPointFormats(vec![
-            ECPointFormat::Uncompressed,
-        ]));
-    }
-    if cx.sni.is_some() {
-        extensions.push(ServerExtension::ServerNameAck);
-    }
-    if let Some(protocol) = &cx.alpn {
-        extensions.push(ServerExtension::Alpn(protocol.clone()));
-    }
-    // RFC 5077 3.2: a client that sent session_ticket gets a ticket; otherwise the
-    // session is stored under a fresh id, if we keep a store.
+    // ServerHello (RFC 5246 7.4.1.3). RFC 5077 3.2: a client that sent session_ticket
+    // gets a ticket; otherwise the session is stored under a fresh id, if we keep a
+    // store.
     let issue_ticket =
-        config.ticketer.is_some() && hello.has_extension(ExtensionType::SessionTicket);
-    if issue_ticket {
-        extensions.push(ServerExtension::SessionTicketAck);
-    }
+        config.ticketer.is_some() && n.hello.has_extension(ExtensionType::SessionTicket);
     let session_id = if !issue_ticket && config.session_store.is_some() {
         let mut id = vec![0u8; 32];
         cx.random(&mut id)?;
@@ -238,15 +130,21 @@ pub(super) fn client_hello(
     } else {
         Vec::new()
     };
-    let encoded = cx.send_handshake(HandshakePayload::ServerHello(ServerHello {
-        legacy_version: ProtocolVersion::TLSv1_2,
-        random: server_random,
-        session_id: session_id.clone(),
-        cipher_suite: suite.suite,
-        compression_method: Compression::Null,
-        extensions: Some(extensions),
-    }))?;
-    transcript.add_message(encoded);
+    let hello_extensions = ServerHelloExtensions {
+        secure_renegotiation: n.secure_renegotiation,
+        extended_master_secret: n.extended_master_secret,
+        point_formats: n.hello.has_extension(ExtensionType::ECPointFormats),
+        sni_ack: cx.sni.is_some(),
+        issue_ticket,
+    };
+    let server_random = send_server_hello(
+        cx,
+        &config,
+        suite,
+        session_id.clone(),
+        &hello_extensions,
+        &mut transcript,
+    )?;
     cx.emit(|| HandshakeEvent::ServerHello {
         version: ProtocolVersion::TLSv1_2,
         cipher_suite: suite.suite,
@@ -264,7 +162,7 @@ pub(super) fn client_hello(
         group: group.name(),
         public: our_kx.public_key().to_vec(),
     };
-    let message = server_key_exchange_message(&hello.random, &server_random, &params);
+    let message = server_key_exchange_message(&n.hello.random, &server_random, &params);
     let scheme = signer.scheme();
     let signature = signer.sign(&message)?;
     let encoded = cx.send_handshake(HandshakePayload::ServerKeyExchange(
@@ -298,9 +196,9 @@ pub(super) fn client_hello(
         config,
         suite,
         transcript,
-        client_random: hello.random,
+        client_random: n.hello.random,
         server_random,
-        extended_master_secret,
+        extended_master_secret: n.extended_master_secret,
         session_id,
         issue_ticket,
         resumed: false,
@@ -316,87 +214,66 @@ pub(super) fn client_hello(
     })
 }
 
-/// The curve of an ECDSA key, found by which scheme it can sign with.
-fn ecdsa_curve(key: &dyn SigningKey) -> Option<NamedGroup> {
-    if key.algorithm() != SignatureAlgorithm::Ecdsa {
-        return None;
-    }
-    [
-        (
-            SignatureScheme::ECDSA_NISTP256_SHA256,
-            NamedGroup::secp256r1,
-        ),
-        (
-            SignatureScheme::ECDSA_NISTP384_SHA384,
-            NamedGroup::secp384r1,
-        ),
-    ]
-    .into_iter()
-    .find(|(scheme, _)| key.supports_scheme(*scheme))
-    .map(|(_, curve)| curve)
+/// Which extensions our TLS 1.2 ServerHello carries.
+struct ServerHelloExtensions {
+    /// RFC 5746 3.6: an empty renegotiation_info answers the client's signal, and
+    /// only a signal (an unsolicited extension would be fatal to the client).
+    secure_renegotiation: bool,
+    extended_master_secret: bool,
+    /// RFC 8422 5.2: echoed when the client sent ec_point_formats.
+    point_formats: bool,
+    /// RFC 6066 3: an empty server_name acknowledges SNI (never when resuming).
+    sni_ack: bool,
+    issue_ticket: bool,
 }
 
-/// The error for a ClientHello with no suite we accept, naming what the client
-/// offered instead when it is something we refuse by design.
-fn refused_suites(offered: &[CipherSuite]) -> Error {
-    let mut reasons: Vec<&'static str> = Vec::new();
-    for suite in offered {
-        if let Some(reason) = refusal_reason(u16::from(*suite)) {
-            if !reasons.contains(&reason) {
-                reasons.push(reason);
-            }
-        }
+/// RFC 5246 7.4.1.3: our ServerHello; returns the server random (with the TLS 1.3
+/// downgrade sentinel when we also speak TLS 1.3, RFC 8446 4.1.3).
+fn send_server_hello(
+    cx: &mut CommonState,
+    config: &ServerConfig,
+    suite: &'static Tls12CipherSuite,
+    session_id: Vec<u8>,
+    ext: &ServerHelloExtensions,
+    transcript: &mut HandshakeHash,
+) -> Result<[u8; 32], Error> {
+    let mut server_random = [0u8; 32];
+    cx.random(&mut server_random)?;
+    if config.versions.contains(&ProtocolVersion::TLSv1_3) {
+        server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
     }
-    if reasons.is_empty() {
-        return PeerIncompatible::NoCipherSuiteInCommon.into();
+    // Room for every extension we may send, so the vector is allocated once.
+    let mut extensions = Vec::with_capacity(6);
+    if ext.secure_renegotiation {
+        extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
     }
-    PeerIncompatible::OnlyRefused(format!("cipher suites: {}", reasons.join("; "))).into()
-}
-
-/// Why a well-known TLS 1.2-and-earlier suite is refused (IANA TLS Cipher Suites
-/// registry code points).
-fn refusal_reason(code: u16) -> Option<&'static str> {
-    Some(match code {
-        0x0000..=0x0002 | 0x003b | 0xc001 | 0xc006 | 0xc00b | 0xc010 | 0xc015 => {
-            "NULL encryption (no confidentiality)"
-        }
-        0x0003 | 0x0006 | 0x0008 | 0x000b | 0x000e | 0x0011 | 0x0014 | 0x0017 | 0x0019 => {
-            "export-grade suites (deliberately weak)"
-        }
-        0x0004 | 0x0005 | 0x0018 | 0x0020 | 0x0024 | 0x008a | 0x008e | 0x0092 | 0xc002 | 0xc007
-        | 0xc00c | 0xc011 | 0xc016 => "RC4 (broken stream cipher)",
-        0x0034 | 0x003a | 0x001a | 0x001b | 0x006c | 0x006d | 0x00a6 | 0x00a7 | 0xc017..=0xc019 => {
-            "anonymous key exchange (no authentication)"
-        }
-        0x0007
-        | 0x0009
-        | 0x000a
-        | 0x002f
-        | 0x0035
-        | 0x003c
-        | 0x003d
-        | 0x0041
-        | 0x0084
-        | 0x0096
-        | 0x009c
-        | 0x009d
-        | 0xc09c..=0xc0a3 => "RSA key exchange (no forward secrecy)",
-        0xc003..=0xc005
-        | 0xc008..=0xc00a
-        | 0xc012..=0xc014
-        | 0xc023..=0xc02a
-        | 0x0033
-        | 0x0039
-        | 0x0067
-        | 0x006b
-        | 0x0016
-        | 0x0013
-        | 0x0032
-        | 0x0038
-        | 0x0040
-        | 0x006a => "CBC mode (padding oracles, Lucky 13)",
-        _ => return None,
-    })
+    if ext.extended_master_secret {
+        extensions.push(ServerExtension::ExtendedMasterSecret);
+    }
+    if ext.point_formats {
+        extensions.push(ServerExtension::EcPointFormats(vec![
+            ECPointFormat::Uncompressed,
+        ]));
+    }
+    if ext.sni_ack {
+        extensions.push(ServerExtension::ServerNameAck);
+    }
+    if let Some(protocol) = &cx.alpn {
+        extensions.push(ServerExtension::Alpn(protocol.clone()));
+    }
+    if ext.issue_ticket {
+        extensions.push(ServerExtension::SessionTicketAck);
+    }
+    let encoded = cx.send_handshake(HandshakePayload::ServerHello(ServerHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random: server_random,
+        session_id,
+        cipher_suite: suite.suite,
+        compression_method: Compression::Null,
+        extensions: Some(extensions),
+    }))?;
+    transcript.add_message(encoded);
+    Ok(server_random)
 }
 
 pub(crate) struct ExpectCertificate {
@@ -629,49 +506,13 @@ fn send_ticket(
     Ok(())
 }
 
-/// The session the client offers (a ticket, else a session id), if we still have it
-/// and it matches: same suite offered, same extended master secret use (RFC 7627
-/// 5.3: otherwise a full handshake), same server name (RFC 6066 3).
-fn find_session(
-    config: &ServerConfig,
-    hello: &ClientHello,
-    extended_master_secret: bool,
-    sni: Option<&str>,
-) -> Result<Option<ServerSessionValue>, Error> {
-    let now = current_time(&*config.time)?;
-    let ticket = match hello.find_extension(ExtensionType::SessionTicket) {
-        Some(ClientExtension::SessionTicket(ticket)) if !ticket.is_empty() => Some(ticket),
-        _ => None,
-    };
-    let plain = match (ticket, &config.ticketer, &config.session_store) {
-        (Some(ticket), Some(ticketer), _) => ticketer.decrypt(ticket, now),
-        (_, _, Some(store)) if !hello.session_id.is_empty() => store.get(&hello.session_id),
-        _ => None,
-    };
-    let value = plain.and_then(|p| ServerSessionValue::read_bytes(&p, "session").ok());
-    Ok(value.filter(|v| {
-        v.version == ProtocolVersion::TLSv1_2
-            && v.fresh(now.as_secs())
-            && hello.cipher_suites.contains(&v.suite)
-            && matches!(
-                config.provider.find_cipher_suite(v.suite),
-                Some(SupportedCipherSuite::Tls12(_))
-            )
-            && v.extended_master_secret == extended_master_secret
-            && v.server_name == sni.unwrap_or_default().as_bytes()
-            && super::tickets::client_auth_satisfied(config, v)
-    }))
-}
-
 /// RFC 5246 7.3: the abbreviated handshake. ServerHello echoing the session id,
 /// [NewSessionTicket], ChangeCipherSpec, Finished; then the client's CCS and Finished.
-fn resume(
-    cx: &mut CommonState,
-    config: Arc<ServerConfig>,
-    hello: &ClientHello,
-    encoded: &[u8],
-    value: ServerSessionValue,
-) -> Result<ServerState, Error> {
+fn resume(cx: &mut CommonState, n: Tls12Hello<'_>) -> Result<ServerState, Error> {
+    let Tls12Handshake::Resumed(value) = n.handshake else {
+        return Err(Error::Internal("TLS 1.2 resumption without its session"));
+    };
+    let config = n.config;
     let Some(SupportedCipherSuite::Tls12(suite)) = config.provider.find_cipher_suite(value.suite)
     else {
         return Err(Error::Internal("resumed session's suite vanished"));
@@ -682,58 +523,37 @@ fn resume(
         .try_into()
         .map_err(|_| Error::Internal("stored TLS 1.2 master secret has the wrong length"))?;
     let master = MasterSecret::from_bytes(suite, &master);
-    cx.version = Some(ProtocolVersion::TLSv1_2);
     cx.suite = Some(SupportedCipherSuite::Tls12(suite));
     cx.resumed = true;
 
     let mut transcript = HandshakeHashBuffer::new().start_hash(suite.hash);
-    transcript.add_message(encoded);
-    let mut server_random = [0u8; 32];
-    cx.random(&mut server_random)?;
-    if config.versions.contains(&ProtocolVersion::TLSv1_3) {
-        server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
-    }
-    // Room for every extension we may send, so the vector is allocated once.
-    let mut extensions = Vec::with_capacity(6);
-    // RFC 5746 3.6: an empty renegotiation_info answers the client's signal, and only
-    // a signal (an unsolicited extension would be fatal to the client).
-    if secure_renegotiation_signaled(hello)? {
-        extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
-    }
-    if value.extended_master_secret {
-        extensions.push(ServerExtension::ExtendedMasterSecret);
-    }
-    if hello.has_extension(ExtensionType::ECPointFormats) {
-        extensions.push(ServerExtension::EcPointFormats(vec![
-            ECPointFormat::Uncompressed,
-        ]));
-    }
-    if let Some(protocol) = &cx.alpn {
-        extensions.push(ServerExtension::Alpn(protocol.clone()));
-    }
+    transcript.add_message(n.encoded);
     let issue_ticket =
-        config.ticketer.is_some() && hello.has_extension(ExtensionType::SessionTicket);
-    if issue_ticket {
-        extensions.push(ServerExtension::SessionTicketAck);
-    }
-    let encoded = cx.send_handshake(HandshakePayload::ServerHello(ServerHello {
-        legacy_version: ProtocolVersion::TLSv1_2,
-        random: server_random,
-        session_id: hello.session_id.clone(),
-        cipher_suite: suite.suite,
-        compression_method: Compression::Null,
-        extensions: Some(extensions),
-    }))?;
-    transcript.add_message(encoded);
+        config.ticketer.is_some() && n.hello.has_extension(ExtensionType::SessionTicket);
+    let hello_extensions = ServerHelloExtensions {
+        secure_renegotiation: n.secure_renegotiation,
+        extended_master_secret: value.extended_master_secret,
+        point_formats: n.hello.has_extension(ExtensionType::ECPointFormats),
+        sni_ack: false,
+        issue_ticket,
+    };
+    let server_random = send_server_hello(
+        cx,
+        &config,
+        suite,
+        n.hello.session_id.clone(),
+        &hello_extensions,
+        &mut transcript,
+    )?;
 
     let mut hs = Box::new(Handshake {
         config,
         suite,
         transcript,
-        client_random: hello.random,
+        client_random: n.hello.random,
         server_random,
         extended_master_secret: value.extended_master_secret,
-        session_id: hello.session_id.clone(),
+        session_id: n.hello.session_id.clone(),
         issue_ticket,
         resumed: true,
     });
