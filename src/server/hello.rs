@@ -18,87 +18,20 @@ use pki_types::DnsName;
 
 use super::ServerState;
 use super::config::ServerConfig;
+use super::negotiated::{Retry, Tls12Handshake, Tls12Hello, Tls13Hello};
 use super::resolver::ClientHelloInfo;
-use super::resume::{self, Resumption};
+use super::resume;
 use crate::cert::CertifiedKey;
 use crate::conn::{CommonState, Input, unexpected};
-use crate::crypto::{
-    SignatureAlgorithm, Signer, SigningKey, SupportedKxGroup, Tls12CipherSuite, Tls13CipherSuite,
-};
+use crate::crypto::{SignatureAlgorithm, Signer, SigningKey, Tls13CipherSuite};
 use crate::enums::{
     CipherSuite, Compression, ECPointFormat, ExtensionType, NamedGroup, ProtocolVersion,
     SignatureScheme,
 };
 use crate::error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
-use crate::key_schedule::HandshakeHash;
 use crate::msgs::{ClientHello, HandshakePayload, KeyShareEntry};
-use crate::resumption::ServerSessionValue;
 use crate::tls12::scheme_fits_suite;
 use crate::verify::schemes_allowed_in;
-
-/// What a HelloRetryRequest fixed, for checking the second ClientHello.
-pub(super) struct Retry {
-    pub(super) suite: &'static Tls13CipherSuite,
-    pub(super) group: NamedGroup,
-    pub(super) cookie: Option<Vec<u8>>,
-    pub(super) session_id: Vec<u8>,
-    pub(super) transcript: HandshakeHash,
-}
-
-/// Everything a TLS 1.3 ClientHello settled, for the server's flight.
-pub(super) struct Tls13Hello<'a> {
-    pub(super) config: Arc<ServerConfig>,
-    pub(super) hello: ClientHello,
-    /// The ClientHello's encoding, for the transcript.
-    pub(super) encoded: &'a [u8],
-    pub(super) suite: &'static Tls13CipherSuite,
-    pub(super) group: &'static dyn SupportedKxGroup,
-    pub(super) sni: Option<String>,
-    pub(super) alpn: Option<Vec<u8>>,
-    /// The PSK accepted, if the client resumes.
-    pub(super) resumed: Option<Resumption>,
-    /// The certificate and its signer, for a full handshake.
-    pub(super) identity: Option<(Arc<CertifiedKey>, Box<dyn Signer>)>,
-    /// The transcript through our HelloRetryRequest, if we sent one.
-    pub(super) retry_transcript: Option<HandshakeHash>,
-}
-
-impl Tls13Hello<'_> {
-    /// The client's key share for the chosen group (found when it was chosen).
-    pub(super) fn client_share(&self) -> Result<&[u8], Error> {
-        self.hello
-            .key_shares()
-            .unwrap_or_default()
-            .iter()
-            .find(|s| s.group == self.group.name())
-            .map(|s| s.payload.as_slice())
-            .ok_or(Error::Internal("the chosen key share vanished"))
-    }
-}
-
-/// Everything a TLS 1.2 ClientHello settled, for the server's flight.
-pub(super) struct Tls12Hello<'a> {
-    pub(super) config: Arc<ServerConfig>,
-    pub(super) hello: ClientHello,
-    pub(super) encoded: &'a [u8],
-    pub(super) sni: Option<String>,
-    pub(super) alpn: Option<Vec<u8>>,
-    pub(super) extended_master_secret: bool,
-    /// The client signalled secure renegotiation (RFC 5746 3.6), so we answer it.
-    pub(super) secure_renegotiation: bool,
-    pub(super) handshake: Tls12Handshake,
-}
-
-/// A full TLS 1.2 handshake, or the abbreviated one resuming a session.
-pub(super) enum Tls12Handshake {
-    Full {
-        suite: &'static Tls12CipherSuite,
-        certified: Arc<CertifiedKey>,
-        signer: Box<dyn Signer>,
-        group: &'static dyn SupportedKxGroup,
-    },
-    Resumed(ServerSessionValue),
-}
 
 /// What the TLS 1.3 negotiation decided.
 enum Tls13Outcome<'a> {
@@ -159,7 +92,12 @@ impl ExpectClientHello {
                 hello,
                 suite,
                 group,
-            } => super::tls13::send_retry(cx, config, &hello, encoded, suite, group),
+            } => {
+                let retry = super::tls13::send_retry(cx, &config, &hello, encoded, suite, group)?;
+                Ok(ServerState::ExpectClientHello(Self::after_retry(
+                    config, retry,
+                )))
+            }
         }
     }
 

@@ -16,6 +16,7 @@ use crate::time::current_time;
 
 pub(crate) mod config;
 mod hello;
+mod negotiated;
 mod resolver;
 mod resume;
 mod tickets;

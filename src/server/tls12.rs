@@ -16,7 +16,7 @@ use pki_types::{CertificateDer, UnixTime};
 
 use super::ServerState;
 use super::config::ServerConfig;
-use super::hello::{Tls12Handshake, Tls12Hello};
+use super::negotiated::{Tls12Handshake, Tls12Hello};
 use crate::conn::common::KeyExporter;
 use crate::conn::{CommonState, Input, unexpected};
 use crate::crypto::{ActiveKeyExchange, SupportedCipherSuite, Tls12CipherSuite};

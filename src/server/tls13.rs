@@ -11,7 +11,7 @@ use pki_types::CertificateDer;
 
 use super::ServerState;
 use super::config::ServerConfig;
-use super::hello::{ExpectClientHello, Retry, Tls13Hello};
+use super::negotiated::{Retry, Tls13Hello};
 use crate::cert::CertifiedKey;
 use crate::conn::common::{KeyExporter, Tls13Secrets};
 use crate::conn::{CommonState, EarlyDataStatus, Input, unexpected};
@@ -313,15 +313,16 @@ fn send_finished(
     Ok(())
 }
 
-/// Sends a HelloRetryRequest asking for `group` (RFC 8446 4.1.4).
+/// Sends a HelloRetryRequest asking for `group` (RFC 8446 4.1.4); returns what it
+/// fixed, for checking the second ClientHello.
 pub(super) fn send_retry(
     cx: &mut CommonState,
-    config: Arc<ServerConfig>,
+    config: &ServerConfig,
     hello: &ClientHello,
     encoded: &[u8],
     suite: &'static Tls13CipherSuite,
     group: NamedGroup,
-) -> Result<ServerState, Error> {
+) -> Result<Retry, Error> {
     let mut buffer = HandshakeHashBuffer::new();
     buffer.add_message(encoded);
     let mut transcript = buffer.start_hash(suite.hash);
@@ -360,20 +361,15 @@ pub(super) fn send_retry(
     }
     // RFC 8446 4.2.10: 0-RTT records sent with ClientHello1 are skipped.
     if hello.early_data_offered() {
-        cx.skip_early_data = Some(early_data_skip_budget(&config));
+        cx.skip_early_data = Some(early_data_skip_budget(config));
     }
-    Ok(ServerState::ExpectClientHello(
-        ExpectClientHello::after_retry(
-            config,
-            Retry {
-                suite,
-                group,
-                cookie,
-                session_id: hello.session_id.clone(),
-                transcript,
-            },
-        ),
-    ))
+    Ok(Retry {
+        suite,
+        group,
+        cookie,
+        session_id: hello.session_id.clone(),
+        transcript,
+    })
 }
 
 /// How many bytes of rejected 0-RTT records to skip (RFC 8446 4.2.10): what we would
