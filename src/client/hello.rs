@@ -354,7 +354,7 @@ fn build_client_hello(
 
 /// The transcript before the suite is known (a buffer), or after a HelloRetryRequest
 /// fixed it (a running hash).
-pub(crate) enum Transcript {
+enum Transcript {
     Buffer(HandshakeHashBuffer),
     Hash(HandshakeHash),
 }
@@ -362,7 +362,7 @@ pub(crate) enum Transcript {
 impl Transcript {
     /// The buffered transcript, for a TLS 1.2 handshake (which never follows a
     /// HelloRetryRequest).
-    pub(super) fn into_buffer(self) -> Option<HandshakeHashBuffer> {
+    fn into_buffer(self) -> Option<HandshakeHashBuffer> {
         match self {
             Self::Buffer(buffer) => Some(buffer),
             Self::Hash(_) => None,
@@ -459,7 +459,10 @@ impl ExpectServerHello {
                         config: self.config,
                         server_name: self.server_name,
                         client_hello: self.hello,
-                        transcript: self.transcript,
+                        transcript: self
+                            .transcript
+                            .into_buffer()
+                            .ok_or(Error::Internal("TLS 1.2 after a HelloRetryRequest"))?,
                         session: self.tls12_session,
                     },
                     sh,

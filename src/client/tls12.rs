@@ -15,7 +15,6 @@ use pki_types::{CertificateDer, ServerName};
 
 use super::ClientState;
 use super::config::ClientConfig;
-use super::hello::Transcript;
 use crate::conn::common::KeyExporter;
 use crate::conn::{CommonState, Input, unexpected};
 use crate::crypto::{
@@ -27,8 +26,8 @@ use crate::enums::{
 };
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::events::HandshakeEvent;
-use crate::key_schedule::HandshakeHash;
 use crate::key_schedule::tls12::{MasterSecret, Sender, Tls12Keys};
+use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
     ClientHello, DigitallySigned, EcdheClientKeyExchange, HandshakeMessage, HandshakePayload,
     ServerExtension, ServerHello,
@@ -43,7 +42,9 @@ pub(super) struct Hello {
     pub(super) config: Arc<ClientConfig>,
     pub(super) server_name: ServerName<'static>,
     pub(super) client_hello: ClientHello,
-    pub(super) transcript: Transcript,
+    /// The buffered transcript (a TLS 1.2 handshake never follows a
+    /// HelloRetryRequest, so no hash was started).
+    pub(super) transcript: HandshakeHashBuffer,
     /// The TLS 1.2 session we offered, if any.
     pub(super) session: Option<Tls12ClientSession>,
 }
@@ -136,10 +137,7 @@ pub(super) fn server_hello(
         }
     }
 
-    let buffer = hello
-        .transcript
-        .into_buffer()
-        .ok_or(Error::Internal("TLS 1.2 after a HelloRetryRequest"))?;
+    let buffer = hello.transcript;
     // TLS 1.2 client authentication signs the whole handshake (RFC 5246 7.4.8), so
     // the raw messages are kept when we might be asked for a certificate.
     let mut transcript = if hello.config.client_auth.is_some() {
