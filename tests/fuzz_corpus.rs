@@ -70,6 +70,62 @@ fn handshake_corpus() {
     assert!(replay("handshake", fuzz_logic::handshake) >= 10);
 }
 
+#[test]
+fn stream_corpus() {
+    assert!(replay("stream", fuzz_logic::stream) >= 10);
+}
+
+/// The hand-written seeds of the `stream` target (fuzz/src/stream.rs) reach what their
+/// names say: every one completes the handshake through the blocking adapter; a
+/// `-data` seed has `read` return all the peer wrote, with no error and no tampering;
+/// a `close` seed ends with `Ok(0)`. With `HANDCLASP_WRITE_SEEDS=1` they are written
+/// to fuzz/corpus/stream first.
+#[test]
+fn stream_seeds_reach_their_states() {
+    let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "fuzz", "corpus", "stream"]
+        .iter()
+        .collect();
+    let seeds = fuzz_logic::stream_seeds();
+    if std::env::var_os("HANDCLASP_WRITE_SEEDS").is_some() {
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, data) in &seeds {
+            std::fs::write(dir.join(name), data).unwrap();
+        }
+    }
+    let mut data_seeds = 0;
+    for (name, data) in &seeds {
+        let committed = std::fs::read(dir.join(name))
+            .unwrap_or_else(|e| panic!("stream/{name} is not committed: {e}"));
+        assert_eq!(
+            &committed, data,
+            "stream/{name} differs from stream_seeds()"
+        );
+        let outcome = fuzz_logic::stream_run(data);
+        assert!(outcome.established, "{name}: {outcome:?}");
+        if name.ends_with("-data") {
+            assert!(outcome.peer_written > 0, "{name}: {outcome:?}");
+            assert_eq!(
+                outcome.received, outcome.peer_written,
+                "{name}: {outcome:?}"
+            );
+            assert_eq!(outcome.error, None, "{name}: {outcome:?}");
+            assert!(!outcome.tampered, "{name}: {outcome:?}");
+            data_seeds += 1;
+        }
+        if name.contains("close") {
+            assert!(outcome.saw_close, "{name}: {outcome:?}");
+        }
+        if name.contains("write") {
+            assert!(outcome.peer_received > 0, "{name}: {outcome:?}");
+            assert_eq!(
+                outcome.peer_received, outcome.written,
+                "{name}: {outcome:?}"
+            );
+        }
+    }
+    assert!(data_seeds >= 20, "only {data_seeds} data seeds");
+}
+
 /// The recorded seeds (fuzz/src/seeds.rs) must reach the deep states: each committed
 /// `seed-ours-*` file of the `client` and `server` corpora completes its handshake, and
 /// resumes when its name says so. With `HANDCLASP_WRITE_SEEDS=1` the seeds are

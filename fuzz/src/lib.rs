@@ -44,10 +44,13 @@ mod adversary;
 mod conns;
 #[path = "seeds.rs"]
 mod seeds;
+#[path = "stream.rs"]
+mod stream;
 
 pub use adversary::{handshake, handshake_run};
 pub use conns::{Reached, client, client_run, server, server_run};
 pub use seeds::recorded_seeds;
+pub use stream::{stream, stream_run, stream_seeds};
 
 const V12: ProtocolVersion = ProtocolVersion::TLSv1_2;
 const V13: ProtocolVersion = ProtocolVersion::TLSv1_3;
