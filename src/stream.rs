@@ -128,6 +128,10 @@ impl<C: DerefMut<Target = Connection>, T: Read + Write> Read for Stream<'_, C, T
 
 impl<C: DerefMut<Target = Connection>, T: Read + Write> Write for Stream<'_, C, T> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Nothing to send: no I/O (completing the I/O would wait for the peer).
+        if buf.is_empty() {
+            return Ok(0);
+        }
         self.finish_handshake()?;
         let n = self.conn.writer().write(buf)?;
         self.conn.complete_io(self.sock)?;

@@ -586,3 +586,42 @@ fn ems_error_names_its_option() {
         "{text}"
     );
 }
+
+// ---------------------------------------------------------------------------------
+// The blocking adapter
+
+/// A transport that must not be read from (a read would block forever on a peer
+/// that has nothing to say); what is written to it is kept.
+#[derive(Default)]
+struct NoReads(Vec<u8>);
+
+impl std::io::Read for NoReads {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        panic!("the adapter read from the transport");
+    }
+}
+
+impl std::io::Write for NoReads {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An empty write on an established connection does no I/O (std::io::Write: "a
+/// return value of Ok(0) ... may indicate ... the buffer provided was 0 bytes"); it
+/// must not wait for the peer.
+#[test]
+fn stream_empty_write_does_not_read() {
+    use std::io::Write;
+    let mut pair = default_pair();
+    pair.handshake().unwrap();
+    let mut transport = NoReads::default();
+    let mut stream = handclasp::Stream::new(&mut pair.client, &mut transport);
+    assert_eq!(stream.write(&[]).unwrap(), 0);
+    assert_eq!(stream.write(b"data").unwrap(), 4);
+    assert!(!transport.0.is_empty(), "the data went out");
+}
