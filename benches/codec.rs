@@ -15,9 +15,9 @@ use divan::counter::BytesCount;
 use divan::{Bencher, black_box};
 use handclasp::enums::{ContentType, ProtocolVersion};
 use handclasp::events::Side;
-use handclasp::msgs::HandshakeMessage;
 use handclasp::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use handclasp::testing::{AcceptAnyClientCert, AcceptAnyServerCert, fuzzing_provider};
+use handclasp::unstable::msgs::HandshakeMessage;
 use handclasp::{ClientConfig, ClientConnection, Connection, ServerConfig, ServerConnection};
 
 fn main() {

@@ -16,10 +16,10 @@ use handclasp::crypto::{
     Hash, KeyProvider, SharedSecret, Signer, SupportedKxGroup, Tls12CipherSuite, Tls13CipherSuite,
 };
 use handclasp::enums::{HandshakeType, SignatureScheme};
-use handclasp::key_schedule::HandshakeHashBuffer;
-use handclasp::key_schedule::tls12::MasterSecret;
-use handclasp::key_schedule::tls13::KeyScheduleEarly;
 use handclasp::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use handclasp::unstable::key_schedule::HandshakeHashBuffer;
+use handclasp::unstable::key_schedule::tls12::MasterSecret;
+use handclasp::unstable::key_schedule::tls13::KeyScheduleEarly;
 
 fn main() {
     divan::main();

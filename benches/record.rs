@@ -11,7 +11,7 @@ use divan::{Bencher, black_box};
 use handclasp::crypto::ring::{AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305};
 use handclasp::crypto::{AeadAlgorithm, Tls12Nonce};
 use handclasp::enums::ContentType;
-use handclasp::record::{
+use handclasp::unstable::record::{
     Deframer, HEADER_LEN, InboundRecord, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, MAX_TLS13_CIPHERTEXT,
     RecordDecrypter, RecordEncrypter,
 };

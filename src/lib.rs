@@ -69,14 +69,13 @@
 //!
 //! # Layers
 //!
-//! From the bottom: [`codec`] (wire primitives over the panic-free `untrusted` reader),
-//! [`enums`] (code points, unknown values kept), [`msgs`] (every message and
-//! extension), [`record`] (deframing, reassembly, fragmentation, AEAD protection),
-//! [`crypto`] (provider traits and the `ring` provider), [`key_schedule`] (TLS 1.3
-//! HKDF schedule, TLS 1.2 PRF), [`verify`] (certificate verification), then the
-//! connection core ([`conn`]), [`client`] and [`server`], and the blocking
-//! [`Stream`] adapter. Every error is one [`Error`] whose [`Error::alert`] names the
-//! alert it sends.
+//! From the bottom, crate-private: the wire codec (over the panic-free `untrusted`
+//! reader), every message and extension, the record layer (deframing, reassembly,
+//! fragmentation, AEAD protection) and the key schedules (TLS 1.3 HKDF schedule, TLS 1.2
+//! PRF). Public: [`enums`] (the code points users name, unknown values kept), [`crypto`]
+//! (provider traits and the `ring` provider), [`verify`] (certificate verification), the
+//! connection core ([`conn`]), [`client`] and [`server`], and the blocking [`Stream`]
+//! adapter. Every error is one [`Error`] whose [`Error::alert`] names the alert it sends.
 //!
 //! # Features
 //!
@@ -85,6 +84,9 @@
 //! - `test-provider` (off): `handclasp::testing`, **insecure** deterministic crypto and
 //!   accept-anything verifiers for tests and fuzzing (what `fuzz/` builds on). Never
 //!   enable it in a build that talks to real peers.
+//! - `unstable` (off): `handclasp::unstable`, the internals (codec, messages, record
+//!   layer, key schedules, every code point) for this crate's own tests, fuzz targets and
+//!   benches. Hidden from the docs and exempt from semver: never depend on it.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(unused_must_use)]
@@ -105,16 +107,11 @@ extern crate std;
 
 pub mod cert;
 pub mod client;
-pub mod codec;
 pub mod conn;
 pub mod crypto;
-pub mod enums;
 pub mod error;
 pub mod events;
 pub mod key_log;
-pub mod key_schedule;
-pub mod msgs;
-pub mod record;
 pub mod resumption;
 pub mod server;
 #[cfg(feature = "std")]
@@ -122,10 +119,72 @@ pub mod stream;
 #[cfg(feature = "test-provider")]
 pub mod testing;
 pub mod time;
+pub mod verify;
 
+// Internals, crate-private (tests, fuzz targets and benches reach them via `unstable`).
+// Their pub items used only from outside would be dead code without that feature.
+#[cfg_attr(not(feature = "unstable"), allow(dead_code, unused_imports))]
+mod codec;
+#[cfg_attr(not(feature = "unstable"), allow(dead_code, unused_imports))]
+mod key_schedule;
+#[cfg_attr(not(feature = "unstable"), allow(dead_code, unused_imports))]
+mod msgs;
+#[cfg_attr(not(feature = "unstable"), allow(dead_code, unused_imports))]
+mod record;
 mod tls12;
 mod tls13;
-pub mod verify;
+// Every code point lives in `src/enums.rs`; `enums` below publishes the ones users name.
+// Code points keep their RFC names (`OCSP`); clippy only checks that on private enums.
+#[allow(clippy::upper_case_acronyms)]
+#[path = "enums.rs"]
+mod wire_enums;
+
+pub mod enums {
+    //! The TLS code points users name: in configs, errors, events and verifiers.
+    //!
+    //! Each enum keeps unknown values as `Unknown(v)` (RFC 8701 GREASE, newer code
+    //! points), so parsing never fails on a value we do not know and re-encoding
+    //! reproduces it.
+    pub use crate::wire_enums::{
+        AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup,
+        ProtocolVersion, SignatureScheme,
+    };
+    // Wire-only code points: the crate's own, reached from outside only via `unstable`.
+    pub(crate) use crate::wire_enums::{
+        AlertLevel, CertificateStatusType, ClientCertificateType, Compression, ECCurveType,
+        ECPointFormat, KeyUpdateRequest, PskKeyExchangeMode, ServerNameType,
+    };
+}
+
+/// **Unstable internals, exempt from semver**: the wire codec, code points, messages,
+/// record layer and key schedules, for this crate's own tests, fuzz targets and benches.
+///
+/// Only with the `unstable` feature (off by default). Anything here may change or
+/// vanish in any release; nothing a user needs should be reachable only from here.
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod unstable {
+    /// The wire primitives (`Codec`, `Reader`, length prefixes).
+    pub mod codec {
+        pub use crate::codec::*;
+    }
+    /// Every code point, the wire-only ones included.
+    pub mod enums {
+        pub use crate::wire_enums::*;
+    }
+    /// Every handshake message and extension.
+    pub mod msgs {
+        pub use crate::msgs::*;
+    }
+    /// The record layer: deframing, reassembly, fragmentation, AEAD protection.
+    pub mod record {
+        pub use crate::record::*;
+    }
+    /// The TLS 1.3 key schedule, the transcript hash and the TLS 1.2 PRF.
+    pub mod key_schedule {
+        pub use crate::key_schedule::*;
+    }
+}
 
 pub use cert::CertifiedKey;
 pub use client::{ClientConfig, ClientConnection};

@@ -8,9 +8,9 @@ use std::fmt::Debug;
 
 use common::{Rfc8448, hex};
 use handclasp::InvalidMessage;
-use handclasp::codec::{Codec, Reader};
-use handclasp::enums::*;
-use handclasp::msgs::*;
+use handclasp::unstable::codec::{Codec, Reader};
+use handclasp::unstable::enums::*;
+use handclasp::unstable::msgs::*;
 
 const V12: ProtocolVersion = ProtocolVersion::TLSv1_2;
 const V13: ProtocolVersion = ProtocolVersion::TLSv1_3;

@@ -19,13 +19,13 @@ use handclasp::enums::{
     ProtocolVersion,
 };
 use handclasp::error::{InvalidMessage, MessageKind, PeerIncompatible, PeerMisbehaved};
-use handclasp::msgs::{
-    ClientExtension, ClientHello, Extension, HandshakeMessage, HandshakePayload,
-};
 use handclasp::pki_types::{ServerName, UnixTime};
 use handclasp::resumption::{ProducesTickets, TicketKeys};
 use handclasp::server::ServerConfigBuilder;
 use handclasp::time::{FixedTime, TimeProvider};
+use handclasp::unstable::msgs::{
+    ClientExtension, ClientHello, Extension, HandshakeMessage, HandshakePayload,
+};
 use handclasp::verify::RootStore;
 use handclasp::{
     ClientConfig, ClientConnection, Connection, Error, Limits, ServerConfig, ServerConnection,

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use common::adversary::{Setup, feed, plain, take};
 use common::tamper::{plain_handshake_messages, split_records};
 use handclasp::enums::{ContentType, HandshakeType, ProtocolVersion};
-use handclasp::record::{HANDSHAKE_HEADER_LEN, HEADER_LEN, MAX_PLAINTEXT};
+use handclasp::unstable::record::{HANDSHAKE_HEADER_LEN, HEADER_LEN, MAX_PLAINTEXT};
 use handclasp::{Connection, Error, InvalidMessage, Limits};
 
 struct Counting;

@@ -7,7 +7,7 @@ use handclasp::crypto::ring::{AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305};
 use handclasp::crypto::{AeadAlgorithm, Tls12Nonce};
 use handclasp::enums::{AlertDescription, ContentType, HandshakeType};
 use handclasp::error::{Error, InvalidMessage, PeerMisbehaved};
-use handclasp::record::{
+use handclasp::unstable::record::{
     Deframer, Fragmenter, HandshakeJoiner, InboundRecord, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT,
     MAX_TLS13_CIPHERTEXT, Padding, RecordDecrypter, RecordEncrypter, encode_plain_record,
 };

@@ -13,7 +13,7 @@ use std::cell::Cell;
 use handclasp::crypto::Tls12Nonce;
 use handclasp::crypto::ring::{AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305};
 use handclasp::enums::ContentType;
-use handclasp::record::{
+use handclasp::unstable::record::{
     Deframer, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT, MAX_TLS13_CIPHERTEXT, RecordDecrypter,
     RecordEncrypter,
 };

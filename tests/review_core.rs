@@ -253,7 +253,9 @@ fn tls12_mandatory_client_auth_survives_resumption() {
 /// compute): the server used to take the entry out before checking what it was.
 #[test]
 fn a_tls12_session_id_offered_as_a_tls13_psk_does_not_destroy_the_session() {
-    use handclasp::msgs::{ClientExtension, HandshakePayload, PresharedKeyOffer, PskIdentity};
+    use handclasp::unstable::msgs::{
+        ClientExtension, HandshakePayload, PresharedKeyOffer, PskIdentity,
+    };
 
     let (root, leaf) = pki::server_chain(&["a.test"]);
     let mut roots = RootStore::empty();

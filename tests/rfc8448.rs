@@ -9,10 +9,10 @@ use common::hex;
 use handclasp::Error;
 use handclasp::crypto::ring::{SHA256, TLS13_AES_128_GCM_SHA256};
 use handclasp::crypto::{Hash, SharedSecret};
-use handclasp::key_schedule::tls13::{
+use handclasp::unstable::key_schedule::tls13::{
     KeyScheduleEarly, KeyScheduleHandshake, KeyScheduleTraffic, PskKind, TrafficSecret,
 };
-use handclasp::key_schedule::{HandshakeHash, HandshakeHashBuffer};
+use handclasp::unstable::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 
 const RFC: &str = include_str!("data/rfc8448.txt");
 

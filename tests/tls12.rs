@@ -18,10 +18,10 @@ use handclasp::enums::{
     AlertDescription, CipherSuite, ContentType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use handclasp::events::Side;
-use handclasp::key_schedule::tls12::Tls12Keys;
 use handclasp::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use handclasp::server::ServerConfigBuilder;
 use handclasp::time::{FixedTime, UnixTime};
+use handclasp::unstable::key_schedule::tls12::Tls12Keys;
 use handclasp::verify::{RootStore, ServerCertVerifier, WebPkiServerVerifier};
 use handclasp::{ClientConfig, Connection, Error, ServerConfig};
 use rcgen::{

@@ -16,16 +16,17 @@ use common::tamper::{
 };
 use handclasp::crypto::{CryptoProvider, SupportedCipherSuite, Tls12CipherSuite};
 use handclasp::enums::{
-    AlertDescription as A, CipherSuite, Compression, ContentType, ExtensionType, HandshakeType,
-    NamedGroup, ProtocolVersion, SignatureScheme,
+    AlertDescription as A, CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup,
+    ProtocolVersion, SignatureScheme,
 };
 use handclasp::error::{MessageKind, PeerIncompatible, PeerMisbehaved};
-use handclasp::msgs::{
+use handclasp::pki_types::ServerName;
+use handclasp::time::FixedTime;
+use handclasp::unstable::enums::Compression;
+use handclasp::unstable::msgs::{
     ClientExtension, ClientHello, Extension, HandshakeMessage, HandshakePayload, ServerExtension,
     ServerNameEntry,
 };
-use handclasp::pki_types::ServerName;
-use handclasp::time::FixedTime;
 use handclasp::verify::RootStore;
 use handclasp::{
     ClientConfig, ClientConnection, Connection, Error, ServerConfig, ServerConnection,
@@ -230,7 +231,7 @@ fn remove_server_ext(flight: &mut [Vec<u8>], typ: ExtensionType) {
 
 fn edit_ske(
     flight: &mut [Vec<u8>],
-    edit: impl FnOnce(&mut handclasp::msgs::EcdheServerKeyExchange),
+    edit: impl FnOnce(&mut handclasp::unstable::msgs::EcdheServerKeyExchange),
 ) {
     edit_message(flight, HandshakeType::ServerKeyExchange, |p| {
         let HandshakePayload::ServerKeyExchange(ske) = p else {
@@ -844,7 +845,7 @@ fn hand_built_hello(
         compression_methods: compression.to_vec(),
         extensions: Some(vec![
             ClientExtension::ServerName(vec![ServerNameEntry {
-                typ: handclasp::enums::ServerNameType::HostName,
+                typ: handclasp::unstable::enums::ServerNameType::HostName,
                 name: b"a.test".to_vec(),
             }]),
             ClientExtension::SupportedGroups(ALL_GROUPS.to_vec()),
@@ -852,7 +853,9 @@ fn hand_built_hello(
                 SignatureScheme::ECDSA_NISTP256_SHA256,
                 SignatureScheme::RSA_PSS_SHA256,
             ]),
-            ClientExtension::EcPointFormats(vec![handclasp::enums::ECPointFormat::Uncompressed]),
+            ClientExtension::EcPointFormats(vec![
+                handclasp::unstable::enums::ECPointFormat::Uncompressed,
+            ]),
             ClientExtension::ExtendedMasterSecret,
             ClientExtension::RenegotiationInfo(Vec::new()),
         ]),

@@ -9,7 +9,7 @@ use handclasp::crypto::ring::{
     TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 };
 use handclasp::crypto::{SharedSecret, Tls12CipherSuite};
-use handclasp::key_schedule::tls12::{MasterSecret, Sender, prf};
+use handclasp::unstable::key_schedule::tls12::{MasterSecret, Sender, prf};
 
 /// The PRF vectors posted to the IETF TLS working group list ("TLS 1.2 test vectors",
 /// https://www.ietf.org/mail-archive/web/tls/current/msg03416.html), reproduced in many

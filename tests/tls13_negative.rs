@@ -15,16 +15,17 @@ use common::tamper::{
 use handclasp::client::ClientConfigBuilder;
 use handclasp::crypto::{CryptoProvider, SupportedCipherSuite, Tls13CipherSuite};
 use handclasp::enums::{
-    AlertDescription as A, CipherSuite, Compression, ContentType, ExtensionType, HandshakeType,
-    NamedGroup, ProtocolVersion,
+    AlertDescription as A, CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup,
+    ProtocolVersion,
 };
 use handclasp::error::{CertificateError, InvalidMessage, PeerIncompatible, PeerMisbehaved};
-use handclasp::msgs::{
+use handclasp::server::{ServerConfigBuilder, SingleCertResolver};
+use handclasp::time::FixedTime;
+use handclasp::unstable::enums::Compression;
+use handclasp::unstable::msgs::{
     ClientExtension, HandshakeMessage, HandshakePayload, HelloRetryExtension, ServerExtension,
     ServerHello,
 };
-use handclasp::server::{ServerConfigBuilder, SingleCertResolver};
-use handclasp::time::FixedTime;
 use handclasp::verify::RootStore;
 use handclasp::{CertifiedKey, ClientConfig, Connection, Error, ServerConfig};
 use rcgen::ExtendedKeyUsagePurpose;
@@ -536,7 +537,7 @@ fn hello_retry_request_that_changes_nothing() {
 /// The client's first flight with its ClientHello rewritten by `edit`.
 fn client_hello_with(
     pair: &mut Pair,
-    edit: impl FnOnce(&mut handclasp::msgs::ClientHello),
+    edit: impl FnOnce(&mut handclasp::unstable::msgs::ClientHello),
 ) -> Vec<u8> {
     let mut records = split_records(&take(&mut pair.client));
     let mut msg = decode_message(&records[0]);
@@ -548,8 +549,8 @@ fn client_hello_with(
     join_records(&records)
 }
 
-fn without(ch: &mut handclasp::msgs::ClientHello, typ: ExtensionType) {
-    use handclasp::msgs::Extension;
+fn without(ch: &mut handclasp::unstable::msgs::ClientHello, typ: ExtensionType) {
+    use handclasp::unstable::msgs::Extension;
     let exts = ch.extensions.as_mut().unwrap();
     let before = exts.len();
     exts.retain(|e| e.ext_type() != typ);
@@ -851,7 +852,7 @@ fn unprotected_alert_after_the_handshake_is_refused() {
 #[test]
 fn second_client_hello_offering_early_data_is_illegal() {
     use common::tamper::{decode_message, plain_record, split_records};
-    use handclasp::msgs::{ClientExtension, HandshakePayload};
+    use handclasp::unstable::msgs::{ClientExtension, HandshakePayload};
     // The client sends an X25519 share; the server accepts only P-384, so it retries.
     let mut p = handclasp::crypto::ring::default_provider();
     p.kx_groups

@@ -13,11 +13,16 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use handclasp::codec::{Codec, Reader};
 use handclasp::crypto::ring::{AES_128_GCM, RING_KEY_PROVIDER, SUPPORTED_SIG_ALGS};
 use handclasp::crypto::{AEAD_NONCE_LEN, AEAD_TAG_LEN, AeadAlgorithm, KeyProvider, Tls12Nonce};
 use handclasp::enums::{ContentType, ProtocolVersion, SignatureScheme};
-use handclasp::msgs::{
+use handclasp::pki_types::pem::PemObject;
+use handclasp::pki_types::{
+    CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer,
+    ServerName, UnixTime,
+};
+use handclasp::unstable::codec::{Codec, Reader};
+use handclasp::unstable::msgs::{
     AlertMessage, CertReqExtension, CertificateExtension, CertificateRequestTls12,
     CertificateRequestTls13, CertificateStatus, CertificateTls12, CertificateTls13,
     ChangeCipherSpecPayload, ClientExtension, ClientHello, DigitallySigned, EcdheClientKeyExchange,
@@ -25,12 +30,7 @@ use handclasp::msgs::{
     NewSessionTicketExtension, NewSessionTicketTls12, NewSessionTicketTls13, ServerExtension,
     ServerHelloOrRetry, put_extension_block, read_extension_block,
 };
-use handclasp::pki_types::pem::PemObject;
-use handclasp::pki_types::{
-    CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer,
-    ServerName, UnixTime,
-};
-use handclasp::record::{
+use handclasp::unstable::record::{
     Deframer, HEADER_LEN, HandshakeJoiner, MAX_PLAINTEXT, MAX_TLS12_CIPHERTEXT,
     MAX_TLS13_CIPHERTEXT, RecordDecrypter,
 };
@@ -94,7 +94,7 @@ pub fn deframer(data: &[u8]) {
         _ => 300,
     };
     let max_message = match (config >> 2) & 3 {
-        0 => handclasp::record::DEFAULT_MAX_HANDSHAKE_MESSAGE,
+        0 => handclasp::unstable::record::DEFAULT_MAX_HANDSHAKE_MESSAGE,
         1 => 0,
         2 => 40,
         _ => 1000,

@@ -2,8 +2,8 @@
 //! traits, gathered into a [`CryptoProvider`] value.
 //!
 //! Nothing here is TLS-specific beyond naming code points; the TLS uses of these
-//! primitives (key schedules, record nonces) live in [`crate::key_schedule`] and
-//! [`crate::record`]. The default implementation is [`ring`]; a user may restrict it
+//! primitives (key schedules, record nonces) live in the crate's internal key schedule
+//! and record layer. The default implementation is [`ring`]; a user may restrict it
 //! (drop suites or groups from the vectors) or supply their own parts.
 
 use alloc::boxed::Box;

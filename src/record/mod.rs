@@ -40,10 +40,12 @@
 //!
 //! # Example
 //!
+//! (Internal: outside the crate this module is `handclasp::unstable::record`.)
+//!
 //! ```
 //! use handclasp::crypto::ring::AES_128_GCM;
 //! use handclasp::enums::{ContentType, HandshakeType};
-//! use handclasp::record::*;
+//! use handclasp::unstable::record::*;
 //!
 //! # fn main() -> Result<(), handclasp::Error> {
 //! let (key, iv) = ([7u8; 16], [9u8; 12]);

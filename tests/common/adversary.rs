@@ -8,9 +8,11 @@ use std::sync::Arc;
 
 use handclasp::crypto::{CryptoProvider, SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite};
 use handclasp::enums::{ContentType, HandshakeType, NamedGroup, ProtocolVersion};
-use handclasp::key_schedule::tls13::hkdf_expand_label;
-use handclasp::record::{Deframer, MAX_TLS12_CIPHERTEXT, RecordDecrypter, RecordEncrypter};
 use handclasp::time::FixedTime;
+use handclasp::unstable::key_schedule::tls13::hkdf_expand_label;
+use handclasp::unstable::record::{
+    Deframer, MAX_TLS12_CIPHERTEXT, RecordDecrypter, RecordEncrypter,
+};
 use handclasp::verify::RootStore;
 use handclasp::{ClientConfig, Connection, Error, Limits, ServerConfig};
 

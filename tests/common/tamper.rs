@@ -7,9 +7,9 @@ use std::sync::Mutex;
 use handclasp::crypto::Tls13CipherSuite;
 use handclasp::enums::{ContentType, ProtocolVersion};
 use handclasp::key_log::KeyLog;
-use handclasp::key_schedule::tls13::hkdf_expand_label;
-use handclasp::msgs::HandshakeMessage;
-use handclasp::record::{
+use handclasp::unstable::key_schedule::tls13::hkdf_expand_label;
+use handclasp::unstable::msgs::HandshakeMessage;
+use handclasp::unstable::record::{
     Deframer, HandshakeJoiner, MAX_TLS13_CIPHERTEXT, RecordDecrypter, RecordEncrypter,
 };
 
@@ -224,10 +224,10 @@ pub fn tls12_key_block(
     master: &[u8],
     client_random: &[u8; 32],
     server_random: &[u8; 32],
-) -> handclasp::key_schedule::tls12::Tls12Keys {
-    let master: [u8; handclasp::key_schedule::tls12::MASTER_SECRET_LEN] =
+) -> handclasp::unstable::key_schedule::tls12::Tls12Keys {
+    let master: [u8; handclasp::unstable::key_schedule::tls12::MASTER_SECRET_LEN] =
         master.try_into().expect("master secret length");
-    handclasp::key_schedule::tls12::MasterSecret::from_bytes(suite, &master)
+    handclasp::unstable::key_schedule::tls12::MasterSecret::from_bytes(suite, &master)
         .key_block(client_random, server_random)
         .unwrap()
 }
@@ -259,7 +259,8 @@ pub fn open_tls12(
 ) -> (ContentType, Vec<u8>) {
     let mut decrypter = RecordDecrypter::tls12(suite.aead, key, iv, suite.nonce).unwrap();
     decrypter.set_sequence_number(seq);
-    let mut deframer = Deframer::with_max_payload_len(handclasp::record::MAX_TLS12_CIPHERTEXT);
+    let mut deframer =
+        Deframer::with_max_payload_len(handclasp::unstable::record::MAX_TLS12_CIPHERTEXT);
     assert_eq!(deframer.feed(bytes), bytes.len());
     let opened = {
         let record = deframer.next_record().unwrap().unwrap();
