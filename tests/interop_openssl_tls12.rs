@@ -522,7 +522,9 @@ fn downgrade_sentinel_is_visible_to_s_client() {
         ours.handshake()
             .unwrap_or_else(|e| panic!("{e:?}; s_client printed:\n{}", peer.final_text()));
         exchange_with_s_client(&mut ours, &mut peer);
-        let hello = received_message(&peer.text(), "ServerHello");
+        // -msg prints each message as it goes; once the next one (Certificate) is
+        // out, the ServerHello's dump is whole.
+        let hello = received_message(&peer.wait_for("], Certificate"), "ServerHello");
         // type(1) length(3) version(2) random(32)
         assert_eq!(&hello[..1], [2]);
         let random = &hello[6..38];
