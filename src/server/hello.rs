@@ -18,7 +18,7 @@ use pki_types::DnsName;
 
 use super::ServerState;
 use super::config::ServerConfig;
-use super::negotiated::{Retry, Tls12Handshake, Tls12Hello, Tls13Hello};
+use super::negotiated::{FullTls12, Retry, Tls12Handshake, Tls12Hello, Tls13Hello};
 use super::resolver::ClientHelloInfo;
 use super::resume;
 use crate::cert::CertifiedKey;
@@ -82,8 +82,8 @@ impl ExpectClientHello {
             if self.retry.is_some() {
                 return Err(PeerMisbehaved::BadRetriedClientHello("it dropped TLS 1.3").into());
             }
-            let negotiated = negotiate_tls12(self.config, hello, encoded)?;
-            return super::tls12::start(cx, negotiated);
+            let (negotiated, handshake) = negotiate_tls12(self.config, hello, encoded)?;
+            return super::tls12::start(cx, negotiated, handshake);
         }
         match self.negotiate_tls13(hello, encoded)? {
             Tls13Outcome::Proceed(negotiated) => super::tls13::start(cx, *negotiated),
@@ -231,7 +231,7 @@ fn negotiate_tls12(
     config: Arc<ServerConfig>,
     hello: ClientHello,
     encoded: &[u8],
-) -> Result<Tls12Hello<'_>, Error> {
+) -> Result<(Tls12Hello<'_>, Tls12Handshake), Error> {
     // RFC 5246 7.4.1.2: null compression must be offered; we never compress (CRIME).
     if !hello.compression_methods.contains(&Compression::Null) {
         return Err(
@@ -263,10 +263,10 @@ fn negotiate_tls12(
     let alpn = choose_alpn(&config, &hello)?;
     // RFC 5246 7.3 / RFC 5077 3.1: resume the offered session if we can.
     let handshake = match resume::tls12(&config, &hello, extended_master_secret, sni.as_deref())? {
-        Some(value) => Tls12Handshake::Resumed(value),
-        None => full_tls12_handshake(&config, &hello, sni.as_deref())?,
+        Some(resumed) => Tls12Handshake::Resumed(resumed),
+        None => Tls12Handshake::Full(full_tls12_handshake(&config, &hello, sni.as_deref())?),
     };
-    Ok(Tls12Hello {
+    let negotiated = Tls12Hello {
         config,
         hello,
         encoded,
@@ -274,8 +274,8 @@ fn negotiate_tls12(
         alpn,
         extended_master_secret,
         secure_renegotiation,
-        handshake,
-    })
+    };
+    Ok((negotiated, handshake))
 }
 
 /// A full TLS 1.2 handshake's certificate, suite (server preference, for the key's
@@ -284,7 +284,7 @@ fn full_tls12_handshake(
     config: &ServerConfig,
     hello: &ClientHello,
     sni: Option<&str>,
-) -> Result<Tls12Handshake, Error> {
+) -> Result<FullTls12, Error> {
     // RFC 5246 7.4.1.4.1: without signature_algorithms the client accepts only SHA-1,
     // which we refuse.
     let client_schemes = schemes_allowed_in(
@@ -324,7 +324,7 @@ fn full_tls12_handshake(
         .copied()
         .find(|g| groups.contains(&g.name()))
         .ok_or(PeerIncompatible::NoKxGroupInCommon)?;
-    Ok(Tls12Handshake::Full {
+    Ok(FullTls12 {
         suite,
         certified,
         signer,

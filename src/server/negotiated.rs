@@ -13,8 +13,8 @@ use crate::crypto::{Signer, SupportedKxGroup, Tls12CipherSuite, Tls13CipherSuite
 use crate::enums::NamedGroup;
 use crate::error::Error;
 use crate::key_schedule::HandshakeHash;
+use crate::key_schedule::tls12::MasterSecret;
 use crate::msgs::ClientHello;
-use crate::resumption::ServerSessionValue;
 
 /// What a HelloRetryRequest fixed, for checking the second ClientHello.
 pub(super) struct Retry {
@@ -66,16 +66,26 @@ pub(super) struct Tls12Hello<'a> {
     pub(super) extended_master_secret: bool,
     /// The client signalled secure renegotiation (RFC 5746 3.6), so we answer it.
     pub(super) secure_renegotiation: bool,
-    pub(super) handshake: Tls12Handshake,
 }
 
 /// A full TLS 1.2 handshake, or the abbreviated one resuming a session.
 pub(super) enum Tls12Handshake {
-    Full {
-        suite: &'static Tls12CipherSuite,
-        certified: Arc<CertifiedKey>,
-        signer: Box<dyn Signer>,
-        group: &'static dyn SupportedKxGroup,
-    },
-    Resumed(ServerSessionValue),
+    Full(FullTls12),
+    Resumed(ResumedTls12),
+}
+
+/// What a full TLS 1.2 handshake uses: the suite (server preference, for the key's
+/// type), the certificate and its signer, and the ECDHE group.
+pub(super) struct FullTls12 {
+    pub(super) suite: &'static Tls12CipherSuite,
+    pub(super) certified: Arc<CertifiedKey>,
+    pub(super) signer: Box<dyn Signer>,
+    pub(super) group: &'static dyn SupportedKxGroup,
+}
+
+/// A TLS 1.2 session the client offered and we resume: its suite and master secret.
+pub(super) struct ResumedTls12 {
+    pub(super) suite: &'static Tls12CipherSuite,
+    pub(super) master: MasterSecret,
+    pub(super) extended_master_secret: bool,
 }

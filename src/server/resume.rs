@@ -5,12 +5,14 @@
 use alloc::vec::Vec;
 
 use super::config::ServerConfig;
+use super::negotiated::ResumedTls12;
 use crate::codec::Codec;
 use crate::crypto::{SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{ExtensionType, ProtocolVersion, PskKeyExchangeMode};
 use crate::error::{Error, InvalidMessage, PeerMisbehaved};
 use crate::key_schedule::HandshakeHash;
 use crate::key_schedule::constant_time_eq;
+use crate::key_schedule::tls12::{MASTER_SECRET_LEN, MasterSecret};
 use crate::key_schedule::tls13::{KeyScheduleEarly, PskKind};
 use crate::msgs::{ClientExtension, ClientHello, PskIdentity};
 use crate::resumption::ServerSessionValue;
@@ -158,7 +160,7 @@ pub(super) fn tls12(
     hello: &ClientHello,
     extended_master_secret: bool,
     sni: Option<&str>,
-) -> Result<Option<ServerSessionValue>, Error> {
+) -> Result<Option<ResumedTls12>, Error> {
     let now = current_time(&*config.time)?;
     let ticket = match hello.find_extension(ExtensionType::SessionTicket) {
         Some(ClientExtension::SessionTicket(ticket)) if !ticket.is_empty() => Some(ticket),
@@ -169,17 +171,25 @@ pub(super) fn tls12(
         (_, _, Some(store)) if !hello.session_id.is_empty() => store.get(&hello.session_id),
         _ => None,
     };
-    let value = plain.and_then(|p| ServerSessionValue::read_bytes(&p, "session").ok());
-    Ok(value.filter(|v| {
-        v.version == ProtocolVersion::TLSv1_2
-            && v.fresh(now.as_secs())
-            && hello.cipher_suites.contains(&v.suite)
-            && matches!(
-                config.provider.find_cipher_suite(v.suite),
-                Some(SupportedCipherSuite::Tls12(_))
-            )
-            && v.extended_master_secret == extended_master_secret
-            && v.server_name == sni.unwrap_or_default().as_bytes()
-            && super::tickets::client_auth_satisfied(config, v)
+    let Some(value) = plain.and_then(|p| ServerSessionValue::read_bytes(&p, "session").ok()) else {
+        return Ok(None);
+    };
+    let Some(SupportedCipherSuite::Tls12(suite)) = config.provider.find_cipher_suite(value.suite)
+    else {
+        return Ok(None);
+    };
+    let Ok(master) = <[u8; MASTER_SECRET_LEN]>::try_from(value.secret.as_slice()) else {
+        return Ok(None);
+    };
+    let usable = value.version == ProtocolVersion::TLSv1_2
+        && value.fresh(now.as_secs())
+        && hello.cipher_suites.contains(&value.suite)
+        && value.extended_master_secret == extended_master_secret
+        && value.server_name == sni.unwrap_or_default().as_bytes()
+        && super::tickets::client_auth_satisfied(config, &value);
+    Ok(usable.then(|| ResumedTls12 {
+        suite,
+        master: MasterSecret::from_bytes(suite, &master),
+        extended_master_secret,
     }))
 }

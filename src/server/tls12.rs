@@ -16,7 +16,7 @@ use pki_types::{CertificateDer, UnixTime};
 
 use super::ServerState;
 use super::config::ServerConfig;
-use super::negotiated::{Tls12Handshake, Tls12Hello};
+use super::negotiated::{FullTls12, ResumedTls12, Tls12Handshake, Tls12Hello};
 use crate::conn::common::KeyExporter;
 use crate::conn::{CommonState, Input, unexpected};
 use crate::crypto::{ActiveKeyExchange, SupportedCipherSuite, Tls12CipherSuite};
@@ -81,30 +81,29 @@ const TLS12_SESSION_LIFETIME: u32 = 24 * 3600;
 
 /// The server's TLS 1.2 flight for a negotiated ClientHello: the full handshake or
 /// the abbreviated one resuming a session.
-pub(super) fn start(cx: &mut CommonState, n: Tls12Hello<'_>) -> Result<ServerState, Error> {
+pub(super) fn start(
+    cx: &mut CommonState,
+    n: Tls12Hello<'_>,
+    handshake: Tls12Handshake,
+) -> Result<ServerState, Error> {
     cx.version = Some(ProtocolVersion::TLSv1_2);
     cx.alpn = n.alpn.clone();
     cx.sni = n.sni.clone();
-    match &n.handshake {
-        Tls12Handshake::Full { .. } => full(cx, n),
-        Tls12Handshake::Resumed(_) => resume(cx, n),
+    match handshake {
+        Tls12Handshake::Full(full_handshake) => full(cx, n, full_handshake),
+        Tls12Handshake::Resumed(resumed) => resume(cx, n, resumed),
     }
 }
 
 /// RFC 5246 7.3: ServerHello, Certificate, ServerKeyExchange, [CertificateRequest],
 /// ServerHelloDone.
-fn full(cx: &mut CommonState, n: Tls12Hello<'_>) -> Result<ServerState, Error> {
-    let Tls12Handshake::Full {
+fn full(cx: &mut CommonState, n: Tls12Hello<'_>, choice: FullTls12) -> Result<ServerState, Error> {
+    let FullTls12 {
         suite,
         certified,
         signer,
         group,
-    } = n.handshake
-    else {
-        return Err(Error::Internal(
-            "full TLS 1.2 handshake without its choices",
-        ));
-    };
+    } = choice;
     let config = n.config;
     cx.suite = Some(SupportedCipherSuite::Tls12(suite));
     cx.group = Some(group.name());
@@ -508,21 +507,17 @@ fn send_ticket(
 
 /// RFC 5246 7.3: the abbreviated handshake. ServerHello echoing the session id,
 /// [NewSessionTicket], ChangeCipherSpec, Finished; then the client's CCS and Finished.
-fn resume(cx: &mut CommonState, n: Tls12Hello<'_>) -> Result<ServerState, Error> {
-    let Tls12Handshake::Resumed(value) = n.handshake else {
-        return Err(Error::Internal("TLS 1.2 resumption without its session"));
-    };
+fn resume(
+    cx: &mut CommonState,
+    n: Tls12Hello<'_>,
+    resumed: ResumedTls12,
+) -> Result<ServerState, Error> {
+    let ResumedTls12 {
+        suite,
+        master,
+        extended_master_secret,
+    } = resumed;
     let config = n.config;
-    let Some(SupportedCipherSuite::Tls12(suite)) = config.provider.find_cipher_suite(value.suite)
-    else {
-        return Err(Error::Internal("resumed session's suite vanished"));
-    };
-    let master: [u8; 48] = value
-        .secret
-        .as_slice()
-        .try_into()
-        .map_err(|_| Error::Internal("stored TLS 1.2 master secret has the wrong length"))?;
-    let master = MasterSecret::from_bytes(suite, &master);
     cx.suite = Some(SupportedCipherSuite::Tls12(suite));
     cx.resumed = true;
 
@@ -532,7 +527,7 @@ fn resume(cx: &mut CommonState, n: Tls12Hello<'_>) -> Result<ServerState, Error>
         config.ticketer.is_some() && n.hello.has_extension(ExtensionType::SessionTicket);
     let hello_extensions = ServerHelloExtensions {
         secure_renegotiation: n.secure_renegotiation,
-        extended_master_secret: value.extended_master_secret,
+        extended_master_secret,
         point_formats: n.hello.has_extension(ExtensionType::ECPointFormats),
         sni_ack: false,
         issue_ticket,
@@ -552,7 +547,7 @@ fn resume(cx: &mut CommonState, n: Tls12Hello<'_>) -> Result<ServerState, Error>
         transcript,
         client_random: n.hello.random,
         server_random,
-        extended_master_secret: value.extended_master_secret,
+        extended_master_secret,
         session_id: n.hello.session_id.clone(),
         issue_ticket,
         resumed: true,
