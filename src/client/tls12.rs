@@ -16,7 +16,7 @@ use pki_types::{CertificateDer, ServerName};
 use super::ClientState;
 use super::config::ClientConfig;
 use crate::conn::common::KeyExporter;
-use crate::conn::{CommonState, Input, unexpected};
+use crate::conn::{CommonState, Input, require_message, unexpected};
 use crate::crypto::{
     SharedSecret, SignatureAlgorithm, Signer, SupportedCipherSuite, Tls12CipherSuite,
 };
@@ -205,10 +205,8 @@ impl ExpectCertificate {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (payload, encoded) = input.handshake("Certificate")?;
-        let HandshakePayload::CertificateTls12(certificate) = payload else {
-            return Err(unexpected(&payload, "Certificate"));
-        };
+        let (certificate, encoded) =
+            require_message!(input, HandshakePayload::CertificateTls12, "Certificate");
         let mut hs = self.0;
         let chain: Vec<CertificateDer<'static>> = certificate
             .certs
@@ -231,10 +229,11 @@ impl ExpectServerKeyExchange {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (payload, encoded) = input.handshake("ServerKeyExchange")?;
-        let HandshakePayload::ServerKeyExchange(ske) = payload else {
-            return Err(unexpected(&payload, "ServerKeyExchange"));
-        };
+        let (ske, encoded) = require_message!(
+            input,
+            HandshakePayload::ServerKeyExchange,
+            "ServerKeyExchange"
+        );
         let mut hs = self.0;
         let group = ske.params.group;
         let offered_groups = hs.offered.supported_groups().unwrap_or_default();
@@ -484,10 +483,8 @@ impl ExpectFinished {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (payload, encoded) = input.handshake("Finished")?;
-        let HandshakePayload::Finished(verify_data) = payload else {
-            return Err(unexpected(&payload, "Finished"));
-        };
+        let (verify_data, encoded) =
+            require_message!(input, HandshakePayload::Finished, "Finished");
         let mut hs = self.hs;
         self.master.check_verify_data(
             Sender::Server,

@@ -12,7 +12,7 @@ use pki_types::{CertificateDer, ServerName};
 use super::ClientState;
 use super::config::ClientConfig;
 use crate::conn::common::{KeyExporter, Tls13Secrets};
-use crate::conn::{CommonState, EarlyDataStatus, Input, unexpected};
+use crate::conn::{CommonState, EarlyDataStatus, Input, require_message, unexpected};
 use crate::crypto::SharedSecret;
 use crate::enums::{ExtensionType, ProtocolVersion};
 use crate::error::{Error, PeerMisbehaved};
@@ -130,10 +130,11 @@ impl ExpectEncryptedExtensions {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (payload, encoded) = input.handshake("EncryptedExtensions")?;
-        let HandshakePayload::EncryptedExtensions(extensions) = payload else {
-            return Err(unexpected(&payload, "EncryptedExtensions"));
-        };
+        let (extensions, encoded) = require_message!(
+            input,
+            HandshakePayload::EncryptedExtensions,
+            "EncryptedExtensions"
+        );
         let mut hs = self.0;
         check_reply_extensions(
             &extensions,
@@ -240,10 +241,8 @@ impl ExpectCertificate {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (payload, encoded) = input.handshake("Certificate")?;
-        let HandshakePayload::CertificateTls13(certificate) = payload else {
-            return Err(unexpected(&payload, "Certificate"));
-        };
+        let (certificate, encoded) =
+            require_message!(input, HandshakePayload::CertificateTls13, "Certificate");
         let mut hs = self.hs;
         // RFC 8446 4.4.2: the server's context is empty; 4.4.2.4: an empty list is
         // decode_error.
@@ -283,10 +282,11 @@ impl ExpectCertificateVerify {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (payload, encoded) = input.handshake("CertificateVerify")?;
-        let HandshakePayload::CertificateVerify(signed) = payload else {
-            return Err(unexpected(&payload, "CertificateVerify"));
-        };
+        let (signed, encoded) = require_message!(
+            input,
+            HandshakePayload::CertificateVerify,
+            "CertificateVerify"
+        );
         let mut hs = self.hs;
         // RFC 8446 4.4.3: the scheme must be one the client offered.
         let offered = hs
@@ -331,10 +331,8 @@ impl ExpectFinished {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
-        let (payload, encoded) = input.handshake("Finished")?;
-        let HandshakePayload::Finished(verify_data) = payload else {
-            return Err(unexpected(&payload, "Finished"));
-        };
+        let (verify_data, encoded) =
+            require_message!(input, HandshakePayload::Finished, "Finished");
         let mut hs = self.hs;
         // RFC 8446 4.4.4: checked in constant time against the transcript so far.
         hs.server_secret

@@ -85,6 +85,19 @@ impl<'a> Input<'a> {
     }
 }
 
+/// Takes the one handshake message a state requires out of its [`Input`]: gives
+/// `(body, encoding)` for a message of variant `$variant`, and returns
+/// unexpected_message naming `$expected` for anything else.
+macro_rules! require_message {
+    ($input:expr, $variant:path, $expected:expr) => {
+        match $input.handshake($expected)? {
+            ($variant(body), encoded) => (body, encoded),
+            (other, _) => return Err($crate::conn::unexpected(&other, $expected)),
+        }
+    };
+}
+pub(crate) use require_message;
+
 /// The error for a handshake message a state cannot accept.
 pub(crate) fn unexpected(payload: &HandshakePayload, expected: &'static str) -> Error {
     Error::UnexpectedMessage {

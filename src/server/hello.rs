@@ -22,7 +22,7 @@ use super::negotiated::{FullTls12, Retry, Tls12Handshake, Tls12Hello, Tls13Hello
 use super::resolver::ClientHelloInfo;
 use super::resume;
 use crate::cert::CertifiedKey;
-use crate::conn::{CommonState, Input, unexpected};
+use crate::conn::{CommonState, Input, require_message};
 use crate::crypto::{SignatureAlgorithm, Signer, SigningKey, Tls13CipherSuite};
 use crate::enums::{
     CipherSuite, Compression, ECPointFormat, ExtensionType, NamedGroup, ProtocolVersion,
@@ -72,10 +72,8 @@ impl ExpectClientHello {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (payload, encoded) = input.handshake("ClientHello")?;
-        let HandshakePayload::ClientHello(hello) = payload else {
-            return Err(unexpected(&payload, "ClientHello"));
-        };
+        let (hello, encoded) =
+            require_message!(input, HandshakePayload::ClientHello, "ClientHello");
         cx.emit_client_hello(&hello);
         cx.client_random = hello.random;
         if choose_version(&self.config, &hello)? == ProtocolVersion::TLSv1_2 {

@@ -18,7 +18,7 @@ use super::ServerState;
 use super::config::ServerConfig;
 use super::negotiated::{FullTls12, ResumedTls12, Tls12Handshake, Tls12Hello};
 use crate::conn::common::KeyExporter;
-use crate::conn::{CommonState, Input, unexpected};
+use crate::conn::{CommonState, Input, require_message, unexpected};
 use crate::crypto::{ActiveKeyExchange, SupportedCipherSuite, Tls12CipherSuite};
 use crate::enums::{
     AlertDescription, AlertLevel, ClientCertificateType, Compression, ECPointFormat, ExtensionType,
@@ -286,10 +286,8 @@ impl ExpectCertificate {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (payload, encoded) = input.handshake("Certificate")?;
-        let HandshakePayload::CertificateTls12(certificate) = payload else {
-            return Err(unexpected(&payload, "Certificate"));
-        };
+        let (certificate, encoded) =
+            require_message!(input, HandshakePayload::CertificateTls12, "Certificate");
         let mut hs = self.hs;
         hs.transcript.add_message(encoded);
         let chain = certificate
@@ -320,10 +318,11 @@ impl ExpectClientKeyExchange {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (payload, encoded) = input.handshake("ClientKeyExchange")?;
-        let HandshakePayload::ClientKeyExchange(cke) = payload else {
-            return Err(unexpected(&payload, "ClientKeyExchange"));
-        };
+        let (cke, encoded) = require_message!(
+            input,
+            HandshakePayload::ClientKeyExchange,
+            "ClientKeyExchange"
+        );
         let mut hs = self.hs;
         let group = self.kx.group();
         let public_key_len = self.kx.public_key().len();
@@ -365,10 +364,11 @@ impl ExpectCertificateVerify {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (payload, encoded) = input.handshake("CertificateVerify")?;
-        let HandshakePayload::CertificateVerify(signed) = payload else {
-            return Err(unexpected(&payload, "CertificateVerify"));
-        };
+        let (signed, encoded) = require_message!(
+            input,
+            HandshakePayload::CertificateVerify,
+            "CertificateVerify"
+        );
         let mut keyed = self.0;
         // RFC 5246 7.4.8: the signature covers every handshake message so far.
         let transcript = keyed.hs.transcript.raw_transcript().ok_or(Error::Internal(
@@ -420,10 +420,8 @@ impl ExpectFinished {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (payload, encoded) = input.handshake("Finished")?;
-        let HandshakePayload::Finished(verify_data) = payload else {
-            return Err(unexpected(&payload, "Finished"));
-        };
+        let (verify_data, encoded) =
+            require_message!(input, HandshakePayload::Finished, "Finished");
         let Keyed {
             mut hs,
             master,

@@ -14,7 +14,7 @@ use super::config::ServerConfig;
 use super::negotiated::{Retry, Tls13Hello};
 use crate::cert::CertifiedKey;
 use crate::conn::common::{KeyExporter, Tls13Secrets};
-use crate::conn::{CommonState, EarlyDataStatus, Input, unexpected};
+use crate::conn::{CommonState, EarlyDataStatus, Input, require_message, unexpected};
 use crate::crypto::{HashOutput, SharedSecret, Signer, SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{Compression, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode};
 use crate::error::{Error, PeerMisbehaved};
@@ -420,10 +420,8 @@ impl ExpectCertificate {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (payload, encoded) = input.handshake("Certificate")?;
-        let HandshakePayload::CertificateTls13(certificate) = payload else {
-            return Err(unexpected(&payload, "Certificate"));
-        };
+        let (certificate, encoded) =
+            require_message!(input, HandshakePayload::CertificateTls13, "Certificate");
         let mut hs = self.0;
         // RFC 8446 4.4.2: the context echoes the CertificateRequest's (empty).
         if !certificate.context.is_empty() {
@@ -451,10 +449,11 @@ impl ExpectCertificateVerify {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (payload, encoded) = input.handshake("CertificateVerify")?;
-        let HandshakePayload::CertificateVerify(signed) = payload else {
-            return Err(unexpected(&payload, "CertificateVerify"));
-        };
+        let (signed, encoded) = require_message!(
+            input,
+            HandshakePayload::CertificateVerify,
+            "CertificateVerify"
+        );
         let mut hs = self.0;
         let message = certificate_verify_message(false, &hs.transcript.current());
         super::verify_client_signature(
@@ -477,10 +476,8 @@ impl ExpectFinished {
         cx: &mut CommonState,
         input: Input<'_>,
     ) -> Result<ServerState, Error> {
-        let (payload, encoded) = input.handshake("Finished")?;
-        let HandshakePayload::Finished(verify_data) = payload else {
-            return Err(unexpected(&payload, "Finished"));
-        };
+        let (verify_data, encoded) =
+            require_message!(input, HandshakePayload::Finished, "Finished");
         let mut hs = self.0;
         // RFC 8446 4.4.4: checked in constant time.
         hs.client_hs
