@@ -13,6 +13,7 @@ use crate::events::HandshakeEvent;
 use crate::events::Side;
 use crate::msgs::DigitallySigned;
 use crate::time::current_time;
+use crate::verify::ClientCertVerifier;
 
 pub(crate) mod config;
 mod hello;
@@ -80,23 +81,27 @@ impl DerefMut for ServerConnection {
     }
 }
 
-/// Checks the client's chain and keeps it. `Ok(false)`: the client sent none, and
+/// A client certificate that passed the verifier: what its CertificateVerify is
+/// checked against.
+struct VerifiedClient {
+    verifier: Arc<dyn ClientCertVerifier>,
+    end_entity: CertificateDer<'static>,
+}
+
+/// Checks the client's chain and keeps it. `Ok(None)`: the client sent none, and
 /// none is required (RFC 8446 4.4.2.4, RFC 5246 7.4.6); a required one missing is
 /// `certificate_required`.
 fn verify_client_chain(
     cx: &mut CommonState,
     config: &ServerConfig,
+    verifier: &Arc<dyn ClientCertVerifier>,
     chain: Vec<CertificateDer<'static>>,
-) -> Result<bool, Error> {
-    let verifier = config
-        .client_verifier
-        .as_ref()
-        .ok_or(Error::Internal("client certificate without a verifier"))?;
+) -> Result<Option<VerifiedClient>, Error> {
     let Some((end_entity, intermediates)) = chain.split_first() else {
         if verifier.client_auth_mandatory() {
             return Err(CertificateError::NoCertificate.into());
         }
-        return Ok(false);
+        return Ok(None);
     };
     let now = current_time(&*config.time)?;
     verifier.verify_client_cert(end_entity, intermediates, now)?;
@@ -107,37 +112,34 @@ fn verify_client_chain(
             now,
         })
     });
+    let verified = VerifiedClient {
+        verifier: verifier.clone(),
+        end_entity: end_entity.clone(),
+    };
     cx.peer_certificates = Some(chain);
-    Ok(true)
+    Ok(Some(verified))
 }
 
 /// Checks the client's CertificateVerify: a scheme we asked for (RFC 8446 4.4.3,
 /// RFC 5246 7.4.8) and a valid signature over `message` by its certificate's key.
 fn verify_client_signature(
     cx: &CommonState,
-    config: &ServerConfig,
+    client: &VerifiedClient,
     version: ProtocolVersion,
     message: &[u8],
     signed: &DigitallySigned,
 ) -> Result<(), Error> {
-    let verifier = config.client_verifier.as_ref().ok_or(Error::Internal(
-        "client CertificateVerify without a verifier",
-    ))?;
+    let verifier = &client.verifier;
     if !verifier
         .supported_verify_schemes(version)
         .contains(&signed.scheme)
     {
         return Err(PeerMisbehaved::UnsupportedSignatureScheme(signed.scheme).into());
     }
-    let end_entity = cx
-        .peer_certificates
-        .as_ref()
-        .and_then(|chain| chain.first())
-        .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
     verifier.verify_signature(
         version,
         message,
-        end_entity,
+        &client.end_entity,
         signed.scheme,
         &signed.signature,
     )?;

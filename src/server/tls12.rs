@@ -36,6 +36,7 @@ use crate::resumption::ServerSessionValue;
 use crate::time::current_time;
 use crate::tls12::server_key_exchange_message;
 use crate::tls13::DOWNGRADE_TLS12;
+use crate::verify::ClientCertVerifier;
 
 /// What every TLS 1.2 state carries.
 pub(crate) struct Handshake {
@@ -190,7 +191,7 @@ fn full(cx: &mut CommonState, n: Tls12Hello<'_>, choice: FullTls12) -> Result<Se
     let encoded = cx.send_handshake(HandshakePayload::ServerHelloDone)?;
     transcript.add_message(encoded);
 
-    let client_auth = config.client_verifier.is_some();
+    let client_verifier = config.client_verifier.clone();
     let hs = Box::new(Handshake {
         config,
         suite,
@@ -202,14 +203,17 @@ fn full(cx: &mut CommonState, n: Tls12Hello<'_>, choice: FullTls12) -> Result<Se
         issue_ticket,
         resumed: false,
     });
-    Ok(if client_auth {
-        ServerState::ExpectCertificate12(ExpectCertificate { hs, kx: our_kx })
-    } else {
-        ServerState::ExpectClientKeyExchange12(ExpectClientKeyExchange {
+    Ok(match client_verifier {
+        Some(verifier) => ServerState::ExpectCertificate12(ExpectCertificate {
             hs,
             kx: our_kx,
-            client_cert: false,
-        })
+            verifier,
+        }),
+        None => ServerState::ExpectClientKeyExchange12(ExpectClientKeyExchange {
+            hs,
+            kx: our_kx,
+            client: None,
+        }),
     })
 }
 
@@ -278,6 +282,8 @@ fn send_server_hello(
 pub(crate) struct ExpectCertificate {
     hs: Box<Handshake>,
     kx: alloc::boxed::Box<dyn ActiveKeyExchange>,
+    /// Checks the client's certificate (we sent a CertificateRequest).
+    verifier: Arc<dyn ClientCertVerifier>,
 }
 
 impl ExpectCertificate {
@@ -295,12 +301,12 @@ impl ExpectCertificate {
             .into_iter()
             .map(CertificateDer::from)
             .collect();
-        let client_cert = super::verify_client_chain(cx, &hs.config, chain)?;
+        let client = super::verify_client_chain(cx, &hs.config, &self.verifier, chain)?;
         Ok(ServerState::ExpectClientKeyExchange12(
             ExpectClientKeyExchange {
                 hs,
                 kx: self.kx,
-                client_cert,
+                client,
             },
         ))
     }
@@ -309,7 +315,8 @@ impl ExpectCertificate {
 pub(crate) struct ExpectClientKeyExchange {
     hs: Box<Handshake>,
     kx: alloc::boxed::Box<dyn ActiveKeyExchange>,
-    client_cert: bool,
+    /// The client's verified certificate, if it sent one.
+    client: Option<super::VerifiedClient>,
 }
 
 impl ExpectClientKeyExchange {
@@ -341,10 +348,12 @@ impl ExpectClientKeyExchange {
         cx.log_secret("CLIENT_RANDOM", master.secret_bytes());
         let keys = master.key_block(&hs.client_random, &hs.server_random)?;
         let next = Keyed { hs, master, keys };
-        Ok(if self.client_cert {
-            ServerState::ExpectCertificateVerify12(ExpectCertificateVerify(next))
-        } else {
-            ServerState::ExpectChangeCipherSpec12(ExpectChangeCipherSpec(next))
+        Ok(match self.client {
+            Some(client) => ServerState::ExpectCertificateVerify12(ExpectCertificateVerify {
+                keyed: next,
+                client,
+            }),
+            None => ServerState::ExpectChangeCipherSpec12(ExpectChangeCipherSpec(next)),
         })
     }
 }
@@ -356,7 +365,10 @@ pub(crate) struct Keyed {
     keys: Tls12Keys,
 }
 
-pub(crate) struct ExpectCertificateVerify(Keyed);
+pub(crate) struct ExpectCertificateVerify {
+    keyed: Keyed,
+    client: super::VerifiedClient,
+}
 
 impl ExpectCertificateVerify {
     pub(super) fn handle(
@@ -369,14 +381,14 @@ impl ExpectCertificateVerify {
             HandshakePayload::CertificateVerify,
             "CertificateVerify"
         );
-        let mut keyed = self.0;
+        let mut keyed = self.keyed;
         // RFC 5246 7.4.8: the signature covers every handshake message so far.
         let transcript = keyed.hs.transcript.raw_transcript().ok_or(Error::Internal(
             "client authentication without the raw transcript",
         ))?;
         super::verify_client_signature(
             cx,
-            &keyed.hs.config,
+            &self.client,
             ProtocolVersion::TLSv1_2,
             transcript,
             &signed,

@@ -32,6 +32,7 @@ use crate::msgs::{NewSessionTicketExtension, NewSessionTicketTls13};
 use crate::resumption::ServerSessionValue;
 use crate::time::current_time;
 use crate::tls13::certificate_verify_message;
+use crate::verify::ClientCertVerifier;
 
 /// The server's first TLS 1.3 flight for a negotiated ClientHello, step by step in
 /// the order of RFC 8446 2: ServerHello, handshake keys, EncryptedExtensions,
@@ -64,9 +65,14 @@ pub(super) fn start(cx: &mut CommonState, mut n: Tls13Hello<'_>) -> Result<Serve
     let shared = send_server_hello(cx, &n, &mut transcript, retried)?;
     let keys = install_handshake_keys(cx, &n, &shared, &transcript, client_hello_hash)?;
     send_encrypted_extensions(cx, accept_early_data, &mut transcript)?;
-    let client_auth = n.config.client_verifier.is_some() && n.identity.is_some();
-    if client_auth {
-        send_certificate_request(cx, &n.config, &mut transcript)?;
+    // RFC 8446 4.3.2: a CertificateRequest never in a PSK handshake.
+    let client_verifier = n
+        .config
+        .client_verifier
+        .clone()
+        .filter(|_| n.identity.is_some());
+    if let Some(verifier) = &client_verifier {
+        send_certificate_request(cx, &**verifier, &mut transcript)?;
     }
     if let Some((certified, signer)) = &n.identity {
         send_certificate_and_verify(cx, certified, &**signer, &mut transcript)?;
@@ -93,12 +99,10 @@ pub(super) fn start(cx: &mut CommonState, mut n: Tls13Hello<'_>) -> Result<Serve
         traffic,
         psk_dhe_offered,
     });
-    Ok(if accept_early_data {
-        ServerState::ExpectEndOfEarlyData(ExpectEndOfEarlyData(hs))
-    } else if client_auth {
-        ServerState::ExpectCertificate(ExpectCertificate(hs))
-    } else {
-        ServerState::ExpectFinished(ExpectFinished(hs))
+    Ok(match client_verifier {
+        _ if accept_early_data => ServerState::ExpectEndOfEarlyData(ExpectEndOfEarlyData(hs)),
+        Some(verifier) => ServerState::ExpectCertificate(ExpectCertificate { hs, verifier }),
+        None => ServerState::ExpectFinished(ExpectFinished(hs)),
     })
 }
 
@@ -252,12 +256,9 @@ fn send_encrypted_extensions(
 /// RFC 8446 4.3.2: CertificateRequest (never in a PSK handshake).
 fn send_certificate_request(
     cx: &mut CommonState,
-    config: &ServerConfig,
+    verifier: &dyn ClientCertVerifier,
     transcript: &mut HandshakeHash,
 ) -> Result<(), Error> {
-    let Some(verifier) = &config.client_verifier else {
-        return Ok(());
-    };
     let mut extensions = vec![CertReqExtension::SignatureAlgorithms(
         verifier.supported_verify_schemes(ProtocolVersion::TLSv1_3),
     )];
@@ -412,7 +413,11 @@ impl ExpectEndOfEarlyData {
     }
 }
 
-pub(crate) struct ExpectCertificate(Box<Handshake>);
+/// Waiting for the client's certificate, which `verifier` checks.
+pub(crate) struct ExpectCertificate {
+    hs: Box<Handshake>,
+    verifier: Arc<dyn ClientCertVerifier>,
+}
 
 impl ExpectCertificate {
     pub(super) fn handle(
@@ -422,7 +427,7 @@ impl ExpectCertificate {
     ) -> Result<ServerState, Error> {
         let (certificate, encoded) =
             require_message!(input, HandshakePayload::CertificateTls13, "Certificate");
-        let mut hs = self.0;
+        let mut hs = self.hs;
         // RFC 8446 4.4.2: the context echoes the CertificateRequest's (empty).
         if !certificate.context.is_empty() {
             return Err(PeerMisbehaved::BadCertificateRequestContext.into());
@@ -433,15 +438,21 @@ impl ExpectCertificate {
             .into_iter()
             .map(|entry| CertificateDer::from(entry.cert))
             .collect();
-        Ok(if super::verify_client_chain(cx, &hs.config, chain)? {
-            ServerState::ExpectCertificateVerify(ExpectCertificateVerify(hs))
-        } else {
-            ServerState::ExpectFinished(ExpectFinished(hs))
-        })
+        Ok(
+            match super::verify_client_chain(cx, &hs.config, &self.verifier, chain)? {
+                Some(client) => {
+                    ServerState::ExpectCertificateVerify(ExpectCertificateVerify { hs, client })
+                }
+                None => ServerState::ExpectFinished(ExpectFinished(hs)),
+            },
+        )
     }
 }
 
-pub(crate) struct ExpectCertificateVerify(Box<Handshake>);
+pub(crate) struct ExpectCertificateVerify {
+    hs: Box<Handshake>,
+    client: super::VerifiedClient,
+}
 
 impl ExpectCertificateVerify {
     pub(super) fn handle(
@@ -454,11 +465,11 @@ impl ExpectCertificateVerify {
             HandshakePayload::CertificateVerify,
             "CertificateVerify"
         );
-        let mut hs = self.0;
+        let mut hs = self.hs;
         let message = certificate_verify_message(false, &hs.transcript.current());
         super::verify_client_signature(
             cx,
-            &hs.config,
+            &self.client,
             ProtocolVersion::TLSv1_3,
             &message,
             &signed,
