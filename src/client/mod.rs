@@ -89,14 +89,15 @@ impl DerefMut for ClientConnection {
 }
 
 /// Checks the server's chain for `server_name` and keeps it (RFC 8446 4.4.2.4,
-/// RFC 5246 7.4.2: an empty chain is refused).
+/// RFC 5246 7.4.2: an empty chain is refused). Returns the verified end-entity
+/// certificate, whose key must sign the handshake.
 fn verify_server_chain(
     cx: &mut CommonState,
     config: &ClientConfig,
     server_name: &ServerName<'_>,
     chain: Vec<CertificateDer<'static>>,
     ocsp: &[u8],
-) -> Result<(), Error> {
+) -> Result<CertificateDer<'static>, Error> {
     let (end_entity, intermediates) = chain
         .split_first()
         .ok_or(PeerMisbehaved::EmptyCertificateList)?;
@@ -112,8 +113,9 @@ fn verify_server_chain(
             now,
         });
     });
+    let end_entity = end_entity.clone();
     cx.peer_certificates = Some(chain);
-    Ok(())
+    Ok(end_entity)
 }
 
 /// The client's handshake states, in the order of RFC 8446 2.

@@ -213,15 +213,19 @@ impl ExpectCertificate {
             .into_iter()
             .map(CertificateDer::from)
             .collect();
-        super::verify_server_chain(cx, &hs.config, &hs.server_name, chain, &[])?;
+        let end_entity = super::verify_server_chain(cx, &hs.config, &hs.server_name, chain, &[])?;
         hs.transcript.add_message(encoded);
         Ok(ClientState::ExpectServerKeyExchange12(
-            ExpectServerKeyExchange(hs),
+            ExpectServerKeyExchange { hs, end_entity },
         ))
     }
 }
 
-pub(crate) struct ExpectServerKeyExchange(Box<Handshake>);
+pub(crate) struct ExpectServerKeyExchange {
+    hs: Box<Handshake>,
+    /// The server's verified certificate, whose key signs the ECDHE parameters.
+    end_entity: CertificateDer<'static>,
+}
 
 impl ExpectServerKeyExchange {
     pub(super) fn handle(
@@ -234,7 +238,7 @@ impl ExpectServerKeyExchange {
             HandshakePayload::ServerKeyExchange,
             "ServerKeyExchange"
         );
-        let mut hs = self.0;
+        let mut hs = self.hs;
         let group = ske.params.group;
         let offered_groups = hs.offered.supported_groups().unwrap_or_default();
         if !offered_groups.contains(&group) {
@@ -256,17 +260,12 @@ impl ExpectServerKeyExchange {
         if !scheme_fits_suite(scheme, hs.suite) {
             return Err(PeerMisbehaved::SignatureSchemeDoesNotMatchSuite(scheme).into());
         }
-        let end_entity = cx
-            .peer_certificates
-            .as_ref()
-            .and_then(|chain| chain.first())
-            .ok_or(Error::Internal("ServerKeyExchange without a certificate"))?;
         let message =
             server_key_exchange_message(&hs.client_random, &hs.server_random, &ske.params);
         hs.config.verifier.verify_signature(
             ProtocolVersion::TLSv1_2,
             &message,
-            end_entity,
+            &self.end_entity,
             scheme,
             &ske.signature.signature,
         )?;

@@ -260,11 +260,12 @@ impl ExpectCertificate {
             .into_iter()
             .map(|entry| CertificateDer::from(entry.cert))
             .collect();
-        super::verify_server_chain(cx, &hs.config, &hs.server_name, chain, &ocsp)?;
+        let end_entity = super::verify_server_chain(cx, &hs.config, &hs.server_name, chain, &ocsp)?;
         hs.transcript.add_message(encoded);
         Ok(ClientState::ExpectCertificateVerify(
             ExpectCertificateVerify {
                 hs,
+                end_entity,
                 client_auth: self.client_auth,
             },
         ))
@@ -273,6 +274,8 @@ impl ExpectCertificate {
 
 pub(crate) struct ExpectCertificateVerify {
     hs: Box<Handshake>,
+    /// The server's verified certificate, whose key signs the CertificateVerify.
+    end_entity: CertificateDer<'static>,
     client_auth: Option<CertificateRequestTls13>,
 }
 
@@ -296,16 +299,11 @@ impl ExpectCertificateVerify {
         if !offered.contains(&signed.scheme) {
             return Err(PeerMisbehaved::UnsupportedSignatureScheme(signed.scheme).into());
         }
-        let end_entity = cx
-            .peer_certificates
-            .as_ref()
-            .and_then(|chain| chain.first())
-            .ok_or(Error::Internal("CertificateVerify without a certificate"))?;
         let message = certificate_verify_message(true, &hs.transcript.current());
         hs.config.verifier.verify_signature(
             ProtocolVersion::TLSv1_3,
             &message,
-            end_entity,
+            &self.end_entity,
             signed.scheme,
             &signed.signature,
         )?;
