@@ -2,10 +2,13 @@
 
 use core::ops::Deref;
 
-use crate::crypto::{HashOutput, MAX_HASH_LEN};
+use crate::conn::CommonState;
+use crate::crypto::{HashOutput, MAX_HASH_LEN, Signer};
 use crate::enums::ExtensionType;
 use crate::error::{Error, PeerMisbehaved};
-use crate::msgs::Extension;
+use crate::events::HandshakeEvent;
+use crate::key_schedule::HandshakeHash;
+use crate::msgs::{DigitallySigned, Extension, HandshakePayload};
 
 /// RFC 8446 4.1.3: the last 8 bytes of ServerHello.random when a TLS 1.3-capable
 /// server negotiates TLS 1.2 ...
@@ -55,6 +58,26 @@ pub(crate) fn certificate_verify_message(
         }
     }
     content
+}
+
+/// Signs the transcript so far and sends the CertificateVerify (RFC 8446 4.4.3), as
+/// the server or the client.
+pub(crate) fn send_certificate_verify(
+    cx: &mut CommonState,
+    signer: &dyn Signer,
+    server: bool,
+    transcript: &mut HandshakeHash,
+) -> Result<(), Error> {
+    let message = certificate_verify_message(server, &transcript.current());
+    let scheme = signer.scheme();
+    let signature = signer.sign(&message)?;
+    let encoded = cx.send_handshake(HandshakePayload::CertificateVerify(DigitallySigned {
+        scheme,
+        signature,
+    }))?;
+    transcript.add_message(encoded);
+    cx.emit(|| HandshakeEvent::SignatureSent { scheme });
+    Ok(())
 }
 
 /// The extension types of a ClientHello we sent, kept inline: the server's replies

@@ -22,11 +22,11 @@ use crate::key_schedule::tls13::{
     KeyScheduleEarly, KeyScheduleHandshake, ResumptionSecret, TrafficSecret,
 };
 use crate::msgs::NewSessionTicketTls13;
-use crate::msgs::{
-    CertificateRequestTls13, CertificateTls13, DigitallySigned, HandshakePayload, ServerExtension,
-};
+use crate::msgs::{CertificateRequestTls13, CertificateTls13, HandshakePayload, ServerExtension};
 use crate::resumption::Tls13ClientSession;
-use crate::tls13::{OfferedExtensions, certificate_verify_message, check_reply_extensions};
+use crate::tls13::{
+    OfferedExtensions, certificate_verify_message, check_reply_extensions, send_certificate_verify,
+};
 use crate::verify::schemes_allowed_in;
 
 /// What the hello exchange hands over.
@@ -419,15 +419,7 @@ fn send_client_certificate(
         cx.send_handshake_with(|out| CertificateTls13::encode_chain(&request.context, chain, out))?;
     transcript.add_message(encoded);
     if let Some((_, signer)) = identity {
-        let message = certificate_verify_message(false, &transcript.current());
-        let signature = signer.sign(&message)?;
-        let scheme = signer.scheme();
-        let encoded = cx.send_handshake(HandshakePayload::CertificateVerify(DigitallySigned {
-            scheme,
-            signature,
-        }))?;
-        transcript.add_message(encoded);
-        cx.emit(|| HandshakeEvent::SignatureSent { scheme });
+        send_certificate_verify(cx, &*signer, false, transcript)?;
     }
     Ok(())
 }

@@ -24,14 +24,14 @@ use crate::key_schedule::tls13::{
 };
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
-    CertReqExtension, CertificateRequestTls13, CertificateTls13, ClientHello, DigitallySigned,
-    HandshakeMessage, HandshakePayload, HelloRetryExtension, HelloRetryRequest, KeyShareEntry,
-    ServerExtension, ServerHello,
+    CertReqExtension, CertificateRequestTls13, CertificateTls13, ClientHello, HandshakeMessage,
+    HandshakePayload, HelloRetryExtension, HelloRetryRequest, KeyShareEntry, ServerExtension,
+    ServerHello,
 };
 use crate::msgs::{NewSessionTicketExtension, NewSessionTicketTls13};
 use crate::resumption::ServerSessionValue;
 use crate::time::current_time;
-use crate::tls13::certificate_verify_message;
+use crate::tls13::{certificate_verify_message, send_certificate_verify};
 use crate::verify::ClientCertVerifier;
 
 /// The server's first TLS 1.3 flight for a negotiated ClientHello, step by step in
@@ -286,16 +286,7 @@ fn send_certificate_and_verify(
     let chain = certified.chain.iter().map(|cert| cert.as_ref());
     let encoded = cx.send_handshake_with(|out| CertificateTls13::encode_chain(&[], chain, out))?;
     transcript.add_message(encoded);
-    let message = certificate_verify_message(true, &transcript.current());
-    let scheme = signer.scheme();
-    let signature = signer.sign(&message)?;
-    let encoded = cx.send_handshake(HandshakePayload::CertificateVerify(DigitallySigned {
-        scheme,
-        signature,
-    }))?;
-    transcript.add_message(encoded);
-    cx.emit(|| HandshakeEvent::SignatureSent { scheme });
-    Ok(())
+    send_certificate_verify(cx, signer, true, transcript)
 }
 
 /// RFC 8446 4.4.4: our Finished.
