@@ -9,6 +9,7 @@ use std::sync::Arc;
 use common::events::{Recorder, Seen};
 use common::pair::{Chunking, Pair};
 use common::pki::{self, Ca, LeafSpec, NOV_2026, at};
+use common::provider;
 use common::tamper::{
     RecordingKeyLog, hello_random, open_tls12, seal_tls12, split_records, tls12_key_block,
 };
@@ -18,16 +19,13 @@ use handclasp::enums::{
     AlertDescription, CipherSuite, ContentType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use handclasp::events::Side;
-use handclasp::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use handclasp::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use handclasp::server::ServerConfigBuilder;
 use handclasp::time::{FixedTime, UnixTime};
 use handclasp::unstable::key_schedule::tls12::Tls12Keys;
 use handclasp::verify::{RootStore, ServerCertVerifier, WebPkiServerVerifier};
 use handclasp::{ClientConfig, Connection, Error, ServerConfig};
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, SanType,
-};
+use rcgen::ExtendedKeyUsagePurpose;
 
 const V12: &[ProtocolVersion] = &[ProtocolVersion::TLSv1_2];
 const BOTH: &[ProtocolVersion] = &[ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2];
@@ -56,18 +54,6 @@ const DOWNGRADE_SENTINEL: &[u8; 8] = b"DOWNGRD\x01";
 
 // ---------------------------------------------------------------------------------
 // Set-up
-
-/// The ring provider with only `suites` and `groups` (in this preference order).
-fn provider(suites: &[CipherSuite], groups: &[NamedGroup]) -> Arc<CryptoProvider> {
-    let mut p = handclasp::crypto::ring::default_provider();
-    p.cipher_suites.retain(|s| suites.contains(&s.suite()));
-    let all = p.kx_groups.clone();
-    p.kx_groups = groups
-        .iter()
-        .map(|g| *all.iter().find(|k| k.name() == *g).unwrap())
-        .collect();
-    Arc::new(p)
-}
 
 fn tls12_suite(suite: CipherSuite) -> &'static Tls12CipherSuite {
     match handclasp::crypto::ring::default_provider().find_cipher_suite(suite) {
@@ -112,7 +98,7 @@ fn identity(key: KeyType, names: &[&'static str], usage: ExtendedKeyUsagePurpose
         KeyType::EcdsaP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
         KeyType::EcdsaP384 => &rcgen::PKCS_ECDSA_P384_SHA384,
         KeyType::Ed25519 => &rcgen::PKCS_ED25519,
-        KeyType::Rsa2048 => return rsa_identity(names, usage),
+        KeyType::Rsa2048 => &rcgen::PKCS_RSA_SHA256,
     };
     let root = Ca::root("tls12 root");
     let leaf = root.issue(&LeafSpec {
@@ -124,39 +110,6 @@ fn identity(key: KeyType, names: &[&'static str], usage: ExtendedKeyUsagePurpose
         root: root.cert.clone(),
         chain: leaf.chain,
         key: leaf.key,
-    }
-}
-
-/// rcgen cannot generate RSA keys with ring, so the leaf reuses the RSA-2048 test key in
-/// tests/data/keys (made by gen.sh there), under a root made here.
-fn rsa_identity(names: &[&'static str], usage: ExtendedKeyUsagePurpose) -> Identity {
-    let der = include_bytes!("../data/keys/rsa-2048.pkcs8.der").to_vec();
-    let pkcs8 = PrivatePkcs8KeyDer::from(der.clone());
-    let leaf_key = KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8, &rcgen::PKCS_RSA_SHA256).unwrap();
-
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.distinguished_name.push(DnType::CommonName, "rsa root");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.not_before = rcgen::date_time_ymd(2025, 1, 1);
-    ca.not_after = rcgen::date_time_ymd(2035, 1, 1);
-    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let issuer = CertifiedIssuer::self_signed(ca, ca_key).unwrap();
-
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name.push(DnType::CommonName, names[0]);
-    for name in names {
-        params
-            .subject_alt_names
-            .push(SanType::DnsName((*name).try_into().unwrap()));
-    }
-    params.not_before = rcgen::date_time_ymd(2026, 1, 1);
-    params.not_after = rcgen::date_time_ymd(2027, 1, 1);
-    params.extended_key_usages = vec![usage];
-    let cert = params.signed_by(&leaf_key, &issuer).unwrap();
-    Identity {
-        root: issuer.der().clone(),
-        chain: vec![cert.der().clone()],
-        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der)),
     }
 }
 
@@ -202,7 +155,7 @@ fn simple_pair(suite: CipherSuite, rec: &Arc<Recorder>) -> Pair {
     } else {
         KeyType::EcdsaP256
     };
-    let p = provider(&[suite], &GROUPS);
+    let p = provider::with(&[suite], &GROUPS);
     let id = server_identity(key);
     pair_of(
         client_builder(&p, id.roots(), rec),
@@ -235,7 +188,7 @@ fn matrix_handshake(
     let rec = Arc::new(Recorder::default());
     // The server accepts only `group`, forcing the key exchange; the client also
     // lists its certificate's curve, as RFC 8422 5.1.1 requires for ECDSA suites.
-    let p = provider(&[suite], &[group]);
+    let p = provider::with(&[suite], &[group]);
     let mut client_groups = vec![group];
     match key {
         KeyType::EcdsaP256 if group != NamedGroup::secp256r1 => {
@@ -246,7 +199,7 @@ fn matrix_handshake(
         }
         _ => {}
     }
-    let client_p = provider(&[suite], &client_groups);
+    let client_p = provider::with(&[suite], &client_groups);
     let server_id = server_identity(key);
     let mut cb = client_builder(&client_p, server_id.roots(), &rec);
     let mut sb = server_builder(&p, &server_id, &rec);
@@ -461,7 +414,7 @@ impl ServerCertVerifier for Pkcs1Only {
 fn rsa_server_signs_with_pss_when_offered_and_pkcs1_otherwise() {
     for pkcs1_only in [false, true] {
         let rec = Arc::new(Recorder::default());
-        let p = provider(&RSA_SUITES, &GROUPS);
+        let p = provider::with(&RSA_SUITES, &GROUPS);
         let id = server_identity(KeyType::Rsa2048);
         let cb = if pkcs1_only {
             let verifier = WebPkiServerVerifier::new(
@@ -663,7 +616,7 @@ fn close_notify() {
 /// from the master secret the server logged (`CLIENT_RANDOM`).
 fn keyed_pair(suite: CipherSuite, rec: &Arc<Recorder>) -> (Pair, Tls12Keys, Vec<u8>) {
     let log = Arc::new(RecordingKeyLog::default());
-    let p = provider(&[suite], &GROUPS);
+    let p = provider::with(&[suite], &GROUPS);
     let id = server_identity(if RSA_SUITES.contains(&suite) {
         KeyType::Rsa2048
     } else {
@@ -799,7 +752,7 @@ fn ecdsa_certificate_on_a_curve_the_client_lacks_is_not_used() {
     // RFC 8422 5.1.1: a P-256 certificate cannot serve a client that supports only
     // X25519: the server must not pick an ECDHE_ECDSA suite.
     let rec = Arc::new(Recorder::default());
-    let p = provider(&ECDSA_SUITES, &[NamedGroup::X25519]);
+    let p = provider::with(&ECDSA_SUITES, &[NamedGroup::X25519]);
     let id = server_identity(KeyType::EcdsaP256);
     let mut pair = pair_of(
         client_builder(&p, id.roots(), &rec),

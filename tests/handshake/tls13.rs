@@ -8,6 +8,7 @@ use std::sync::Arc;
 use common::events::{Recorder, Seen};
 use common::pair::{Chunking, Pair};
 use common::pki::{self, Ca, LeafSpec, NOV_2026, at};
+use common::provider;
 use handclasp::client::ClientConfigBuilder;
 use handclasp::crypto::CryptoProvider;
 use handclasp::enums::{
@@ -15,12 +16,11 @@ use handclasp::enums::{
 };
 use handclasp::error::PeerIncompatible;
 use handclasp::events::Side;
-use handclasp::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use handclasp::pki_types::{CertificateDer, PrivateKeyDer};
 use handclasp::server::ServerConfigBuilder;
 use handclasp::time::FixedTime;
 use handclasp::verify::RootStore;
 use handclasp::{ClientConfig, Error, ServerConfig};
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, SanType};
 
 const SUITES: [CipherSuite; 3] = [
     CipherSuite::TLS13_AES_128_GCM_SHA256,
@@ -32,18 +32,6 @@ const GROUPS: [NamedGroup; 3] = [
     NamedGroup::secp256r1,
     NamedGroup::secp384r1,
 ];
-
-fn provider(suites: &[CipherSuite], groups: &[NamedGroup]) -> Arc<CryptoProvider> {
-    let mut p = handclasp::crypto::ring::default_provider();
-    p.cipher_suites.retain(|s| suites.contains(&s.suite()));
-    // Keep the order given: it is the preference order.
-    let all = p.kx_groups.clone();
-    p.kx_groups = groups
-        .iter()
-        .map(|g| *all.iter().find(|k| k.name() == *g).unwrap())
-        .collect();
-    Arc::new(p)
-}
 
 fn all_suites() -> Vec<CipherSuite> {
     SUITES.to_vec()
@@ -70,7 +58,7 @@ fn server_pki(
         KeyType::EcdsaP256 => leaf_from_ca(&rcgen::PKCS_ECDSA_P256_SHA256, names),
         KeyType::EcdsaP384 => leaf_from_ca(&rcgen::PKCS_ECDSA_P384_SHA384, names),
         KeyType::Ed25519 => leaf_from_ca(&rcgen::PKCS_ED25519, names),
-        KeyType::Rsa2048 => rsa_leaf(names),
+        KeyType::Rsa2048 => leaf_from_ca(&rcgen::PKCS_RSA_SHA256, names),
     };
     let mut roots = RootStore::empty();
     roots.add(&root_cert).unwrap();
@@ -91,46 +79,6 @@ fn leaf_from_ca(
         ..LeafSpec::server(names)
     });
     (root.cert.clone(), leaf.chain, leaf.key)
-}
-
-/// rcgen cannot generate RSA keys with ring, so the leaf reuses the RSA-2048 test key in
-/// tests/data/keys (made by gen.sh there), under a root made here.
-fn rsa_leaf(
-    names: &[&'static str],
-) -> (
-    CertificateDer<'static>,
-    Vec<CertificateDer<'static>>,
-    PrivateKeyDer<'static>,
-) {
-    let der = include_bytes!("../data/keys/rsa-2048.pkcs8.der").to_vec();
-    let pkcs8 = PrivatePkcs8KeyDer::from(der.clone());
-    let leaf_key = KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8, &rcgen::PKCS_RSA_SHA256).unwrap();
-
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.distinguished_name
-        .push(DnType::CommonName, "rsa matrix root");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.not_before = rcgen::date_time_ymd(2025, 1, 1);
-    ca.not_after = rcgen::date_time_ymd(2035, 1, 1);
-    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let issuer = CertifiedIssuer::self_signed(ca, ca_key).unwrap();
-
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.distinguished_name.push(DnType::CommonName, names[0]);
-    for name in names {
-        params
-            .subject_alt_names
-            .push(SanType::DnsName((*name).try_into().unwrap()));
-    }
-    params.not_before = rcgen::date_time_ymd(2026, 1, 1);
-    params.not_after = rcgen::date_time_ymd(2027, 1, 1);
-    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
-    let cert = params.signed_by(&leaf_key, &issuer).unwrap();
-    (
-        issuer.der().clone(),
-        vec![cert.der().clone()],
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der)),
-    )
 }
 
 fn client_builder(
@@ -159,7 +107,7 @@ fn server_builder(
 
 /// A default pair (every suite and group, ECDSA P-256 server for "a.test").
 fn default_pair(rec: &Arc<Recorder>) -> Pair {
-    let p = provider(&all_suites(), &GROUPS);
+    let p = provider::with(&all_suites(), &GROUPS);
     let (roots, chain, key) = server_pki(KeyType::EcdsaP256, &["a.test"]);
     let client = client_builder(&p, roots, rec).build().unwrap();
     let server = server_builder(&p, chain, key, rec).build().unwrap();
@@ -178,7 +126,7 @@ fn expected_scheme(key: KeyType) -> SignatureScheme {
 fn matrix_handshake(suite: CipherSuite, group: NamedGroup, key: KeyType, chunking: Chunking) {
     let ctx = format!("{suite:?} {group:?} {key:?} {chunking:?}");
     let rec = Arc::new(Recorder::default());
-    let p = provider(&[suite], &[group]);
+    let p = provider::with(&[suite], &[group]);
     let (roots, chain, key_der) = server_pki(key, &["matrix.test"]);
     let client = client_builder(&p, roots, &rec).build().unwrap();
     let server = server_builder(&p, chain, key_der, &rec).build().unwrap();
@@ -296,8 +244,8 @@ fn hello_retry_request_for_the_servers_group() {
         for chunking in [Chunking::Whole, Chunking::Random(99)] {
             let rec = Arc::new(Recorder::default());
             // The client's first (and only) key share is X25519; the server takes only P-256.
-            let cp = provider(&all_suites(), &[NamedGroup::X25519, NamedGroup::secp256r1]);
-            let sp = provider(&all_suites(), &[NamedGroup::secp256r1]);
+            let cp = provider::with(&all_suites(), &[NamedGroup::X25519, NamedGroup::secp256r1]);
+            let sp = provider::with(&all_suites(), &[NamedGroup::secp256r1]);
             let (roots, chain, key) = server_pki(KeyType::EcdsaP256, &["hrr.test"]);
             let client = client_builder(&cp, roots, &rec)
                 .with_key_shares(1)
@@ -344,7 +292,7 @@ fn mtls_pair(
     client_root: &Ca,
     rec: &Arc<Recorder>,
 ) -> Pair {
-    let p = provider(&all_suites(), &GROUPS);
+    let p = provider::with(&all_suites(), &GROUPS);
     let (roots, chain, key) = server_pki(KeyType::EcdsaP256, &["m.test"]);
     let mut client_roots = RootStore::empty();
     client_roots.add(&client_root.cert).unwrap();
@@ -419,7 +367,7 @@ fn required_client_auth_without_a_certificate_fails() {
 
 fn alpn_pair(client: &[&[u8]], server: &[&[u8]]) -> Pair {
     let rec = Arc::new(Recorder::default());
-    let p = provider(&all_suites(), &GROUPS);
+    let p = provider::with(&all_suites(), &GROUPS);
     let (roots, chain, key) = server_pki(KeyType::EcdsaP256, &["alpn.test"]);
     let to_vec = |l: &[&[u8]]| l.iter().map(|p| p.to_vec()).collect::<Vec<_>>();
     let c = client_builder(&p, roots, &rec)
@@ -482,7 +430,7 @@ fn ip_pair(cert_names: &[&'static str], connect_to: &str) -> Pair {
     let mut roots = RootStore::empty();
     roots.add(&root.cert).unwrap();
     let rec = Arc::new(Recorder::default());
-    let p = provider(&all_suites(), &GROUPS);
+    let p = provider::with(&all_suites(), &GROUPS);
     let c = client_builder(&p, roots, &rec).build().unwrap();
     let s = server_builder(&p, leaf.chain, leaf.key, &rec)
         .build()

@@ -12,7 +12,9 @@ use common::openssl::{
     connect, handshake, listener, path_arg, read_until, s_server, send, token,
 };
 use common::peers::require_peer;
+use common::provider;
 use handclasp::crypto::CryptoProvider;
+use handclasp::crypto::ring::default_provider;
 use handclasp::enums::{AlertDescription, CipherSuite, NamedGroup, SignatureScheme};
 use handclasp::error::CertificateError;
 use handclasp::pki_types::ServerName;
@@ -92,24 +94,13 @@ impl Setup {
     }
 }
 
-fn provider(suite: Option<CipherSuite>, group: Option<NamedGroup>) -> CryptoProvider {
-    let mut p = handclasp::crypto::ring::default_provider();
-    if let Some(suite) = suite {
-        p.cipher_suites.retain(|s| s.suite() == suite);
-    }
-    if let Some(group) = group {
-        p.kx_groups.retain(|g| g.name() == group);
-    }
-    p
-}
-
 fn server_config(
     leaf: &LeafFiles,
-    provider: CryptoProvider,
+    provider: impl Into<Arc<CryptoProvider>>,
     recorder: &Arc<Recorder>,
     client_auth: Option<(RootStore, bool)>,
 ) -> Arc<ServerConfig> {
-    let mut builder = ServerConfig::builder_with_provider(Arc::new(provider))
+    let mut builder = ServerConfig::builder_with_provider(provider.into())
         .with_single_cert(leaf.chain.clone(), leaf.key.clone_key())
         .unwrap()
         .with_observer(recorder.clone());
@@ -263,7 +254,7 @@ fn our_server_vs_s_client_each_suite_and_group() {
     for (suite_name, suite) in SUITES {
         for (group_name, group) in GROUPS {
             let recorder = Recorder::new();
-            let config = server_config(&setup.server, provider(None, None), &recorder, None);
+            let config = server_config(&setup.server, default_provider(), &recorder, None);
             let mut run = serve_s_client(&setup, config, &pinned(suite_name, group_name)).ok();
             let what = format!("{suite_name} / {group_name}");
             assert_eq!(
@@ -296,7 +287,7 @@ fn our_server_sends_hello_retry_request_to_s_client() {
     // We accept only P-384; s_client sends its first group's (X25519) share only.
     let config = server_config(
         &setup.server,
-        provider(None, Some(NamedGroup::secp384r1)),
+        provider::with(&provider::all_suites(), &[NamedGroup::secp384r1]),
         &recorder,
         None,
     );
@@ -340,7 +331,7 @@ fn our_server_key_types_vs_s_client() {
     for (kind, schemes) in cases {
         let setup = setup(kind);
         let recorder = Recorder::new();
-        let config = server_config(&setup.server, provider(None, None), &recorder, None);
+        let config = server_config(&setup.server, default_provider(), &recorder, None);
         let mut run = serve_s_client(&setup, config, &[]).ok();
         let sent: Vec<SignatureScheme> = recorder
             .seen()
@@ -363,7 +354,7 @@ fn our_server_rsa_pss_sha384_when_s_client_asks_for_it() {
     }
     let setup = setup(KeyKind::Rsa2048);
     let recorder = Recorder::new();
-    let config = server_config(&setup.server, provider(None, None), &recorder, None);
+    let config = server_config(&setup.server, default_provider(), &recorder, None);
     let mut run = serve_s_client(&setup, config, &args(&["-sigalgs", "rsa_pss_rsae_sha384"])).ok();
     assert_eq!(
         recorder.count(&Seen::SignatureSent(SignatureScheme::RSA_PSS_SHA384)),
@@ -386,7 +377,7 @@ fn our_server_requires_and_gets_s_client_certificate() {
     let recorder = Recorder::new();
     let config = server_config(
         &setup.server,
-        provider(None, None),
+        default_provider(),
         &recorder,
         Some((setup.roots(), true)),
     );
@@ -426,7 +417,7 @@ fn our_server_rejects_s_client_without_mandatory_certificate() {
     let recorder = Recorder::new();
     let config = server_config(
         &setup.server,
-        provider(None, None),
+        default_provider(),
         &recorder,
         Some((setup.roots(), true)),
     );
@@ -460,7 +451,7 @@ fn our_server_optional_client_auth_without_certificate() {
     let recorder = Recorder::new();
     let config = server_config(
         &setup.server,
-        provider(None, None),
+        default_provider(),
         &recorder,
         Some((setup.roots(), false)),
     );
@@ -487,7 +478,7 @@ fn our_client_vs_s_server_www_each_suite_and_group() {
             let recorder = Recorder::new();
             // Our first key share is for the pinned group, so no retry is needed;
             // every suite stays on offer and s_server picks the pinned one.
-            let mut p = provider(None, None);
+            let mut p = default_provider();
             p.kx_groups.sort_by_key(|g| g.name() != group);
             let config = client_config(setup.roots(), p, &recorder, None);
             let mut extra = setup.s_server_cert_args(&setup.server);
@@ -527,7 +518,7 @@ fn our_client_gets_hello_retry_request_from_s_server() {
     let setup = setup(KeyKind::EcdsaP256);
     let recorder = Recorder::new();
     // Default client: one key share, for X25519.
-    let config = client_config(setup.roots(), provider(None, None), &recorder, None);
+    let config = client_config(setup.roots(), default_provider(), &recorder, None);
     let mut extra = setup.s_server_cert_args(&setup.server);
     extra.extend(args(&["-groups", "P-384", "-www"]));
     let mut run = connect_s_server(config, &extra).ok();
@@ -552,12 +543,7 @@ fn our_client_certificate_verified_by_s_server() {
     let setup = setup(KeyKind::EcdsaP256);
     let client = setup.client_leaf();
     let recorder = Recorder::new();
-    let config = client_config(
-        setup.roots(),
-        provider(None, None),
-        &recorder,
-        Some(&client),
-    );
+    let config = client_config(setup.roots(), default_provider(), &recorder, Some(&client));
     let mut extra = setup.s_server_cert_args(&setup.server);
     extra.extend(args(&["-Verify", "1", "-verify_return_error", "-CAfile"]));
     extra.push(path_arg(&setup.pki.ca_pem));
@@ -598,7 +584,7 @@ fn key_update_our_client_with_s_server() {
     }
     let setup = setup(KeyKind::EcdsaP256);
     let recorder = Recorder::new();
-    let config = client_config(setup.roots(), provider(None, None), &recorder, None);
+    let config = client_config(setup.roots(), default_provider(), &recorder, None);
     let mut extra = setup.s_server_cert_args(&setup.server);
     // -msg shows the KeyUpdate messages s_server receives ("<<<") and sends (">>>").
     extra.push("-msg".into());
@@ -654,7 +640,7 @@ fn key_update_our_server_with_s_client() {
     }
     let setup = setup(KeyKind::EcdsaP256);
     let recorder = Recorder::new();
-    let config = server_config(&setup.server, provider(None, None), &recorder, None);
+    let config = server_config(&setup.server, default_provider(), &recorder, None);
     let mut run = serve_s_client(&setup, config, &args(&["-msg"])).ok();
     run.exchange();
 
@@ -701,7 +687,7 @@ fn our_client_rejects_s_server_cert_for_another_name() {
         Validity::Always,
     );
     let recorder = Recorder::new();
-    let config = client_config(setup.roots(), provider(None, None), &recorder, None);
+    let config = client_config(setup.roots(), default_provider(), &recorder, None);
     let run = connect_s_server(config, &setup.s_server_cert_args(&other));
     match &run.result {
         Err(Error::Certificate(CertificateError::NotValidForName {
@@ -733,7 +719,7 @@ fn our_client_rejects_s_server_cert_from_unknown_ca() {
         Validity::Always,
     );
     let recorder = Recorder::new();
-    let config = client_config(setup.roots(), provider(None, None), &recorder, None);
+    let config = client_config(setup.roots(), default_provider(), &recorder, None);
     let run = connect_s_server(config, &setup.s_server_cert_args(&leaf));
     assert_eq!(
         run.result,
@@ -758,7 +744,7 @@ fn s_client_rejects_our_expired_server_cert() {
         Validity::Expired,
     );
     let recorder = Recorder::new();
-    let config = server_config(&setup.server, provider(None, None), &recorder, None);
+    let config = server_config(&setup.server, default_provider(), &recorder, None);
     let mut run = serve_s_client(&setup, config, &[]);
     assert_eq!(
         run.result,

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use common::adversary::{feed, take};
 use common::pair::Pair;
 use common::pki::{Ca, LeafSpec, NOV_2026, at};
+use common::provider;
 use common::tamper::{
     RecordingKeyLog, WireRecord, hello_random, one_record_each, open_tls12,
     plain_handshake_messages, seal_tls12, split_records, tls12_key_block,
@@ -42,21 +43,6 @@ const ALL_GROUPS: &[NamedGroup] = &[
 // ---------------------------------------------------------------------------------
 // Set-up
 
-/// The ring provider's TLS 1.2 suites (all of them, or `suites`) and `groups`.
-fn provider(suites: Option<&[CipherSuite]>, groups: &[NamedGroup]) -> Arc<CryptoProvider> {
-    let mut p = handclasp::crypto::ring::default_provider();
-    p.cipher_suites.retain(|s| match suites {
-        Some(wanted) => wanted.contains(&s.suite()),
-        None => matches!(s, SupportedCipherSuite::Tls12(_)),
-    });
-    let all = p.kx_groups.clone();
-    p.kx_groups = groups
-        .iter()
-        .map(|g| *all.iter().find(|k| k.name() == *g).unwrap())
-        .collect();
-    Arc::new(p)
-}
-
 /// How to build one side of a pair.
 struct Options {
     client_provider: Arc<CryptoProvider>,
@@ -70,8 +56,14 @@ struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
-            client_provider: provider(None, ALL_GROUPS),
-            server_provider: provider(None, ALL_GROUPS),
+            client_provider: provider::with(
+                &provider::suites_of(ProtocolVersion::TLSv1_2),
+                ALL_GROUPS,
+            ),
+            server_provider: provider::with(
+                &provider::suites_of(ProtocolVersion::TLSv1_2),
+                ALL_GROUPS,
+            ),
             key: &rcgen::PKCS_ECDSA_P256_SHA256,
             server_requires_ems: true,
             server_requires_secure_renegotiation: false,
@@ -325,8 +317,14 @@ fn server_key_exchange_with_an_unoffered_group() {
     // The client supports X25519 and its server certificate's curve (RFC 8422 5.1.1),
     // and the server picks X25519; the attacker rewrites it to P-384.
     let mut pair = pair_with(Options {
-        client_provider: provider(None, &[NamedGroup::X25519, NamedGroup::secp256r1]),
-        server_provider: provider(None, &[NamedGroup::X25519]),
+        client_provider: provider::with(
+            &provider::suites_of(ProtocolVersion::TLSv1_2),
+            &[NamedGroup::X25519, NamedGroup::secp256r1],
+        ),
+        server_provider: provider::with(
+            &provider::suites_of(ProtocolVersion::TLSv1_2),
+            &[NamedGroup::X25519],
+        ),
         ..Options::default()
     });
     let mut flight = server_flight(&mut pair);
@@ -524,7 +522,7 @@ fn finished_that_does_not_match_the_transcript() {
         for client_finished in [true, false] {
             let log = Arc::new(RecordingKeyLog::default());
             let mut pair = pair_with(Options {
-                client_provider: provider(Some(&[suite]), ALL_GROUPS),
+                client_provider: provider::with(&[suite], ALL_GROUPS),
                 client_log: Some(log.clone()),
                 ..Options::default()
             });

@@ -33,16 +33,12 @@ use rcgen::ExtendedKeyUsagePurpose;
 // ---------------------------------------------------------------------------------
 // Set-up
 
+/// The ring provider's TLS 1.3 suites and `groups`.
 fn provider(groups: &[NamedGroup]) -> Arc<CryptoProvider> {
-    let mut p = handclasp::crypto::ring::default_provider();
-    p.cipher_suites
-        .retain(|s| matches!(s, SupportedCipherSuite::Tls13(_)));
-    let all = p.kx_groups.clone();
-    p.kx_groups = groups
-        .iter()
-        .map(|g| *all.iter().find(|k| k.name() == *g).unwrap())
-        .collect();
-    Arc::new(p)
+    common::provider::with(
+        &common::provider::suites_of(ProtocolVersion::TLSv1_3),
+        groups,
+    )
 }
 
 fn all_groups() -> Arc<CryptoProvider> {
@@ -284,12 +280,6 @@ fn client_certificate_from_an_unknown_ca() {
 // ---------------------------------------------------------------------------------
 // Tampered or hand-built hellos
 
-fn provider_with(suites: &[CipherSuite], groups: &[NamedGroup]) -> Arc<CryptoProvider> {
-    let mut p = Arc::unwrap_or_clone(provider(groups));
-    p.cipher_suites.retain(|s| suites.contains(&s.suite()));
-    Arc::new(p)
-}
-
 /// A pair whose configs come from the given providers (for a.test).
 fn pair_with(client_p: &Arc<CryptoProvider>, server_p: &Arc<CryptoProvider>) -> Pair {
     let ca = Ca::root("tamper root");
@@ -382,7 +372,7 @@ fn tls12_server_hello_without_the_sentinel() {
 
 #[test]
 fn server_hello_with_an_unoffered_suite() {
-    let cp = provider_with(
+    let cp = common::provider::with(
         &[CipherSuite::TLS13_AES_128_GCM_SHA256],
         &[NamedGroup::X25519],
     );
