@@ -22,16 +22,12 @@ use super::tamper::{RecordingKeyLog, WireRecord, hello_random, split_records, tr
 
 /// The ring provider restricted to one protocol version's suites.
 pub fn provider(version: ProtocolVersion) -> Arc<CryptoProvider> {
-    let mut p = handclasp::crypto::ring::default_provider();
-    p.cipher_suites.retain(|s| match version {
-        ProtocolVersion::TLSv1_3 => matches!(s, SupportedCipherSuite::Tls13(_)),
-        _ => matches!(s, SupportedCipherSuite::Tls12(_)),
-    });
     // X25519 for the key exchange; P-256 listed too, for the ECDSA P-256 certificate
     // (RFC 8422 5.1.1).
-    p.kx_groups
-        .retain(|k| matches!(k.name(), NamedGroup::X25519 | NamedGroup::secp256r1));
-    Arc::new(p)
+    super::provider::with(
+        &super::provider::suites_of(version),
+        &[NamedGroup::X25519, NamedGroup::secp256r1],
+    )
 }
 
 /// A client and a server config for one version, each logging its secrets.

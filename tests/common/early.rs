@@ -1,6 +1,6 @@
-//! The 0-RTT fixture shared by tests/early_data.rs and tests/review_core.rs: a client
-//! that offers early data, a server certificate, ticket keys both sides' servers share,
-//! and a key log for the server.
+//! The 0-RTT fixture shared by tests/handshake/early_data.rs and
+//! tests/misbehaving/review_core.rs: a client that offers early data, a server
+//! certificate, ticket keys both sides' servers share, and a key log for the server.
 
 use std::sync::Arc;
 

@@ -8,6 +8,7 @@ pub mod openssl;
 pub mod pair;
 pub mod peers;
 pub mod pki;
+pub mod provider;
 pub mod tamper;
 
 /// Decodes hex, ignoring whitespace. Panics on bad input (test data only).

@@ -14,13 +14,9 @@ use std::time::{Duration, Instant};
 
 use handclasp::enums::AlertDescription;
 use handclasp::events::{HandshakeEvent, HandshakeObserver, Side};
-use handclasp::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use handclasp::pki_types::{CertificateDer, PrivateKeyDer};
 use handclasp::verify::RootStore;
 use handclasp::{Connection, Error};
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, SanType,
-};
 
 use super::pki::{Ca, LeafSpec};
 
@@ -160,7 +156,14 @@ impl Identity {
                 let leaf = root.issue(&LeafSpec::server(&["localhost"]));
                 Self::new(dir, "server-ecdsa", &root.cert, leaf.chain, leaf.key)
             }
-            KeyKind::Rsa => rsa_server(dir),
+            KeyKind::Rsa => {
+                let root = Ca::root("interop rsa root");
+                let leaf = root.issue(&LeafSpec {
+                    algorithm: &rcgen::PKCS_RSA_SHA256,
+                    ..LeafSpec::server(&["localhost"])
+                });
+                Self::new(dir, "server-rsa", &root.cert, leaf.chain, leaf.key)
+            }
         }
     }
 
@@ -170,42 +173,6 @@ impl Identity {
         let leaf = root.issue(&LeafSpec::client("client.test"));
         Self::new(dir, "client", &root.cert, leaf.chain, leaf.key)
     }
-}
-
-/// rcgen cannot generate RSA keys with ring: the leaf reuses the test key in
-/// tests/data/keys under a root made here.
-fn rsa_server(dir: &TempDir) -> Identity {
-    let der = include_bytes!("../data/keys/rsa-2048.pkcs8.der").to_vec();
-    let pkcs8 = PrivatePkcs8KeyDer::from(der.clone());
-    let leaf_key = KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8, &rcgen::PKCS_RSA_SHA256).unwrap();
-
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.distinguished_name
-        .push(DnType::CommonName, "interop rsa root");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.not_before = rcgen::date_time_ymd(2025, 1, 1);
-    ca.not_after = rcgen::date_time_ymd(2035, 1, 1);
-    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let issuer = CertifiedIssuer::self_signed(ca, ca_key).unwrap();
-
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
-    params
-        .subject_alt_names
-        .push(SanType::DnsName("localhost".try_into().unwrap()));
-    params.not_before = rcgen::date_time_ymd(2026, 1, 1);
-    params.not_after = rcgen::date_time_ymd(2027, 1, 1);
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let cert = params.signed_by(&leaf_key, &issuer).unwrap();
-    Identity::new(
-        dir,
-        "server-rsa",
-        &issuer.der().clone(),
-        vec![cert.der().clone()],
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der)),
-    )
 }
 
 /// A child process whose stdout and stderr are collected (interleaved) in the

@@ -1,5 +1,5 @@
 //! A throw-away PKI for tests: a root CA, an intermediate and leaf certificates made
-//! with rcgen, with chosen names, validity windows and key usages.
+//! with rcgen, with chosen names, validity windows, key usages and key types.
 
 use handclasp::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use handclasp::time::UnixTime;
@@ -81,7 +81,11 @@ impl Ca {
         params.not_after =
             rcgen::date_time_ymd(spec.not_after.0, spec.not_after.1, spec.not_after.2);
         params.extended_key_usages = spec.usages.clone();
-        let key = KeyPair::generate_for(spec.algorithm).unwrap();
+        let key = if RSA.contains(&spec.algorithm) {
+            KeyPair::from_pkcs8_der_and_sign_algo(&rsa_2048_key(), spec.algorithm).unwrap()
+        } else {
+            KeyPair::generate_for(spec.algorithm).unwrap()
+        };
         let cert = params.signed_by(&key, &self.issuer).unwrap();
         Leaf {
             chain: vec![cert.der().clone()],
@@ -90,12 +94,26 @@ impl Ca {
     }
 }
 
+/// The RSA signature algorithms a leaf can have: rcgen cannot generate RSA keys with
+/// ring, so such a leaf reuses the RSA-2048 test key in tests/data/keys.
+const RSA: [&SignatureAlgorithm; 3] = [
+    &rcgen::PKCS_RSA_SHA256,
+    &rcgen::PKCS_RSA_SHA384,
+    &rcgen::PKCS_RSA_SHA512,
+];
+
+/// The RSA-2048 test key in tests/data/keys (made by gen.sh there).
+pub fn rsa_2048_key() -> PrivatePkcs8KeyDer<'static> {
+    PrivatePkcs8KeyDer::from(include_bytes!("../data/keys/rsa-2048.pkcs8.der").to_vec())
+}
+
 /// What leaf to make.
 pub struct LeafSpec {
     pub names: Vec<&'static str>,
     pub not_before: (i32, u8, u8),
     pub not_after: (i32, u8, u8),
     pub usages: Vec<ExtendedKeyUsagePurpose>,
+    /// The leaf's key type; an RSA one uses the fixed key [`rsa_2048_key`].
     pub algorithm: &'static SignatureAlgorithm,
 }
 
