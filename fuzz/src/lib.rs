@@ -363,7 +363,7 @@ fn expected_inner(inner: &[u8]) -> Option<(ContentType, &[u8])> {
 /// stable (encoding the re-decoded value gives the same bytes).
 ///
 /// Byte-identical re-encoding of the input itself is not asserted: the codec promises
-/// it for real peers' messages (tests/codec.rs checks those), not for every accepted
+/// it for real peers' messages (tests/units/codec.rs checks those), not for every accepted
 /// input.
 pub fn message(data: &[u8]) {
     for version in [V12, V13] {
