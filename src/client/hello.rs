@@ -128,8 +128,7 @@ fn start_early_data(
         cx.send_compat_ccs()?;
     }
     cx.set_tls13_write_key(&secret)?;
-    cx.early_data = EarlyDataStatus::Offered;
-    cx.early_data_to_send = Some(ticket.session.max_early_data as usize);
+    cx.early_data.offer(ticket.session.max_early_data as usize);
     Ok(config.middlebox_compat)
 }
 
@@ -449,7 +448,7 @@ impl ExpectServerHello {
                 // RFC 8446 D.3: a client that attempted 0-RTT must fail the connection
                 // on a TLS 1.2 ServerHello. The alert goes in plaintext: the server
                 // has no early-data key.
-                if cx.early_data == EarlyDataStatus::Offered {
+                if cx.early_data.status() == EarlyDataStatus::Offered {
                     cx.encrypter = None;
                     return Err(PeerIncompatible::EarlyDataNeedsTls13.into());
                 }
@@ -650,9 +649,8 @@ impl ExpectServerHello {
             cookie: cookie.is_some(),
         });
         // RFC 8446 4.2.10: a retry rejects early data; ClientHello2 goes in plaintext.
-        if cx.early_data == EarlyDataStatus::Offered {
-            cx.early_data = EarlyDataStatus::Rejected;
-            cx.early_data_to_send = None;
+        if cx.early_data.status() == EarlyDataStatus::Offered {
+            cx.early_data.settle(false);
             cx.encrypter = None;
         }
 

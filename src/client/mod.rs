@@ -71,7 +71,7 @@ impl ClientConnection {
 
     /// Whether early data was offered, and the server's verdict once known.
     pub fn early_data_status(&self) -> EarlyDataStatus {
-        self.conn.common().early_data
+        self.conn.common().early_data.status()
     }
 }
 

@@ -88,7 +88,7 @@ pub(super) fn start_handshake_keys(
     // Our write key is installed now, though our next flight waits for the
     // server's: an alert we send before then must be protected too (RFC 8446 5).
     // With early data on offer, the early key stays until the server answers.
-    if cx.early_data != EarlyDataStatus::Offered {
+    if cx.early_data.status() != EarlyDataStatus::Offered {
         cx.set_tls13_write_key(&client_secret)?;
     }
     cx.emit(|| HandshakeEvent::HandshakeKeysInstalled {
@@ -153,22 +153,19 @@ impl ExpectEncryptedExtensions {
         }
         // RFC 8446 4.2.10: the server's verdict on our early data. Acceptance needs
         // the PSK we offered to have been accepted.
-        if cx.early_data == EarlyDataStatus::Offered {
-            cx.early_data_to_send = None;
-            if extensions
+        if cx.early_data.status() == EarlyDataStatus::Offered {
+            let accepted = extensions
                 .iter()
-                .any(|e| matches!(e, ServerExtension::EarlyData))
-            {
-                if !hs.resumed {
-                    return Err(PeerMisbehaved::ExtensionNotAllowed {
-                        message: "EncryptedExtensions",
-                        extension: ExtensionType::EarlyData,
-                    }
-                    .into());
+                .any(|e| matches!(e, ServerExtension::EarlyData));
+            if accepted && !hs.resumed {
+                return Err(PeerMisbehaved::ExtensionNotAllowed {
+                    message: "EncryptedExtensions",
+                    extension: ExtensionType::EarlyData,
                 }
-                cx.early_data = EarlyDataStatus::Accepted;
-            } else {
-                cx.early_data = EarlyDataStatus::Rejected;
+                .into());
+            }
+            cx.early_data.settle(accepted);
+            if !accepted {
                 cx.set_tls13_write_key(&hs.client_secret)?;
             }
         }
@@ -356,7 +353,7 @@ impl ExpectFinished {
         }
         // RFC 8446 4.5: accepted early data ends with EndOfEarlyData, under the early
         // key; then the handshake key takes over.
-        if cx.early_data == EarlyDataStatus::Accepted {
+        if cx.early_data.status() == EarlyDataStatus::Accepted {
             let encoded = cx.send_handshake(HandshakePayload::EndOfEarlyData)?;
             hs.transcript.add_message(encoded);
             cx.set_tls13_write_key(&hs.client_secret)?;

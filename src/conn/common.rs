@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 
 use pki_types::CertificateDer;
 
+use super::early::EarlyData;
 use super::limits::Limits;
 use super::queue::ByteQueue;
 use crate::codec::Codec;
@@ -22,21 +23,6 @@ use crate::key_schedule::tls12::MasterSecret;
 use crate::key_schedule::tls13::{Exporter, TrafficSecret};
 use crate::msgs::{AlertMessage, ClientHello, HandshakeMessage, HandshakePayload};
 use crate::record::{Fragmenter, RecordDecrypter, RecordEncrypter, encode_plain_record};
-
-/// Where 0-RTT early data stands (RFC 8446 2.3, 4.2.10).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EarlyDataStatus {
-    /// No early data was offered (or, on a server, accepted).
-    NotOffered,
-    /// The client offered early data and may still write it; the server has not
-    /// answered yet.
-    Offered,
-    /// The server accepted the early data.
-    Accepted,
-    /// The server rejected the early data: it was not delivered, and the application
-    /// may send it again as ordinary data.
-    Rejected,
-}
 
 /// Derives keying material for the application after the handshake.
 pub(crate) enum KeyExporter {
@@ -114,16 +100,8 @@ pub(crate) struct CommonState {
     pub(crate) traffic: bool,
     /// The handshake resumed an earlier session.
     pub(crate) resumed: bool,
-    pub(crate) early_data: EarlyDataStatus,
-    /// Client only: early data bytes we may still send.
-    pub(crate) early_data_to_send: Option<usize>,
-    /// Server only: accepted early data bytes we still take while reading it. Only
-    /// this makes application data legal before the handshake completes.
-    pub(crate) early_data_to_accept: Option<usize>,
-    /// Server: rejected early data still to skip, in bytes (RFC 8446 4.2.10).
-    pub(crate) skip_early_data: Option<usize>,
-    /// Server: how much early data was received.
-    pub(crate) received_early_data: usize,
+    /// 0-RTT early data: status and budgets.
+    pub(crate) early_data: EarlyData,
     /// We sent a KeyUpdate and no application data since: a peer's request for our
     /// KeyUpdate is already answered (RFC 8446 4.6.3).
     key_updated_while_silent: bool,
@@ -169,11 +147,7 @@ impl CommonState {
             exporter: None,
             traffic: false,
             resumed: false,
-            early_data: EarlyDataStatus::NotOffered,
-            early_data_to_send: None,
-            early_data_to_accept: None,
-            skip_early_data: None,
-            received_early_data: 0,
+            early_data: EarlyData::new(),
             key_updated_while_silent: false,
             sent_close_notify: false,
             received_close_notify: false,
@@ -397,31 +371,10 @@ impl CommonState {
 
     /// Sends 0-RTT data under the early key, within what the ticket allows.
     pub(crate) fn write_early_data(&mut self, data: &[u8]) -> Result<usize, Error> {
-        let budget = match (self.early_data, self.early_data_to_send) {
-            (EarlyDataStatus::Offered, Some(budget)) => budget,
-            _ => {
-                return Err(Error::ApiMisuse(
-                    "early data can be written only while it is offered",
-                ));
-            }
-        };
-        let data = data.get(..budget).unwrap_or(data);
-        let n = data.len();
+        let n = self.early_data.take_send_budget(data.len())?;
+        let data = data.get(..n).unwrap_or(data);
         self.send_application_data(data)?;
-        self.early_data_to_send = Some(budget - n);
         Ok(n)
-    }
-
-    /// A record that failed to decrypt may be rejected early data to skip (RFC 8446
-    /// 4.2.10): true if it fits in what is left to skip.
-    pub(crate) fn skip_rejected_early_data(&mut self, len: usize) -> bool {
-        match self.skip_early_data {
-            Some(budget) if len <= budget => {
-                self.skip_early_data = Some(budget - len);
-                true
-            }
-            _ => false,
-        }
     }
 
     /// Queues plaintext from the application; returns how much was accepted (bounded

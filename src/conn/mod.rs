@@ -38,6 +38,7 @@ use crate::record::{
 };
 
 pub(crate) mod common;
+mod early;
 mod in_place;
 mod limits;
 mod queue;
@@ -45,7 +46,7 @@ mod state;
 #[cfg(feature = "std")]
 mod stdio;
 
-pub use common::EarlyDataStatus;
+pub use early::EarlyDataStatus;
 pub use in_place::InPlace;
 pub use limits::{Limits, MAX_CLIENT_HELLO};
 #[cfg(feature = "std")]
@@ -492,10 +493,10 @@ impl Inner {
                 match decrypter.open(record) {
                     Ok(plain) => {
                         // Past any rejected early data (RFC 8446 4.2.10).
-                        self.common.skip_early_data = None;
+                        self.common.early_data.skip_rejected(None);
                         plain
                     }
-                    Err(Error::DecryptError) if self.common.skip_rejected_early_data(len) => {
+                    Err(Error::DecryptError) if self.common.early_data.skip(len) => {
                         return Ok(None);
                     }
                     Err(error) => return Err(error),
@@ -505,7 +506,7 @@ impl Inner {
                 // After a HelloRetryRequest, 0-RTT records sent with the first
                 // ClientHello are skipped (RFC 8446 4.2.10).
                 if record.typ == ContentType::ApplicationData
-                    && self.common.skip_rejected_early_data(record.payload.len())
+                    && self.common.early_data.skip(record.payload.len())
                 {
                     return Ok(None);
                 }
@@ -665,11 +666,8 @@ impl Inner {
         // takes application data (RFC 8446 2.3: 0-RTT flows from client to server; a
         // client must never take data under the server's not-yet-authenticated
         // handshake key).
-        let early_budget = self
-            .common
-            .early_data_to_accept
-            .filter(|_| !self.common.traffic);
-        if !self.common.traffic && early_budget.is_none() {
+        let early = !self.common.traffic;
+        if early && self.common.early_data.accepting().is_none() {
             return Err(Error::UnexpectedMessage {
                 expected: "a handshake message (application data before Finished)",
                 got: MessageKind::Record(ContentType::ApplicationData),
@@ -685,13 +683,9 @@ impl Inner {
         self.empty_records = 0;
         self.post_handshake_messages = 0;
         self.app_data_received = true;
-        if let Some(budget) = early_budget {
+        if early {
             // Accepted 0-RTT data, within max_early_data_size (RFC 8446 4.2.10).
-            if payload.len() > budget {
-                return Err(PeerMisbehaved::TooMuchEarlyData.into());
-            }
-            self.common.early_data_to_accept = Some(budget - payload.len());
-            self.common.received_early_data += payload.len();
+            self.common.early_data.receive(payload.len())?;
         }
         match delivery {
             Delivery::Queue => {

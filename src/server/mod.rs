@@ -54,12 +54,12 @@ impl ServerConnection {
     /// delivered through the ordinary plaintext reader, before the handshake
     /// completes) or not.
     pub fn early_data_status(&self) -> EarlyDataStatus {
-        self.conn.common().early_data
+        self.conn.common().early_data.status()
     }
 
     /// How many bytes of 0-RTT early data were received.
     pub fn received_early_data(&self) -> usize {
-        self.conn.common().received_early_data
+        self.conn.common().early_data.received()
     }
 
     /// The server name the client asked for (SNI), once the ClientHello arrived.

@@ -14,7 +14,7 @@ use super::config::ServerConfig;
 use super::negotiated::{Retry, Tls13Hello};
 use crate::cert::CertifiedKey;
 use crate::conn::common::{KeyExporter, Tls13Secrets};
-use crate::conn::{CommonState, EarlyDataStatus, Input, require_message, unexpected};
+use crate::conn::{CommonState, Input, require_message, unexpected};
 use crate::crypto::{HashOutput, SharedSecret, Signer, SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{Compression, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode};
 use crate::error::{Error, PeerMisbehaved};
@@ -204,8 +204,7 @@ fn install_handshake_keys(
     match &client_early {
         Some(secret) => {
             cx.set_tls13_read_key(secret)?;
-            cx.early_data = EarlyDataStatus::Accepted;
-            cx.early_data_to_accept = Some(n.config.max_early_data_size as usize);
+            cx.early_data.accept(n.config.max_early_data_size as usize);
         }
         None => {
             cx.set_tls13_read_key(&client_hs)?;
@@ -214,10 +213,11 @@ fn install_handshake_keys(
             // (after a HelloRetryRequest) has no early data (4.1.2), so the
             // skipping that began with the retry ends here: from now on a record
             // that fails to decrypt is bad_record_mac at once.
-            cx.skip_early_data = n
+            let skip = n
                 .hello
                 .early_data_offered()
                 .then(|| early_data_skip_budget(&n.config));
+            cx.early_data.skip_rejected(skip);
         }
     }
     let suite = n.suite.suite;
@@ -353,7 +353,8 @@ pub(super) fn send_retry(
     }
     // RFC 8446 4.2.10: 0-RTT records sent with ClientHello1 are skipped.
     if hello.early_data_offered() {
-        cx.skip_early_data = Some(early_data_skip_budget(config));
+        cx.early_data
+            .skip_rejected(Some(early_data_skip_budget(config)));
     }
     Ok(Retry {
         suite,
@@ -398,7 +399,7 @@ impl ExpectEndOfEarlyData {
         let mut hs = self.0;
         hs.transcript.add_message(encoded);
         // The rest of the client's flight is under its handshake key.
-        cx.early_data_to_accept = None;
+        cx.early_data.end();
         cx.set_tls13_read_key(&hs.client_hs)?;
         Ok(ServerState::ExpectFinished(ExpectFinished(hs)))
     }
