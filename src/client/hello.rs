@@ -84,12 +84,8 @@ pub(super) fn start_handshake(
         })?),
         None => None,
     };
-    // RFC 8446 5.1: the first ClientHello may use record version 0x0301 for
-    // compatibility with old middleboxes and servers.
-    cx.plain_record_version = 0x0301;
-    let encoded = cx.send_handshake_with(|out| encode_client_hello(&hello, out))?;
+    let encoded = cx.send_first_client_hello(|out| encode_client_hello(&hello, out))?;
     transcript.add_message(encoded);
-    cx.plain_record_version = 0x0303;
     cx.emit_client_hello(&hello);
     let mut sent_ccs = false;
     if let (true, Some(ticket)) = (early_data, &resuming) {
@@ -449,7 +445,7 @@ impl ExpectServerHello {
                 // on a TLS 1.2 ServerHello. The alert goes in plaintext: the server
                 // has no early-data key.
                 if cx.early_data.status() == EarlyDataStatus::Offered {
-                    cx.encrypter = None;
+                    cx.drop_early_data_key();
                     return Err(PeerIncompatible::EarlyDataNeedsTls13.into());
                 }
                 return super::tls12::server_hello(
@@ -651,7 +647,7 @@ impl ExpectServerHello {
         // RFC 8446 4.2.10: a retry rejects early data; ClientHello2 goes in plaintext.
         if cx.early_data.status() == EarlyDataStatus::Offered {
             cx.early_data.settle(false);
-            cx.encrypter = None;
+            cx.drop_early_data_key();
         }
 
         // RFC 8446 4.4.1: ClientHello1 is replaced by its hash in a message_hash.

@@ -62,7 +62,7 @@ pub(crate) struct Tls13Secrets {
 }
 
 pub(crate) struct CommonState {
-    pub(crate) side: Side,
+    pub(super) side: Side,
     pub(crate) provider: Arc<CryptoProvider>,
     pub(crate) limits: Limits,
     observer: Option<Arc<dyn HandshakeObserver>>,
@@ -70,20 +70,20 @@ pub(crate) struct CommonState {
     /// ClientHello.random, the key log's connection identifier.
     pub(crate) client_random: [u8; 32],
 
-    pub(crate) encrypter: Option<RecordEncrypter>,
-    pub(crate) decrypter: Option<RecordDecrypter>,
+    encrypter: Option<RecordEncrypter>,
+    pub(super) decrypter: Option<RecordDecrypter>,
     fragmenter: Fragmenter,
     /// The legacy version on records we send in plaintext (RFC 8446 5.1: 0x0301 is
     /// allowed for the first ClientHello; 0x0303 afterwards).
-    pub(crate) plain_record_version: u16,
+    plain_record_version: u16,
     /// Set by a handshake state when it changes the read key, so the connection can
     /// check that no handshake bytes straddle the change (RFC 8446 5.1).
-    pub(crate) read_key_changed: bool,
+    pub(super) read_key_changed: bool,
 
-    pub(crate) sendable: ByteQueue,
+    pub(super) sendable: ByteQueue,
     /// Where handshake messages are encoded before sending (released once idle).
-    pub(crate) handshake_scratch: Vec<u8>,
-    pub(crate) received_plaintext: ByteQueue,
+    pub(super) handshake_scratch: Vec<u8>,
+    pub(super) received_plaintext: ByteQueue,
     early_plaintext: ByteQueue,
 
     pub(crate) version: Option<ProtocolVersion>,
@@ -105,12 +105,12 @@ pub(crate) struct CommonState {
     /// We sent a KeyUpdate and no application data since: a peer's request for our
     /// KeyUpdate is already answered (RFC 8446 4.6.3).
     key_updated_while_silent: bool,
-    pub(crate) sent_close_notify: bool,
-    pub(crate) received_close_notify: bool,
-    pub(crate) sent_fatal_alert: bool,
+    pub(super) sent_close_notify: bool,
+    pub(super) received_close_notify: bool,
+    pub(super) sent_fatal_alert: bool,
     /// Application data was sent: the send buffer is in steady use (see
     /// [`super::Connection`]'s release of handshake buffers).
-    pub(crate) app_data_sent: bool,
+    pub(super) app_data_sent: bool,
 }
 
 impl CommonState {
@@ -231,6 +231,26 @@ impl CommonState {
         let sent = self.send_handshake_bytes(&scratch);
         self.handshake_scratch = scratch;
         sent.map(|()| self.handshake_scratch.as_slice())
+    }
+
+    /// Sends the client's first ClientHello (which `encode` writes), on a record of
+    /// version 0x0301: RFC 8446 5.1 allows it for compatibility with old middleboxes
+    /// and servers. Returns its bytes for the transcript.
+    pub(crate) fn send_first_client_hello(
+        &mut self,
+        encode: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<&[u8], Error> {
+        self.plain_record_version = 0x0301;
+        let sent = self.send_handshake_with(encode).map(|bytes| bytes.len());
+        self.plain_record_version = 0x0303;
+        sent?;
+        Ok(self.handshake_scratch.as_slice())
+    }
+
+    /// Client: the server did not take our early data (a HelloRetryRequest or a TLS
+    /// 1.2 answer), so what we send next goes in plaintext, not under the early key.
+    pub(crate) fn drop_early_data_key(&mut self) {
+        self.encrypter = None;
     }
 
     /// Sends already-encoded handshake message bytes.
