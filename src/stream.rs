@@ -24,8 +24,20 @@ impl Connection {
         let (mut read, mut written) = (0, 0);
         loop {
             written += self.flush_tls(io)?;
+            // An error is final: said again (after its alert went out), never waited on.
+            if let Some(error) = self.error() {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, error.clone()));
+            }
             if !until_handshaked && written > 0 {
                 return Ok((read, written));
+            }
+            if !self.wants_read() && self.is_handshaking() {
+                // The peer closed (close_notify) before the handshake completed: no
+                // input will ever finish it.
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the peer closed the connection during the handshake",
+                ));
             }
             if self.wants_read() {
                 let n = self.read_and_process(io)?;

@@ -102,8 +102,8 @@ pub(crate) struct CommonState {
     pub(crate) resumed: bool,
     /// 0-RTT early data: status and budgets.
     pub(crate) early_data: EarlyData,
-    /// We sent a KeyUpdate and no application data since: a peer's request for our
-    /// KeyUpdate is already answered (RFC 8446 4.6.3).
+    /// We answered a request for our KeyUpdate and sent no application data since:
+    /// later requests are answered by it (RFC 8446 4.6.3).
     key_updated_while_silent: bool,
     pub(super) sent_close_notify: bool,
     pub(super) received_close_notify: bool,
@@ -535,8 +535,6 @@ impl CommonState {
             ));
         };
         self.send_handshake(HandshakePayload::KeyUpdate(request))?;
-        // Any KeyUpdate of ours answers the peer's requests until our next data.
-        self.key_updated_while_silent = true;
         let write = secrets.write.next()?;
         self.set_tls13_write_key(&write)?;
         self.tls13_secrets = Some(Tls13Secrets {
@@ -567,6 +565,8 @@ impl CommonState {
             && !self.key_updated_while_silent
         {
             self.send_key_update(KeyUpdateRequest::UpdateNotRequested)?;
+            // This answer stands for every request until our next application data.
+            self.key_updated_while_silent = true;
         }
         Ok(())
     }

@@ -31,10 +31,14 @@ pub struct Limits {
     pub max_empty_records: u32,
     /// Warning alerts tolerated in one connection (default 4).
     pub max_warning_alerts: u32,
-    /// Post-handshake handshake messages (KeyUpdate, NewSessionTicket, refused
-    /// renegotiation requests) in a row without application data between them
-    /// (default 32): each costs a key derivation, a store insert or a reply.
+    /// Post-handshake handshake messages (KeyUpdate, refused renegotiation requests)
+    /// in a row without application data between them (default 32): each costs a key
+    /// derivation or a reply.
     pub max_post_handshake_messages: u32,
+    /// TLS 1.3 NewSessionTickets in a row without application data between them
+    /// (default 256): RFC 8446 4.6.1 lets a server send any number, each costs a key
+    /// derivation and a store insert (the store keeps a bounded number per server).
+    pub max_new_session_tickets: u32,
     /// TLS 1.2 renegotiation requests tolerated in one connection (default 1): each
     /// HelloRequest (to a client) or ClientHello after the handshake (to a server) is
     /// refused with a no_renegotiation warning, so without a bound a peer could make us
@@ -54,6 +58,7 @@ impl Default for Limits {
             max_empty_records: 32,
             max_warning_alerts: 4,
             max_post_handshake_messages: 32,
+            max_new_session_tickets: 256,
             max_renegotiation_requests: 1,
         }
     }

@@ -100,6 +100,8 @@ struct Inner {
     warning_alerts: u32,
     /// Post-handshake handshake messages since the last application data.
     post_handshake_messages: u32,
+    /// NewSessionTickets since the last application data.
+    new_session_tickets: u32,
     renegotiation_requests: u32,
     /// Application data was received: the receive buffers are in steady use.
     app_data_received: bool,
@@ -128,6 +130,7 @@ impl Connection {
                 empty_records: 0,
                 warning_alerts: 0,
                 post_handshake_messages: 0,
+                new_session_tickets: 0,
                 renegotiation_requests: 0,
                 app_data_received: false,
             },
@@ -581,12 +584,22 @@ impl Inner {
             if ignored {
                 continue;
             }
-            // Each post-handshake message (KeyUpdate, NewSessionTicket, a refused
-            // renegotiation) costs us work or a reply; a run of them with no
-            // application data between is bounded.
+            // Each post-handshake message costs us work or a reply: a run of them
+            // with no application data between is bounded (tickets apart: a server
+            // may send many, RFC 8446 4.6.1).
             if self.common.traffic {
-                self.post_handshake_messages += 1;
-                if self.post_handshake_messages > self.common.limits.max_post_handshake_messages {
+                let (count, max) = match typ {
+                    HandshakeType::NewSessionTicket => (
+                        &mut self.new_session_tickets,
+                        self.common.limits.max_new_session_tickets,
+                    ),
+                    _ => (
+                        &mut self.post_handshake_messages,
+                        self.common.limits.max_post_handshake_messages,
+                    ),
+                };
+                *count += 1;
+                if *count > max {
                     return Err(PeerMisbehaved::TooManyPostHandshakeMessages.into());
                 }
             }
@@ -682,6 +695,7 @@ impl Inner {
         }
         self.empty_records = 0;
         self.post_handshake_messages = 0;
+        self.new_session_tickets = 0;
         self.app_data_received = true;
         if early {
             // Accepted 0-RTT data, within max_early_data_size (RFC 8446 4.2.10).

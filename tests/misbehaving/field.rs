@@ -331,36 +331,27 @@ fn new_session_ticket(n: u8) -> Vec<u8> {
     msg
 }
 
-/// Post-handshake messages of every kind count against one bound on a run without
-/// application data: a flood of tickets (each an HKDF and a store insert) ends the
-/// connection as a flood of KeyUpdates does.
+/// NewSessionTickets in a row without application data are bounded on their own
+/// (`max_new_session_tickets`: each is an HKDF and a store insert), apart from the
+/// bound on KeyUpdates and renegotiation requests: a server may send many tickets
+/// (RFC 8446 4.6.1), and a KeyUpdate flood after them is still caught at its own bound.
 #[test]
-fn post_handshake_message_flood_is_bounded() {
-    let limit = Limits::default().max_post_handshake_messages;
-    assert_eq!(limit, 32);
+fn post_handshake_message_floods_are_bounded() {
+    let tickets = Limits::default().max_new_session_tickets;
+    let others = Limits::default().max_post_handshake_messages;
+    assert_eq!((tickets, others), (256, 32));
     let mut e = Established::tls13();
     let mut forger = e.forger(false);
-    for n in 0..limit {
+    for n in 0..tickets {
         feed(
             &mut e.pair.client,
             &forger.seal(ContentType::Handshake, &new_session_ticket(n as u8)),
         )
         .unwrap();
     }
-    // Data resets the count; then tickets and KeyUpdates share the bound.
-    feed(
-        &mut e.pair.client,
-        &forger.seal(ContentType::ApplicationData, b"data"),
-    )
-    .unwrap();
-    assert_eq!(read_all(&mut e.pair.client), b"data");
-    for n in 0..limit {
-        let bytes = if n % 2 == 0 {
-            forger.seal(ContentType::Handshake, &new_session_ticket(n as u8))
-        } else {
-            forger.key_update()
-        };
-        feed(&mut e.pair.client, &bytes).unwrap();
+    // KeyUpdates count apart from the tickets.
+    for _ in 0..others {
+        feed(&mut e.pair.client, &forger.key_update()).unwrap();
     }
     let one_more = forger.seal(ContentType::Handshake, &new_session_ticket(99));
     let (client, server) = (&mut e.pair.client, &mut e.pair.server);
@@ -371,6 +362,60 @@ fn post_handshake_message_flood_is_bounded() {
         PeerMisbehaved::TooManyPostHandshakeMessages.into(),
         A::UnexpectedMessage,
     );
+
+    // Data resets both counts.
+    let mut e = Established::tls13();
+    let mut forger = e.forger(false);
+    for round in 0..2 {
+        for n in 0..tickets {
+            feed(
+                &mut e.pair.client,
+                &forger.seal(ContentType::Handshake, &new_session_ticket(n as u8)),
+            )
+            .unwrap();
+        }
+        feed(
+            &mut e.pair.client,
+            &forger.seal(ContentType::ApplicationData, &[round]),
+        )
+        .unwrap();
+        assert_eq!(read_all(&mut e.pair.client), [round]);
+    }
+}
+
+/// A server that sends 40 tickets after the handshake (with_tickets allows up to
+/// 255) is a server our client works with.
+#[test]
+fn our_client_takes_forty_tickets_from_our_server() {
+    let (c, s) = configs(|c| c, |s| s.with_tickets(40));
+    let mut pair = Pair::new(c, s, "a.test");
+    pair.handshake().unwrap();
+    pair.server_to_client().unwrap();
+    pair.send_and_receive(true, b"after 40 tickets");
+}
+
+/// Our own KeyUpdate sent before the peer asks for one does not answer the request:
+/// RFC 8446 4.6.3 wants a KeyUpdate of ours after the request and before our next
+/// application data.
+#[test]
+fn a_key_update_of_ours_before_the_request_does_not_answer_it() {
+    let mut e = Established::tls13();
+    let mut forger = e.forger(false);
+    e.pair.client.refresh_traffic_keys(false).unwrap();
+    let ours = take(&mut e.pair.client);
+    assert_eq!(split_records(&ours).len(), 1);
+    feed(&mut e.pair.client, &forger.key_update_with(true)).unwrap();
+    let answer = take(&mut e.pair.client);
+    assert_eq!(split_records(&answer).len(), 1, "the request is answered");
+    let mut to_server = ours;
+    to_server.extend(answer);
+    e.pair
+        .client
+        .write_plaintext(b"under the third key")
+        .unwrap();
+    to_server.extend(take(&mut e.pair.client));
+    feed(&mut e.pair.server, &to_server).unwrap();
+    assert_eq!(read_all(&mut e.pair.server), b"under the third key");
 }
 
 // ---------------------------------------------------------------------------------
@@ -624,4 +669,83 @@ fn stream_empty_write_does_not_read() {
     assert_eq!(stream.write(&[]).unwrap(), 0);
     assert_eq!(stream.write(b"data").unwrap(), 4);
     assert!(!transport.0.is_empty(), "the data went out");
+}
+
+/// A transport that delivers `input`, then end of stream; it counts its reads and
+/// refuses more than a few hundred (a spinning adapter would call it forever).
+struct Scripted {
+    input: std::io::Cursor<Vec<u8>>,
+    reads: usize,
+}
+
+impl std::io::Read for Scripted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.reads += 1;
+        assert!(
+            self.reads < 500,
+            "the adapter keeps reading a finished transport"
+        );
+        self.input.read(buf)
+    }
+}
+
+impl std::io::Write for Scripted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs `f` on a thread; None if it has not returned within `DEADLINE` (a spin).
+fn returns<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    const DEADLINE: std::time::Duration = std::time::Duration::from_secs(20);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(DEADLINE).ok()
+}
+
+/// A close_notify before the handshake completed ends the blocking handshake with
+/// UnexpectedEof: nothing can finish it, so it must not loop.
+#[test]
+fn stream_handshake_ends_on_a_close_notify() {
+    let (_, server) = configs(|c| c, |s| s);
+    let result = returns(move || {
+        let mut conn = ServerConnection::new(server).unwrap();
+        let mut transport = Scripted {
+            input: std::io::Cursor::new(plain(ContentType::Alert, &[1, 0])),
+            reads: 0,
+        };
+        conn.complete_io(&mut transport).map_err(|e| e.kind())
+    });
+    assert_eq!(
+        result.expect("complete_io spun"),
+        Err(std::io::ErrorKind::UnexpectedEof)
+    );
+}
+
+/// A handshake error is final for the blocking adapter too: every later read says it
+/// again at once.
+#[test]
+fn stream_reads_after_a_handshake_error_return_it() {
+    use std::io::Read;
+    let (_, server) = configs(|c| c, |s| s);
+    let result = returns(move || {
+        let mut conn = ServerConnection::new(server).unwrap();
+        let mut transport = Scripted {
+            input: std::io::Cursor::new(plain(ContentType::Handshake, &[2, 0, 0, 0])),
+            reads: 0,
+        };
+        let mut stream = handclasp::Stream::new(&mut conn, &mut transport);
+        let mut buf = [0u8; 16];
+        let first = stream.read(&mut buf).map_err(|e| e.kind());
+        let second = stream.read(&mut buf).map_err(|e| e.kind());
+        (first, second)
+    });
+    let (first, second) = result.expect("a read after the error spun");
+    assert_eq!(first, Err(std::io::ErrorKind::InvalidData));
+    assert_eq!(second, Err(std::io::ErrorKind::InvalidData));
 }
