@@ -538,6 +538,7 @@ impl ExpectServerHello {
             tls13::HandshakeStart {
                 config: self.config,
                 server_name: self.server_name,
+                suite,
                 transcript,
                 shared,
                 offered_extensions: OfferedExtensions::of(self.hello.extensions())?,

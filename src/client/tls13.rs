@@ -13,7 +13,7 @@ use super::ClientState;
 use super::config::ClientConfig;
 use crate::conn::common::{KeyExporter, Tls13Secrets};
 use crate::conn::{CommonState, EarlyDataStatus, Input, require_message, unexpected};
-use crate::crypto::SharedSecret;
+use crate::crypto::{SharedSecret, Tls13CipherSuite};
 use crate::enums::{ExtensionType, ProtocolVersion};
 use crate::error::{Error, PeerMisbehaved};
 use crate::events::HandshakeEvent;
@@ -33,6 +33,8 @@ use crate::verify::schemes_allowed_in;
 pub(super) struct HandshakeStart {
     pub(super) config: Arc<ClientConfig>,
     pub(super) server_name: ServerName<'static>,
+    /// The suite the ServerHello chose.
+    pub(super) suite: &'static Tls13CipherSuite,
     pub(super) transcript: HandshakeHash,
     pub(super) shared: SharedSecret,
     pub(super) offered_extensions: OfferedExtensions,
@@ -61,10 +63,7 @@ pub(super) fn start_handshake_keys(
     cx: &mut CommonState,
     start: HandshakeStart,
 ) -> Result<ClientState, Error> {
-    let suite = match cx.suite {
-        Some(crate::crypto::SupportedCipherSuite::Tls13(suite)) => suite,
-        _ => return Err(Error::Internal("TLS 1.3 handshake without a TLS 1.3 suite")),
-    };
+    let suite = start.suite;
     let hello_hash = start.transcript.current();
     // RFC 8446 7.1: the early secret comes from the PSK when resuming, else from zeros.
     let resumed = start.psk_schedule.is_some();
