@@ -125,6 +125,7 @@ pub mod verify;
 // Their pub items used only from outside would be dead code without that feature.
 #[cfg_attr(not(feature = "unstable"), allow(dead_code, unused_imports))]
 mod codec;
+mod config_common;
 #[cfg_attr(not(feature = "unstable"), allow(dead_code, unused_imports))]
 mod key_schedule;
 #[cfg_attr(not(feature = "unstable"), allow(dead_code, unused_imports))]

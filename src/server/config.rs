@@ -7,7 +7,7 @@ use pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::resolver::{ResolvesServerCert, SingleCertResolver};
 use crate::cert::CertifiedKey;
-use crate::client::config::{check_common, default_time};
+use crate::config_common::{check_common, default_time};
 use crate::conn::Limits;
 use crate::crypto::CryptoProvider;
 use crate::enums::ProtocolVersion;
