@@ -7,7 +7,6 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::config::ServerConfig;
-use super::resume::Resumption;
 use crate::cert::CertifiedKey;
 use crate::crypto::{Signer, SupportedKxGroup, Tls12CipherSuite, Tls13CipherSuite};
 use crate::enums::NamedGroup;
@@ -88,4 +87,12 @@ pub(super) struct ResumedTls12 {
     pub(super) suite: &'static Tls12CipherSuite,
     pub(super) master: MasterSecret,
     pub(super) extended_master_secret: bool,
+}
+
+/// What a successful PSK lookup gives: the identity's index, its PSK, and whether
+/// its 0-RTT data is accepted.
+pub(super) struct Resumption {
+    pub(super) index: u16,
+    pub(super) psk: Vec<u8>,
+    pub(super) early_data: bool,
 }

@@ -5,7 +5,7 @@
 use alloc::vec::Vec;
 
 use super::config::ServerConfig;
-use super::negotiated::ResumedTls12;
+use super::negotiated::{ResumedTls12, Resumption};
 use crate::codec::Codec;
 use crate::crypto::{SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{ExtensionType, ProtocolVersion, PskKeyExchangeMode};
@@ -17,14 +17,6 @@ use crate::key_schedule::tls13::{KeyScheduleEarly, PskKind};
 use crate::msgs::{ClientExtension, ClientHello, PskIdentity};
 use crate::resumption::ServerSessionValue;
 use crate::time::current_time;
-
-/// What a successful PSK lookup gives: the identity's index, its PSK, and whether
-/// its 0-RTT data is accepted.
-pub(super) struct Resumption {
-    pub(super) index: u16,
-    pub(super) psk: Vec<u8>,
-    pub(super) early_data: bool,
-}
 
 /// RFC 8446 4.2.11: the first offered identity that opens as a session of ours,
 /// still fresh, of a suite with the same hash, for the same server name and ALPN
