@@ -11,7 +11,7 @@ use pki_types::{CertificateDer, ServerName};
 
 use super::ClientState;
 use super::config::ClientConfig;
-use crate::conn::common::{KeyExporter, Tls13Secrets};
+use crate::conn::common::KeyExporter;
 use crate::conn::{CommonState, EarlyDataStatus, Input, require_message, unexpected};
 use crate::crypto::{SharedSecret, Tls13CipherSuite};
 use crate::enums::{ExtensionType, ProtocolVersion};
@@ -374,10 +374,7 @@ impl ExpectFinished {
         let exporter = traffic.exporter()?;
         cx.log_secret("EXPORTER_SECRET", exporter.secret_bytes());
         cx.exporter = Some(KeyExporter::Tls13(exporter));
-        cx.tls13_secrets = Some(Tls13Secrets {
-            read: server_app,
-            write: client_app,
-        });
+        cx.keep_tls13_traffic_secrets(server_app, client_app);
         // RFC 8446 4.6.1: tickets that arrive later derive from this secret.
         let resumption = traffic.resumption_master_secret(hs.transcript.current().as_ref())?;
         cx.complete_handshake()?;

@@ -56,9 +56,9 @@ impl KeyExporter {
 }
 
 /// The TLS 1.3 traffic secrets kept after the handshake, for KeyUpdate (RFC 8446 4.6.3).
-pub(crate) struct Tls13Secrets {
-    pub(crate) read: TrafficSecret,
-    pub(crate) write: TrafficSecret,
+struct Tls13Secrets {
+    read: TrafficSecret,
+    write: TrafficSecret,
 }
 
 pub(crate) struct CommonState {
@@ -93,7 +93,7 @@ pub(crate) struct CommonState {
     pub(crate) peer_certificates: Option<Vec<CertificateDer<'static>>>,
     /// The server name the client asked for (SNI), on the server side.
     pub(crate) sni: Option<alloc::string::String>,
-    pub(crate) tls13_secrets: Option<Tls13Secrets>,
+    tls13_secrets: Option<Tls13Secrets>,
     pub(crate) exporter: Option<KeyExporter>,
 
     /// The handshake is complete: application data may flow both ways.
@@ -311,6 +311,12 @@ impl CommonState {
         }
         self.sent_close_notify = true;
         self.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+    }
+
+    /// Keeps the TLS 1.3 application traffic secrets (both keys are installed by
+    /// then), for the KeyUpdates to come (RFC 8446 4.6.3, 7.2).
+    pub(crate) fn keep_tls13_traffic_secrets(&mut self, read: TrafficSecret, write: TrafficSecret) {
+        self.tls13_secrets = Some(Tls13Secrets { read, write });
     }
 
     /// Installs a TLS 1.3 read key (RFC 8446 7.3) and notes the key change.

@@ -13,7 +13,7 @@ use super::ServerState;
 use super::config::ServerConfig;
 use super::negotiated::{Retry, Tls13Hello};
 use crate::cert::CertifiedKey;
-use crate::conn::common::{KeyExporter, Tls13Secrets};
+use crate::conn::common::KeyExporter;
 use crate::conn::{CommonState, Input, require_message, unexpected};
 use crate::crypto::{HashOutput, SharedSecret, Signer, SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{Compression, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode};
@@ -488,10 +488,7 @@ impl ExpectFinished {
             .check(hs.transcript.current().as_ref(), &verify_data)?;
         cx.emit(|| HandshakeEvent::FinishedVerified);
         cx.set_tls13_read_key(&hs.client_app)?;
-        cx.tls13_secrets = Some(Tls13Secrets {
-            read: hs.client_app,
-            write: hs.server_app,
-        });
+        cx.keep_tls13_traffic_secrets(hs.client_app, hs.server_app);
         cx.complete_handshake()?;
         // RFC 8446 4.6.1: tickets derive from the resumption secret, which hashes the
         // transcript through the client's Finished.
