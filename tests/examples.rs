@@ -84,6 +84,21 @@ fn run_with_timeout(mut cmd: Command, stdin: &[u8]) -> Output {
     }
 }
 
+/// Runs the client example against `localhost:port` with `args`; it must succeed.
+/// Returns what it printed (stdout, stderr).
+fn client_example(port: u16, args: &[&str]) -> (String, String) {
+    let target = format!("localhost:{port}");
+    let mut all = args.to_vec();
+    all.push(&target);
+    let output = run_with_timeout(cargo_example("client", &all), b"");
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(
+        output.status.success(),
+        "client failed:\n{stdout}\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -386,22 +401,7 @@ fn server_example_answers_handclasp_openssl_and_the_client_example() {
     );
 
     // 3. The client example.
-    let output = run_with_timeout(
-        cargo_example(
-            "client",
-            &[
-                "--cafile",
-                &files.path("ca.pem"),
-                &format!("localhost:{}", server.port),
-            ],
-        ),
-        b"",
-    );
-    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
-    assert!(
-        output.status.success(),
-        "client failed:\n{stdout}\n{stderr}"
-    );
+    let (stdout, stderr) = client_example(server.port, &["--cafile", &files.path("ca.pem")]);
     assert!(stdout.starts_with("HTTP/1.1 200 OK\r\n"), "{stdout}");
     assert!(stdout.contains("handclasp: TLSv1_3 "), "{stdout}");
     assert!(
@@ -455,25 +455,16 @@ fn server_example_requires_client_certificates() {
     );
 
     // With one (through the client example): served, and counted in the log.
-    let output = run_with_timeout(
-        cargo_example(
-            "client",
-            &[
-                "--cafile",
-                &ca,
-                "--cert",
-                &files.path("client.pem"),
-                "--key",
-                &files.path("client-key.pem"),
-                &format!("localhost:{}", server.port),
-            ],
-        ),
-        b"",
-    );
-    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
-    assert!(
-        output.status.success(),
-        "client failed:\n{stdout}\n{stderr}"
+    let (stdout, _) = client_example(
+        server.port,
+        &[
+            "--cafile",
+            &ca,
+            "--cert",
+            &files.path("client.pem"),
+            "--key",
+            &files.path("client-key.pem"),
+        ],
     );
     assert!(stdout.starts_with("HTTP/1.1 200 OK\r\n"), "{stdout}");
 
@@ -555,23 +546,9 @@ fn server_example_speaks_tls12_with_openssl_and_the_client_example() {
             text(&output.stderr)
         );
     }
-    let output = run_with_timeout(
-        cargo_example(
-            "client",
-            &[
-                "--cafile",
-                &files.path("ca.pem"),
-                "--protocols",
-                "1.2",
-                &format!("localhost:{}", server.port),
-            ],
-        ),
-        b"",
-    );
-    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
-    assert!(
-        output.status.success(),
-        "client failed:\n{stdout}\n{stderr}"
+    let (stdout, stderr) = client_example(
+        server.port,
+        &["--cafile", &files.path("ca.pem"), "--protocols", "1.2"],
     );
     assert!(
         stdout.contains("200 OK") && stdout.contains("handclasp: TLSv1_2 "),
@@ -724,23 +701,9 @@ fn client_example_send_returns_while_the_server_keeps_the_connection_open() {
     let files = Files::new("send");
     // The echo server answers and then waits for more, never closing first.
     let server = Server::start(&files, &["--mode", "echo"]);
-    let output = run_with_timeout(
-        cargo_example(
-            "client",
-            &[
-                "--cafile",
-                &files.path("ca.pem"),
-                "--send",
-                "hello, echo",
-                &format!("localhost:{}", server.port),
-            ],
-        ),
-        b"",
-    );
-    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
-    assert!(
-        output.status.success(),
-        "client failed:\n{stdout}\n{stderr}"
+    let (stdout, stderr) = client_example(
+        server.port,
+        &["--cafile", &files.path("ca.pem"), "--send", "hello, echo"],
     );
     assert_eq!(stdout, "hello, echo", "{stderr}");
 }
@@ -752,28 +715,19 @@ fn examples_relax_extended_master_secret_on_request() {
         &files,
         &["--mode", "echo", "--protocols", "1.2", "--allow-no-ems"],
     );
-    let output = run_with_timeout(
-        cargo_example(
-            "client",
-            &[
-                "--cafile",
-                &files.path("ca.pem"),
-                "--protocols",
-                "1.2",
-                "--allow-no-ems",
-                "--send",
-                "legacy",
-                "--idle",
-                "0.5",
-                &format!("localhost:{}", server.port),
-            ],
-        ),
-        b"",
-    );
-    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
-    assert!(
-        output.status.success(),
-        "client failed:\n{stdout}\n{stderr}"
+    let (stdout, stderr) = client_example(
+        server.port,
+        &[
+            "--cafile",
+            &files.path("ca.pem"),
+            "--protocols",
+            "1.2",
+            "--allow-no-ems",
+            "--send",
+            "legacy",
+            "--idle",
+            "0.5",
+        ],
     );
     assert_eq!(stdout, "legacy", "{stderr}");
     assert!(stderr.contains("handshake: TLSv1_2 "), "{stderr}");
