@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use handclasp::crypto::{CryptoProvider, SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite};
-use handclasp::enums::{ContentType, HandshakeType, NamedGroup, ProtocolVersion};
+use handclasp::enums::{AlertDescription, ContentType, HandshakeType, NamedGroup, ProtocolVersion};
 use handclasp::time::FixedTime;
 use handclasp::unstable::key_schedule::tls13::hkdf_expand_label;
 use handclasp::unstable::record::{
@@ -346,4 +346,49 @@ pub fn header(typ: u8, version: u16, len: u16) -> Vec<u8> {
     out.extend_from_slice(&version.to_be_bytes());
     out.extend_from_slice(&len.to_be_bytes());
     out
+}
+
+// ---------------------------------------------------------------------------------
+// Checks
+
+/// `victim` fails on `bytes` with exactly `expected`, whose alert is `alert`; the alert
+/// record it queued (after anything else it had queued, which goes along) makes `peer`
+/// report `AlertReceived(alert)`; and the victim stays failed with nothing to read.
+pub fn assert_fails(
+    victim: &mut Connection,
+    peer: &mut Connection,
+    bytes: &[u8],
+    expected: Error,
+    alert: AlertDescription,
+) {
+    assert_eq!(feed(victim, bytes), Err(expected.clone()));
+    assert_eq!(victim.error(), Some(&expected));
+    assert_eq!(expected.alert(), Some(alert), "alert for {expected:?}");
+    let out = take(victim);
+    let records = split_records(&out);
+    let last = records.last().expect("no alert queued");
+    if last.typ == ContentType::Alert && last.payload.len() == 2 {
+        // Unprotected: the record is the fatal alert itself.
+        assert_eq!(last.payload, [2, u8::from(alert)]);
+    } else {
+        // Protected: outer type alert (TLS 1.2) or application_data (TLS 1.3), holding
+        // a sealed two-byte alert (plus a 16-byte tag and any nonce or inner type).
+        assert!(
+            matches!(last.typ, ContentType::Alert | ContentType::ApplicationData),
+            "alert record type {:?}",
+            last.typ
+        );
+        assert!((2 + 16..=2 + 16 + 8).contains(&last.payload.len()));
+    }
+    assert_eq!(feed(peer, &out), Err(Error::AlertReceived(alert)));
+    assert_stays_failed(victim, &expected);
+}
+
+/// A later `process_new_packets` fails again with the same error, nothing more is
+/// queued, and no plaintext comes out.
+pub fn assert_stays_failed(victim: &mut Connection, expected: &Error) {
+    assert_eq!(victim.process_new_packets(), Err(expected.clone()));
+    assert!(victim.pending_tls().is_empty(), "a second alert was queued");
+    assert_eq!(read_all(victim), b"");
+    assert!(!victim.wants_read());
 }

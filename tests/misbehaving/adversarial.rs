@@ -9,7 +9,7 @@
 use crate::common;
 
 use common::adversary::{
-    Established, Forger, KeyMaker, Setup, feed, header, plain, read_all, take,
+    Established, Forger, KeyMaker, Setup, assert_fails, feed, header, plain, read_all, take,
 };
 use common::pair::Pair;
 use common::tamper::{
@@ -28,48 +28,6 @@ const CCS: [u8; 6] = [20, 3, 3, 0, 1, 1];
 
 // ---------------------------------------------------------------------------------
 // Checks
-
-/// `victim` fails on `bytes` with exactly `expected`, whose alert is `alert`; the alert
-/// record it queued (after anything else it had queued, which goes along) makes `peer`
-/// report `AlertReceived(alert)`; and the victim stays failed with nothing to read.
-fn assert_fails(
-    victim: &mut Connection,
-    peer: &mut Connection,
-    bytes: &[u8],
-    expected: Error,
-    alert: A,
-) {
-    assert_eq!(feed(victim, bytes), Err(expected.clone()));
-    assert_eq!(victim.error(), Some(&expected));
-    assert_eq!(expected.alert(), Some(alert), "alert for {expected:?}");
-    let out = take(victim);
-    let records = split_records(&out);
-    let last = records.last().expect("no alert queued");
-    if last.typ == ContentType::Alert && last.payload.len() == 2 {
-        // Unprotected: the record is the fatal alert itself.
-        assert_eq!(last.payload, [2, u8::from(alert)]);
-    } else {
-        // Protected: outer type alert (TLS 1.2) or application_data (TLS 1.3), holding
-        // a sealed two-byte alert (plus a 16-byte tag and any nonce or inner type).
-        assert!(
-            matches!(last.typ, ContentType::Alert | ContentType::ApplicationData),
-            "alert record type {:?}",
-            last.typ
-        );
-        assert!((2 + 16..=2 + 16 + 8).contains(&last.payload.len()));
-    }
-    assert_eq!(feed(peer, &out), Err(Error::AlertReceived(alert)));
-    assert_stays_failed(victim, &expected);
-}
-
-/// A later `process_new_packets` fails again with the same error, nothing more is
-/// queued, and no plaintext comes out.
-fn assert_stays_failed(victim: &mut Connection, expected: &Error) {
-    assert_eq!(victim.process_new_packets(), Err(expected.clone()));
-    assert!(victim.pending_tls().is_empty(), "a second alert was queued");
-    assert_eq!(read_all(victim), b"");
-    assert!(!victim.wants_read());
-}
 
 /// The victim of a forger: (forged sender, victim) for `as_client`.
 fn sides(e: &mut Established, as_client: bool) -> (&mut Connection, &mut Connection) {

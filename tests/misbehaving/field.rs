@@ -7,7 +7,7 @@ use crate::common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::adversary::{Established, Setup, feed, plain, read_all, take};
+use common::adversary::{Established, Setup, assert_fails, feed, plain, read_all, take};
 use common::pair::Pair;
 use common::pki::{self, NOV_2026, at};
 use common::tamper::{
@@ -62,25 +62,6 @@ fn configs(
 fn default_pair() -> Pair {
     let (c, s) = configs(|c| c, |s| s);
     Pair::new(c, s, "a.test")
-}
-
-/// `victim` fails on `bytes` with exactly `expected` (alert `alert`); the alert it
-/// queued makes `peer` report `AlertReceived(alert)`; the victim stays failed.
-fn assert_fails(
-    victim: &mut Connection,
-    peer: &mut Connection,
-    bytes: &[u8],
-    expected: Error,
-    alert: A,
-) {
-    assert_eq!(feed(victim, bytes), Err(expected.clone()));
-    assert_eq!(victim.error(), Some(&expected));
-    assert_eq!(expected.alert(), Some(alert), "alert for {expected:?}");
-    let out = take(victim);
-    assert!(!out.is_empty(), "no alert queued");
-    assert_eq!(feed(peer, &out), Err(Error::AlertReceived(alert)));
-    assert_eq!(victim.process_new_packets(), Err(expected));
-    assert!(read_all(victim).is_empty());
 }
 
 /// The client's ClientHello, rewritten by `edit`, as plaintext records of at most
