@@ -554,10 +554,7 @@ impl Inner {
         self.joiner.push(payload)?;
         let version = self.common.version.unwrap_or(ProtocolVersion::TLSv1_2);
         while let Some(message) = self.joiner.next_message() {
-            let typ = message
-                .encoding
-                .first()
-                .map_or(HandshakeType::Unknown(0), |&t| HandshakeType::from(t));
+            let typ = message.typ;
             let state = self
                 .state
                 .as_mut()

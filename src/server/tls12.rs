@@ -84,12 +84,12 @@ const TLS12_SESSION_LIFETIME: u32 = 24 * 3600;
 /// the abbreviated one resuming a session.
 pub(super) fn start(
     cx: &mut CommonState,
-    n: Tls12Hello<'_>,
+    mut n: Tls12Hello<'_>,
     handshake: Tls12Handshake,
 ) -> Result<ServerState, Error> {
     cx.version = Some(ProtocolVersion::TLSv1_2);
-    cx.alpn = n.alpn.clone();
-    cx.sni = n.sni.clone();
+    cx.alpn = n.alpn.take();
+    cx.sni = n.sni.take();
     match handshake {
         Tls12Handshake::Full(full_handshake) => full(cx, n, full_handshake),
         Tls12Handshake::Resumed(resumed) => resume(cx, n, resumed),

@@ -47,8 +47,8 @@ pub(super) fn start(cx: &mut CommonState, mut n: Tls13Hello<'_>) -> Result<Serve
     cx.version = Some(ProtocolVersion::TLSv1_3);
     cx.suite = Some(SupportedCipherSuite::Tls13(n.suite));
     cx.group = Some(n.group.name());
-    cx.alpn = n.alpn.clone();
-    cx.sni = n.sni.clone();
+    cx.alpn = n.alpn.take();
+    cx.sni = n.sni.take();
     cx.resumed = n.resumed.is_some();
 
     // After a HelloRetryRequest the transcript already holds message_hash and the
