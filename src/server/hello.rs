@@ -35,7 +35,7 @@ use crate::verify::schemes_allowed_in;
 
 /// What the TLS 1.3 negotiation decided.
 enum Tls13Outcome<'a> {
-    Proceed(Box<Tls13Hello<'a>>),
+    Proceed(Tls13Hello<'a>),
     /// No usable key share: ask for this group (RFC 8446 4.1.4).
     Retry {
         config: Arc<ServerConfig>,
@@ -84,7 +84,7 @@ impl ExpectClientHello {
             return super::tls12::start(cx, negotiated, handshake);
         }
         match self.negotiate_tls13(hello, encoded)? {
-            Tls13Outcome::Proceed(negotiated) => super::tls13::start(cx, *negotiated),
+            Tls13Outcome::Proceed(negotiated) => super::tls13::start(cx, negotiated),
             Tls13Outcome::Retry {
                 config,
                 hello,
@@ -179,7 +179,7 @@ impl ExpectClientHello {
                 client_schemes,
             )?),
         };
-        Ok(Tls13Outcome::Proceed(Box::new(Tls13Hello {
+        Ok(Tls13Outcome::Proceed(Tls13Hello {
             config,
             hello,
             encoded,
@@ -190,7 +190,7 @@ impl ExpectClientHello {
             resumed,
             identity,
             retry_transcript,
-        })))
+        }))
     }
 }
 
