@@ -38,7 +38,7 @@ pub(super) fn start_handshake(
 ) -> Result<ClientState, Error> {
     let mut random = [0u8; 32];
     cx.random(&mut random)?;
-    cx.client_random = random;
+    cx.set_client_random(random);
     let tls12_session = find_tls12_session(&config, &server_name)?;
     // A TLS 1.2 session is resumed by its id (RFC 5246 7.4.1.2). Otherwise, in TLS 1.3
     // middlebox compatibility mode (RFC 8446 D.4), or to detect that a TLS 1.2 ticket
@@ -514,9 +514,9 @@ impl ExpectServerHello {
         let public_key_len = our_kx.public_key().len();
         let shared = our_kx.complete(&share.payload)?;
 
-        cx.version = Some(version);
-        cx.suite = Some(SupportedCipherSuite::Tls13(suite));
-        cx.group = Some(share.group);
+        cx.agreed.set_version(version);
+        cx.agreed.set_suite(SupportedCipherSuite::Tls13(suite));
+        cx.agreed.set_group(share.group);
         cx.emit(|| HandshakeEvent::ServerHello {
             version,
             cipher_suite: suite.suite,

@@ -114,7 +114,7 @@ fn verify_server_chain(
         });
     });
     let end_entity = end_entity.clone();
-    cx.peer_certificates = Some(chain);
+    cx.agreed.set_peer_certificates(chain);
     Ok(end_entity)
 }
 
@@ -196,14 +196,13 @@ impl HandshakeState for ClientState {
     /// RFC 5246 7.4.1.1, RFC 5746 4.2: in TLS 1.2 a HelloRequest asks the client to
     /// renegotiate (refused, or ignored during the handshake).
     fn is_renegotiation_request(&self, cx: &CommonState, typ: HandshakeType) -> bool {
-        typ == HandshakeType::HelloRequest
-            && (cx.version == Some(crate::enums::ProtocolVersion::TLSv1_2) || self.ignores(typ))
+        typ == HandshakeType::HelloRequest && (cx.agreed.is_tls12() || self.ignores(typ))
     }
 
     /// Our ClientHello went first: a compatibility CCS may come unless the server
     /// chose TLS 1.2.
     fn may_receive_compat_ccs(&self, cx: &CommonState) -> bool {
-        cx.version != Some(crate::enums::ProtocolVersion::TLSv1_2)
+        !cx.agreed.is_tls12()
     }
 }
 

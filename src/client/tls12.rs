@@ -15,7 +15,7 @@ use pki_types::{CertificateDer, ServerName};
 
 use super::ClientState;
 use super::config::ClientConfig;
-use crate::conn::common::KeyExporter;
+use crate::conn::agreed::KeyExporter;
 use crate::conn::{CommonState, Input, require_message, unexpected};
 use crate::crypto::{
     SharedSecret, SignatureAlgorithm, Signer, SupportedCipherSuite, Tls12CipherSuite,
@@ -131,7 +131,7 @@ pub(super) fn server_hello(
                 if !hello.config.alpn_protocols.contains(protocol) {
                     return Err(PeerMisbehaved::UnofferedAlpnProtocol.into());
                 }
-                cx.alpn = Some(protocol.clone());
+                cx.agreed.set_alpn(Some(protocol.clone()));
             }
             _ => {}
         }
@@ -146,8 +146,8 @@ pub(super) fn server_hello(
         buffer.start_hash(suite.hash)
     };
     transcript.add_message(encoded);
-    cx.version = Some(ProtocolVersion::TLSv1_2);
-    cx.suite = Some(SupportedCipherSuite::Tls12(suite));
+    cx.agreed.set_version(ProtocolVersion::TLSv1_2);
+    cx.agreed.set_suite(SupportedCipherSuite::Tls12(suite));
 
     // RFC 5246 7.4.1.3, RFC 5077 3.4: echoing the session id we sent means the
     // server resumes the session we offered; suite and extended master secret must
@@ -183,7 +183,7 @@ pub(super) fn server_hello(
     });
     if let Some(master) = resumed {
         // RFC 5246 7.3: the abbreviated handshake; the server's CCS and Finished come next.
-        cx.resumed = true;
+        cx.agreed.set_resumed(true);
         let keys = master.key_block(&hs.client_random, &hs.server_random)?;
         return Ok(ClientState::ExpectChangeCipherSpec12(
             ExpectChangeCipherSpec {
@@ -278,7 +278,7 @@ impl ExpectServerKeyExchange {
         let our_kx = kx_group.start()?;
         let public = our_kx.public_key().to_vec();
         let shared = our_kx.complete(&ske.params.public)?;
-        cx.group = Some(group);
+        cx.agreed.set_group(group);
         cx.emit(|| HandshakeEvent::KeyExchange {
             group,
             public_key_len: public.len(),
@@ -503,7 +503,7 @@ impl ExpectFinished {
             cx.emit(|| HandshakeEvent::FinishedSent);
         }
         store_session(&hs, &self.master, self.new_ticket);
-        cx.exporter = Some(KeyExporter::Tls12 {
+        cx.agreed.set_exporter(KeyExporter::Tls12 {
             master: self.master,
             client_random: hs.client_random,
             server_random: hs.server_random,

@@ -11,7 +11,7 @@ use pki_types::{CertificateDer, ServerName};
 
 use super::ClientState;
 use super::config::ClientConfig;
-use crate::conn::common::KeyExporter;
+use crate::conn::agreed::KeyExporter;
 use crate::conn::{CommonState, EarlyDataStatus, Input, require_message, unexpected};
 use crate::crypto::{SharedSecret, Tls13CipherSuite};
 use crate::enums::{ExtensionType, ProtocolVersion};
@@ -71,7 +71,7 @@ pub(super) fn start_handshake_keys(
         Some(early) => early,
         None => KeyScheduleEarly::without_psk(suite)?,
     };
-    cx.resumed = resumed;
+    cx.agreed.set_resumed(resumed);
     let key_schedule = early.into_handshake(&start.shared, hello_hash.as_ref())?;
     let client_secret = key_schedule.client_handshake_traffic_secret()?;
     let server_secret = key_schedule.server_handshake_traffic_secret()?;
@@ -147,7 +147,7 @@ impl ExpectEncryptedExtensions {
                 if !hs.config.alpn_protocols.contains(protocol) {
                     return Err(PeerMisbehaved::UnofferedAlpnProtocol.into());
                 }
-                cx.alpn = Some(protocol.clone());
+                cx.agreed.set_alpn(Some(protocol.clone()));
             }
         }
         // RFC 8446 4.2.10: the server's verdict on our early data. Acceptance needs
@@ -373,7 +373,7 @@ impl ExpectFinished {
         cx.set_tls13_write_key(&client_app)?;
         let exporter = traffic.exporter()?;
         cx.log_secret("EXPORTER_SECRET", exporter.secret_bytes());
-        cx.exporter = Some(KeyExporter::Tls13(exporter));
+        cx.agreed.set_exporter(KeyExporter::Tls13(exporter));
         cx.keep_tls13_traffic_secrets(server_app, client_app);
         // RFC 8446 4.6.1: tickets that arrive later derive from this secret.
         let resumption = traffic.resumption_master_secret(hs.transcript.current().as_ref())?;
@@ -455,7 +455,7 @@ impl Traffic {
         if ticket.lifetime == 0 {
             return Ok(());
         }
-        let (Some(suite), Some(now)) = (cx.suite, self.config.time.now()) else {
+        let (Some(suite), Some(now)) = (cx.agreed.suite(), self.config.time.now()) else {
             return Ok(());
         };
         let psk = self.resumption.psk_for_ticket(&ticket.nonce)?;

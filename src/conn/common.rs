@@ -5,55 +5,20 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use pki_types::CertificateDer;
-
+use super::agreed::Agreed;
 use super::early::EarlyData;
 use super::limits::Limits;
 use super::queue::ByteQueue;
 use crate::codec::Codec;
+use crate::crypto::CryptoProvider;
 use crate::crypto::Tls12CipherSuite;
-use crate::crypto::{CryptoProvider, SupportedCipherSuite};
-use crate::enums::{
-    AlertDescription, AlertLevel, ContentType, KeyUpdateRequest, NamedGroup, ProtocolVersion,
-};
+use crate::enums::{AlertDescription, AlertLevel, ContentType, KeyUpdateRequest, NamedGroup};
 use crate::error::Error;
 use crate::events::{HandshakeEvent, HandshakeObserver, HelloOffer, Side};
 use crate::key_log::KeyLog;
-use crate::key_schedule::tls12::MasterSecret;
-use crate::key_schedule::tls13::{Exporter, TrafficSecret};
+use crate::key_schedule::tls13::TrafficSecret;
 use crate::msgs::{AlertMessage, ClientHello, HandshakeMessage, HandshakePayload};
 use crate::record::{Fragmenter, RecordDecrypter, RecordEncrypter, encode_plain_record};
-
-/// Derives keying material for the application after the handshake.
-pub(crate) enum KeyExporter {
-    /// RFC 8446 7.5.
-    Tls13(Exporter),
-    /// RFC 5705 over the TLS 1.2 master secret.
-    Tls12 {
-        master: MasterSecret,
-        client_random: [u8; 32],
-        server_random: [u8; 32],
-    },
-}
-
-impl KeyExporter {
-    pub(crate) fn export(
-        &self,
-        label: &[u8],
-        context: Option<&[u8]>,
-        out: &mut [u8],
-    ) -> Result<(), Error> {
-        match self {
-            // RFC 8446 7.5: no context and an empty context are the same.
-            Self::Tls13(exporter) => exporter.export(label, context.unwrap_or_default(), out),
-            Self::Tls12 {
-                master,
-                client_random,
-                server_random,
-            } => master.export(label, context, client_random, server_random, out),
-        }
-    }
-}
 
 /// The TLS 1.3 traffic secrets kept after the handshake, for KeyUpdate (RFC 8446 4.6.3).
 struct Tls13Secrets {
@@ -63,12 +28,12 @@ struct Tls13Secrets {
 
 pub(crate) struct CommonState {
     pub(super) side: Side,
-    pub(crate) provider: Arc<CryptoProvider>,
-    pub(crate) limits: Limits,
+    pub(super) provider: Arc<CryptoProvider>,
+    pub(super) limits: Limits,
     observer: Option<Arc<dyn HandshakeObserver>>,
     key_log: Option<Arc<dyn KeyLog>>,
     /// ClientHello.random, the key log's connection identifier.
-    pub(crate) client_random: [u8; 32],
+    client_random: [u8; 32],
 
     encrypter: Option<RecordEncrypter>,
     pub(super) decrypter: Option<RecordDecrypter>,
@@ -86,20 +51,12 @@ pub(crate) struct CommonState {
     pub(super) received_plaintext: ByteQueue,
     early_plaintext: ByteQueue,
 
-    pub(crate) version: Option<ProtocolVersion>,
-    pub(crate) suite: Option<SupportedCipherSuite>,
-    pub(crate) group: Option<NamedGroup>,
-    pub(crate) alpn: Option<Vec<u8>>,
-    pub(crate) peer_certificates: Option<Vec<CertificateDer<'static>>>,
-    /// The server name the client asked for (SNI), on the server side.
-    pub(crate) sni: Option<alloc::string::String>,
+    /// What the handshake negotiated, recorded by the handshake states.
+    pub(crate) agreed: Agreed,
     tls13_secrets: Option<Tls13Secrets>,
-    pub(crate) exporter: Option<KeyExporter>,
 
     /// The handshake is complete: application data may flow both ways.
-    pub(crate) traffic: bool,
-    /// The handshake resumed an earlier session.
-    pub(crate) resumed: bool,
+    pub(super) traffic: bool,
     /// 0-RTT early data: status and budgets.
     pub(crate) early_data: EarlyData,
     /// We answered a request for our KeyUpdate and sent no application data since:
@@ -137,16 +94,9 @@ impl CommonState {
             handshake_scratch: Vec::new(),
             received_plaintext: ByteQueue::default(),
             early_plaintext: ByteQueue::default(),
-            version: None,
-            suite: None,
-            group: None,
-            alpn: None,
-            peer_certificates: None,
-            sni: None,
+            agreed: Agreed::default(),
             tls13_secrets: None,
-            exporter: None,
             traffic: false,
-            resumed: false,
             early_data: EarlyData::new(),
             key_updated_while_silent: false,
             sent_close_notify: false,
@@ -168,6 +118,11 @@ impl CommonState {
         if let Some(observer) = &self.observer {
             f(&|event| observer.on_event(self.side, event));
         }
+    }
+
+    /// Names the connection in the key log by its ClientHello.random.
+    pub(crate) fn set_client_random(&mut self, random: [u8; 32]) {
+        self.client_random = random;
     }
 
     /// Hands a secret to the key log, if one is configured.
@@ -376,11 +331,11 @@ impl CommonState {
     pub(crate) fn complete_handshake(&mut self) -> Result<(), Error> {
         self.emit(|| HandshakeEvent::ApplicationKeysInstalled);
         self.emit_with(|emit| {
-            if let (Some(version), Some(suite)) = (self.version, self.suite) {
+            if let (Some(version), Some(suite)) = (self.agreed.version(), self.agreed.suite()) {
                 emit(&HandshakeEvent::HandshakeComplete {
                     version,
                     cipher_suite: suite.suite(),
-                    alpn: self.alpn.as_deref(),
+                    alpn: self.agreed.alpn(),
                 });
             }
         });

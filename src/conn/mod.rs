@@ -37,6 +37,7 @@ use crate::record::{
     MAX_TLS13_CIPHERTEXT, Plaintext,
 };
 
+pub(crate) mod agreed;
 pub(crate) mod common;
 mod early;
 mod in_place;
@@ -342,32 +343,32 @@ impl Connection {
     /// True if the handshake resumed an earlier session (TLS 1.3 PSK, TLS 1.2 session id
     /// or ticket): no certificate was exchanged.
     pub fn is_resumed(&self) -> bool {
-        self.inner.common.resumed
+        self.inner.common.agreed.resumed()
     }
 
     /// The negotiated protocol version, once known.
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
-        self.inner.common.version
+        self.inner.common.agreed.version()
     }
 
     /// The negotiated cipher suite, once known.
     pub fn negotiated_cipher_suite(&self) -> Option<SupportedCipherSuite> {
-        self.inner.common.suite
+        self.inner.common.agreed.suite()
     }
 
     /// The negotiated key-exchange group, once known.
     pub fn negotiated_group(&self) -> Option<NamedGroup> {
-        self.inner.common.group
+        self.inner.common.agreed.group()
     }
 
     /// The ALPN protocol agreed on, if any.
     pub fn alpn_protocol(&self) -> Option<&[u8]> {
-        self.inner.common.alpn.as_deref()
+        self.inner.common.agreed.alpn()
     }
 
     /// The peer's certificate chain (end-entity first), once verified.
     pub fn peer_certificates(&self) -> Option<&[CertificateDer<'static>]> {
-        self.inner.common.peer_certificates.as_deref()
+        self.inner.common.agreed.peer_certificates()
     }
 
     /// Derives keying material (RFC 8446 7.5, RFC 5705) after the handshake.
@@ -377,7 +378,7 @@ impl Connection {
         label: &[u8],
         context: Option<&[u8]>,
     ) -> Result<(), Error> {
-        match &self.inner.common.exporter {
+        match self.inner.common.agreed.exporter() {
             Some(exporter) => exporter.export(label, context, out),
             None => Err(Error::ApiMisuse(
                 "keying material can be exported only after the handshake",
@@ -413,7 +414,7 @@ impl Connection {
 
 impl Inner {
     fn max_record_payload(&self) -> usize {
-        match (&self.common.decrypter, self.common.version) {
+        match (&self.common.decrypter, self.common.agreed.version()) {
             (None, _) => MAX_PLAINTEXT,
             (Some(_), Some(ProtocolVersion::TLSv1_2)) => MAX_TLS12_CIPHERTEXT,
             (Some(_), _) => MAX_TLS13_CIPHERTEXT,
@@ -421,16 +422,14 @@ impl Inner {
     }
 
     fn accepts_plaintext_alert(&self, typ: ContentType) -> bool {
-        typ == ContentType::Alert
-            && !self.common.traffic
-            && self.common.version != Some(ProtocolVersion::TLSv1_2)
+        typ == ContentType::Alert && !self.common.traffic && !self.common.agreed.is_tls12()
     }
 
     fn handle_ccs(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.joiner
             .check_interleaved(ContentType::ChangeCipherSpec)?;
         ChangeCipherSpecPayload::read_payload(payload)?;
-        if self.common.version == Some(ProtocolVersion::TLSv1_2) {
+        if self.common.agreed.is_tls12() {
             // RFC 5246 7.1: ChangeCipherSpec switches the read key, so it must not cut
             // a handshake message in two.
             if !self.joiner.is_empty() {
@@ -474,8 +473,7 @@ impl Inner {
         // are routed before decryption. Under a TLS 1.2 read key a change_cipher_spec
         // record is protected like any other (RFC 5246 6.2.3), so a bare one fails to
         // authenticate (bad_record_mac).
-        let tls12_protected = self.common.version == Some(ProtocolVersion::TLSv1_2)
-            && self.common.decrypter.is_some();
+        let tls12_protected = self.common.agreed.is_tls12() && self.common.decrypter.is_some();
         if record.typ == ContentType::ChangeCipherSpec && !tls12_protected {
             let payload: &[u8] = record.payload;
             self.handle_ccs(payload)?;
@@ -552,7 +550,11 @@ impl Inner {
 
     fn handshake_records(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.joiner.push(payload)?;
-        let version = self.common.version.unwrap_or(ProtocolVersion::TLSv1_2);
+        let version = self
+            .common
+            .agreed
+            .version()
+            .unwrap_or(ProtocolVersion::TLSv1_2);
         while let Some(message) = self.joiner.next_message() {
             let typ = message.typ;
             let state = self
@@ -637,9 +639,7 @@ impl Inner {
                 self.count_warning(alert.description)
             }
             // RFC 8446 6.2: in TLS 1.3 every other alert is fatal whatever its level.
-            (AlertLevel::Warning, description)
-                if self.common.version == Some(ProtocolVersion::TLSv1_2) =>
-            {
+            (AlertLevel::Warning, description) if self.common.agreed.is_tls12() => {
                 self.count_warning(description)
             }
             (_, description) => Err(Error::AlertReceived(description)),
@@ -723,7 +723,7 @@ impl core::fmt::Debug for Connection {
         f.debug_struct("Connection")
             .field("side", &self.inner.common.side)
             .field("handshaking", &self.is_handshaking())
-            .field("version", &self.inner.common.version)
+            .field("version", &self.inner.common.agreed.version())
             .field("error", &self.inner.error)
             .finish_non_exhaustive()
     }

@@ -75,7 +75,7 @@ impl ExpectClientHello {
         let (hello, encoded) =
             require_message!(input, HandshakePayload::ClientHello, "ClientHello");
         cx.emit_client_hello(&hello);
-        cx.client_random = hello.random;
+        cx.set_client_random(hello.random);
         if choose_version(&self.config, &hello)? == ProtocolVersion::TLSv1_2 {
             if self.retry.is_some() {
                 return Err(PeerMisbehaved::BadRetriedClientHello("it dropped TLS 1.3").into());

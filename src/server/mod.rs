@@ -64,7 +64,7 @@ impl ServerConnection {
 
     /// The server name the client asked for (SNI), once the ClientHello arrived.
     pub fn server_name(&self) -> Option<&str> {
-        self.conn.common().sni.as_deref()
+        self.conn.common().agreed.sni()
     }
 }
 
@@ -116,7 +116,7 @@ fn verify_client_chain(
         verifier: verifier.clone(),
         end_entity: end_entity.clone(),
     };
-    cx.peer_certificates = Some(chain);
+    cx.agreed.set_peer_certificates(chain);
     Ok(Some(verified))
 }
 
@@ -205,7 +205,7 @@ impl HandshakeState for ServerState {
     /// Only once we chose TLS 1.3 (after a HelloRetryRequest the client may send one
     /// before its second ClientHello).
     fn may_receive_compat_ccs(&self, cx: &CommonState) -> bool {
-        cx.version == Some(ProtocolVersion::TLSv1_3)
+        cx.agreed.version() == Some(ProtocolVersion::TLSv1_3)
     }
 }
 

@@ -17,7 +17,7 @@ use pki_types::{CertificateDer, UnixTime};
 use super::ServerState;
 use super::config::ServerConfig;
 use super::negotiated::{FullTls12, ResumedTls12, Tls12Handshake, Tls12Hello};
-use crate::conn::common::KeyExporter;
+use crate::conn::agreed::KeyExporter;
 use crate::conn::{CommonState, Input, require_message, unexpected};
 use crate::crypto::{ActiveKeyExchange, SupportedCipherSuite, Tls12CipherSuite};
 use crate::enums::{
@@ -69,10 +69,10 @@ impl Handshake {
             lifetime: TLS12_SESSION_LIFETIME,
             age_add: 0,
             extended_master_secret: self.extended_master_secret,
-            server_name: cx.sni.as_deref().unwrap_or_default().as_bytes().to_vec(),
+            server_name: cx.agreed.sni().unwrap_or_default().as_bytes().to_vec(),
             alpn: Vec::new(),
             max_early_data: 0,
-            client_authenticated: cx.peer_certificates.is_some(),
+            client_authenticated: cx.agreed.peer_certificates().is_some(),
         }
     }
 }
@@ -87,9 +87,9 @@ pub(super) fn start(
     mut n: Tls12Hello<'_>,
     handshake: Tls12Handshake,
 ) -> Result<ServerState, Error> {
-    cx.version = Some(ProtocolVersion::TLSv1_2);
-    cx.alpn = n.alpn.take();
-    cx.sni = n.sni.take();
+    cx.agreed.set_version(ProtocolVersion::TLSv1_2);
+    cx.agreed.set_alpn(n.alpn.take());
+    cx.agreed.set_sni(n.sni.take());
     match handshake {
         Tls12Handshake::Full(full_handshake) => full(cx, n, full_handshake),
         Tls12Handshake::Resumed(resumed) => resume(cx, n, resumed),
@@ -106,8 +106,8 @@ fn full(cx: &mut CommonState, n: Tls12Hello<'_>, choice: FullTls12) -> Result<Se
         group,
     } = choice;
     let config = n.config;
-    cx.suite = Some(SupportedCipherSuite::Tls12(suite));
-    cx.group = Some(group.name());
+    cx.agreed.set_suite(SupportedCipherSuite::Tls12(suite));
+    cx.agreed.set_group(group.name());
 
     // The hash starts from an empty buffer, so none is allocated for the ClientHello.
     let buffer = HandshakeHashBuffer::new();
@@ -134,7 +134,7 @@ fn full(cx: &mut CommonState, n: Tls12Hello<'_>, choice: FullTls12) -> Result<Se
         secure_renegotiation: n.secure_renegotiation,
         extended_master_secret: n.extended_master_secret,
         point_formats: n.hello.has_extension(ExtensionType::ECPointFormats),
-        sni_ack: cx.sni.is_some(),
+        sni_ack: cx.agreed.sni().is_some(),
         issue_ticket,
     };
     let server_random = send_server_hello(
@@ -261,8 +261,8 @@ fn send_server_hello(
     if ext.sni_ack {
         extensions.push(ServerExtension::ServerNameAck);
     }
-    if let Some(protocol) = &cx.alpn {
-        extensions.push(ServerExtension::Alpn(protocol.clone()));
+    if let Some(protocol) = cx.agreed.alpn() {
+        extensions.push(ServerExtension::Alpn(protocol.to_vec()));
     }
     if ext.issue_ticket {
         extensions.push(ServerExtension::SessionTicketAck);
@@ -463,7 +463,7 @@ impl ExpectFinished {
             send_ccs_and_finished(cx, &mut hs, &master, &keys)?;
         }
 
-        cx.exporter = Some(KeyExporter::Tls12 {
+        cx.agreed.set_exporter(KeyExporter::Tls12 {
             master,
             client_random: hs.client_random,
             server_random: hs.server_random,
@@ -528,8 +528,8 @@ fn resume(
         extended_master_secret,
     } = resumed;
     let config = n.config;
-    cx.suite = Some(SupportedCipherSuite::Tls12(suite));
-    cx.resumed = true;
+    cx.agreed.set_suite(SupportedCipherSuite::Tls12(suite));
+    cx.agreed.set_resumed(true);
 
     let mut transcript = HandshakeHashBuffer::new().start_hash(suite.hash);
     transcript.add_message(n.encoded);

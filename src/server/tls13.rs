@@ -13,7 +13,7 @@ use super::ServerState;
 use super::config::ServerConfig;
 use super::negotiated::{Retry, Tls13Hello};
 use crate::cert::CertifiedKey;
-use crate::conn::common::KeyExporter;
+use crate::conn::agreed::KeyExporter;
 use crate::conn::{CommonState, Input, require_message, unexpected};
 use crate::crypto::{HashOutput, SharedSecret, Signer, SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{Compression, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode};
@@ -44,12 +44,12 @@ pub(super) fn start(cx: &mut CommonState, mut n: Tls13Hello<'_>) -> Result<Serve
         .psk_modes()
         .is_some_and(|modes| modes.contains(&PskKeyExchangeMode::PSK_DHE_KE));
     let accept_early_data = n.resumed.as_ref().is_some_and(|r| r.early_data);
-    cx.version = Some(ProtocolVersion::TLSv1_3);
-    cx.suite = Some(SupportedCipherSuite::Tls13(n.suite));
-    cx.group = Some(n.group.name());
-    cx.alpn = n.alpn.take();
-    cx.sni = n.sni.take();
-    cx.resumed = n.resumed.is_some();
+    cx.agreed.set_version(ProtocolVersion::TLSv1_3);
+    cx.agreed.set_suite(SupportedCipherSuite::Tls13(n.suite));
+    cx.agreed.set_group(n.group.name());
+    cx.agreed.set_alpn(n.alpn.take());
+    cx.agreed.set_sni(n.sni.take());
+    cx.agreed.set_resumed(n.resumed.is_some());
 
     // After a HelloRetryRequest the transcript already holds message_hash and the
     // retry; otherwise it starts with this ClientHello.
@@ -88,7 +88,7 @@ pub(super) fn start(cx: &mut CommonState, mut n: Tls13Hello<'_>) -> Result<Serve
     cx.set_tls13_write_key(&server_app)?;
     let exporter = traffic.exporter()?;
     cx.log_secret("EXPORTER_SECRET", exporter.secret_bytes());
-    cx.exporter = Some(KeyExporter::Tls13(exporter));
+    cx.agreed.set_exporter(KeyExporter::Tls13(exporter));
 
     let hs = Box::new(Handshake {
         config: n.config,
@@ -238,12 +238,12 @@ fn send_encrypted_extensions(
     transcript: &mut HandshakeHash,
 ) -> Result<(), Error> {
     let mut extensions = Vec::new();
-    if cx.sni.is_some() {
+    if cx.agreed.sni().is_some() {
         // RFC 6066 3: an empty server_name acknowledges that SNI was used.
         extensions.push(ServerExtension::ServerNameAck);
     }
-    if let Some(protocol) = &cx.alpn {
-        extensions.push(ServerExtension::Alpn(protocol.clone()));
+    if let Some(protocol) = cx.agreed.alpn() {
+        extensions.push(ServerExtension::Alpn(protocol.to_vec()));
     }
     if accept_early_data {
         extensions.push(ServerExtension::EarlyData);
@@ -340,7 +340,7 @@ pub(super) fn send_retry(
         extensions,
     };
     // The version is settled by the retry (RFC 8446 4.1.4).
-    cx.version = Some(ProtocolVersion::TLSv1_3);
+    cx.agreed.set_version(ProtocolVersion::TLSv1_3);
     let encoded = cx.send_handshake(HandshakePayload::HelloRetryRequest(retry))?;
     transcript.add_message(encoded);
     cx.emit(|| HandshakeEvent::HelloRetryRequest {
@@ -510,7 +510,7 @@ fn send_tickets(
     config: &ServerConfig,
     resumption: &ResumptionSecret,
 ) -> Result<(), Error> {
-    let Some(SupportedCipherSuite::Tls13(suite)) = cx.suite else {
+    let Some(SupportedCipherSuite::Tls13(suite)) = cx.agreed.suite() else {
         return Ok(());
     };
     let now = current_time(&*config.time)?;
@@ -528,10 +528,10 @@ fn send_tickets(
         lifetime,
         age_add: 0,
         extended_master_secret: true,
-        server_name: cx.sni.as_deref().unwrap_or_default().as_bytes().to_vec(),
-        alpn: cx.alpn.clone().unwrap_or_default(),
+        server_name: cx.agreed.sni().unwrap_or_default().as_bytes().to_vec(),
+        alpn: cx.agreed.alpn().unwrap_or_default().to_vec(),
         max_early_data: config.max_early_data_size,
-        client_authenticated: cx.peer_certificates.is_some(),
+        client_authenticated: cx.agreed.peer_certificates().is_some(),
     };
     let mut message = NewSessionTicketTls13 {
         lifetime,
