@@ -105,12 +105,16 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "std")]
+pub mod async_core;
 pub mod cert;
 pub mod client;
 pub mod conn;
 pub mod crypto;
 pub mod error;
 pub mod events;
+#[cfg(feature = "futures-io")]
+pub mod futures_io;
 pub mod key_log;
 pub mod resumption;
 pub mod server;
@@ -119,6 +123,8 @@ pub mod stream;
 #[cfg(feature = "test-provider")]
 pub mod testing;
 pub mod time;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 pub mod verify;
 
 // Internals, crate-private (tests, fuzz targets and benches reach them via `unstable`).
