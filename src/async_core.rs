@@ -375,6 +375,47 @@ impl<T: AsyncTransport, C: Session> TlsCore<T, C> {
     }
 }
 
+/// What an adapter's handshake future holds: the stream while its handshake runs, or
+/// the error that kept it from starting.
+#[derive(Debug)]
+pub(crate) struct MidHandshake<S> {
+    stream: Option<S>,
+    error: Option<io::Error>,
+}
+
+impl<S> MidHandshake<S> {
+    pub(crate) fn new(stream: Result<S, Error>) -> Self {
+        match stream {
+            Ok(stream) => Self {
+                stream: Some(stream),
+                error: None,
+            },
+            Err(error) => Self {
+                stream: None,
+                error: Some(tls_error(error)),
+            },
+        }
+    }
+
+    /// Runs `step` on the stream; once it is ready, hands the stream out.
+    pub(crate) fn poll(
+        &mut self,
+        step: impl FnOnce(&mut S) -> Poll<io::Result<()>>,
+    ) -> Poll<io::Result<S>> {
+        if let Some(error) = self.error.take() {
+            return Poll::Ready(Err(error));
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Poll::Ready(Err(io::Error::other("handshake polled after it resolved")));
+        };
+        ready!(step(stream))?;
+        match self.stream.take() {
+            Some(stream) => Poll::Ready(Ok(stream)),
+            None => Poll::Ready(Err(io::Error::other("handshake polled after it resolved"))),
+        }
+    }
+}
+
 /// `std::io::Read` over a poll read, for [`Connection::read_tls`]: `Pending` becomes
 /// `WouldBlock`, flagged so it is never mistaken for a transport's own error.
 pub(crate) struct PollReader<'a, 'b, T> {

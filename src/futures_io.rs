@@ -7,13 +7,13 @@
 use alloc::sync::Arc;
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll, ready};
+use core::task::{Context, Poll};
 use std::io;
 
 use futures_io::{AsyncRead, AsyncWrite};
 use pki_types::ServerName;
 
-use crate::async_core::{AsyncTransport, Session, TlsCore, tls_error};
+use crate::async_core::{AsyncTransport, MidHandshake, Session, TlsCore};
 use crate::client::{ClientConfig, ClientConnection};
 use crate::server::{ServerConfig, ServerConnection};
 
@@ -103,31 +103,15 @@ impl<IO: AsyncRead + AsyncWrite + Unpin, C: Session + Unpin> AsyncWrite for TlsS
 
 /// A handshake in progress; resolves to the stream.
 #[derive(Debug)]
-pub struct Handshake<IO, C> {
-    stream: Option<TlsStream<IO, C>>,
-    error: Option<io::Error>,
-}
+pub struct Handshake<IO, C>(MidHandshake<TlsStream<IO, C>>);
 
 impl<IO: AsyncRead + AsyncWrite + Unpin, C: Session + Unpin> Future for Handshake<IO, C> {
     type Output = io::Result<TlsStream<IO, C>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        if let Some(error) = this.error.take() {
-            return Poll::Ready(Err(error));
-        }
-        let Some(stream) = this.stream.as_mut() else {
-            return Poll::Ready(Err(io::Error::other(
-                "handshake future polled after it resolved",
-            )));
-        };
-        ready!(stream.core.poll_handshake(cx))?;
-        match this.stream.take() {
-            Some(stream) => Poll::Ready(Ok(stream)),
-            None => Poll::Ready(Err(io::Error::other(
-                "handshake future polled after it resolved",
-            ))),
-        }
+        self.get_mut()
+            .0
+            .poll(|stream| stream.core.poll_handshake(cx))
     }
 }
 
@@ -136,18 +120,9 @@ where
     IO: AsyncRead + AsyncWrite + Unpin,
     C: Session,
 {
-    match conn {
-        Ok(conn) => Handshake {
-            stream: Some(TlsStream {
-                core: TlsCore::new(Compat(io), conn),
-            }),
-            error: None,
-        },
-        Err(error) => Handshake {
-            stream: None,
-            error: Some(tls_error(error)),
-        },
-    }
+    Handshake(MidHandshake::new(conn.map(|conn| TlsStream {
+        core: TlsCore::new(Compat(io), conn),
+    })))
 }
 
 /// A client handshake with `name` over `io`.

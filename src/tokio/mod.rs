@@ -40,7 +40,7 @@ use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 // LAZY pub use lazy::{LazyConfigAcceptor, StartHandshake};
 use pki_types::ServerName;
 
-use crate::async_core::{AsyncTransport, Session, TlsCore, tls_error};
+use crate::async_core::{AsyncTransport, MidHandshake, Session, TlsCore};
 use crate::client::{ClientConfig, ClientConnection};
 use crate::conn::EarlyDataStatus;
 use crate::server::{ServerConfig, ServerConnection};
@@ -167,10 +167,10 @@ impl<IO: AsyncRead + AsyncWrite + Unpin, C: Session + Unpin> AsyncWrite for TlsS
 }
 
 /// A handshake in progress; resolves to the stream or the error that ended it.
+/// Dropping it drops the connection.
 #[derive(Debug)]
 pub struct Handshake<IO, C> {
-    stream: Option<TlsStream<IO, C>>,
-    error: Option<io::Error>,
+    inner: MidHandshake<TlsStream<IO, C>>,
     /// Resolve once the first flight is written if 0-RTT is offered.
     early: bool,
 }
@@ -180,12 +180,11 @@ pub type Connect<IO> = Handshake<IO, ClientConnection>;
 /// The server handshake ([`TlsAcceptor::accept`], [`StartHandshake::into_stream`]).
 pub type Accept<IO> = Handshake<IO, ServerConnection>;
 
-impl<IO, C> Handshake<IO, C> {
-    fn failed(error: crate::Error) -> Self {
+impl<IO: AsyncRead + AsyncWrite + Unpin, C: Session> Handshake<IO, C> {
+    fn new(conn: Result<C, crate::Error>, io: IO, early: bool) -> Self {
         Self {
-            stream: None,
-            error: Some(tls_error(error)),
-            early: false,
+            inner: MidHandshake::new(conn.map(|conn| TlsStream::new(io, conn))),
+            early,
         }
     }
 }
@@ -193,28 +192,15 @@ impl<IO, C> Handshake<IO, C> {
 impl<IO: AsyncRead + AsyncWrite + Unpin, C: Session + Unpin> Future for Handshake<IO, C> {
     type Output = io::Result<TlsStream<IO, C>>;
 
-    /// Cancellation safe in the sense that matters: dropping it drops the connection.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        if let Some(error) = this.error.take() {
-            return Poll::Ready(Err(error));
-        }
-        let Some(stream) = this.stream.as_mut() else {
-            return Poll::Ready(Err(io::Error::other(
-                "handshake future polled after it resolved",
-            )));
-        };
-        let offered_early = this.early && stream.early_data_status() == EarlyDataStatus::Offered;
-        match offered_early {
-            true => ready!(stream.core.poll_first_flight(cx))?,
-            false => ready!(stream.core.poll_handshake(cx))?,
-        }
-        match this.stream.take() {
-            Some(stream) => Poll::Ready(Ok(stream)),
-            None => Poll::Ready(Err(io::Error::other(
-                "handshake future polled after it resolved",
-            ))),
-        }
+        let early = this.early;
+        this.inner.poll(|stream| {
+            match early && stream.early_data_status() == EarlyDataStatus::Offered {
+                true => stream.core.poll_first_flight(cx),
+                false => stream.core.poll_handshake(cx),
+            }
+        })
     }
 }
 
@@ -249,14 +235,8 @@ impl TlsConnector {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        match ClientConnection::new(self.config.clone(), name) {
-            Ok(conn) => Handshake {
-                stream: Some(TlsStream::new(io, conn)),
-                error: None,
-                early: self.early_data,
-            },
-            Err(error) => Handshake::failed(error),
-        }
+        let conn = ClientConnection::new(self.config.clone(), name);
+        Handshake::new(conn, io, self.early_data)
     }
 }
 
@@ -286,12 +266,5 @@ pub(crate) fn accept_with<IO: AsyncRead + AsyncWrite + Unpin>(
     conn: Result<ServerConnection, crate::Error>,
     io: IO,
 ) -> Accept<IO> {
-    match conn {
-        Ok(conn) => Handshake {
-            stream: Some(TlsStream::new(io, conn)),
-            error: None,
-            early: false,
-        },
-        Err(error) => Handshake::failed(error),
-    }
+    Handshake::new(conn, io, false)
 }

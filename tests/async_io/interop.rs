@@ -9,47 +9,14 @@ use handclasp::enums::ProtocolVersion;
 use handclasp::tokio::{TlsAcceptor, TlsConnector};
 use handclasp::verify::RootStore;
 use handclasp::{ClientConfig, ServerConfig};
-use rcgen::ExtendedKeyUsagePurpose;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::fixture::{NAME, name};
 use crate::common::openssl::{
-    self, KeyKind, LeafFiles, OpenSsl, Pki, TempDir, Validity, args, path_arg, s_server_version,
-    token,
+    self, OpenSsl, path_arg, s_client_args, s_server_version, server_setup, token, version_flag,
 };
 use crate::common::peers::{self, Identity, Peer, require_peer, require_peers};
-
-struct Setup {
-    _dir: TempDir,
-    pki: Pki,
-    server: LeafFiles,
-}
-
-fn setup() -> Setup {
-    let dir = TempDir::new("async-interop");
-    let pki = Pki::new(&dir, "ca");
-    let server = pki.leaf(
-        &dir,
-        "server",
-        &[NAME],
-        KeyKind::EcdsaP256,
-        ExtendedKeyUsagePurpose::ServerAuth,
-        Validity::Always,
-    );
-    Setup {
-        _dir: dir,
-        pki,
-        server,
-    }
-}
-
-fn version_flag(version: ProtocolVersion) -> &'static str {
-    match version {
-        ProtocolVersion::TLSv1_3 => "-tls1_3",
-        _ => "-tls1_2",
-    }
-}
 
 /// Reads until `needle` has arrived; panics on an error or the end of the stream.
 async fn read_until<R: AsyncRead + Unpin>(r: &mut R, needle: &str, peer: &dyn Fn() -> String) {
@@ -75,7 +42,7 @@ async fn tokio_client_with_openssl_s_server() {
     if !require_peer("openssl") {
         return;
     }
-    let setup = setup();
+    let setup = server_setup("async-interop", NAME);
     for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
         let (mut server, addr) = s_server_version(
             version_flag(version),
@@ -123,24 +90,10 @@ async fn tokio_server_with_openssl_s_client() {
     if !require_peer("openssl") {
         return;
     }
-    let setup = setup();
+    let setup = server_setup("async-interop", NAME);
     for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
         let (listener, addr) = openssl::listener();
-        let mut all = args(&[
-            "s_client",
-            "-connect",
-            &addr.to_string(),
-            version_flag(version),
-            "-quiet",
-            "-no_ign_eof",
-            "-servername",
-            NAME,
-            "-verify_hostname",
-            NAME,
-            "-verify_return_error",
-            "-CAfile",
-        ]);
-        all.push(path_arg(&setup.pki.ca_pem));
+        let all = s_client_args(addr, version_flag(version), NAME, &setup.pki.ca_pem);
         let mut client: OpenSsl = OpenSsl::spawn(&all);
         let sock = to_tokio(openssl::accept(&listener, &mut client));
         let config = ServerConfig::builder()

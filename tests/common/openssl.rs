@@ -340,6 +340,67 @@ impl Drop for OpenSsl {
     }
 }
 
+/// A root and a server leaf for one name, as DER and PEM files in a temporary folder.
+pub struct ServerSetup {
+    pub _dir: TempDir,
+    pub pki: Pki,
+    pub server: LeafFiles,
+}
+
+/// A fresh [`ServerSetup`]: ECDSA P-256 leaf for `name`, files under a folder tagged `tag`.
+pub fn server_setup(tag: &str, name: &str) -> ServerSetup {
+    let dir = TempDir::new(tag);
+    let pki = Pki::new(&dir, "ca");
+    let server = pki.leaf(
+        &dir,
+        "server",
+        &[name],
+        KeyKind::EcdsaP256,
+        ExtendedKeyUsagePurpose::ServerAuth,
+        Validity::Always,
+    );
+    ServerSetup {
+        _dir: dir,
+        pki,
+        server,
+    }
+}
+
+/// The openssl flag that pins `version`.
+pub fn version_flag(version: handclasp::enums::ProtocolVersion) -> &'static str {
+    match version {
+        handclasp::enums::ProtocolVersion::TLSv1_3 => "-tls1_3",
+        _ => "-tls1_2",
+    }
+}
+
+/// `s_client` connecting to `addr` with `version_flag`, verifying `name` against
+/// `ca_pem`, quiet but taking its connected commands (`-quiet` implies `-ign_eof`,
+/// which disables them; `-no_ign_eof` turns them back on).
+pub fn s_client_args(
+    addr: SocketAddr,
+    version_flag: &str,
+    name: &str,
+    ca_pem: &Path,
+) -> Vec<String> {
+    let mut all = args(&[
+        "s_client",
+        "-connect",
+        &addr.to_string(),
+        version_flag,
+        "-quiet",
+        "-no_ign_eof",
+        "-servername",
+        name,
+        "-verify_hostname",
+        name,
+        "-verify_return_error",
+        "-CAfile",
+    ]);
+    all.push(path_arg(ca_pem));
+    all
+}
+
 /// Turns `&str`s into the `String` argument list [`OpenSsl::spawn`] takes.
 pub fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()

@@ -17,8 +17,8 @@ use std::net::TcpStream;
 use std::sync::Arc;
 
 use common::openssl::{
-    DEADLINE, KeyKind, LeafFiles, OpenSsl, Pki, Recorder, Seen, TempDir, Validity, accept, args,
-    listener, path_arg, s_server_version, token,
+    DEADLINE, OpenSsl, Recorder, Seen, ServerSetup, accept, listener, path_arg, s_client_args,
+    s_server_version, server_setup, token, version_flag,
 };
 use common::peers::require_peer;
 use handclasp::enums::{AlertDescription, ProtocolVersion};
@@ -27,7 +27,6 @@ use handclasp::verify::RootStore;
 use handclasp::{
     ClientConfig, ClientConnection, Error, ServerConfig, ServerConnection, Stream, StreamOwned,
 };
-use rcgen::ExtendedKeyUsagePurpose;
 
 const NAME: &str = "a.test";
 
@@ -35,37 +34,10 @@ const NAME: &str = "a.test";
 const KU_RECEIVED: &str = "<<< TLS 1.3, Handshake [length 0005], KeyUpdate";
 const KU_SENT: &str = ">>> TLS 1.3, Handshake [length 0005], KeyUpdate";
 
-/// A root and a server leaf for [`NAME`], as DER and PEM files.
-struct Setup {
-    _dir: TempDir,
-    pki: Pki,
-    server: LeafFiles,
-}
+type Setup = ServerSetup;
 
 fn setup() -> Setup {
-    let dir = TempDir::new("interop-stream");
-    let pki = Pki::new(&dir, "ca");
-    let server = pki.leaf(
-        &dir,
-        "server",
-        &[NAME],
-        KeyKind::EcdsaP256,
-        ExtendedKeyUsagePurpose::ServerAuth,
-        Validity::Always,
-    );
-    Setup {
-        _dir: dir,
-        pki,
-        server,
-    }
-}
-
-fn version_flag(version: ProtocolVersion) -> &'static str {
-    if version == ProtocolVersion::TLSv1_3 {
-        "-tls1_3"
-    } else {
-        "-tls1_2"
-    }
+    server_setup("interop-stream", NAME)
 }
 
 /// Blocking socket timeouts long enough never to fire in a passing run: a timeout
@@ -115,24 +87,8 @@ fn s_client_with_server(
     recorder: &Arc<Recorder>,
 ) -> (ServerConnection, TcpStream, OpenSsl) {
     let (listener, addr) = listener();
-    let mut all = args(&[
-        "s_client",
-        "-connect",
-        &addr.to_string(),
-        version_flag(version),
-        // -quiet implies -ign_eof, which disables the connected commands;
-        // -no_ign_eof turns them back on.
-        "-quiet",
-        "-no_ign_eof",
-        "-msg",
-        "-servername",
-        NAME,
-        "-verify_hostname",
-        NAME,
-        "-verify_return_error",
-        "-CAfile",
-    ]);
-    all.push(path_arg(&setup.pki.ca_pem));
+    let mut all = s_client_args(addr, version_flag(version), NAME, &setup.pki.ca_pem);
+    all.push("-msg".into());
     let mut client = OpenSsl::spawn(&all);
     let sock = blocking(accept(&listener, &mut client));
     let config = ServerConfig::builder()
