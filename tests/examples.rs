@@ -222,6 +222,11 @@ struct Server {
 
 impl Server {
     fn start(files: &Files, extra: &[&str]) -> Self {
+        Self::start_example("server", files, extra)
+    }
+
+    /// The example `name` (`server` or `tokio_server`, which take the same flags).
+    fn start_example(name: &str, files: &Files, extra: &[&str]) -> Self {
         let port = free_port();
         let log = files.dir.join(format!("server-{port}.log"));
         let (cert, key, port_arg) = (
@@ -232,7 +237,7 @@ impl Server {
         let mut args = vec!["--cert", &cert, "--key", &key, "--port", &port_arg];
         args.extend_from_slice(extra);
         let mut process = KillOnDrop(
-            cargo_example("server", &args)
+            cargo_example(name, &args)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(fs::File::create(&log).unwrap())
@@ -731,4 +736,147 @@ fn examples_relax_extended_master_secret_on_request() {
     );
     assert_eq!(stdout, "legacy", "{stderr}");
     assert!(stderr.contains("handshake: TLSv1_2 "), "{stderr}");
+}
+
+/// The tokio server example, reached by curl (ALPN h2 and http/1.1 offered, HTTP/1.1
+/// spoken), openssl s_client and the tokio client example.
+#[test]
+fn tokio_server_example_answers_curl_openssl_and_the_tokio_client() {
+    if !common::peers::require_peers(&["openssl", "curl"]) {
+        return;
+    }
+    let files = Files::new("tokio-http");
+    let server = Server::start_example("tokio_server", &files, &["--alpn", "h2,http/1.1"]);
+    let url = format!("https://localhost:{}/", server.port);
+    let resolve = format!("localhost:{}:127.0.0.1", server.port);
+
+    // 1. curl over HTTP/1.1 (ALPN http/1.1).
+    let mut curl = Command::new("curl");
+    curl.args([
+        "--silent",
+        "--show-error",
+        "--http1.1",
+        "--resolve",
+        &resolve,
+    ])
+    .args(["--cacert", &files.path("ca.pem"), &url]);
+    let output = run_with_timeout(curl, b"");
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "curl: {}", text(&output.stderr));
+    assert!(
+        stdout.starts_with("handclasp (tokio): Some(TLSv1_3) Some(TLS13_")
+            && stdout.contains("ALPN http/1.1"),
+        "{stdout}"
+    );
+
+    // 2. openssl s_client, TLS 1.2.
+    let mut openssl = Command::new("openssl");
+    openssl
+        .args([
+            "s_client",
+            "-connect",
+            &format!("127.0.0.1:{}", server.port),
+            "-tls1_2",
+        ])
+        .args(["-CAfile", &files.path("ca.pem"), "-servername", "localhost"])
+        .args(["-verify_return_error", "-quiet"]);
+    let output = run_with_timeout(openssl, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with("HTTP/1.1 200 OK\r\n")
+            && stdout.contains("handclasp (tokio): Some(TLSv1_2)"),
+        "openssl s_client got:\n{stdout}\n{}",
+        text(&output.stderr)
+    );
+
+    // 3. The tokio client example.
+    let target = format!("localhost:{}", server.port);
+    let output = run_with_timeout(
+        cargo_example(
+            "tokio_client",
+            &["--cafile", &files.path("ca.pem"), "--alpn", "h2", &target],
+        ),
+        b"",
+    );
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.starts_with("HTTP/1.1 200 OK\r\n") && stdout.contains("ALPN h2"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("handclasp (tokio): Some(TLSv1_3)"),
+        "{stderr}"
+    );
+}
+
+/// The tokio client example against `openssl s_server -www`, and the tokio server's
+/// echo mode against the tokio client's `--send`.
+#[test]
+fn tokio_client_example_with_openssl_s_server_and_the_echo_server() {
+    if !common::peers::require_peer("openssl") {
+        return;
+    }
+    let files = Files::new("tokio-client");
+    let (_s_server, addr) = common::openssl::s_server_version(
+        "-tls1_3",
+        &[
+            "-www",
+            "-cert",
+            &files.path("cert.pem"),
+            "-key",
+            &files.path("key.pem"),
+        ]
+        .map(String::from),
+    );
+    let target = format!("localhost:{}", addr.port());
+    let output = run_with_timeout(
+        cargo_example(
+            "tokio_client",
+            &["--cafile", &files.path("ca.pem"), &target],
+        ),
+        b"",
+    );
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    assert!(stdout.starts_with("HTTP/1.0 200 ok"), "{stdout}");
+    assert!(stdout.contains("TLSv1.3"), "{stdout}");
+
+    let server = Server::start_example("tokio_server", &files, &["--mode", "echo"]);
+    let target = format!("localhost:{}", server.port);
+    let output = run_with_timeout(
+        cargo_example(
+            "tokio_client",
+            &[
+                "--cafile",
+                &files.path("ca.pem"),
+                "--send",
+                "ping 42",
+                &target,
+            ],
+        ),
+        b"",
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "ping 42");
+}
+
+/// The poll-loop example: both sides of a loopback connection in one plain loop.
+#[test]
+fn poll_loop_example_runs_both_sides_in_one_loop() {
+    let output = run_with_timeout(cargo_example("poll_loop", &[]), b"");
+    let stdout = text(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    assert_eq!(
+        stdout,
+        "client heard: hello from the server\nserver heard: hello from the client\n"
+    );
 }
