@@ -204,6 +204,6 @@ pub use pki_types;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
-pub use server::{ServerConfig, ServerConnection};
+pub use server::{AcceptError, Accepted, Acceptor, ServerConfig, ServerConnection};
 #[cfg(feature = "std")]
 pub use stream::{Stream, StreamOwned};

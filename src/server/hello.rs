@@ -390,7 +390,7 @@ fn choose_suite(
 }
 
 /// The client's SNI as a lower-case DNS name (RFC 6066 3: a host name, never an IP).
-fn server_name(hello: &ClientHello) -> Result<Option<String>, Error> {
+pub(super) fn server_name(hello: &ClientHello) -> Result<Option<String>, Error> {
     let Some(raw) = hello.server_name() else {
         return Ok(None);
     };

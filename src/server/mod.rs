@@ -1,4 +1,5 @@
-//! The server side: [`ServerConfig`] and [`ServerConnection`].
+//! The server side: [`ServerConfig`] and [`ServerConnection`], and the [`Acceptor`]
+//! that reads a ClientHello before the config is chosen.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -15,6 +16,7 @@ use crate::msgs::DigitallySigned;
 use crate::time::current_time;
 use crate::verify::ClientCertVerifier;
 
+mod acceptor;
 pub(crate) mod config;
 mod hello;
 mod negotiated;
@@ -24,6 +26,7 @@ mod tickets;
 mod tls12;
 mod tls13;
 
+pub use acceptor::{AcceptError, Accepted, Acceptor, ClientHello};
 pub use config::{ServerConfig, ServerConfigBuilder};
 pub use resolver::{ClientHelloInfo, ResolvesServerCert, SingleCertResolver, SniResolver};
 
