@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod acceptor;
 mod early_data;
 mod in_place;
 mod resumption;
