@@ -60,10 +60,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for LazyConfigAcceptor<IO> {
                     let Some(io) = this.io.take() else {
                         return Poll::Ready(Err(io::Error::other("no transport")));
                     };
-                    return Poll::Ready(Ok(StartHandshake {
-                        accepted,
-                        io: io.0,
-                    }));
+                    return Poll::Ready(Ok(StartHandshake { accepted, io: io.0 }));
                 }
                 Ok(None) => {}
                 Err(rejected) => {

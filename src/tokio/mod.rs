@@ -36,8 +36,8 @@ use std::io;
 
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-// LAZY mod lazy;
-// LAZY pub use lazy::{LazyConfigAcceptor, StartHandshake};
+mod lazy;
+pub use lazy::{LazyConfigAcceptor, StartHandshake};
 use pki_types::ServerName;
 
 use crate::async_core::{AsyncTransport, MidHandshake, Session, TlsCore};

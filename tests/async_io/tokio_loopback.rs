@@ -451,3 +451,96 @@ async fn early_data_is_written_before_the_handshake_and_resent_if_rejected() {
         assert_eq!(server_status, server_want);
     }
 }
+
+/// The server reads the ClientHello, waits for an (async) choice of config by the
+/// name the client asked for, then completes the handshake under that config.
+#[tokio::test]
+async fn lazy_acceptor_waits_for_the_config_chosen_by_sni() {
+    use handclasp::tokio::LazyConfigAcceptor;
+
+    let (root, leaf) = pki::server_chain(&["a.test", "b.test"]);
+    let server_for = |protocol: &[u8]| {
+        Arc::new(
+            handclasp::ServerConfig::builder()
+                .with_time_provider(Arc::new(handclasp::time::FixedTime(at(NOV_2026))))
+                .with_alpn_protocols(vec![protocol.to_vec()])
+                .with_single_cert(leaf.chain.clone(), leaf.key.clone_key())
+                .unwrap()
+                .build()
+                .unwrap(),
+        )
+    };
+    let (for_a, for_b) = (server_for(b"proto-a"), server_for(b"proto-b"));
+    let mut roots = RootStore::empty();
+    roots.add(&root.cert).unwrap();
+    let client_config = Arc::new(
+        ClientConfig::builder()
+            .with_root_store(roots)
+            .with_alpn_protocols(vec![b"proto-a".to_vec(), b"proto-b".to_vec()])
+            .with_time_provider(Arc::new(handclasp::time::FixedTime(at(NOV_2026))))
+            .build()
+            .unwrap(),
+    );
+    for (host, want) in [("a.test", b"proto-a"), ("b.test", b"proto-b")] {
+        let (listener, addr) = listener().await;
+        let (for_a, for_b) = (for_a.clone(), for_b.clone());
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let start = LazyConfigAcceptor::new(tcp).await.unwrap();
+            let hello = start.client_hello();
+            let name = hello.server_name().map(str::to_string);
+            let offered: Vec<Vec<u8>> = hello.alpn().map(<[u8]>::to_vec).collect();
+            // The "database lookup".
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let config = match name.as_deref() {
+                Some("a.test") => for_a,
+                _ => for_b,
+            };
+            let mut tls = start.into_stream(config).await.unwrap();
+            tls.write_all(b"chosen").await.unwrap();
+            tls.shutdown().await.unwrap();
+            (name, offered)
+        });
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        let host_name = handclasp::pki_types::ServerName::try_from(host).unwrap();
+        let mut tls = TlsConnector::from(client_config.clone())
+            .connect(host_name, tcp)
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        tls.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"chosen");
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&want[..]));
+        let (name, offered) = server.await.unwrap();
+        assert_eq!(name.as_deref(), Some(host));
+        assert_eq!(offered, vec![b"proto-a".to_vec(), b"proto-b".to_vec()]);
+    }
+}
+
+/// Bytes that are not a ClientHello: the lazy acceptor fails with the TLS error and
+/// sends the client the alert.
+#[tokio::test]
+async fn lazy_acceptor_refuses_what_is_not_a_client_hello() {
+    use handclasp::tokio::LazyConfigAcceptor;
+
+    let (listener, addr) = listener().await;
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        LazyConfigAcceptor::new(tcp).await.map(|_| ())
+    });
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    // An application-data record before any handshake.
+    tcp.write_all(&[23, 3, 3, 0, 2, 0xde, 0xad]).await.unwrap();
+    let error = server.await.unwrap().unwrap_err();
+    assert!(
+        matches!(
+            fixture::tls_error(&error),
+            Some(Error::UnexpectedMessage { .. })
+        ),
+        "{error:?}"
+    );
+    let mut alert = Vec::new();
+    tcp.read_to_end(&mut alert).await.unwrap();
+    // A fatal (2) unexpected_message (10) alert record.
+    assert_eq!(alert, [21, 3, 3, 0, 2, 2, 10]);
+}
