@@ -1,11 +1,14 @@
 //! A counting global allocator: allocations, live bytes and peak bytes, in total and
-//! per side (whichever side's call is running, see [`enter`]). OpenSSL's own
+//! per side (whichever side's call is running on the allocating thread, see
+//! [`enter`]; per thread, so the async rows can attribute tokio tasks on any worker
+//! thread to their side). OpenSSL's own
 //! `CRYPTO_malloc` family is routed through it too, so OpenSSL's heap is counted like
 //! Rust's.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void};
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
 /// No side: set-up, the driver, drops outside timed calls.
 pub const NONE: usize = 0;
@@ -14,7 +17,15 @@ pub const CLIENT: usize = 1;
 /// The server's calls.
 pub const SERVER: usize = 2;
 
-static SIDE: AtomicUsize = AtomicUsize::new(NONE);
+thread_local! {
+    /// The side whose call is running on this thread. Const-initialised with no
+    /// destructor, so reading it in the allocator never allocates or fails.
+    static SIDE: Cell<usize> = const { Cell::new(NONE) };
+}
+
+fn side() -> usize {
+    SIDE.try_with(Cell::get).unwrap_or(NONE)
+}
 static ALLOCS: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
 static LIVE: [AtomicI64; 3] = [const { AtomicI64::new(0) }; 3];
 static PEAK: [AtomicI64; 3] = [const { AtomicI64::new(0) }; 3];
@@ -24,7 +35,7 @@ static TOTAL_LIVE: AtomicI64 = AtomicI64::new(0);
 pub struct Counting;
 
 fn on_alloc(size: usize) {
-    let side = SIDE.load(Relaxed);
+    let side = side();
     ALLOCS[side].fetch_add(1, Relaxed);
     let now = LIVE[side].fetch_add(size as i64, Relaxed) + size as i64;
     PEAK[side].fetch_max(now, Relaxed);
@@ -32,7 +43,7 @@ fn on_alloc(size: usize) {
 }
 
 fn on_free(size: usize) {
-    let side = SIDE.load(Relaxed);
+    let side = side();
     LIVE[side].fetch_sub(size as i64, Relaxed);
     TOTAL_LIVE.fetch_sub(size as i64, Relaxed);
 }
@@ -63,12 +74,12 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
-/// Runs `f` with its allocations attributed to `side`.
+/// Runs `f` with the allocations it makes on this thread attributed to `side`.
 #[inline]
 pub fn enter<R>(side: usize, f: impl FnOnce() -> R) -> R {
-    let before = SIDE.swap(side, Relaxed);
+    let before = SIDE.with(|s| s.replace(side));
     let r = f();
-    SIDE.store(before, Relaxed);
+    SIDE.with(|s| s.set(before));
     r
 }
 

@@ -23,9 +23,10 @@ use crate::pki::{KeyKind, NAME, Pki};
 /// `write_plaintext` then `pending_tls`), as most applications would.
 pub static BUFFERED: AtomicBool = AtomicBool::new(false);
 
+/// The configs, shared with the async rows (loopback.rs).
 pub struct Handclasp {
-    client: Arc<ClientConfig>,
-    server: Arc<ServerConfig>,
+    pub(crate) client: Arc<ClientConfig>,
+    pub(crate) server: Arc<ServerConfig>,
 }
 
 fn suite(setup: &Setup) -> SupportedCipherSuite {

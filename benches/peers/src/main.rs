@@ -6,6 +6,7 @@ mod alloc;
 mod endpoint;
 mod floor;
 mod hc;
+mod loopback;
 mod ossl;
 mod pki;
 mod rl;
@@ -28,6 +29,7 @@ pub struct Opts {
 fn usage() -> ! {
     eprintln!(
         "usage: handclasp-peers [--quick] [--filter SUBSTRING] [--hc-buffered] [--rustls-buffered]\n       \
+         [--async-current-thread]\n       \
          handclasp-peers --scenario NAME [--iterations N]   (see README.md; --list-scenarios)"
     );
     std::process::exit(2)
@@ -49,6 +51,9 @@ fn main() {
         match arg.as_str() {
             "--quick" => opts.quick = true,
             "--hc-buffered" => hc::BUFFERED.store(true, std::sync::atomic::Ordering::Relaxed),
+            "--async-current-thread" => {
+                loopback::CURRENT_THREAD.store(true, std::sync::atomic::Ordering::Relaxed)
+            }
             "--rustls-buffered" => rlu::BUFFERED.store(true, std::sync::atomic::Ordering::Relaxed),
             "--filter" => opts.filter = Some(args.next().unwrap_or_else(|| usage())),
             "--scenario" => opts.scenario = Some(args.next().unwrap_or_else(|| usage())),

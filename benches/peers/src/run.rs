@@ -17,14 +17,14 @@ use crate::rl::Rustls;
 use crate::rlu::{self, RustlsUnbuffered};
 use crate::table::{self, Row};
 
-struct Params {
-    rounds: usize,
+pub struct Params {
+    pub rounds: usize,
     /// Wall time one sample should last.
-    target: Duration,
-    idle_connections: usize,
+    pub target: Duration,
+    pub idle_connections: usize,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
     if n % 2 == 1 {
@@ -569,6 +569,9 @@ pub fn all(pki: &Pki, opts: &Opts) {
             );
         }
     }
+    if want(crate::loopback::HANDSHAKES) || want(crate::loopback::BULK_ROWS) {
+        crate::loopback::rows(pki, &p, &want, &mut rows);
+    }
     table::print(&rows);
     if rows.iter().any(|r| r.name.starts_with("bulk ")) {
         let api = |buffered: bool, zero_copy: &'static str| {
@@ -578,6 +581,14 @@ pub fn all(pki: &Pki, opts: &Opts) {
             "\nbulk rows: handclasp {}, rustls {}, OpenSSL SSL_read/SSL_write",
             api(crate::hc::BUFFERED.load(Relaxed), "in place"),
             api(rlu::BUFFERED.load(Relaxed), "unbuffered"),
+        );
+    }
+    if rows.iter().any(|r| r.name.starts_with("async ")) {
+        println!(
+            "\nasync rows: the rustls column is tokio-rustls (same rustls configs), the floor \
+             column plain TCP without TLS;\n{}, TCP on 127.0.0.1, wall clock for client and \
+             server together",
+            crate::loopback::runtime_name()
         );
     }
     println!(

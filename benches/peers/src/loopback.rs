@@ -1,0 +1,466 @@
+//! The async rows: handclasp's tokio adapter against tokio-rustls, both on one tokio
+//! runtime, over real TCP on 127.0.0.1. Full TLS 1.3 handshakes per second, and one
+//! connection's bulk throughput each way with its allocations per MiB. Client and
+//! server run in this process; the times are wall clock for the pair.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::runtime::Runtime;
+
+use crate::alloc::{self, CLIENT, SERVER};
+use crate::endpoint::{Aead, Resumption, Setup, Version};
+use crate::hc::Handclasp;
+use crate::pki::{KeyKind, NAME, Pki};
+use crate::rl::Rustls;
+use crate::run::{Params, median, test_data};
+use crate::table::Row;
+
+/// `--async-current-thread`: one current-thread runtime instead of the default
+/// multi-thread runtime with 2 workers.
+pub static CURRENT_THREAD: AtomicBool = AtomicBool::new(false);
+
+/// Client tasks making handshakes at once in a handshake sample.
+const CONCURRENT_HANDSHAKES: usize = 4;
+/// One bulk transfer: 64 MiB in writes of 16 KiB.
+const BULK: usize = 64 << 20;
+const WRITE: usize = 16 << 10;
+/// Reads ask for at most this much, as an application's read buffer would.
+const READ: usize = 64 << 10;
+
+pub fn runtime_name() -> &'static str {
+    if CURRENT_THREAD.load(Relaxed) {
+        "tokio current_thread runtime"
+    } else {
+        "tokio multi-thread runtime, 2 workers"
+    }
+}
+
+fn runtime() -> Runtime {
+    let mut builder = if CURRENT_THREAD.load(Relaxed) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    };
+    builder.enable_io().build().unwrap()
+}
+
+/// An async TLS implementation: streams over TCP, and whether a handshake was full.
+trait AsyncTls: Send + Sync + 'static {
+    type Client: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    type Server: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    fn connect(&self, tcp: TcpStream) -> impl Future<Output = io::Result<Self::Client>> + Send;
+    fn accept(&self, tcp: TcpStream) -> impl Future<Output = io::Result<Self::Server>> + Send;
+    fn client_full(c: &Self::Client) -> bool;
+    fn server_full(s: &Self::Server) -> bool;
+}
+
+struct HcAsync {
+    connector: handclasp::tokio::TlsConnector,
+    acceptor: handclasp::tokio::TlsAcceptor,
+}
+
+impl HcAsync {
+    fn new(hc: &Handclasp) -> Self {
+        Self {
+            connector: handclasp::tokio::TlsConnector::from(hc.client.clone()),
+            acceptor: handclasp::tokio::TlsAcceptor::from(hc.server.clone()),
+        }
+    }
+}
+
+impl AsyncTls for HcAsync {
+    type Client = handclasp::tokio::ClientTlsStream<TcpStream>;
+    type Server = handclasp::tokio::ServerTlsStream<TcpStream>;
+
+    fn connect(&self, tcp: TcpStream) -> impl Future<Output = io::Result<Self::Client>> + Send {
+        let name = handclasp::pki_types::ServerName::try_from(NAME).unwrap();
+        self.connector.connect(name, tcp)
+    }
+
+    fn accept(&self, tcp: TcpStream) -> impl Future<Output = io::Result<Self::Server>> + Send {
+        self.acceptor.accept(tcp)
+    }
+
+    fn client_full(c: &Self::Client) -> bool {
+        !c.get_ref().1.is_handshaking() && !c.get_ref().1.is_resumed()
+    }
+
+    fn server_full(s: &Self::Server) -> bool {
+        !s.get_ref().1.is_handshaking() && !s.get_ref().1.is_resumed()
+    }
+}
+
+struct RlAsync {
+    connector: tokio_rustls::TlsConnector,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl RlAsync {
+    fn new(rl: &Rustls) -> Self {
+        Self {
+            connector: tokio_rustls::TlsConnector::from(rl.client.clone()),
+            acceptor: tokio_rustls::TlsAcceptor::from(rl.server.clone()),
+        }
+    }
+}
+
+impl AsyncTls for RlAsync {
+    type Client = tokio_rustls::client::TlsStream<TcpStream>;
+    type Server = tokio_rustls::server::TlsStream<TcpStream>;
+
+    fn connect(&self, tcp: TcpStream) -> impl Future<Output = io::Result<Self::Client>> + Send {
+        let name = rustls::pki_types::ServerName::try_from(NAME).unwrap();
+        self.connector.connect(name, tcp)
+    }
+
+    fn accept(&self, tcp: TcpStream) -> impl Future<Output = io::Result<Self::Server>> + Send {
+        self.acceptor.accept(tcp)
+    }
+
+    fn client_full(c: &Self::Client) -> bool {
+        c.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Full)
+    }
+
+    fn server_full(s: &Self::Server) -> bool {
+        s.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Full)
+    }
+}
+
+/// No TLS at all: the bare TCP streams, the same reads, writes and closes (a
+/// shutdown is the FIN). The baseline in the floor column.
+struct PlainTcp;
+
+impl AsyncTls for PlainTcp {
+    type Client = TcpStream;
+    type Server = TcpStream;
+
+    fn connect(&self, tcp: TcpStream) -> impl Future<Output = io::Result<Self::Client>> + Send {
+        std::future::ready(Ok(tcp))
+    }
+
+    fn accept(&self, tcp: TcpStream) -> impl Future<Output = io::Result<Self::Server>> + Send {
+        std::future::ready(Ok(tcp))
+    }
+
+    fn client_full(_: &Self::Client) -> bool {
+        true
+    }
+
+    fn server_full(_: &Self::Server) -> bool {
+        true
+    }
+}
+
+/// Runs `f` with every poll, on whichever worker thread, attributed to `side` by the
+/// counting allocator.
+async fn on_side<F: Future>(side: usize, f: F) -> F::Output {
+    let mut f = pin!(f);
+    std::future::poll_fn(|cx| alloc::enter(side, || f.as_mut().poll(cx))).await
+}
+
+async fn tcp_connect(addr: SocketAddr) -> TcpStream {
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.set_nodelay(true).unwrap();
+    tcp
+}
+
+/// The server's side of a handshake connection: handshake, wait for the client's
+/// close_notify, send ours.
+async fn serve_one<T: AsyncTls>(imp: Arc<T>, tcp: TcpStream) {
+    let mut tls = imp.accept(tcp).await.unwrap();
+    assert!(T::server_full(&tls), "server: not a full handshake");
+    let mut b = [0u8; 64];
+    assert_eq!(
+        tls.read(&mut b).await.unwrap(),
+        0,
+        "server: data, not close"
+    );
+    tls.shutdown().await.unwrap();
+}
+
+/// Accepts connections for good, a task per connection.
+async fn serve<T: AsyncTls>(imp: Arc<T>, listener: TcpListener) {
+    loop {
+        let (tcp, _) = listener.accept().await.unwrap();
+        tcp.set_nodelay(true).unwrap();
+        tokio::spawn(on_side(SERVER, serve_one(imp.clone(), tcp)));
+    }
+}
+
+/// One client task's handshakes until `deadline`: connect, full handshake, our
+/// close_notify, the server's close_notify (so the server's side is done too).
+async fn handshake_loop<T: AsyncTls>(imp: Arc<T>, addr: SocketAddr, deadline: Instant) -> u64 {
+    let mut n = 0;
+    while n == 0 || Instant::now() < deadline {
+        let mut tls = imp.connect(tcp_connect(addr).await).await.unwrap();
+        assert!(T::client_full(&tls), "client: not a full handshake");
+        tls.shutdown().await.unwrap();
+        let mut b = [0u8; 64];
+        assert_eq!(
+            tls.read(&mut b).await.unwrap(),
+            0,
+            "client: data, not close"
+        );
+        n += 1;
+    }
+    n
+}
+
+struct Handshakes<T: AsyncTls> {
+    imp: Arc<T>,
+    addr: SocketAddr,
+}
+
+impl<T: AsyncTls> Handshakes<T> {
+    fn new(rt: &Runtime, imp: T) -> Self {
+        let imp = Arc::new(imp);
+        let listener = rt
+            .block_on(TcpListener::bind("127.0.0.1:0"))
+            .expect("bind 127.0.0.1");
+        let addr = listener.local_addr().unwrap();
+        let _guard = rt.enter();
+        tokio::spawn(serve(imp.clone(), listener));
+        Self { imp, addr }
+    }
+
+    /// One sample: full handshakes per second, wall clock.
+    fn sample(&self, rt: &Runtime, target: Duration) -> f64 {
+        let start = Instant::now();
+        let deadline = start + target;
+        let n: u64 = rt.block_on(async {
+            let tasks: Vec<_> = (0..CONCURRENT_HANDSHAKES)
+                .map(|_| {
+                    let f = handshake_loop(self.imp.clone(), self.addr, deadline);
+                    tokio::spawn(on_side(CLIENT, f))
+                })
+                .collect();
+            let mut n = 0;
+            for t in tasks {
+                n += t.await.unwrap();
+            }
+            n
+        });
+        n as f64 / start.elapsed().as_secs_f64()
+    }
+}
+
+async fn send_all<S: AsyncWrite + Unpin>(mut s: S, data: Arc<Vec<u8>>) -> S {
+    for _ in 0..BULK / data.len() {
+        for chunk in data.chunks(WRITE) {
+            s.write_all(chunk).await.unwrap();
+        }
+    }
+    s.flush().await.unwrap();
+    s
+}
+
+async fn recv_all<S: AsyncRead + Unpin>(mut s: S, mut buf: Vec<u8>) -> (S, Vec<u8>) {
+    let mut pos = 0;
+    while pos < buf.len() {
+        let end = buf.len().min(pos + READ);
+        let n = s.read(&mut buf[pos..end]).await.unwrap();
+        assert!(n > 0, "stream ended early");
+        pos += n;
+    }
+    (s, buf)
+}
+
+/// One transfer's wall time and the allocations on the sending and the receiving
+/// side.
+struct Transfer {
+    time: Duration,
+    send_allocs: u64,
+    recv_allocs: u64,
+}
+
+/// One established connection, kept for the bulk samples.
+struct Bulk<T: AsyncTls> {
+    client: Option<T::Client>,
+    server: Option<T::Server>,
+    /// Where received bytes land (64 MiB, reused; cleared before each transfer).
+    buf: Option<Vec<u8>>,
+}
+
+impl<T: AsyncTls> Bulk<T> {
+    fn new(rt: &Runtime, imp: T, data: &Arc<Vec<u8>>) -> Self {
+        let (client, server) = rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (tcp, accepted) = tokio::join!(tcp_connect(addr), listener.accept());
+            let server_tcp = accepted.unwrap().0;
+            server_tcp.set_nodelay(true).unwrap();
+            let (c, s) = tokio::join!(imp.connect(tcp), imp.accept(server_tcp));
+            (c.unwrap(), s.unwrap())
+        });
+        let mut b = Self {
+            client: Some(client),
+            server: Some(server),
+            buf: Some(vec![0; BULK]),
+        };
+        // Warm-up: buffers (and the socket buffers) reach their steady size.
+        b.transfer(rt, data, true);
+        b.transfer(rt, data, false);
+        b
+    }
+
+    /// Moves `BULK` bytes client to server (`up`) or server to client, then checks
+    /// every byte against the pattern (untimed).
+    fn transfer(&mut self, rt: &Runtime, data: &Arc<Vec<u8>>, up: bool) -> Transfer {
+        let mut buf = self.buf.take().unwrap();
+        buf.fill(0);
+        let (client, server) = (self.client.take().unwrap(), self.server.take().unwrap());
+        let (send_side, recv_side) = if up {
+            (CLIENT, SERVER)
+        } else {
+            (SERVER, CLIENT)
+        };
+        let before = (alloc::allocs(send_side), alloc::allocs(recv_side));
+        let start = Instant::now();
+        let (client, server, buf) = rt.block_on(async {
+            if up {
+                let w = tokio::spawn(on_side(CLIENT, send_all(client, data.clone())));
+                let r = tokio::spawn(on_side(SERVER, recv_all(server, buf)));
+                let (server, buf) = r.await.unwrap();
+                (w.await.unwrap(), server, buf)
+            } else {
+                let w = tokio::spawn(on_side(SERVER, send_all(server, data.clone())));
+                let r = tokio::spawn(on_side(CLIENT, recv_all(client, buf)));
+                let (client, buf) = r.await.unwrap();
+                (client, w.await.unwrap(), buf)
+            }
+        });
+        let time = start.elapsed();
+        let t = Transfer {
+            time,
+            send_allocs: alloc::allocs(send_side) - before.0,
+            recv_allocs: alloc::allocs(recv_side) - before.1,
+        };
+        assert!(
+            buf.chunks(data.len()).all(|c| c == &data[..]),
+            "bulk bytes arrived damaged"
+        );
+        self.client = Some(client);
+        self.server = Some(server);
+        self.buf = Some(buf);
+        t
+    }
+
+    /// MB/s over transfers lasting `target` in all (at least one).
+    fn sample(&mut self, rt: &Runtime, data: &Arc<Vec<u8>>, up: bool, target: Duration) -> f64 {
+        let (mut time, mut bytes) = (Duration::ZERO, 0);
+        while bytes == 0 || time < target {
+            time += self.transfer(rt, data, up).time;
+            bytes += BULK;
+        }
+        bytes as f64 / time.as_secs_f64() / 1e6
+    }
+
+    /// Allocations per MiB on the sending and the receiving side, client to server.
+    fn allocs(&mut self, rt: &Runtime, data: &Arc<Vec<u8>>) -> (f64, f64) {
+        let t = self.transfer(rt, data, true);
+        let mib = (BULK >> 20) as f64;
+        (t.send_allocs as f64 / mib, t.recv_allocs as f64 / mib)
+    }
+}
+
+fn setup() -> Setup {
+    Setup {
+        version: Version::Tls13,
+        aead: Aead::Aes128,
+        key: KeyKind::Ecdsa,
+        resumption: Resumption::Off,
+    }
+}
+
+/// One sample of each of the three (handclasp, tokio-rustls, plain TCP), starting
+/// with a different one each round.
+fn three(round: usize, f: [&mut dyn FnMut() -> f64; 3]) -> [f64; 3] {
+    let mut out = [0.0; 3];
+    for k in 0..3 {
+        let i = (round + k) % 3;
+        out[i] = f[i]();
+    }
+    out
+}
+
+fn push(rows: &mut Vec<Row>, name: &str, unit: &'static str, v: [Option<f64>; 3]) {
+    let mut row = Row::new(name, unit);
+    row.values = [v[0], v[1], None, v[2]];
+    rows.push(row);
+}
+
+pub const HANDSHAKES: &str = "async handshakes over loopback TCP";
+pub const BULK_ROWS: &str = "async bulk over loopback TCP";
+
+pub fn rows(pki: &Pki, p: &Params, want: &dyn Fn(&str) -> bool, rows: &mut Vec<Row>) {
+    let rt = runtime();
+    let hc = Handclasp::new(pki, setup());
+    let rl = Rustls::new(pki, setup());
+    if want(HANDSHAKES) {
+        let h = Handshakes::new(&rt, HcAsync::new(&hc));
+        let r = Handshakes::new(&rt, RlAsync::new(&rl));
+        let t = Handshakes::new(&rt, PlainTcp);
+        // Warm-up.
+        h.sample(&rt, p.target / 4);
+        r.sample(&rt, p.target / 4);
+        t.sample(&rt, p.target / 4);
+        let mut v: [Vec<f64>; 3] = Default::default();
+        for round in 0..p.rounds {
+            let s = three(
+                round,
+                [
+                    &mut || h.sample(&rt, p.target),
+                    &mut || r.sample(&rt, p.target),
+                    &mut || t.sample(&rt, p.target),
+                ],
+            );
+            for (v, s) in v.iter_mut().zip(s) {
+                v.push(s);
+            }
+        }
+        push(rows, HANDSHAKES, "hs/s", v.map(|v| Some(median(v))));
+    }
+    if want(BULK_ROWS) {
+        let data = Arc::new(test_data());
+        let mut h = Bulk::new(&rt, HcAsync::new(&hc), &data);
+        let mut r = Bulk::new(&rt, RlAsync::new(&rl), &data);
+        let mut t = Bulk::new(&rt, PlainTcp, &data);
+        for (name, up) in [("client to server", true), ("server to client", false)] {
+            let mut v: [Vec<f64>; 3] = Default::default();
+            for round in 0..p.rounds {
+                let s = three(
+                    round,
+                    [
+                        &mut || h.sample(&rt, &data, up, p.target),
+                        &mut || r.sample(&rt, &data, up, p.target),
+                        &mut || t.sample(&rt, &data, up, p.target),
+                    ],
+                );
+                for (v, s) in v.iter_mut().zip(s) {
+                    v.push(s);
+                }
+            }
+            let name = format!("{BULK_ROWS}, {name}");
+            push(rows, &name, "MB/s", v.map(|v| Some(median(v))));
+        }
+        let a = [
+            h.allocs(&rt, &data),
+            r.allocs(&rt, &data),
+            t.allocs(&rt, &data),
+        ];
+        let name = format!("{BULK_ROWS}, send allocs");
+        push(rows, &name, "allocs/MiB", a.map(|a| Some(a.0)));
+        let name = format!("{BULK_ROWS}, recv allocs");
+        push(rows, &name, "allocs/MiB", a.map(|a| Some(a.1)));
+    }
+}
