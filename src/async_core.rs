@@ -35,6 +35,7 @@ use std::io;
 use crate::client::ClientConnection;
 use crate::conn::{Connection, EarlyDataStatus};
 use crate::error::Error;
+use crate::record::MAX_PLAINTEXT;
 use crate::server::ServerConnection;
 
 /// A byte transport an async runtime drives: the four calls the core needs.
@@ -326,28 +327,33 @@ impl<T: AsyncTransport, C: Session> TlsCore<T, C> {
     }
 
     /// Writes the buffers in order as one stream of plaintext; returns how many bytes
-    /// were taken. Records are filled across buffer boundaries only as far as the
-    /// connection fills them from each call, so many tiny buffers make tiny records.
+    /// were taken. Small buffers (an HTTP head, then a body chunk) are gathered into
+    /// one record of up to 2^14 bytes instead of a record each; a first buffer that
+    /// fills a record by itself is written as it is, with no copy.
     pub fn poll_write_vectored(
         &mut self,
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let mut total = 0;
-        for buf in bufs.iter().filter(|b| !b.is_empty()) {
-            match self.poll_write(cx, buf) {
-                Poll::Ready(Ok(n)) => {
-                    total += n;
-                    if n < buf.len() {
-                        break;
-                    }
-                }
-                Poll::Ready(Err(e)) if total == 0 => return Poll::Ready(Err(e)),
-                Poll::Pending if total == 0 => return Poll::Pending,
-                _ => break,
+        let Some(first) = bufs.iter().find(|b| !b.is_empty()) else {
+            return Poll::Ready(Ok(0));
+        };
+        if first.len() >= MAX_PLAINTEXT {
+            return self.poll_write(cx, first);
+        }
+        let mut gathered = [0u8; MAX_PLAINTEXT];
+        let mut filled = 0;
+        for buf in bufs {
+            let n = buf.len().min(MAX_PLAINTEXT - filled);
+            if let (Some(to), Some(from)) = (gathered.get_mut(filled..filled + n), buf.get(..n)) {
+                to.copy_from_slice(from);
+                filled += n;
+            }
+            if filled == MAX_PLAINTEXT {
+                break;
             }
         }
-        Poll::Ready(Ok(total))
+        self.poll_write(cx, gathered.get(..filled).unwrap_or_default())
     }
 
     /// Writes every queued record, then flushes the transport.

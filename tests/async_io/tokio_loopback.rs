@@ -544,3 +544,81 @@ async fn lazy_acceptor_refuses_what_is_not_a_client_hello() {
     // A fatal (2) unexpected_message (10) alert record.
     assert_eq!(alert, [21, 3, 3, 0, 2, 2, 10]);
 }
+
+/// A transport that keeps a copy of every byte written through it.
+struct Recording<T> {
+    inner: T,
+    written: Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Recording<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Recording<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let n = std::task::ready!(Pin::new(&mut self.inner).poll_write(cx, buf))?;
+        self.written.lock().unwrap().extend_from_slice(&buf[..n]);
+        Poll::Ready(Ok(n))
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Many small buffers in one vectored write go out as one record, not a record each
+/// (what an HTTP server's head-plus-body writes look like).
+#[tokio::test]
+async fn vectored_small_buffers_make_one_record() {
+    let configs = configs();
+    let (listener, addr) = listener().await;
+    let acceptor = TlsAcceptor::from(configs.server.clone());
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut tls = acceptor.accept(tcp).await.unwrap();
+        let mut got = Vec::new();
+        tls.read_to_end(&mut got).await.unwrap();
+        got
+    });
+    let written = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let tcp = Recording {
+        inner: TcpStream::connect(addr).await.unwrap(),
+        written: written.clone(),
+    };
+    let mut client = TlsConnector::from(configs.client.clone())
+        .connect(name(), tcp)
+        .await
+        .unwrap();
+    written.lock().unwrap().clear();
+    let pieces: Vec<Vec<u8>> = (0..100u8).map(|i| vec![i; 10]).collect();
+    let slices: Vec<io::IoSlice<'_>> = pieces.iter().map(|p| io::IoSlice::new(p)).collect();
+    assert_eq!(client.write_vectored(&slices).await.unwrap(), 1000);
+    client.flush().await.unwrap();
+    // Walk the records written: 5-byte headers, lengths big-endian.
+    let wire = written.lock().unwrap().clone();
+    let mut records = 0;
+    let mut at = 0;
+    while at + 5 <= wire.len() {
+        let len = u16::from_be_bytes([wire[at + 3], wire[at + 4]]) as usize;
+        assert_eq!(wire[at], 23, "an application_data record");
+        records += 1;
+        at += 5 + len;
+    }
+    assert_eq!(at, wire.len());
+    assert_eq!(records, 1, "{records} records for 100 small buffers");
+    client.shutdown().await.unwrap();
+    assert_eq!(server.await.unwrap(), pieces.concat());
+}
