@@ -186,3 +186,99 @@ async fn tokio_server_with_gnutls_cli() {
         tls.shutdown().await.unwrap();
     }
 }
+
+/// What openssl's `-msg` prints for a KeyUpdate it received / sent.
+const KU_RECEIVED: &str = "<<< TLS 1.3, Handshake [length 0005], KeyUpdate";
+const KU_SENT: &str = ">>> TLS 1.3, Handshake [length 0005], KeyUpdate";
+
+/// Records that make us write but carry no plaintext, through the async read path:
+/// a TLS 1.3 KeyUpdate asking for ours (answered, and reading goes on), a TLS 1.2
+/// HelloRequest (refused with no_renegotiation; OpenSSL then ends the connection with
+/// a fatal handshake_failure, which the read reports).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokio_client_answers_s_server_key_update_and_refuses_renegotiation() {
+    if !require_peer("openssl") {
+        return;
+    }
+    let setup = server_setup("async-interop-ku", NAME);
+    for version in [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2] {
+        let (server, addr) = s_server_version(
+            version_flag(version),
+            &[
+                "-cert".into(),
+                path_arg(&setup.server.cert_pem),
+                "-key".into(),
+                path_arg(&setup.server.key_pem),
+                "-msg".into(),
+            ],
+        );
+        let mut roots = RootStore::empty();
+        roots.add(&setup.pki.ca_cert).unwrap();
+        let config = ClientConfig::builder()
+            .with_root_store(roots)
+            .with_protocol_versions(&[version])
+            .build()
+            .unwrap();
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        let mut tls = TlsConnector::from(Arc::new(config))
+            .connect(name(), tcp)
+            .await
+            .unwrap();
+        let up = token("up");
+        tls.write_all(format!("{up}\n").as_bytes()).await.unwrap();
+        tls.flush().await.unwrap();
+        let (command, ack) = match version {
+            // "K": s_server updates its keys and asks for ours.
+            ProtocolVersion::TLSv1_3 => ("K", KU_SENT),
+            // "r": s_server sends a HelloRequest (RFC 5246 7.4.1.1).
+            _ => ("r", "HelloRequest"),
+        };
+        let after = token("after");
+        let line = after.clone();
+        // The peer acts while we wait in `read`; its line follows only once our
+        // KeyUpdate reached it.
+        let typist = tokio::task::spawn_blocking(move || {
+            let mut server = server;
+            server.expect(&up);
+            server.command(command, ack, 1);
+            if command == "K" {
+                server.expect_count(KU_RECEIVED, 1);
+                server.send_line(&line);
+            }
+            server
+        });
+        match version {
+            ProtocolVersion::TLSv1_3 => {
+                let read = read_until(&mut tls, &after, &String::new);
+                // Bounded: without our KeyUpdate the peer never sends the line.
+                if tokio::time::timeout(openssl::DEADLINE, read).await.is_err() {
+                    let server = typist.await;
+                    panic!("no line after K: {:?}", server.map(|s| s.transcript()));
+                }
+                let server = typist.await.unwrap();
+                // Ours: update_not_requested (RFC 8446 4.6.3).
+                server.expect(&format!("{KU_RECEIVED}\n    18 00 00 01 00"));
+            }
+            _ => {
+                let mut buf = [0u8; 1024];
+                let e = loop {
+                    match tls.read(&mut buf).await {
+                        Ok(0) => panic!("end of stream, expected handshake_failure"),
+                        Ok(_) => {}
+                        Err(e) => break e,
+                    }
+                };
+                let server = typist.await.unwrap();
+                assert_eq!(
+                    super::fixture::tls_error(&e),
+                    Some(&handclasp::Error::AlertReceived(
+                        handclasp::enums::AlertDescription::HandshakeFailure
+                    )),
+                    "{e}\n{}",
+                    server.transcript()
+                );
+                server.expect("no renegotiation");
+            }
+        }
+    }
+}
