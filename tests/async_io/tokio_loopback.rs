@@ -622,3 +622,43 @@ async fn vectored_small_buffers_make_one_record() {
     client.shutdown().await.unwrap();
     assert_eq!(server.await.unwrap(), pieces.concat());
 }
+
+/// 0-RTT through the lazy acceptor over TCP: the early data the client sent while the
+/// server waited for its config is accepted by the chosen config and read from the
+/// stream. (Early data in the same read as the hello is replayed by the sans-IO
+/// `Acceptor`; tests/handshake/acceptor.rs covers that byte-exactly.)
+#[tokio::test]
+async fn lazy_acceptor_passes_early_data_on() {
+    use handclasp::tokio::LazyConfigAcceptor;
+
+    let fixture = early::fixture();
+    let server_config = Arc::new(fixture.server(handclasp::ServerConfig::builder(), 16 * 1024));
+    fixture.prime(&server_config);
+    let (listener, addr) = listener().await;
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let start = LazyConfigAcceptor::new(tcp).await.unwrap();
+        // Let the early data arrive before the config is chosen.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let mut tls = start.into_stream(server_config).await.unwrap();
+        let mut got = [0u8; 11];
+        tls.read_exact(&mut got).await.unwrap();
+        let status = tls.early_data_status();
+        tls.shutdown().await.unwrap();
+        (got, status)
+    });
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let mut client = TlsConnector::from(fixture.client.clone())
+        .early_data(true)
+        .connect(name(), tcp)
+        .await
+        .unwrap();
+    client.write_all(b"early hello").await.unwrap();
+    client.flush().await.unwrap();
+    let mut rest = Vec::new();
+    client.read_to_end(&mut rest).await.unwrap();
+    assert_eq!(client.early_data_status(), EarlyDataStatus::Accepted);
+    let (got, status) = server.await.unwrap();
+    assert_eq!(&got, b"early hello");
+    assert_eq!(status, EarlyDataStatus::Accepted);
+}
