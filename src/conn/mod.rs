@@ -448,10 +448,7 @@ impl Inner {
             .as_ref()
             .is_some_and(|state| state.may_receive_compat_ccs(&self.common));
         if self.common.traffic || !may_be_tls13 {
-            return Err(Error::UnexpectedMessage {
-                expected: "no change_cipher_spec (TLS 1.3 drops them only during the handshake)",
-                got: MessageKind::Record(ContentType::ChangeCipherSpec),
-            });
+            return Err(unexpected_change_cipher_spec());
         }
         self.compat_ccs += 1;
         if self.compat_ccs > self.common.limits.max_empty_records {
@@ -512,10 +509,7 @@ impl Inner {
                     return Ok(None);
                 }
                 if record.typ == ContentType::ApplicationData {
-                    return Err(Error::UnexpectedMessage {
-                        expected: "a handshake message (no keys yet)",
-                        got: MessageKind::Record(ContentType::ApplicationData),
-                    });
+                    return Err(application_data_before_keys());
                 }
                 Plaintext {
                     typ: record.typ,
@@ -734,3 +728,22 @@ const _: fn() = || {
     fn check<T: Send + Sync>() {}
     check::<Connection>();
 };
+
+/// A change_cipher_spec where none may come: after the handshake, or before the first
+/// ClientHello (RFC 8446 5). Shared with the server's `Acceptor`, which refuses the
+/// records before a ClientHello as a connection does.
+pub(crate) fn unexpected_change_cipher_spec() -> Error {
+    Error::UnexpectedMessage {
+        expected: "no change_cipher_spec (TLS 1.3 drops them only during the handshake)",
+        got: MessageKind::Record(ContentType::ChangeCipherSpec),
+    }
+}
+
+/// Application data before any key is installed (no 0-RTT precedes a ClientHello,
+/// RFC 8446 2.3).
+pub(crate) fn application_data_before_keys() -> Error {
+    Error::UnexpectedMessage {
+        expected: "a handshake message (no keys yet)",
+        got: MessageKind::Record(ContentType::ApplicationData),
+    }
+}

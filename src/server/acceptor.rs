@@ -364,16 +364,10 @@ impl Framing {
                 self.joiner
                     .check_interleaved(ContentType::ChangeCipherSpec)?;
                 ChangeCipherSpecPayload::read_payload(payload)?;
-                Err(Error::UnexpectedMessage {
-                    expected: "no change_cipher_spec (TLS 1.3 drops them only during the handshake)",
-                    got: MessageKind::Record(ContentType::ChangeCipherSpec),
-                })
+                Err(crate::conn::unexpected_change_cipher_spec())
             }
             // No keys yet, and no 0-RTT can precede the ClientHello (RFC 8446 2.3).
-            ContentType::ApplicationData => Err(Error::UnexpectedMessage {
-                expected: "a handshake message (no keys yet)",
-                got: MessageKind::Record(ContentType::ApplicationData),
-            }),
+            ContentType::ApplicationData => Err(crate::conn::application_data_before_keys()),
             ContentType::Alert => {
                 self.joiner.check_interleaved(ContentType::Alert)?;
                 self.alert(payload)
