@@ -254,6 +254,8 @@ impl ServerConfigBuilder {
     /// connections (default 0: never). Early data can be replayed (RFC 8446 8): it is
     /// accepted only on the first use of a ticket (stateful tickets are single use;
     /// stateless ones go through the anti-replay guard) within the ticket age window.
+    /// It must be below [`crate::Limits::received_plaintext`] (64 KiB by default), where
+    /// the early data waits until the handshake completes; `build` refuses it otherwise.
     pub fn with_max_early_data_size(mut self, bytes: u32) -> Self {
         self.max_early_data_size = bytes;
         self
@@ -278,6 +280,15 @@ impl ServerConfigBuilder {
             "without std, a server needs a time provider",
         ))?;
         let versions = check_common(&self.provider, self.versions, &self.alpn_protocols)?;
+        // Accepted 0-RTT data waits in the received-plaintext buffer until the
+        // application reads it; the handshake's last flight (EndOfEarlyData, Finished,
+        // RFC 8446 4.5) must still fit in after it, or a handshake driver that does not
+        // read plaintext (the blocking and async adapters) stalls on a full buffer.
+        if self.max_early_data_size as usize >= self.limits.received_plaintext {
+            return Err(Error::ApiMisuse(
+                "max_early_data_size must be below Limits::received_plaintext (accepted 0-RTT data waits there until the handshake completes)",
+            ));
+        }
         let ticketer = match (self.ticketer, self.default_ticketer) {
             (Some(ticketer), _) => Some(ticketer),
             (None, true) => Some(Arc::new(TicketKeys::new(

@@ -662,3 +662,37 @@ async fn lazy_acceptor_passes_early_data_on() {
     assert_eq!(&got, b"early hello");
     assert_eq!(status, EarlyDataStatus::Accepted);
 }
+
+/// The most 0-RTT data a server config accepts fits the receive buffer with room for
+/// the rest of the handshake: a client that sends all of it gets through `accept`.
+#[tokio::test]
+async fn a_full_early_data_budget_passes_through_accept() {
+    let fixture = early::fixture();
+    let budget = handclasp::Limits::default().received_plaintext - 1;
+    let server_config = Arc::new(fixture.server(handclasp::ServerConfig::builder(), budget as u32));
+    fixture.prime(&server_config);
+    let (listener, addr) = listener().await;
+    let acceptor = TlsAcceptor::from(server_config);
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut tls = acceptor.accept(tcp).await.unwrap();
+        let mut got = vec![0u8; budget];
+        tls.read_exact(&mut got).await.unwrap();
+        tls.shutdown().await.unwrap();
+        (got, tls.early_data_status())
+    });
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let mut client = TlsConnector::from(fixture.client.clone())
+        .early_data(true)
+        .connect(name(), tcp)
+        .await
+        .unwrap();
+    let data = pattern(9, budget);
+    client.write_all(&data).await.unwrap();
+    client.flush().await.unwrap();
+    let mut rest = Vec::new();
+    client.read_to_end(&mut rest).await.unwrap();
+    let (got, status) = server.await.unwrap();
+    assert_eq!(status, EarlyDataStatus::Accepted);
+    assert!(got == data);
+}

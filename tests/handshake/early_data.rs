@@ -130,3 +130,32 @@ fn a_retry_rejects_early_data_and_the_handshake_completes() {
     assert!(pair.client.is_resumed() && pair.server.is_resumed());
     pair.send_and_receive(true, b"again");
 }
+
+/// Accepted 0-RTT data waits in the received-plaintext buffer until the handshake
+/// completes: a budget that could fill it (leaving no room for the client's Finished)
+/// is refused when the config is built, under the default limits and under others.
+#[test]
+fn an_early_data_budget_that_fills_the_receive_buffer_is_refused() {
+    let leaf = common::pki::server_chain(&["a.test"]).1;
+    for limits in [
+        handclasp::Limits::default(),
+        handclasp::Limits {
+            received_plaintext: 4096,
+            ..handclasp::Limits::default()
+        },
+    ] {
+        let build = |budget: usize| {
+            ServerConfig::builder()
+                .with_limits(limits)
+                .with_max_early_data_size(budget as u32)
+                .with_single_cert(leaf.chain.clone(), leaf.key.clone_key())
+                .unwrap()
+                .build()
+        };
+        assert!(matches!(
+            build(limits.received_plaintext),
+            Err(Error::ApiMisuse(_))
+        ));
+        assert!(build(limits.received_plaintext - 1).is_ok());
+    }
+}
