@@ -282,3 +282,37 @@ async fn tokio_client_answers_s_server_key_update_and_refuses_renegotiation() {
         }
     }
 }
+
+/// Our tokio client against `gnutls-serv --echo` (in a loopback-only network
+/// namespace: it binds every interface), TLS 1.3 and TLS 1.2: a line echoed back,
+/// then our close_notify.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokio_client_with_gnutls_serv() {
+    if !require_peers(&["stdbuf", "gnutls-serv"]) || !peers::run_in_loopback_only_netns() {
+        return;
+    }
+    let dir = peers::TempDir::new("async-gnutls-serv");
+    let id = Identity::server(&dir, peers::KeyKind::Ecdsa);
+    for (priority, version) in [
+        ("NORMAL:-VERS-ALL:+VERS-TLS1.3", ProtocolVersion::TLSv1_3),
+        ("NORMAL:-VERS-ALL:+VERS-TLS1.2", ProtocolVersion::TLSv1_2),
+    ] {
+        let (sock, mut peer) =
+            tokio::task::block_in_place(|| peers::gnutls_serv(&id, &["--priority", priority]));
+        let config = ClientConfig::builder()
+            .with_root_store(id.roots.clone())
+            .build()
+            .unwrap();
+        let name = handclasp::pki_types::ServerName::try_from("localhost").unwrap();
+        let mut tls = TlsConnector::from(Arc::new(config))
+            .connect(name, to_tokio(sock))
+            .await
+            .unwrap_or_else(|e| panic!("{priority}: {e}\n{}", peer.final_text()));
+        assert_eq!(tls.get_ref().1.protocol_version(), Some(version));
+        let line = token("echo");
+        tls.write_all(format!("{line}\n").as_bytes()).await.unwrap();
+        tls.flush().await.unwrap();
+        read_until(&mut tls, &line, &String::new).await;
+        tls.shutdown().await.unwrap();
+    }
+}

@@ -657,3 +657,27 @@ pub fn run_in_loopback_only_netns() -> bool {
     );
     false
 }
+
+/// Starts `gnutls-serv --echo` with `args` on a free port and connects once it says
+/// it listens. (No probe connection: under load, a probe gnutls-serv was still
+/// handling once made the real connection fail with a reset.)
+pub fn gnutls_serv(id: &Identity, args: &[&str]) -> (TcpStream, Peer) {
+    let port = free_port();
+    // Line-buffered stdout, so what it prints can be waited for.
+    let mut cmd = Command::new("stdbuf");
+    cmd.args([
+        "-oL",
+        "-eL",
+        "gnutls-serv",
+        "--echo",
+        "-p",
+        &port.to_string(),
+    ])
+    .args(["--x509certfile", id.cert_pem.to_str().unwrap()])
+    .args(["--x509keyfile", id.key_pem.to_str().unwrap()])
+    .args(args);
+    let mut peer = Peer::spawn(cmd);
+    peer.wait_for(&format!("listening on IPv4 0.0.0.0 port {port}...done"));
+    let sock = connect_when_listening(port, &mut peer);
+    (sock, peer)
+}

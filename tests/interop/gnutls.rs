@@ -9,7 +9,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use common::peers::{
-    self, Alerts, Identity, KeyKind, Ours, Peer, TempDir, accept, listen, require_peers,
+    Alerts, Identity, KeyKind, Ours, Peer, TempDir, accept, gnutls_serv, listen, require_peers,
     run_in_loopback_only_netns, token,
 };
 use common::pki::{NOV_2026, at};
@@ -156,30 +156,6 @@ fn check_negotiated<C: std::ops::DerefMut<Target = handclasp::Connection>>(
         Some(GROUPS[case.group].1),
         "{case:?}"
     );
-}
-
-/// Starts `gnutls-serv --echo` with `args` on a free port and connects once it says
-/// it listens. (No probe connection: under load, a probe gnutls-serv was still
-/// handling once made the real connection fail with a reset.)
-fn gnutls_serv(id: &Identity, args: &[&str]) -> (TcpStream, Peer) {
-    let port = peers::free_port();
-    // Line-buffered stdout, so what it prints can be waited for.
-    let mut cmd = Command::new("stdbuf");
-    cmd.args([
-        "-oL",
-        "-eL",
-        "gnutls-serv",
-        "--echo",
-        "-p",
-        &port.to_string(),
-    ])
-    .args(["--x509certfile", id.cert_pem.to_str().unwrap()])
-    .args(["--x509keyfile", id.key_pem.to_str().unwrap()])
-    .args(args);
-    let mut peer = Peer::spawn(cmd);
-    peer.wait_for(&format!("listening on IPv4 0.0.0.0 port {port}...done"));
-    let sock = peers::connect_when_listening(port, &mut peer);
-    (sock, peer)
 }
 
 fn our_client(
