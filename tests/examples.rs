@@ -880,3 +880,62 @@ fn poll_loop_example_runs_both_sides_in_one_loop() {
         "client heard: hello from the server\nserver heard: hello from the client\n"
     );
 }
+
+/// HTTPS through hyper: curl over HTTP/2 and over HTTP/1.1 (chosen by ALPN) against
+/// the hyper server example, and the hyper client example against
+/// `openssl s_server -www`.
+#[test]
+fn hyper_examples_serve_curl_over_h2_and_http11_and_fetch_from_openssl() {
+    if !common::peers::require_peers(&["openssl", "curl"]) {
+        return;
+    }
+    let files = Files::new("hyper");
+    let server = Server::start_example("hyper_server", &files, &[]);
+    let url = format!("https://localhost:{}/", server.port);
+    let resolve = format!("localhost:{}:127.0.0.1", server.port);
+    for (flag, alpn, http) in [
+        ("--http2", "ALPN h2", "HTTP/2.0"),
+        ("--http1.1", "ALPN http/1.1", "HTTP/1.1"),
+    ] {
+        let mut curl = Command::new("curl");
+        curl.args(["--silent", "--show-error", flag, "--resolve", &resolve])
+            .args(["--cacert", &files.path("ca.pem"), &url]);
+        let output = run_with_timeout(curl, b"");
+        let stdout = text(&output.stdout);
+        assert!(
+            output.status.success(),
+            "curl {flag}: {}",
+            text(&output.stderr)
+        );
+        assert!(
+            stdout.starts_with("handclasp + hyper: Some(TLSv1_3)")
+                && stdout.contains(alpn)
+                && stdout.trim_end().ends_with(http),
+            "curl {flag}: {stdout}"
+        );
+    }
+
+    let (_s_server, addr) = common::openssl::s_server_version(
+        "-tls1_3",
+        &[
+            "-www",
+            "-cert",
+            &files.path("cert.pem"),
+            "-key",
+            &files.path("key.pem"),
+        ]
+        .map(String::from),
+    );
+    let target = format!("localhost:{}", addr.port());
+    let output = run_with_timeout(
+        cargo_example(
+            "hyper_client",
+            &["--cafile", &files.path("ca.pem"), &target],
+        ),
+        b"",
+    );
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("HTTP/1.0 200 OK"), "{stderr}");
+    assert!(stdout.contains("Protocol  : TLSv1.3"), "{stdout}");
+}
