@@ -810,15 +810,10 @@ fn tokio_server_example_answers_curl_openssl_and_the_tokio_client() {
     );
 }
 
-/// The tokio client example against `openssl s_server -www`, and the tokio server's
-/// echo mode against the tokio client's `--send`.
-#[test]
-fn tokio_client_example_with_openssl_s_server_and_the_echo_server() {
-    if !common::peers::require_peer("openssl") {
-        return;
-    }
-    let files = Files::new("tokio-client");
-    let (_s_server, addr) = common::openssl::s_server_version(
+/// `openssl s_server -www` (TLS 1.3) with the files' certificate, and the client example
+/// `name` run against it with `--cafile`.
+fn example_against_s_server_www(files: &Files, name: &str) -> (common::openssl::OpenSsl, Output) {
+    let (s_server, addr) = common::openssl::s_server_version(
         "-tls1_3",
         &[
             "-www",
@@ -830,13 +825,20 @@ fn tokio_client_example_with_openssl_s_server_and_the_echo_server() {
         .map(String::from),
     );
     let target = format!("localhost:{}", addr.port());
-    let output = run_with_timeout(
-        cargo_example(
-            "tokio_client",
-            &["--cafile", &files.path("ca.pem"), &target],
-        ),
-        b"",
-    );
+    let ca = files.path("ca.pem");
+    let output = run_with_timeout(cargo_example(name, &["--cafile", &ca, &target]), b"");
+    (s_server, output)
+}
+
+/// The tokio client example against `openssl s_server -www`, and the tokio server's
+/// echo mode against the tokio client's `--send`.
+#[test]
+fn tokio_client_example_with_openssl_s_server_and_the_echo_server() {
+    if !common::peers::require_peer("openssl") {
+        return;
+    }
+    let files = Files::new("tokio-client");
+    let (_s_server, output) = example_against_s_server_www(&files, "tokio_client");
     let stdout = text(&output.stdout);
     assert!(
         output.status.success(),
@@ -915,25 +917,7 @@ fn hyper_examples_serve_curl_over_h2_and_http11_and_fetch_from_openssl() {
         );
     }
 
-    let (_s_server, addr) = common::openssl::s_server_version(
-        "-tls1_3",
-        &[
-            "-www",
-            "-cert",
-            &files.path("cert.pem"),
-            "-key",
-            &files.path("key.pem"),
-        ]
-        .map(String::from),
-    );
-    let target = format!("localhost:{}", addr.port());
-    let output = run_with_timeout(
-        cargo_example(
-            "hyper_client",
-            &["--cafile", &files.path("ca.pem"), &target],
-        ),
-        b"",
-    );
+    let (_s_server, output) = example_against_s_server_www(&files, "hyper_client");
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
     assert!(output.status.success(), "{stdout}\n{stderr}");
     assert!(stderr.contains("HTTP/1.0 200 OK"), "{stderr}");
