@@ -363,11 +363,19 @@ impl<T: AsyncTransport, C: Session> TlsCore<T, C> {
     }
 
     /// Sends our close_notify (once), writes it out, then shuts the transport's write
-    /// side. Reading may go on: the peer's remaining data and its close_notify.
+    /// side. Reading may go on: the peer's remaining data and its close_notify. A
+    /// handshake still under way (0-RTT) is completed first.
     pub fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if !self.closing {
+            // A 0-RTT client may shut down before its handshake completed: finish it,
+            // so the early data is confirmed and the close_notify goes under the
+            // traffic keys (RFC 8446 6.1), not a bare FIN the peer takes for a
+            // truncation.
+            if self.conn.is_handshaking() && self.conn.error().is_none() {
+                ready!(self.poll_handshake(cx))?;
+            }
             self.closing = true;
-            if !self.conn.is_handshaking() && self.conn.error().is_none() {
+            if self.conn.error().is_none() {
                 self.conn.send_close_notify();
             }
         }

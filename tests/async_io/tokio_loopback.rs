@@ -696,3 +696,34 @@ async fn a_full_early_data_budget_passes_through_accept() {
     assert_eq!(status, EarlyDataStatus::Accepted);
     assert!(got == data);
 }
+
+/// A 0-RTT client that writes its request and shuts down before the handshake has
+/// completed: the shutdown finishes the handshake first, so the server reads the
+/// request and a clean close_notify, not a truncation.
+#[tokio::test]
+async fn shutdown_during_a_0rtt_handshake_closes_cleanly() {
+    let fixture = early::fixture();
+    let server_config = Arc::new(fixture.server(handclasp::ServerConfig::builder(), 16 * 1024));
+    fixture.prime(&server_config);
+    let (listener, addr) = listener().await;
+    let acceptor = TlsAcceptor::from(server_config);
+    let server = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut tls = acceptor.accept(tcp).await.unwrap();
+        let mut got = Vec::new();
+        let end = tls.read_to_end(&mut got).await.map(|_| got);
+        let _ = tls.shutdown().await;
+        end
+    });
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let mut client = TlsConnector::from(fixture.client.clone())
+        .early_data(true)
+        .connect(name(), tcp)
+        .await
+        .unwrap();
+    assert!(client.get_ref().1.is_handshaking());
+    client.write_all(b"request").await.unwrap();
+    client.shutdown().await.unwrap();
+    assert!(!client.get_ref().1.is_handshaking());
+    assert_eq!(server.await.unwrap().unwrap(), b"request");
+}
