@@ -59,6 +59,7 @@ impl HandshakeObserver for Narrator {
                 version,
                 cipher_suite,
                 group,
+                ..
             } => println!(
                 "{me} {from_server} ServerHello: {version:?}, {cipher_suite:?}, key exchange {group:?}"
             ),

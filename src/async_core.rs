@@ -391,12 +391,14 @@ impl<T: AsyncTransport, C: Session> TlsCore<T, C> {
 
 /// What an adapter's handshake future holds: the stream while its handshake runs, or
 /// the error that kept it from starting.
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
 #[derive(Debug)]
 pub(crate) struct MidHandshake<S> {
     stream: Option<S>,
     error: Option<io::Error>,
 }
 
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
 impl<S> MidHandshake<S> {
     pub(crate) fn new(stream: Result<S, Error>) -> Self {
         match stream {

@@ -105,6 +105,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[macro_use]
+mod logging;
+
 #[cfg(feature = "std")]
 pub mod async_core;
 pub mod cert;

@@ -19,7 +19,7 @@ use crate::enums::{
     ServerNameType,
 };
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
-use crate::events::HandshakeEvent;
+use crate::events::{HandshakeEvent, Secret};
 use crate::key_schedule::tls13::{KeyScheduleEarly, PskKind};
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
@@ -119,7 +119,7 @@ fn start_early_data(
     let secret = ticket
         .early
         .client_early_traffic_secret(hello_hash.as_ref())?;
-    cx.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.secret_bytes());
+    cx.secret_derived(Secret::ClientEarlyTraffic, secret.secret_bytes());
     if config.middlebox_compat {
         cx.send_compat_ccs()?;
     }
@@ -520,7 +520,8 @@ impl ExpectServerHello {
         cx.emit(|| HandshakeEvent::ServerHello {
             version,
             cipher_suite: suite.suite,
-            group: share.group,
+            group: Some(share.group),
+            resumed: psk_accepted,
         });
         cx.emit(|| HandshakeEvent::KeyExchange {
             group: share.group,

@@ -101,6 +101,7 @@ fn verify_server_chain(
     let (end_entity, intermediates) = chain
         .split_first()
         .ok_or(PeerMisbehaved::EmptyCertificateList)?;
+    cx.emit_with(|emit| emit(&HandshakeEvent::CertificateReceived { chain: &chain }));
     let now = current_time(&*config.time)?;
     config
         .verifier

@@ -25,7 +25,7 @@ use crate::enums::{
     ProtocolVersion, SignatureScheme,
 };
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
-use crate::events::HandshakeEvent;
+use crate::events::{HandshakeEvent, Secret};
 use crate::key_schedule::tls12::{MasterSecret, Sender, Tls12Keys};
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
@@ -166,6 +166,13 @@ pub(super) fn server_hello(
         }
         _ => None,
     };
+    // RFC 5246 7.4.3: the group arrives with ServerKeyExchange (KeyExchange event).
+    cx.emit(|| HandshakeEvent::ServerHello {
+        version: ProtocolVersion::TLSv1_2,
+        cipher_suite: suite.suite,
+        group: None,
+        resumed: resumed.is_some(),
+    });
     let hs = Box::new(Handshake {
         config: hello.config,
         server_name: hello.server_name,
@@ -185,6 +192,7 @@ pub(super) fn server_hello(
         // RFC 5246 7.3: the abbreviated handshake; the server's CCS and Finished come next.
         cx.agreed.set_resumed(true);
         let keys = master.key_block(&hs.client_random, &hs.server_random)?;
+        cx.emit(|| HandshakeEvent::SecretDerived(Secret::Tls12KeyBlock));
         return Ok(ClientState::ExpectChangeCipherSpec12(
             ExpectChangeCipherSpec {
                 hs,
@@ -269,11 +277,6 @@ impl ExpectServerKeyExchange {
             scheme,
             &ske.signature.signature,
         )?;
-        cx.emit(|| HandshakeEvent::ServerHello {
-            version: ProtocolVersion::TLSv1_2,
-            cipher_suite: hs.suite.suite,
-            group,
-        });
         cx.emit(|| HandshakeEvent::SignatureVerified { scheme });
         let our_kx = kx_group.start()?;
         let public = our_kx.public_key().to_vec();
@@ -348,7 +351,12 @@ impl ExpectServerHelloDone {
             MasterSecret::classic(hs.suite, &self.shared, &hs.client_random, &hs.server_random)?
         };
         drop(self.shared);
-        cx.log_secret("CLIENT_RANDOM", master.secret_bytes());
+        cx.secret_derived(
+            Secret::Tls12Master {
+                extended: hs.extended_master_secret,
+            },
+            master.secret_bytes(),
+        );
 
         if let Some(signer) = signer {
             // RFC 5246 7.4.8: the signature covers every handshake message so far.
@@ -368,6 +376,7 @@ impl ExpectServerHelloDone {
         hs.transcript.drop_raw();
 
         let keys = master.key_block(&hs.client_random, &hs.server_random)?;
+        cx.emit(|| HandshakeEvent::SecretDerived(Secret::Tls12KeyBlock));
         cx.send_change_cipher_spec()?;
         cx.set_tls12_write_key(hs.suite, keys.client_key(), keys.client_iv())?;
         let verify_data = master.verify_data(Sender::Client, hs.transcript.current().as_ref())?;
@@ -461,6 +470,11 @@ impl ExpectChangeCipherSpec {
             } if self.hs.ticket_expected && self.new_ticket.is_none() => {
                 let mut state = self;
                 state.hs.transcript.add_message(encoded);
+                cx.emit(|| HandshakeEvent::Ticket {
+                    ours: false,
+                    lifetime_secs: ticket.lifetime_hint,
+                    max_early_data: 0,
+                });
                 state.new_ticket = Some((ticket.ticket, ticket.lifetime_hint));
                 Ok(ClientState::ExpectChangeCipherSpec12(state))
             }

@@ -16,7 +16,7 @@ use crate::conn::{CommonState, EarlyDataStatus, Input, require_message, unexpect
 use crate::crypto::{SharedSecret, Tls13CipherSuite};
 use crate::enums::{ExtensionType, ProtocolVersion};
 use crate::error::{Error, PeerMisbehaved};
-use crate::events::HandshakeEvent;
+use crate::events::{HandshakeEvent, Secret};
 use crate::key_schedule::HandshakeHash;
 use crate::key_schedule::tls13::{
     KeyScheduleEarly, KeyScheduleHandshake, ResumptionSecret, TrafficSecret,
@@ -75,14 +75,8 @@ pub(super) fn start_handshake_keys(
     let key_schedule = early.into_handshake(&start.shared, hello_hash.as_ref())?;
     let client_secret = key_schedule.client_handshake_traffic_secret()?;
     let server_secret = key_schedule.server_handshake_traffic_secret()?;
-    cx.log_secret(
-        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-        client_secret.secret_bytes(),
-    );
-    cx.log_secret(
-        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-        server_secret.secret_bytes(),
-    );
+    cx.secret_derived(Secret::ClientHandshakeTraffic, client_secret.secret_bytes());
+    cx.secret_derived(Secret::ServerHandshakeTraffic, server_secret.secret_bytes());
     cx.set_tls13_read_key(&server_secret)?;
     // Our write key is installed now, though our next flight waits for the
     // server's: an alert we send before then must be protected too (RFC 8446 5).
@@ -168,6 +162,15 @@ impl ExpectEncryptedExtensions {
                 cx.set_tls13_write_key(&hs.client_secret)?;
             }
         }
+        cx.emit_with(|emit| {
+            emit(&HandshakeEvent::EncryptedExtensions {
+                alpn: cx.agreed.alpn(),
+                server_name_acknowledged: extensions
+                    .iter()
+                    .any(|e| matches!(e, ServerExtension::ServerNameAck)),
+                early_data_accepted: cx.early_data.status() == EarlyDataStatus::Accepted,
+            })
+        });
         hs.transcript.add_message(encoded);
         // RFC 8446 2.2: a PSK handshake skips the server's certificate.
         if hs.resumed {
@@ -342,8 +345,8 @@ impl ExpectFinished {
             .into_traffic(hs.transcript.current().as_ref())?;
         let server_app = traffic.server_application_traffic_secret()?;
         let client_app = traffic.client_application_traffic_secret()?;
-        cx.log_secret("CLIENT_TRAFFIC_SECRET_0", client_app.secret_bytes());
-        cx.log_secret("SERVER_TRAFFIC_SECRET_0", server_app.secret_bytes());
+        cx.secret_derived(Secret::ClientApplicationTraffic, client_app.secret_bytes());
+        cx.secret_derived(Secret::ServerApplicationTraffic, server_app.secret_bytes());
         cx.set_tls13_read_key(&server_app)?;
 
         // Our second flight, under the client handshake key (installed already).
@@ -372,7 +375,7 @@ impl ExpectFinished {
 
         cx.set_tls13_write_key(&client_app)?;
         let exporter = traffic.exporter()?;
-        cx.log_secret("EXPORTER_SECRET", exporter.secret_bytes());
+        cx.secret_derived(Secret::ExporterMaster, exporter.secret_bytes());
         cx.agreed.set_exporter(KeyExporter::Tls13(exporter));
         cx.keep_tls13_traffic_secrets(server_app, client_app);
         // RFC 8446 4.6.1: tickets that arrive later derive from this secret.
@@ -452,6 +455,11 @@ impl Traffic {
         // "Servers MUST NOT use any value greater than 604800 seconds"; 0 means
         // "discard immediately".
         const WEEK: u32 = 604_800;
+        cx.emit(|| HandshakeEvent::Ticket {
+            ours: false,
+            lifetime_secs: ticket.lifetime,
+            max_early_data: ticket.max_early_data_size().unwrap_or(0),
+        });
         if ticket.lifetime == 0 {
             return Ok(());
         }

@@ -14,7 +14,7 @@ use crate::crypto::CryptoProvider;
 use crate::crypto::Tls12CipherSuite;
 use crate::enums::{AlertDescription, AlertLevel, ContentType, KeyUpdateRequest, NamedGroup};
 use crate::error::Error;
-use crate::events::{HandshakeEvent, HandshakeObserver, HelloOffer, Side};
+use crate::events::{HandshakeEvent, HandshakeObserver, HelloOffer, Secret, Side};
 use crate::key_log::KeyLog;
 use crate::key_schedule::tls13::TrafficSecret;
 use crate::msgs::{AlertMessage, ClientHello, HandshakeMessage, HandshakePayload};
@@ -106,18 +106,26 @@ impl CommonState {
         })
     }
 
-    /// Tells the observer, if any, about a handshake step.
+    /// Tells the observer, if any, about a handshake step, and logs it at debug level.
     pub(crate) fn emit(&self, event: impl FnOnce() -> HandshakeEvent<'static>) {
-        if let Some(observer) = &self.observer {
-            observer.on_event(self.side, &event());
-        }
+        self.emit_with(|emit| emit(&event()));
     }
 
-    /// Tells the observer about an event that borrows from the caller.
+    /// Tells the observer (and the debug log) about an event that borrows from the
+    /// caller. Nothing is built when neither listens.
     pub(crate) fn emit_with(&self, f: impl FnOnce(&dyn Fn(&HandshakeEvent<'_>))) {
-        if let Some(observer) = &self.observer {
-            f(&|event| observer.on_event(self.side, event));
+        let logging = crate::logging::debug_enabled();
+        if self.observer.is_none() && !logging {
+            return;
         }
+        f(&|event| {
+            if logging {
+                debug!("{}: {event}", self.side);
+            }
+            if let Some(observer) = &self.observer {
+                observer.on_event(self.side, event);
+            }
+        });
     }
 
     /// Names the connection in the key log by its ClientHello.random.
@@ -125,10 +133,12 @@ impl CommonState {
         self.client_random = random;
     }
 
-    /// Hands a secret to the key log, if one is configured.
-    pub(crate) fn log_secret(&self, label: &str, secret: &[u8]) {
-        if let Some(key_log) = &self.key_log {
-            key_log.log(label, &self.client_random, secret);
+    /// Reports a derived secret by name, and hands its value to the key log, if one
+    /// is configured and the secret is one it records.
+    pub(crate) fn secret_derived(&self, secret: Secret, value: &[u8]) {
+        self.emit(|| HandshakeEvent::SecretDerived(secret));
+        if let (Some(key_log), Some(label)) = (&self.key_log, secret.key_log_label()) {
+            key_log.log(label, &self.client_random, value);
         }
     }
 
@@ -219,12 +229,19 @@ impl CommonState {
         for fragment in self.fragmenter.fragment(payload) {
             match &mut self.encrypter {
                 Some(encrypter) => encrypter.seal(typ, fragment, self.sendable.tail())?,
-                None => encode_plain_record(
-                    typ,
-                    self.plain_record_version,
-                    fragment,
-                    self.sendable.tail(),
-                )?,
+                None => {
+                    encode_plain_record(
+                        typ,
+                        self.plain_record_version,
+                        fragment,
+                        self.sendable.tail(),
+                    )?;
+                    trace!(
+                        "{}: plaintext record sent: {typ:?}, {} bytes",
+                        self.side,
+                        fragment.len()
+                    );
+                }
             }
         }
         Ok(())
@@ -283,6 +300,7 @@ impl CommonState {
             keys.iv(),
         )?);
         self.read_key_changed = true;
+        trace!("{}: records received now use a new TLS 1.3 key", self.side);
         Ok(())
     }
 
@@ -294,6 +312,7 @@ impl CommonState {
             keys.key(),
             keys.iv(),
         )?);
+        trace!("{}: records sent now use a new TLS 1.3 key", self.side);
         Ok(())
     }
 
@@ -307,6 +326,7 @@ impl CommonState {
     ) -> Result<(), Error> {
         self.decrypter = Some(RecordDecrypter::tls12(suite.aead, key, iv, suite.nonce)?);
         self.read_key_changed = true;
+        self.emit(|| HandshakeEvent::ChangeCipherSpec { ours: false });
         Ok(())
     }
 
@@ -318,6 +338,7 @@ impl CommonState {
         iv: &[u8],
     ) -> Result<(), Error> {
         self.encrypter = Some(RecordEncrypter::tls12(suite.aead, key, iv, suite.nonce)?);
+        self.emit(|| HandshakeEvent::ChangeCipherSpec { ours: true });
         Ok(())
     }
 

@@ -511,6 +511,12 @@ impl Inner {
                 if record.typ == ContentType::ApplicationData {
                     return Err(application_data_before_keys());
                 }
+                trace!(
+                    "{}: plaintext record received: {:?}, {} bytes",
+                    self.common.side,
+                    record.typ,
+                    record.payload.len()
+                );
                 Plaintext {
                     typ: record.typ,
                     payload: record.payload,

@@ -238,6 +238,10 @@ impl RecordEncrypter {
             Scheme::Tls12(nonce) => tls12::seal_in_place(&*k.key, &k.iv, nonce, seq, typ, record)?,
         }
         k.seq.advance();
+        trace!(
+            "sealed record #{seq}: {typ:?}, {len} bytes of content, {} on the wire",
+            record.len()
+        );
         Ok(())
     }
 
@@ -336,6 +340,10 @@ impl RecordDecrypter {
             }
         };
         k.seq.advance();
+        trace!(
+            "opened record #{seq}: {typ:?}, {} bytes of content",
+            payload.len()
+        );
         Ok(Plaintext { typ, payload })
     }
 

@@ -106,6 +106,7 @@ fn verify_client_chain(
         }
         return Ok(None);
     };
+    cx.emit_with(|emit| emit(&HandshakeEvent::CertificateReceived { chain: &chain }));
     let now = current_time(&*config.time)?;
     verifier.verify_client_cert(end_entity, intermediates, now)?;
     cx.emit_with(|emit| {

@@ -25,7 +25,7 @@ use crate::enums::{
     ProtocolVersion,
 };
 use crate::error::Error;
-use crate::events::HandshakeEvent;
+use crate::events::{HandshakeEvent, Secret};
 use crate::key_schedule::tls12::{MasterSecret, Sender, Tls12Keys};
 use crate::key_schedule::{HandshakeHash, HandshakeHashBuffer};
 use crate::msgs::{
@@ -148,7 +148,8 @@ fn full(cx: &mut CommonState, n: Tls12Hello<'_>, choice: FullTls12) -> Result<Se
     cx.emit(|| HandshakeEvent::ServerHello {
         version: ProtocolVersion::TLSv1_2,
         cipher_suite: suite.suite,
-        group: group.name(),
+        group: Some(group.name()),
+        resumed: false,
     });
 
     // Certificate (RFC 5246 7.4.2).
@@ -345,8 +346,14 @@ impl ExpectClientKeyExchange {
         } else {
             MasterSecret::classic(hs.suite, &shared, &hs.client_random, &hs.server_random)?
         };
-        cx.log_secret("CLIENT_RANDOM", master.secret_bytes());
+        cx.secret_derived(
+            Secret::Tls12Master {
+                extended: hs.extended_master_secret,
+            },
+            master.secret_bytes(),
+        );
         let keys = master.key_block(&hs.client_random, &hs.server_random)?;
+        cx.emit(|| HandshakeEvent::SecretDerived(Secret::Tls12KeyBlock));
         let next = Keyed { hs, master, keys };
         Ok(match self.client {
             Some(client) => ServerState::ExpectCertificateVerify12(ExpectCertificateVerify {
@@ -505,6 +512,13 @@ fn send_ticket(
         .and_then(|t| t.encrypt(&super::tickets::encode_session(value), now))
         .unwrap_or_default();
     // An empty ticket tells the client we could not issue one after all (RFC 5077 3.3).
+    if !ticket.is_empty() {
+        cx.emit(|| HandshakeEvent::Ticket {
+            ours: true,
+            lifetime_secs: value.lifetime,
+            max_early_data: 0,
+        });
+    }
     let encoded = cx.send_handshake(HandshakePayload::NewSessionTicketTls12(
         NewSessionTicketTls12 {
             lifetime_hint: value.lifetime,
@@ -550,6 +564,12 @@ fn resume(
         &hello_extensions,
         &mut transcript,
     )?;
+    cx.emit(|| HandshakeEvent::ServerHello {
+        version: ProtocolVersion::TLSv1_2,
+        cipher_suite: suite.suite,
+        group: None,
+        resumed: true,
+    });
 
     let mut hs = Box::new(Handshake {
         config,
@@ -563,6 +583,7 @@ fn resume(
         resumed: true,
     });
     let keys = master.key_block(&hs.client_random, &hs.server_random)?;
+    cx.emit(|| HandshakeEvent::SecretDerived(Secret::Tls12KeyBlock));
     if issue_ticket {
         let now = current_time(&*hs.config.time)?;
         let fresh = hs.session_value(cx, &master, now.as_secs());

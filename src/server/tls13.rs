@@ -18,7 +18,7 @@ use crate::conn::{CommonState, Input, require_message, unexpected};
 use crate::crypto::{HashOutput, SharedSecret, Signer, SupportedCipherSuite, Tls13CipherSuite};
 use crate::enums::{Compression, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode};
 use crate::error::{Error, PeerMisbehaved};
-use crate::events::HandshakeEvent;
+use crate::events::{HandshakeEvent, Secret};
 use crate::key_schedule::tls13::{
     KeyScheduleEarly, KeyScheduleHandshake, KeyScheduleTraffic, ResumptionSecret, TrafficSecret,
 };
@@ -83,11 +83,11 @@ pub(super) fn start(cx: &mut CommonState, mut n: Tls13Hello<'_>) -> Result<Serve
     let traffic = keys.schedule.into_traffic(transcript.current().as_ref())?;
     let server_app = traffic.server_application_traffic_secret()?;
     let client_app = traffic.client_application_traffic_secret()?;
-    cx.log_secret("CLIENT_TRAFFIC_SECRET_0", client_app.secret_bytes());
-    cx.log_secret("SERVER_TRAFFIC_SECRET_0", server_app.secret_bytes());
+    cx.secret_derived(Secret::ClientApplicationTraffic, client_app.secret_bytes());
+    cx.secret_derived(Secret::ServerApplicationTraffic, server_app.secret_bytes());
     cx.set_tls13_write_key(&server_app)?;
     let exporter = traffic.exporter()?;
-    cx.log_secret("EXPORTER_SECRET", exporter.secret_bytes());
+    cx.secret_derived(Secret::ExporterMaster, exporter.secret_bytes());
     cx.agreed.set_exporter(KeyExporter::Tls13(exporter));
 
     let hs = Box::new(Handshake {
@@ -147,10 +147,12 @@ fn send_server_hello(
     let encoded = cx.send_handshake(HandshakePayload::ServerHello(server_hello))?;
     transcript.add_message(encoded);
     let suite = n.suite.suite;
+    let resumed = n.resumed.is_some();
     cx.emit(|| HandshakeEvent::ServerHello {
         version: ProtocolVersion::TLSv1_3,
         cipher_suite: suite,
-        group,
+        group: Some(group),
+        resumed,
     });
     cx.emit(|| HandshakeEvent::KeyExchange {
         group,
@@ -190,7 +192,7 @@ fn install_handshake_keys(
     let client_early = match &n.resumed {
         Some(r) if r.early_data => {
             let secret = early.client_early_traffic_secret(client_hello_hash.as_ref())?;
-            cx.log_secret("CLIENT_EARLY_TRAFFIC_SECRET", secret.secret_bytes());
+            cx.secret_derived(Secret::ClientEarlyTraffic, secret.secret_bytes());
             Some(secret)
         }
         _ => None,
@@ -198,8 +200,8 @@ fn install_handshake_keys(
     let schedule = early.into_handshake(shared, transcript.current().as_ref())?;
     let server_hs = schedule.server_handshake_traffic_secret()?;
     let client_hs = schedule.client_handshake_traffic_secret()?;
-    cx.log_secret("CLIENT_HANDSHAKE_TRAFFIC_SECRET", client_hs.secret_bytes());
-    cx.log_secret("SERVER_HANDSHAKE_TRAFFIC_SECRET", server_hs.secret_bytes());
+    cx.secret_derived(Secret::ClientHandshakeTraffic, client_hs.secret_bytes());
+    cx.secret_derived(Secret::ServerHandshakeTraffic, server_hs.secret_bytes());
     cx.set_tls13_write_key(&server_hs)?;
     match &client_early {
         Some(secret) => {
@@ -248,6 +250,13 @@ fn send_encrypted_extensions(
     if accept_early_data {
         extensions.push(ServerExtension::EarlyData);
     }
+    cx.emit_with(|emit| {
+        emit(&HandshakeEvent::EncryptedExtensions {
+            alpn: cx.agreed.alpn(),
+            server_name_acknowledged: cx.agreed.sni().is_some(),
+            early_data_accepted: accept_early_data,
+        })
+    });
     let encoded = cx.send_handshake(HandshakePayload::EncryptedExtensions(extensions))?;
     transcript.add_message(encoded);
     Ok(())
@@ -560,6 +569,11 @@ fn send_tickets(
         };
         message.age_add = age_add;
         message.ticket = ticket;
+        cx.emit(|| HandshakeEvent::Ticket {
+            ours: true,
+            lifetime_secs: message.lifetime,
+            max_early_data: config.max_early_data_size,
+        });
         cx.send_handshake_with(|out| {
             HandshakeMessage::encode_body_of(HandshakeType::NewSessionTicket, &message, out)
         })?;

@@ -20,8 +20,11 @@ pub enum Seen {
     ServerHello {
         version: ProtocolVersion,
         suite: CipherSuite,
-        group: NamedGroup,
+        group: Option<NamedGroup>,
     },
+    CertificateReceived,
+    CertificateVerified,
+    KeyExchange(NamedGroup),
     SignatureSent(SignatureScheme),
     SignatureVerified(SignatureScheme),
     KeyUpdate {
@@ -47,11 +50,15 @@ impl HandshakeObserver for Recorder {
                 version,
                 cipher_suite,
                 group,
+                ..
             } => Seen::ServerHello {
                 version: *version,
                 suite: *cipher_suite,
                 group: *group,
             },
+            HandshakeEvent::CertificateReceived { .. } => Seen::CertificateReceived,
+            HandshakeEvent::CertificateVerified { .. } => Seen::CertificateVerified,
+            HandshakeEvent::KeyExchange { group, .. } => Seen::KeyExchange(*group),
             HandshakeEvent::SignatureSent { scheme } => Seen::SignatureSent(*scheme),
             HandshakeEvent::SignatureVerified { scheme } => Seen::SignatureVerified(*scheme),
             HandshakeEvent::KeyUpdate { ours } => Seen::KeyUpdate { ours: *ours },
@@ -153,6 +160,19 @@ pub fn check_close_notify(make_pair: impl Fn(&Arc<Recorder>) -> Pair) {
                 Seen::AlertReceived(AlertDescription::CloseNotify),
                 Seen::AlertSent(AlertDescription::CloseNotify)
             ]
+        );
+    }
+}
+
+/// Asserts that `steps` appear in `events` in this order (other events may come
+/// between them).
+#[allow(dead_code)]
+pub fn assert_in_order(events: &[Seen], steps: &[Seen], ctx: &str) {
+    let mut rest = events.iter();
+    for step in steps {
+        assert!(
+            rest.any(|e| e == step),
+            "{ctx}: {step:?} missing or out of order in {events:?}"
         );
     }
 }

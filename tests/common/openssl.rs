@@ -627,7 +627,7 @@ pub fn token(what: &str) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Seen {
     HelloRetryRequest(Option<NamedGroup>),
-    ServerHello(NamedGroup),
+    ServerHello(Option<NamedGroup>),
     SignatureSent(SignatureScheme),
     SignatureVerified(SignatureScheme),
     KeyUpdate { ours: bool },

@@ -6,7 +6,7 @@ use crate::common;
 
 use std::sync::Arc;
 
-use common::events::{Recorder, Seen};
+use common::events::{Recorder, Seen, assert_in_order};
 use common::pair::{Chunking, Pair};
 use common::pki::{self, Ca, LeafSpec, NOV_2026, at};
 use common::provider;
@@ -240,18 +240,36 @@ fn matrix_handshake(
         assert_eq!(conn.negotiated_group(), Some(group), "{ctx}");
         assert!(!conn.is_handshaking(), "{ctx}");
     }
-    let hello = Seen::ServerHello {
-        version: ProtocolVersion::TLSv1_2,
-        suite,
-        group,
-    };
     for side in [Side::Client, Side::Server] {
+        // A TLS 1.2 client learns the group from ServerKeyExchange, after ServerHello.
+        let hello = Seen::ServerHello {
+            version: ProtocolVersion::TLSv1_2,
+            suite,
+            group: (side == Side::Server).then_some(group),
+        };
         let events = rec.of(side);
         assert_eq!(
             events.iter().filter(|e| **e == hello).count(),
             1,
             "{ctx} {side:?}"
         );
+        // Steps are reported in the order their messages are on the wire (RFC 5246
+        // 7.3): ServerHello, Certificate, ServerKeyExchange.
+        let steps = match side {
+            Side::Client => vec![
+                hello.clone(),
+                Seen::CertificateReceived,
+                Seen::CertificateVerified,
+                Seen::KeyExchange(group),
+                Seen::Complete(ProtocolVersion::TLSv1_2),
+            ],
+            Side::Server => vec![
+                hello.clone(),
+                Seen::KeyExchange(group),
+                Seen::Complete(ProtocolVersion::TLSv1_2),
+            ],
+        };
+        assert_in_order(&events, &steps, &format!("{ctx} {side:?}"));
         assert_eq!(
             events.last(),
             Some(&Seen::Complete(ProtocolVersion::TLSv1_2)),

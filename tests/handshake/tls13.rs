@@ -176,7 +176,7 @@ fn matrix_handshake(suite: CipherSuite, group: NamedGroup, key: KeyType, chunkin
             &Seen::ServerHello {
                 version: ProtocolVersion::TLSv1_3,
                 suite,
-                group
+                group: Some(group)
             }
         ),
         1,
