@@ -400,6 +400,8 @@ fn run() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    // RUST_LOG=debug shows the handshake, RUST_LOG=trace the records too.
+    env_logger::init();
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

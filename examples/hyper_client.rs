@@ -22,6 +22,8 @@ const USAGE: &str = "usage: hyper_client --cafile FILE HOST[:PORT] [PATH]";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // RUST_LOG=debug shows the handshake, RUST_LOG=trace the records too.
+    env_logger::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (cafile, target, path) = match args.as_slice() {
         [flag, cafile, target] if flag == "--cafile" => (cafile, target, "/"),

@@ -25,6 +25,8 @@ const USAGE: &str = "usage: hyper_server --cert FILE --key FILE [--addr 127.0.0.
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // RUST_LOG=debug shows the handshake, RUST_LOG=trace the records too.
+    env_logger::init();
     let mut flags = std::collections::HashMap::new();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {

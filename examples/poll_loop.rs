@@ -65,6 +65,8 @@ async fn talk<C: Session>(
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // RUST_LOG=debug shows the handshake, RUST_LOG=trace the records too.
+    env_logger::init();
     let (client_config, server_config) = configs()?;
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let client_tcp = TcpStream::connect(listener.local_addr()?)?;

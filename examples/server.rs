@@ -482,6 +482,8 @@ fn run(args: Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    // RUST_LOG=debug shows the handshake, RUST_LOG=trace the records too.
+    env_logger::init();
     match parse_args().and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) if message.is_empty() => {

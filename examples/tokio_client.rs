@@ -27,6 +27,8 @@ const USAGE: &str = "usage: tokio_client --cafile FILE [--protocols 1.3,1.2] \
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // RUST_LOG=debug shows the handshake, RUST_LOG=trace the records too.
+    env_logger::init();
     let mut flags = std::collections::HashMap::new();
     let mut target = None;
     let mut args = std::env::args().skip(1);

@@ -256,10 +256,19 @@ impl core::fmt::Display for HandshakeEvent<'_> {
                 cipher_suite,
                 group,
                 resumed,
-            } => write!(
-                f,
-                "ServerHello: {version:?}, {cipher_suite:?}, group {group:?}, resumed {resumed}"
-            ),
+            } => {
+                write!(f, "ServerHello: {version:?}, {cipher_suite:?}, ")?;
+                match group {
+                    Some(group) => write!(f, "group {group:?}")?,
+                    None if *resumed => f.write_str("no key exchange")?,
+                    None => f.write_str("group to come in ServerKeyExchange")?,
+                }
+                f.write_str(if *resumed {
+                    ", resumed"
+                } else {
+                    ", full handshake"
+                })
+            }
             E::EncryptedExtensions {
                 alpn,
                 server_name_acknowledged,
