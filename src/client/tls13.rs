@@ -380,6 +380,7 @@ impl ExpectFinished {
         cx.keep_tls13_traffic_secrets(server_app, client_app);
         // RFC 8446 4.6.1: tickets that arrive later derive from this secret.
         let resumption = traffic.resumption_master_secret(hs.transcript.current().as_ref())?;
+        cx.emit(|| HandshakeEvent::SecretDerived(Secret::ResumptionMaster));
         cx.complete_handshake()?;
         Ok(ClientState::Traffic(Traffic {
             config: hs.config,

@@ -151,8 +151,10 @@ impl CommonState {
                 .iter()
                 .map(|k| k.group)
                 .collect();
+            // RFC 8446 4.2.1: without supported_versions, legacy_version is the offer.
+            let legacy = [hello.legacy_version];
             emit(&HandshakeEvent::ClientHello(HelloOffer {
-                versions: hello.supported_versions().unwrap_or_default(),
+                versions: hello.supported_versions().unwrap_or(&legacy),
                 cipher_suites: &hello.cipher_suites,
                 groups: hello.supported_groups().unwrap_or_default(),
                 key_share_groups: &key_share_groups,

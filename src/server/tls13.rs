@@ -506,6 +506,7 @@ impl ExpectFinished {
             let resumption = hs
                 .traffic
                 .resumption_master_secret(hs.transcript.current().as_ref())?;
+            cx.emit(|| HandshakeEvent::SecretDerived(Secret::ResumptionMaster));
             send_tickets(cx, &hs.config, &resumption)?;
         }
         Ok(ServerState::Traffic(Traffic))
