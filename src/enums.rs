@@ -471,6 +471,45 @@ impl AlertDescription {
     }
 }
 
+impl AlertDescription {
+    /// What a fatal alert from the peer most often means, and where to look; empty for
+    /// alerts with nothing to add. The alert alone cannot say for sure (RFC 8446 6.2:
+    /// peers choose among several), so these are likely causes.
+    pub fn peer_hint(self) -> &'static str {
+        match self {
+            Self::ProtocolVersion => {
+                " (the peer speaks none of the protocol versions offered: if it only \
+                 speaks TLS 1.2, enable TLS 1.2 in with_protocol_versions; versions \
+                 before TLS 1.2 are refused)"
+            }
+            Self::HandshakeFailure => {
+                " (the peer found nothing it accepts in the offer: versions, cipher \
+                 suites, key-exchange groups or signature schemes; it may only speak an \
+                 older TLS version, or want a client certificate)"
+            }
+            Self::InsufficientSecurity => " (the peer requires stronger parameters than offered)",
+            Self::UnknownCa | Self::BadCertificate | Self::CertificateUnknown => {
+                " (the peer rejected our certificate: is its chain complete and issued \
+                 by a CA the peer trusts?)"
+            }
+            Self::CertificateExpired => " (the peer says our certificate expired)",
+            Self::CertificateRequired => {
+                " (the peer requires a client certificate: configure one with \
+                 with_client_auth_cert)"
+            }
+            Self::UnrecognizedName => " (the peer has no certificate for the server name sent)",
+            Self::NoApplicationProtocol => {
+                " (no ALPN protocol in common: compare with_alpn_protocols on both sides)"
+            }
+            Self::DecryptError => {
+                " (a signature or Finished did not verify at the peer: does the private \
+                 key match the certificate?)"
+            }
+            _ => "",
+        }
+    }
+}
+
 impl core::fmt::Display for AlertDescription {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {

@@ -59,7 +59,7 @@ pub enum Error {
     Certificate(#[from] CertificateError),
 
     /// The peer sent a fatal alert (or a warning alert that ends the connection).
-    #[error("the peer sent a fatal alert: {0}")]
+    #[error("the peer sent a fatal alert: {0}{hint}", hint = .0.peer_hint())]
     AlertReceived(AlertDescription),
 
     /// A private key could not be loaded.

@@ -18,6 +18,7 @@ use handclasp::crypto::{CryptoProvider, SupportedCipherSuite, Tls12CipherSuite};
 use handclasp::enums::{
     AlertDescription, CipherSuite, ContentType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
+use handclasp::error::PeerIncompatible;
 use handclasp::events::Side;
 use handclasp::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use handclasp::server::ServerConfigBuilder;
@@ -525,6 +526,38 @@ fn versions_negotiate_to_the_best_common_one() {
             assert_eq!(a, b, "{ctx}");
         }
     }
+}
+
+/// A TLS 1.3-only client meets a TLS 1.2-only server: each side's error says which
+/// version is missing, and the client's says what to change (RFC 8446 4.2.1: the
+/// server answers protocol_version).
+#[test]
+fn no_common_version_says_which_and_what_to_enable() {
+    let mut pair = version_pair(&[ProtocolVersion::TLSv1_3], V12);
+    let server_err = pair.client_to_server().unwrap_err();
+    let client_err = pair.server_to_client().unwrap_err();
+    assert_eq!(
+        server_err,
+        Error::PeerIncompatible(PeerIncompatible::VersionNotEnabled(
+            ProtocolVersion::TLSv1_3
+        ))
+    );
+    assert_eq!(
+        client_err,
+        Error::AlertReceived(AlertDescription::ProtocolVersion)
+    );
+    let text = client_err.to_string();
+    assert!(text.contains("enable TLS 1.2"), "{text}");
+    assert!(!text.contains("only versions before TLS 1.2"), "{text}");
+
+    // The other way round: the TLS 1.2-only client is told by a TLS 1.3-only server.
+    let mut pair = version_pair(V12, &[ProtocolVersion::TLSv1_3]);
+    pair.client_to_server().unwrap_err();
+    let client_err = pair.server_to_client().unwrap_err();
+    assert_eq!(
+        client_err,
+        Error::AlertReceived(AlertDescription::ProtocolVersion)
+    );
 }
 
 /// Runs the hello exchange by hand; returns (client random, server random) read from
