@@ -82,6 +82,11 @@ pub enum Error {
     #[error("API misuse: {0}")]
     ApiMisuse(&'static str),
 
+    /// This side's configuration cannot work: found while it is built, before any peer
+    /// is involved.
+    #[error("configuration error: {0}")]
+    Config(#[from] ConfigError),
+
     /// A bug or an internal invariant broken; reported rather than panicking.
     #[error("internal error: {0}")]
     Internal(&'static str),
@@ -108,7 +113,8 @@ impl Error {
             | Self::Unsupported(_)
             | Self::SequenceNumberExhausted
             | Self::Internal(_) => A::InternalError,
-            Self::AlertReceived(_) | Self::ApiMisuse(_) => return None,
+            // Configuration errors happen before a connection exists.
+            Self::AlertReceived(_) | Self::ApiMisuse(_) | Self::Config(_) => return None,
         })
     }
 }
@@ -534,4 +540,94 @@ impl CertificateError {
             }
         }
     }
+}
+
+/// A configuration that cannot work, found while it is built or loaded. None of these
+/// involve a peer, so none sends an alert.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A CA bundle file could not be loaded.
+    #[error("cannot load trust roots from {path}: {reason}")]
+    RootFile {
+        /// The file, as given.
+        path: String,
+        /// Why.
+        reason: RootLoadError,
+    },
+    /// PEM data given to [`crate::verify::RootStore::add_pem`] could not be loaded.
+    #[error("cannot load trust roots from the PEM data: {0}")]
+    RootPem(RootLoadError),
+    /// A certificate given as a root cannot be a trust anchor.
+    #[error("the certificate cannot be used as a trust root: {0}")]
+    BadRoot(String),
+    /// The platform's trust store gave no usable root.
+    #[error(
+        "no trust roots were loaded from the platform's certificate store ({} \
+         certificates unusable; errors: {}); point SSL_CERT_FILE or SSL_CERT_DIR at a \
+         CA bundle, or install the system's CA certificates",
+        ignored,
+        names_list(errors)
+    )]
+    NoNativeRoots {
+        /// Certificates found but not usable as trust anchors.
+        ignored: usize,
+        /// What the platform loader reported.
+        errors: Vec<String>,
+    },
+    /// A client was given an empty root store and no custom verifier.
+    #[error(
+        "no trust roots configured: add roots with RootStore::add_pem_file, the \
+         webpki-roots or native-roots feature, or set a custom verifier"
+    )]
+    NoTrustRoots,
+    /// A private key does not belong to the certificate it was paired with.
+    #[error(
+        "the private key does not match the certificate for {subject} (certificate key: \
+         {certificate_key}, private key: {private_key})"
+    )]
+    KeyMismatch {
+        /// The end-entity certificate's subject.
+        subject: String,
+        /// The type (and size) of the certificate's public key.
+        certificate_key: String,
+        /// The type (and size) of the private key's public half.
+        private_key: String,
+    },
+}
+
+/// Why trust roots could not be loaded from a file or PEM data.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RootLoadError {
+    /// The file does not exist.
+    #[error("the file does not exist")]
+    NotFound,
+    /// The file exists but may not be read.
+    #[error("permission denied")]
+    PermissionDenied,
+    /// Another I/O error.
+    #[error("it cannot be read ({0})")]
+    Io(String),
+    /// The data has no PEM section at all.
+    #[error(
+        "it is not PEM (no -----BEGIN line){}",
+        if *looks_like_der { "; it looks like DER: convert it with `openssl x509 -inform der`" } else { "" }
+    )]
+    NotPem {
+        /// The data starts like a DER SEQUENCE.
+        looks_like_der: bool,
+    },
+    /// The PEM data holds other sections, but no CERTIFICATE.
+    #[error("it holds no certificate (PEM sections found: {})", names_list(found))]
+    NoCertificate {
+        /// The labels of the sections found (`PRIVATE KEY`, ...).
+        found: Vec<String>,
+    },
+    /// A PEM section is malformed.
+    #[error("malformed PEM ({0})")]
+    BadPem(String),
+    /// Every certificate in it was unusable as a trust anchor.
+    #[error("none of its {0} certificates can be used as a trust root")]
+    NoUsableCertificate(usize),
 }

@@ -10,7 +10,7 @@ use crate::config_common::{check_common, default_time};
 use crate::conn::Limits;
 use crate::crypto::CryptoProvider;
 use crate::enums::ProtocolVersion;
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
 use crate::events::HandshakeObserver;
 use crate::key_log::KeyLog;
 use crate::resumption::ClientSessionStore;
@@ -52,6 +52,7 @@ impl ClientConfig {
             provider,
             versions: None,
             verifier: None,
+            empty_roots: false,
             client_auth: None,
             alpn_protocols: Vec::new(),
             time: default_time(),
@@ -98,6 +99,8 @@ pub struct ClientConfigBuilder {
     /// `None` until set: the defaults, limited to what the provider can do.
     versions: Option<Vec<ProtocolVersion>>,
     verifier: Option<Arc<dyn ServerCertVerifier>>,
+    /// The verifier came from an empty [`RootStore`]: it would refuse every server.
+    empty_roots: bool,
     client_auth: Option<Arc<CertifiedKey>>,
     alpn_protocols: Vec<Vec<u8>>,
     time: Option<Arc<dyn TimeProvider>>,
@@ -120,8 +123,10 @@ impl ClientConfigBuilder {
     }
 
     /// Trust servers whose chains lead to these roots (the default `rustls-webpki`
-    /// verifier, with the provider's signature algorithms).
+    /// verifier, with the provider's signature algorithms). An empty store trusts no
+    /// server, so [`Self::build`] refuses it.
     pub fn with_root_store(mut self, roots: RootStore) -> Self {
+        self.empty_roots = roots.is_empty();
         let verifier = WebPkiServerVerifier::new(
             Arc::new(roots),
             self.provider.signature_verification_algorithms,
@@ -133,6 +138,7 @@ impl ClientConfigBuilder {
     /// Use a custom verifier (pinning, custom policy).
     pub fn with_verifier(mut self, verifier: Arc<dyn ServerCertVerifier>) -> Self {
         self.verifier = Some(verifier);
+        self.empty_roots = false;
         self
     }
 
@@ -224,11 +230,15 @@ impl ClientConfigBuilder {
         self
     }
 
-    /// Checks the settings and builds the config.
+    /// Checks the settings and builds the config. Fails if there is no verifier, or
+    /// if the root store given is empty ([`ConfigError::NoTrustRoots`]).
     pub fn build(self) -> Result<ClientConfig, Error> {
         let verifier = self.verifier.ok_or(Error::ApiMisuse(
             "a client needs a root store or a verifier",
         ))?;
+        if self.empty_roots {
+            return Err(ConfigError::NoTrustRoots.into());
+        }
         let time = self.time.ok_or(Error::ApiMisuse(
             "without std, a client needs a time provider",
         ))?;

@@ -19,6 +19,8 @@ use crate::error::Error;
 mod root_store;
 pub(crate) mod webpki;
 
+#[cfg(feature = "native-roots")]
+pub use root_store::NativeLoad;
 pub use root_store::{PemLoad, RootStore};
 pub use webpki::{WebPkiClientVerifier, WebPkiServerVerifier};
 

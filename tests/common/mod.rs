@@ -8,6 +8,7 @@ pub mod openssl;
 pub mod pair;
 pub mod peers;
 pub mod pki;
+pub mod pki_errors;
 pub mod provider;
 pub mod tamper;
 

@@ -325,7 +325,12 @@ fn a_tls12_only_hello_has_no_supported_versions() {
     let client =
         ClientConfig::builder_with_provider(common::adversary::provider(ProtocolVersion::TLSv1_2))
             .with_protocol_versions(&[ProtocolVersion::TLSv1_2])
-            .with_root_store(RootStore::empty())
+            .with_root_store({
+                // Only the hello is read; any root will do (an empty store is refused).
+                let mut roots = RootStore::empty();
+                roots.add(&Ca::root("unused").cert).unwrap();
+                roots
+            })
             .build()
             .unwrap();
     let mut pair = Pair::new(Arc::new(client), setup.server.clone(), "a.test");

@@ -7,10 +7,12 @@
 mod common;
 
 mod codec;
+mod config_errors;
 mod crypto_provider;
 mod record;
 mod rfc8448;
 mod rfc8448_reader;
+mod root_store;
 mod test_provider;
 mod tls12_prf;
 mod verify;
