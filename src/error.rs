@@ -462,14 +462,16 @@ impl PeerIncompatible {
     }
 }
 
-/// Why a peer's certificate was rejected. Each says what to fix.
+/// Why a peer's certificate was rejected. Each says what is wrong and, where it can,
+/// what to fix; names are rendered as text (`CN=a.test, O=Example`).
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertificateError {
     /// The peer sent no certificate where one is required.
     #[error("the peer sent no certificate")]
     NoCertificate,
-    /// The certificate is not valid DER X.509.
+    /// The certificate is not valid DER X.509, or a field in it breaks RFC 5280; the
+    /// text says which.
     #[error("the certificate is malformed ({0})")]
     BadEncoding(String),
     /// The certificate's validity ended.
@@ -488,30 +490,164 @@ pub enum CertificateError {
         /// The time used for the check.
         now: UnixTime,
     },
-    /// No chain leads to a trusted root.
+    /// No chain leads to a trusted root, and the chain says no more than that (see
+    /// [`Self::UnknownRoot`], [`Self::MissingIntermediate`] and [`Self::SelfSigned`]
+    /// for the cases that can be told apart).
     #[error("certificate is issued by an unknown CA: no chain to a trusted root")]
     UnknownIssuer,
+    /// The chain is complete up to a root CA, but that root is not in the root store.
+    #[error(
+        "the chain ends at the root CA {root}, which is not in the root store \
+         (add it to the root store if you trust it)"
+    )]
+    UnknownRoot {
+        /// The root's subject.
+        root: String,
+    },
+    /// The issuer of a certificate in the chain is neither among the certificates the
+    /// peer sent nor a trusted root: the peer left out an intermediate, or the issuer is
+    /// a root this side does not trust.
+    #[error(
+        "cannot find {issuer}, the issuer of {subject}: it is neither among the \
+         certificates the {peer} sent nor in the root store; either the {peer} did not \
+         send the intermediate certificate (it should send its full chain), or {issuer} \
+         is a root CA that is not trusted here (add it to the root store if you trust it)"
+    )]
+    MissingIntermediate {
+        /// The certificate whose issuer is missing.
+        subject: String,
+        /// The issuer that could not be found.
+        issuer: String,
+        /// Who sent the chain: `"server"` or `"client"`.
+        peer: &'static str,
+    },
+    /// The end-entity certificate is self-signed and not in the root store.
+    #[error(
+        "the certificate for {subject} is self-signed and not in the root store \
+         (add it to the root store if it is really trusted)"
+    )]
+    SelfSigned {
+        /// The certificate's subject (and issuer).
+        subject: String,
+    },
+    /// A certificate in the chain has an RSA key too small to trust.
+    #[error(
+        "the RSA key of the certificate for {subject} is {bits} bits; at least {min} are \
+         required (reissue it with a larger key)"
+    )]
+    WeakKey {
+        /// The certificate with the weak key.
+        subject: String,
+        /// The key's modulus size.
+        bits: usize,
+        /// The smallest size accepted.
+        min: usize,
+    },
     /// The certificate does not name the server.
     #[error(
-        "certificate is not valid for \"{expected}\" (certificate names: {})",
-        names_list(presented)
+        "certificate is not valid for {expected} (certificate names: {}){}",
+        names_list(presented),
+        ip_spelled_as_dns(expected, presented)
     )]
     NotValidForName {
-        /// The name the client asked for.
+        /// The name the client asked for, typed: `DNS:a.test` or `IP:192.0.2.1`.
         expected: String,
-        /// The names the certificate holds.
+        /// The subjectAltName entries of the certificate, typed the same way
+        /// (`DNS:`, `IP:`, `URI:`, `email:`, `DirName:`).
         presented: Vec<String>,
     },
     /// The certificate is not for this purpose (extended key usage).
-    #[error("certificate is not valid for {0} (wrong extended key usage)")]
+    #[error(
+        "certificate is not valid for {0} (its extended key usage does not include it; \
+         reissue it with that usage)"
+    )]
     InvalidPurpose(&'static str),
+    /// The certificate's extended key usage extension lists no purpose at all.
+    #[error(
+        "the certificate's extended key usage extension is empty, so it is valid for no \
+         purpose (reissue it with the {0} usage, or without the extension)"
+    )]
+    EmptyExtendedKeyUsage(&'static str),
+    /// A CA certificate was presented as the end-entity certificate.
+    #[error(
+        "the certificate for {subject} is a CA certificate (basicConstraints cA) and cannot \
+         be used as an end-entity certificate: present a leaf certificate issued by the CA"
+    )]
+    CaUsedAsEndEntity {
+        /// The CA's subject.
+        subject: String,
+    },
+    /// A certificate that is not a CA issued another certificate in the chain.
+    #[error(
+        "{} issued a certificate in the chain but is not a CA (its basicConstraints do not \
+         say cA): the chain must go through CA certificates",
+        subject.as_deref().unwrap_or("a certificate")
+    )]
+    EndEntityUsedAsCa {
+        /// The subject of the certificate used as a CA, when it can be told.
+        subject: Option<String>,
+    },
+    /// The end-entity certificate's names are outside a CA's name constraints.
+    #[error(
+        "the certificate's names are outside the names {} may issue for (its name \
+         constraints)",
+        ca.as_deref().unwrap_or("a CA in the chain")
+    )]
+    NameConstraintViolation {
+        /// The subject of the constrained CA, when it can be told.
+        ca: Option<String>,
+    },
+    /// The chain has more CAs below a CA than its path length constraint allows.
+    #[error(
+        "the chain has more intermediate CAs below {} than its path length constraint{} allows",
+        ca.as_deref().unwrap_or("a CA"),
+        path_len.map(|n| alloc::format!(" ({n})")).unwrap_or_default()
+    )]
+    PathLenConstraintViolated {
+        /// The subject of the CA whose constraint was exceeded, when it can be told.
+        ca: Option<String>,
+        /// Its pathLenConstraint.
+        path_len: Option<u64>,
+    },
+    /// The chain is longer than the verifier follows.
+    #[error(
+        "the chain has more than {max} intermediate certificates, more than the verifier \
+         follows (the peer should send a shorter chain)"
+    )]
+    ChainTooLong {
+        /// The most intermediates followed.
+        max: usize,
+    },
+    /// Path building gave up at one of its work limits (many candidate issuers).
+    #[error(
+        "the chain could not be checked within the verifier's limit of {0} (the peer sent \
+         too many candidate certificates)"
+    )]
+    PathSearchLimit(&'static str),
+    /// A certificate has a critical extension the verifier does not understand
+    /// (RFC 5280 4.2: such a certificate must be rejected).
+    #[error(
+        "{} has a critical extension{} that the verifier does not understand, so it must \
+         be rejected (reissue it without that extension, or mark it non-critical)",
+        subject.as_deref().unwrap_or("a certificate in the chain"),
+        oid.as_deref().map(|o| alloc::format!(" ({o})")).unwrap_or_default()
+    )]
+    UnsupportedCriticalExtension {
+        /// The certificate's subject, when it can be told.
+        subject: Option<String>,
+        /// The extension's OID in dotted form, when it can be told.
+        oid: Option<String>,
+    },
     /// A signature in the chain does not verify.
-    #[error("a signature in the certificate chain does not verify")]
+    #[error(
+        "a signature in the certificate chain does not verify (a certificate was altered, \
+         or it was signed by another key than its issuer's)"
+    )]
     BadSignature,
     /// A signature algorithm in the chain is not supported.
     #[error("the certificate chain uses an unsupported signature algorithm")]
     UnsupportedSignatureAlgorithm,
-    /// Any other rejection, with the verifier's reason.
+    /// Any other rejection, with the verifier's reason as a sentence.
     #[error("{0}")]
     Other(String),
 }
@@ -523,6 +659,20 @@ fn names_list(names: &[String]) -> String {
     names.join(", ")
 }
 
+/// RFC 6125 6.2.1, RFC 5280 4.2.1.6: an IP address matches only an iPAddress entry,
+/// never a dNSName that happens to spell it.
+fn ip_spelled_as_dns(expected: &str, presented: &[String]) -> &'static str {
+    let spelled = expected
+        .strip_prefix("IP:")
+        .is_some_and(|ip| presented.iter().any(|p| p.strip_prefix("DNS:") == Some(ip)));
+    if spelled {
+        "; a DNS name that spells an IP address does not match that address: the \
+         certificate needs an IP address entry"
+    } else {
+        ""
+    }
+}
+
 impl CertificateError {
     fn alert(&self) -> AlertDescription {
         use AlertDescription as A;
@@ -530,14 +680,31 @@ impl CertificateError {
         match self {
             Self::NoCertificate => A::CertificateRequired,
             Self::Expired { .. } | Self::NotValidYet { .. } => A::CertificateExpired,
-            Self::UnknownIssuer => A::UnknownCa,
-            Self::InvalidPurpose(_) | Self::UnsupportedSignatureAlgorithm => {
-                A::UnsupportedCertificate
-            }
+            // "the CA certificate could not be located or could not be matched with a
+            // known trust anchor".
+            Self::UnknownIssuer
+            | Self::UnknownRoot { .. }
+            | Self::MissingIntermediate { .. }
+            | Self::SelfSigned { .. } => A::UnknownCa,
+            // "a certificate was of an unsupported type": not for this purpose, or with
+            // an extension or algorithm we do not handle.
+            Self::InvalidPurpose(_)
+            | Self::EmptyExtendedKeyUsage(_)
+            | Self::UnsupportedCriticalExtension { .. }
+            | Self::UnsupportedSignatureAlgorithm => A::UnsupportedCertificate,
             Self::BadSignature => A::DecryptError,
-            Self::BadEncoding(_) | Self::NotValidForName { .. } | Self::Other(_) => {
-                A::BadCertificate
-            }
+            // "a certificate was corrupt, contained signatures that did not verify
+            // correctly, etc.": everything else wrong with the chain itself.
+            Self::BadEncoding(_)
+            | Self::NotValidForName { .. }
+            | Self::WeakKey { .. }
+            | Self::CaUsedAsEndEntity { .. }
+            | Self::EndEntityUsedAsCa { .. }
+            | Self::NameConstraintViolation { .. }
+            | Self::PathLenConstraintViolated { .. }
+            | Self::ChainTooLong { .. }
+            | Self::PathSearchLimit(_)
+            | Self::Other(_) => A::BadCertificate,
         }
     }
 }

@@ -16,8 +16,10 @@ use pki_types::{CertificateDer, ServerName, UnixTime};
 use crate::enums::{ProtocolVersion, SignatureScheme};
 use crate::error::Error;
 
+mod explain;
 mod root_store;
 pub(crate) mod webpki;
+pub(crate) mod x509;
 
 #[cfg(feature = "native-roots")]
 pub use root_store::NativeLoad;

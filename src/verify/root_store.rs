@@ -51,7 +51,7 @@ impl RootStore {
     /// Adds one DER certificate as a root.
     pub fn add(&mut self, cert: &CertificateDer<'_>) -> Result<(), Error> {
         let anchor = ::webpki::anchor_from_trusted_cert(cert)
-            .map_err(|e| ConfigError::BadRoot(alloc::format!("{e}")))?;
+            .map_err(|e| ConfigError::BadRoot(super::webpki::error_text(e)))?;
         self.anchors.push(anchor.to_owned());
         Ok(())
     }

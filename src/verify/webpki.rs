@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use pki_types::{CertificateDer, ServerName, SignatureVerificationAlgorithm, UnixTime, alg_id};
 use webpki::{EndEntityCert, KeyUsage};
 
+use super::explain::Chain;
 use super::{ClientCertVerifier, RootStore, ServerCertVerifier, scheme_allowed_in};
 use crate::crypto::SignatureVerificationAlgorithms;
 use crate::enums::{ProtocolVersion, SignatureScheme};
@@ -37,17 +38,23 @@ impl ServerCertVerifier for WebPkiServerVerifier {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<(), Error> {
-        let cert = parse(end_entity)?;
+        let chain = Chain {
+            end_entity,
+            intermediates,
+            anchors: self.roots.anchors(),
+            peer: "server",
+        };
+        let cert = parse(end_entity, &chain)?;
         verify_chain(
             &cert,
-            intermediates,
-            &self.roots,
+            &chain,
             &self.algorithms,
             now,
             KeyUsage::server_auth(),
         )?;
         cert.verify_is_valid_for_subject_name(server_name)
-            .map_err(|e| map_error(e, "server authentication").into())
+            .map_err(|e| map_error(e, &chain, SERVER_AUTH))?;
+        Ok(())
     }
 
     fn verify_signature(
@@ -105,11 +112,16 @@ impl ClientCertVerifier for WebPkiClientVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<(), Error> {
-        let cert = parse(end_entity)?;
+        let chain = Chain {
+            end_entity,
+            intermediates,
+            anchors: self.roots.anchors(),
+            peer: "client",
+        };
+        let cert = parse(end_entity, &chain)?;
         verify_chain(
             &cert,
-            intermediates,
-            &self.roots,
+            &chain,
             &self.algorithms,
             now,
             KeyUsage::client_auth(),
@@ -132,34 +144,43 @@ impl ClientCertVerifier for WebPkiClientVerifier {
     }
 }
 
-fn parse<'a>(cert: &'a CertificateDer<'a>) -> Result<EndEntityCert<'a>, Error> {
-    EndEntityCert::try_from(cert).map_err(|e| map_error(e, "").into())
+const SERVER_AUTH: &str = "server authentication";
+const CLIENT_AUTH: &str = "client authentication";
+
+fn parse<'a>(cert: &'a CertificateDer<'a>, chain: &Chain<'_>) -> Result<EndEntityCert<'a>, Error> {
+    EndEntityCert::try_from(cert).map_err(|e| map_error(e, chain, "").into())
 }
 
+/// The chain to a trusted root and the validity windows (webpki), then the leaf's own
+/// key, which webpki leaves to the handshake signature check.
 fn verify_chain(
     cert: &EndEntityCert<'_>,
-    intermediates: &[CertificateDer<'_>],
-    roots: &RootStore,
+    chain: &Chain<'_>,
     algorithms: &SignatureVerificationAlgorithms,
     now: UnixTime,
     usage: KeyUsage,
 ) -> Result<(), Error> {
     let purpose = if usage == KeyUsage::server_auth() {
-        "server authentication"
+        SERVER_AUTH
     } else {
-        "client authentication"
+        CLIENT_AUTH
     };
     cert.verify_for_usage(
         algorithms.all,
-        roots.anchors(),
-        intermediates,
+        chain.anchors,
+        chain.intermediates,
         now,
         usage,
         None,
         None,
     )
-    .map(|_| ())
-    .map_err(|e| map_error(e, purpose).into())
+    .map_err(|e| map_error(e, chain, purpose))?;
+    // An RSA leaf key under 2048 bits would fail its handshake signature as a bad
+    // signature; say what is wrong with it instead.
+    match chain.weak_leaf_key() {
+        Some(weak) => Err(weak.into()),
+        None => Ok(()),
+    }
 }
 
 /// The schemes usable in `version`, in the provider's preference order.
@@ -186,7 +207,7 @@ fn verify_tls_signature(
         .for_scheme(scheme)
         .filter(|_| scheme_allowed_in(scheme, version))
         .ok_or(PeerMisbehaved::UnsupportedSignatureScheme(scheme))?;
-    let cert = parse(cert)?;
+    let cert = EndEntityCert::try_from(cert).map_err(|e| Error::from(plain_error(e)))?;
     let mut tried = false;
     for alg in candidates
         .iter()
@@ -243,49 +264,200 @@ fn scheme_name(scheme: SignatureScheme) -> &'static str {
     }
 }
 
-/// Turns a webpki error into one a user can act on. `purpose` names the EKU checked.
-fn map_error(e: webpki::Error, purpose: &'static str) -> CertificateError {
+/// Turns a webpki error into one a user can act on, looking at `chain` to name the
+/// certificate, issuer or key at fault. `purpose` names the EKU checked.
+fn map_error(e: webpki::Error, chain: &Chain<'_>, purpose: &'static str) -> CertificateError {
     use webpki::Error as W;
     #[allow(deprecated)]
     match e {
-        W::CertExpired { time, not_after } => CertificateError::Expired {
-            not_after,
-            now: time,
-        },
-        W::CertNotValidYet { time, not_before } => CertificateError::NotValidYet {
-            not_before,
-            now: time,
-        },
-        W::UnknownIssuer => CertificateError::UnknownIssuer,
+        W::UnknownIssuer => chain.unknown_issuer(),
         W::CertNotValidForName(ctx) => CertificateError::NotValidForName {
-            expected: server_name_text(&ctx.expected),
-            presented: ctx.presented.iter().map(|n| plain_name(n)).collect(),
+            expected: typed_server_name(&ctx.expected),
+            presented: chain
+                .leaf_names()
+                .unwrap_or_else(|| ctx.presented.iter().map(|n| typed_name(n)).collect()),
         },
+        // ring refuses RSA keys under 2048 bits as a failed signature.
+        W::InvalidSignatureForPublicKey => chain
+            .weak_issuer_key()
+            .unwrap_or(CertificateError::BadSignature),
         W::RequiredEkuNotFound | W::RequiredEkuNotFoundContext(_) => {
             CertificateError::InvalidPurpose(purpose)
         }
-        W::InvalidSignatureForPublicKey => CertificateError::BadSignature,
+        W::EmptyEkuExtension => CertificateError::EmptyExtendedKeyUsage(purpose),
+        W::CaUsedAsEndEntity => CertificateError::CaUsedAsEndEntity {
+            subject: chain.leaf_subject(),
+        },
+        W::EndEntityUsedAsCa => CertificateError::EndEntityUsedAsCa {
+            subject: chain.non_ca_issuer(),
+        },
+        W::NameConstraintViolation => CertificateError::NameConstraintViolation {
+            ca: chain.name_constrained_ca(),
+        },
+        W::PathLenConstraintViolated => {
+            let found = chain.path_len_ca();
+            CertificateError::PathLenConstraintViolated {
+                path_len: found.as_ref().map(|(_, n)| *n),
+                ca: found.map(|(ca, _)| ca),
+            }
+        }
+        W::UnsupportedCriticalExtension => {
+            let found = chain.unknown_critical_extension();
+            CertificateError::UnsupportedCriticalExtension {
+                oid: found.as_ref().map(|(_, oid)| oid.clone()),
+                subject: found.map(|(subject, _)| subject),
+            }
+        }
+        other => plain_error(other),
+    }
+}
+
+/// Errors that need no look at the chain, each as a sentence.
+fn plain_error(e: webpki::Error) -> CertificateError {
+    use CertificateError as C;
+    use webpki::Error as W;
+    let malformed = |what: &str| C::BadEncoding(String::from(what));
+    let other = |what: &str| C::Other(String::from(what));
+    #[allow(deprecated)]
+    match e {
+        W::CertExpired { time, not_after } => C::Expired {
+            not_after,
+            now: time,
+        },
+        W::CertNotValidYet { time, not_before } => C::NotValidYet {
+            not_before,
+            now: time,
+        },
+        W::UnknownIssuer => C::UnknownIssuer,
+        W::CertNotValidForName(ctx) => C::NotValidForName {
+            expected: typed_server_name(&ctx.expected),
+            presented: ctx.presented.iter().map(|n| typed_name(n)).collect(),
+        },
+        W::InvalidSignatureForPublicKey => C::BadSignature,
         W::UnsupportedSignatureAlgorithm
         | W::UnsupportedSignatureAlgorithmContext(_)
         | W::UnsupportedSignatureAlgorithmForPublicKey
         | W::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
-            CertificateError::UnsupportedSignatureAlgorithm
+            C::UnsupportedSignatureAlgorithm
         }
-        W::BadDer | W::BadDerTime | W::TrailingData(_) | W::UnsupportedCertVersion => {
-            CertificateError::BadEncoding(format!("{e}"))
+        W::RequiredEkuNotFound | W::RequiredEkuNotFoundContext(_) => C::InvalidPurpose("its use"),
+        W::EmptyEkuExtension => C::EmptyExtendedKeyUsage("intended"),
+        W::CaUsedAsEndEntity => C::CaUsedAsEndEntity {
+            subject: String::from("this certificate"),
+        },
+        W::EndEntityUsedAsCa => C::EndEntityUsedAsCa { subject: None },
+        W::NameConstraintViolation => C::NameConstraintViolation { ca: None },
+        W::PathLenConstraintViolated => C::PathLenConstraintViolated {
+            ca: None,
+            path_len: None,
+        },
+        W::UnsupportedCriticalExtension => C::UnsupportedCriticalExtension {
+            subject: None,
+            oid: None,
+        },
+        // webpki follows at most 6 intermediates.
+        W::MaximumPathDepthExceeded => C::ChainTooLong { max: 6 },
+        W::MaximumSignatureChecksExceeded => C::PathSearchLimit("signature checks"),
+        W::MaximumPathBuildCallsExceeded => C::PathSearchLimit("path-building steps"),
+        W::MaximumNameConstraintComparisonsExceeded => {
+            C::PathSearchLimit("name constraint comparisons")
         }
-        other => CertificateError::Other(format!("{other}")),
+        W::BadDer => malformed("it is not valid DER"),
+        W::BadDerTime => malformed("a date in it is not a valid DER time"),
+        W::TrailingData(part) => {
+            C::BadEncoding(format!("unexpected bytes follow {}", der_part_name(part)))
+        }
+        W::UnsupportedCertVersion => malformed("it is not an X.509 version 3 certificate"),
+        W::InvalidCertValidity => malformed(
+            "its validity period ends before it starts: notAfter is earlier than notBefore",
+        ),
+        W::InvalidSerialNumber => {
+            malformed("its serial number is invalid (RFC 5280 4.1.2.2: positive, at most 20 bytes)")
+        }
+        W::MalformedExtensions => malformed("an extension is malformed or appears twice"),
+        W::ExtensionValueInvalid => malformed("an extension holds a value RFC 5280 does not allow"),
+        W::MalformedDnsIdentifier => malformed("a DNS name in it is malformed"),
+        W::MalformedNameConstraint => malformed("a name constraint in it is malformed"),
+        W::InvalidNetworkMaskConstraint => {
+            malformed("an IP address name constraint has an invalid network mask")
+        }
+        W::SignatureAlgorithmMismatch => {
+            malformed("its outer signature algorithm differs from the one inside the signed part")
+        }
+        W::UnsupportedNameType => other(
+            "a name in the chain, or a name constraint, is of a type the verifier cannot \
+             check",
+        ),
+        W::CertDistrusted => other("a certificate in the chain is explicitly distrusted"),
+        W::CertRevoked => other("a certificate in the chain has been revoked"),
+        W::UnknownRevocationStatus => {
+            other("the revocation status of a certificate in the chain is unknown")
+        }
+        W::CrlExpired { .. } => other("the certificate revocation list has expired"),
+        W::IssuerNotCrlSigner
+        | W::InvalidCrlNumber
+        | W::InvalidCrlSignatureForPublicKey
+        | W::UnsupportedCrlVersion
+        | W::UnsupportedDeltaCrl
+        | W::UnsupportedIndirectCrl
+        | W::UnsupportedRevocationReason
+        | W::UnsupportedRevocationReasonsPartitioning
+        | W::UnsupportedCrlIssuingDistributionPoint
+        | W::UnsupportedCrlSignatureAlgorithm
+        | W::UnsupportedCrlSignatureAlgorithmContext(_)
+        | W::UnsupportedCrlSignatureAlgorithmForPublicKey
+        | W::UnsupportedCrlSignatureAlgorithmForPublicKeyContext(_) => {
+            other("a certificate revocation list could not be used")
+        }
+        // A variant newer than this mapping: webpki's own name is all there is.
+        unknown => C::Other(format!("the certificate was rejected ({unknown:?})")),
     }
 }
 
-/// webpki reports certificate names in Debug form (`DnsName("a.test")`); users want
-/// `a.test`. Unrecognised forms are kept as they are.
-fn plain_name(presented: &str) -> String {
-    let inner = presented
-        .split_once('(')
-        .and_then(|(_, rest)| rest.strip_suffix(')'))
-        .unwrap_or(presented);
-    String::from(inner.trim_matches('"'))
+/// A webpki error as a sentence, for callers outside a chain (a root being added).
+pub(crate) fn error_text(e: webpki::Error) -> String {
+    format!("{}", plain_error(e))
+}
+
+fn der_part_name(part: webpki::DerTypeId) -> &'static str {
+    use webpki::DerTypeId as D;
+    match part {
+        D::Certificate => "the certificate",
+        D::CertificateExtensions => "the extensions",
+        D::CertificateTbsCertificate => "the signed part",
+        D::Extension => "an extension",
+        D::SubjectPublicKeyInfo => "the public key",
+        D::Signature | D::SignatureAlgorithm | D::SignedData => "the signature",
+        D::GeneralName => "a name",
+        D::Time => "a date",
+        _ => "a field",
+    }
+}
+
+/// webpki reports certificate names in Debug form (`DnsName("a.test")`,
+/// `IpAddress(192.0.2.1)`); users want them typed the way OpenSSL prints them
+/// (`DNS:a.test`, `IP:192.0.2.1`), so a DNS name that spells an address shows as one.
+/// Unrecognised forms are kept as they are.
+fn typed_name(presented: &str) -> String {
+    let Some((kind, rest)) = presented.split_once('(') else {
+        return String::from(presented);
+    };
+    let inner = rest.strip_suffix(')').unwrap_or(rest).trim_matches('"');
+    let prefix = match kind {
+        "DnsName" => "DNS",
+        "IpAddress" => "IP",
+        "UniformResourceIdentifier" => "URI",
+        _ => return String::from(presented),
+    };
+    format!("{prefix}:{inner}")
+}
+
+/// The name a client asked for, typed like the certificate's names.
+fn typed_server_name(name: &ServerName<'_>) -> String {
+    match name {
+        ServerName::IpAddress(_) => format!("IP:{}", server_name_text(name)),
+        _ => format!("DNS:{}", server_name_text(name)),
+    }
 }
 
 /// The text form of a server name, without needing `std`.

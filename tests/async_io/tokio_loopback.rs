@@ -343,7 +343,9 @@ async fn a_failed_handshake_surfaces_a_typed_error() {
     assert!(
         matches!(
             fixture::tls_error(&client),
-            Some(Error::Certificate(CertificateError::UnknownIssuer))
+            Some(Error::Certificate(
+                CertificateError::MissingIntermediate { .. }
+            ))
         ),
         "{client:?}"
     );

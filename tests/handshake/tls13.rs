@@ -452,8 +452,8 @@ fn ip_address_server_name_sends_no_sni_and_checks_the_ip_san() {
             expected,
             presented,
         })) => {
-            assert_eq!(expected, "127.0.0.2");
-            assert_eq!(presented, ["127.0.0.1"]);
+            assert_eq!(expected, "IP:127.0.0.2");
+            assert_eq!(presented, ["IP:127.0.0.1"]);
         }
         other => panic!("expected NotValidForName, got {other:?}"),
     }

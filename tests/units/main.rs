@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod cert_errors;
 mod codec;
 mod config_errors;
 mod crypto_provider;

@@ -53,7 +53,7 @@ fn wrong_name_lists_the_certificate_names() {
     let err = check(&verifier(&root), &leaf.chain, "b.test", NOV_2026).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "invalid peer certificate: certificate is not valid for \"b.test\" (certificate names: a.test, *.a.test)"
+        "invalid peer certificate: certificate is not valid for DNS:b.test (certificate names: DNS:a.test, DNS:*.a.test)"
     );
     assert_eq!(err.alert(), Some(AlertDescription::BadCertificate));
     // A wildcard covers one label only.
@@ -83,19 +83,31 @@ fn expired_and_not_yet_valid_give_both_dates() {
 }
 
 #[test]
-fn unknown_ca_and_missing_intermediate_are_unknown_issuer() {
+fn unknown_ca_and_missing_intermediate_name_the_issuer_not_found() {
+    // The root is not sent and not trusted: its name is what could not be found.
     let (_root, leaf) = pki::server_chain(&["a.test"]);
     let other = Ca::root("someone else");
     let err = check(&verifier(&other), &leaf.chain, "a.test", NOV_2026).unwrap_err();
     assert_eq!(
         cert_error(Err(err.clone())),
-        CertificateError::UnknownIssuer
+        CertificateError::MissingIntermediate {
+            subject: "CN=handclasp test intermediate".into(),
+            issuer: "CN=handclasp test root".into(),
+            peer: "server",
+        }
     );
     assert_eq!(err.alert(), Some(AlertDescription::UnknownCa));
 
     let (root, leaf) = pki::server_chain(&["a.test"]);
     let err = check(&verifier(&root), &leaf.chain[..1], "a.test", NOV_2026);
-    assert_eq!(cert_error(err), CertificateError::UnknownIssuer);
+    assert_eq!(
+        cert_error(err),
+        CertificateError::MissingIntermediate {
+            subject: "CN=a.test".into(),
+            issuer: "CN=handclasp test intermediate".into(),
+            peer: "server",
+        }
+    );
 }
 
 #[test]
