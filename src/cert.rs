@@ -18,7 +18,8 @@ pub struct CertifiedKey {
 }
 
 impl CertifiedKey {
-    /// Pairs a chain with an already-loaded key.
+    /// Pairs a chain with an already-loaded key, as given: unlike [`Self::from_der`],
+    /// it does not check that the key matches the certificate.
     pub fn new(
         chain: Vec<CertificateDer<'static>>,
         key: Arc<dyn SigningKey>,
@@ -31,13 +32,18 @@ impl CertifiedKey {
         Ok(Self { chain, key })
     }
 
-    /// Loads `key` with the provider's key loader and pairs it with `chain`.
+    /// Loads `key` with the provider's key loader and pairs it with `chain`, after
+    /// checking that the key belongs to the end-entity certificate.
     pub fn from_der(
         provider: &CryptoProvider,
         chain: Vec<CertificateDer<'static>>,
         key: PrivateKeyDer<'static>,
     ) -> Result<Self, Error> {
-        Self::new(chain, provider.key_provider.load_private_key(key)?)
+        let certified = Self::new(chain, provider.key_provider.load_private_key(key)?)?;
+        if let Some(end_entity) = certified.end_entity() {
+            crate::config_common::check_key_matches_cert(end_entity, certified.key.as_ref())?;
+        }
+        Ok(certified)
     }
 
     /// The end-entity certificate.

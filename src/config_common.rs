@@ -1,13 +1,18 @@
-//! What the client and server config builders share: the default clock and the
-//! checks of versions, ALPN names and key-exchange groups.
+//! What the client and server config builders share: the default clock, the checks
+//! of versions, ALPN names and key-exchange groups, and that a private key belongs to
+//! its certificate.
 
+use alloc::format;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use crate::crypto::CryptoProvider;
+use pki_types::CertificateDer;
+
+use crate::crypto::{CryptoProvider, SigningKey};
 use crate::enums::ProtocolVersion;
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
 use crate::time::TimeProvider;
+use crate::verify::x509::{self, CertFacts};
 
 #[cfg(feature = "std")]
 pub(crate) fn default_time() -> Option<Arc<dyn TimeProvider>> {
@@ -88,4 +93,36 @@ fn check_alpn(protocols: &[Vec<u8>]) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// Refuses a private key that does not belong to `end_entity`: with it, every
+/// handshake signature (RFC 8446 4.4.3 CertificateVerify, RFC 5246 7.4.3
+/// ServerKeyExchange) would fail at the peer with decrypt_error, far from the cause.
+///
+/// Compares the key bits of the certificate's SubjectPublicKeyInfo with the key's
+/// public half. Keys that cannot give their public half (some custom providers) and
+/// certificates this check cannot read are let through; the peer still checks them.
+pub(crate) fn check_key_matches_cert(
+    end_entity: &CertificateDer<'_>,
+    key: &dyn SigningKey,
+) -> Result<(), Error> {
+    let Some(cert) = CertFacts::parse(end_entity.as_ref()) else {
+        return Ok(());
+    };
+    let Some(public) = key.public_key() else {
+        return Ok(());
+    };
+    let Some(private_spki) = x509::spki_contents(public.as_ref()) else {
+        return Ok(());
+    };
+    let cert_key = x509::public_key_bits(cert.spki);
+    if cert_key.is_some() && cert_key == x509::public_key_bits(private_spki) {
+        return Ok(());
+    }
+    Err(ConfigError::KeyMismatch {
+        subject: cert.subject_text(),
+        certificate_key: format!("{}", x509::key_kind(cert.spki)),
+        private_key: format!("{}", x509::key_kind(private_spki)),
+    }
+    .into())
 }

@@ -142,7 +142,8 @@ impl ClientConfigBuilder {
         self
     }
 
-    /// Present this certificate when a server asks for one (mutual TLS).
+    /// Present this certificate when a server asks for one (mutual TLS). Fails if the
+    /// key does not belong to the chain's first certificate.
     pub fn with_client_auth_cert(
         mut self,
         chain: Vec<CertificateDer<'static>>,

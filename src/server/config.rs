@@ -136,7 +136,9 @@ impl ServerConfigBuilder {
         self
     }
 
-    /// Present this chain (end-entity first) and key to every client.
+    /// Present this chain (end-entity first) and key to every client. Fails if the
+    /// key does not belong to the chain's first certificate
+    /// ([`crate::error::ConfigError::KeyMismatch`]).
     pub fn with_single_cert(
         mut self,
         chain: Vec<CertificateDer<'static>>,

@@ -464,6 +464,16 @@ fn spki_parts(spki: &[u8]) -> Option<Spki<'_>> {
     })
 }
 
+/// The subjectPublicKey bits of an SPKI (its SEQUENCE's contents).
+pub(crate) fn public_key_bits(spki: &[u8]) -> Option<&[u8]> {
+    spki_parts(spki).map(|parts| parts.key)
+}
+
+/// The SEQUENCE contents of a complete DER SubjectPublicKeyInfo.
+pub(crate) fn spki_contents(spki_der: &[u8]) -> Option<&[u8]> {
+    whole(spki_der, SEQUENCE)
+}
+
 /// The kind of key an SPKI (its SEQUENCE's contents) holds.
 pub(crate) fn key_kind(spki: &[u8]) -> KeyKind {
     const RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
