@@ -340,10 +340,13 @@ fn plain_error(e: webpki::Error) -> CertificateError {
         | W::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
             C::UnsupportedSignatureAlgorithm
         }
-        W::RequiredEkuNotFound | W::RequiredEkuNotFoundContext(_) => C::InvalidPurpose("its use"),
-        W::EmptyEkuExtension => C::EmptyExtendedKeyUsage("intended"),
+        // Without a chain (a root being added) the purpose and subject are unknown.
+        W::RequiredEkuNotFound | W::RequiredEkuNotFoundContext(_) => {
+            C::InvalidPurpose("the purpose checked")
+        }
+        W::EmptyEkuExtension => C::EmptyExtendedKeyUsage("needed"),
         W::CaUsedAsEndEntity => C::CaUsedAsEndEntity {
-            subject: String::from("this certificate"),
+            subject: String::from("(subject unknown)"),
         },
         W::EndEntityUsedAsCa => C::EndEntityUsedAsCa { subject: None },
         W::NameConstraintViolation => C::NameConstraintViolation { ca: None },
