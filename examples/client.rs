@@ -7,9 +7,9 @@
 //!        [--timeout SECS] [--allow-no-ems] HOST[:PORT]
 //! ```
 //!
-//! Without `--cafile`, the system's CA bundle is used. With `--resume N` it connects
-//! N+1 times, offering each time the session the previous connection left, and says
-//! on stderr whether each one resumed.
+//! Without `--cafile`, the platform's trust store is used (`RootStore::native_roots`).
+//! With `--resume N` it connects N+1 times, offering each time the session the
+//! previous connection left, and says on stderr whether each one resumed.
 //!
 //! When the reply ends: the GET asks the server to close the connection, and the
 //! response is read until it does. With `--send`, nothing says how long the reply is
@@ -39,12 +39,6 @@ use handclasp::{ClientConfig, ClientConnection, Stream};
 const USAGE: &str = "usage: client [--cafile FILE] [--protocols 1.3,1.2] [--alpn LIST] \
 [--cert FILE --key FILE] [--send TEXT [--idle SECS (1)]] [--resume N] [--timeout SECS (30)] \
 [--allow-no-ems] HOST[:PORT]";
-
-const SYSTEM_BUNDLES: &[&str] = &[
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/cert.pem",
-];
 
 struct Args {
     cafile: Option<String>,
@@ -138,23 +132,15 @@ fn run(args: Args) -> Result<(), String> {
         _ => (target.clone(), 443),
     };
 
-    let mut roots = RootStore::empty();
-    match &args.cafile {
+    let roots = match &args.cafile {
         Some(file) => {
+            let mut roots = RootStore::empty();
+            roots.add_pem_file(file).map_err(|e| e.to_string())?;
             roots
-                .add_pem_file(file)
-                .map_err(|e| format!("{file}: {e}"))?;
         }
-        None => {
-            let bundle = SYSTEM_BUNDLES
-                .iter()
-                .find(|p| std::path::Path::new(p).exists())
-                .ok_or("no --cafile and no system CA bundle found")?;
-            roots
-                .add_pem_file(bundle)
-                .map_err(|e| format!("{bundle}: {e}"))?;
-        }
-    }
+        // The platform's store (feature native-roots; SSL_CERT_FILE overrides it).
+        None => RootStore::native_roots().map_err(|e| e.to_string())?.0,
+    };
     let mut builder = ClientConfig::builder()
         .with_root_store(roots)
         .with_extended_master_secret_required(!args.allow_no_ems);
