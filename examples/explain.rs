@@ -1,0 +1,1497 @@
+//! The story of a TLS handshake, step by step, as the client sees it.
+//!
+//! ```text
+//! cargo run --example explain -- [--tls12 | --tls13] [--cafile FILE] [--alpn h2,http/1.1]
+//!     [--sni NAME] [--send TEXT] [--resume] [--timeout SECS] HOST[:PORT]
+//! cargo run --example explain -- --local [the same flags, no HOST]
+//! ```
+//!
+//! It drives handclasp's sans-IO `ClientConnection` itself over a `TcpStream` (port 443
+//! unless given), or with `--local` over memory to an in-process server whose
+//! certificate comes from a throw-away CA. Every record read from the wire is fed to
+//! the connection alone, so each handshake event (from a `HandshakeObserver`) and each
+//! key change is tied to the record that caused it. Without `--cafile` the roots come
+//! from `SSL_CERT_FILE` or the system bundle. After the handshake it sends
+//! `GET / HTTP/1.1` (or `--send TEXT`, then waits until the answer pauses for a
+//! second), prints every record it writes and reads, and closes with close_notify.
+//! `--resume` then connects again, offering the session the first connection stored.
+//!
+//! # Output form
+//!
+//! Each connection starts with a line `== connection K: ... ==`. Each step starts with
+//! a line `== step N @ T ms: NAME ==`: N counts from 1 in each connection, T is the time
+//! since the program started, and NAME is one of `ClientHello`, `HelloRetryRequest`,
+//! `ServerHello`, `key exchange`, `key schedule`, `EncryptedExtensions`,
+//! `Certificate`, `certificate checks`, `CertificateVerify`, `ServerKeyExchange`,
+//! `ChangeCipherSpec`, `NewSessionTicket`, `Finished`, `handshake complete`, `records`,
+//! `close_notify`, `alert`, `session tickets`. Steps come in the order things happen,
+//! and a name repeats when its kind of step happens again (the key schedule does).
+//! Details follow as lines indented by three spaces; the three certificate checks
+//! read `[pass]`, `[FAIL]` or `[not reached]` then `(a)`, `(b)` or `(c)`. Secrets are
+//! named by their RFC labels, never shown. Errors go to stderr as `error: ...` with
+//! exit status 1 (2 for bad usage).
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use handclasp::crypto::SupportedCipherSuite;
+use handclasp::enums::{
+    AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme,
+};
+use handclasp::error::CertificateError;
+use handclasp::events::{HandshakeEvent, HandshakeObserver, Secret, Side};
+use handclasp::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use handclasp::time::{Rfc3339, UnixTime};
+use handclasp::verify::RootStore;
+use handclasp::{ClientConfig, ClientConnection, Error, ServerConfig, ServerConnection};
+use x509_parser::prelude::{FromDer, GeneralName, X509Certificate, X509Name};
+
+const USAGE: &str = "usage: explain [--local] [--tls12 | --tls13] [--cafile FILE] \
+[--alpn LIST] [--sni NAME] [--send TEXT] [--resume] [--timeout SECS (10)] HOST[:PORT]";
+
+/// The system CA bundle, until platform roots are a library feature.
+const SYSTEM_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+/// With `--send`, the answer is over once nothing more came for this long.
+const IDLE: Duration = Duration::from_secs(1);
+
+struct Args {
+    target: Option<String>,
+    local: bool,
+    versions: Vec<ProtocolVersion>,
+    cafile: Option<String>,
+    alpn: Vec<Vec<u8>>,
+    sni: Option<String>,
+    send: Option<String>,
+    resume: bool,
+    timeout: Duration,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        target: None,
+        local: false,
+        versions: vec![ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2],
+        cafile: None,
+        alpn: Vec::new(),
+        sni: None,
+        send: None,
+        resume: false,
+        timeout: Duration::from_secs(10),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--local" => args.local = true,
+            "--tls12" => args.versions = vec![ProtocolVersion::TLSv1_2],
+            "--tls13" => args.versions = vec![ProtocolVersion::TLSv1_3],
+            "--cafile" => args.cafile = Some(value()?),
+            "--alpn" => {
+                args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect();
+            }
+            "--sni" => args.sni = Some(value()?),
+            "--send" => args.send = Some(value()?),
+            "--resume" => args.resume = true,
+            "--timeout" => {
+                let text = value()?;
+                args.timeout = match text.parse::<f64>().map(Duration::try_from_secs_f64) {
+                    Ok(Ok(secs)) if !secs.is_zero() => secs,
+                    _ => return Err(format!("bad --timeout {text:?} (seconds above zero)")),
+                };
+            }
+            "-h" | "--help" => return Err(String::new()),
+            other if other.starts_with("--") => return Err(format!("unknown option {other}")),
+            other => args.target = Some(other.to_string()),
+        }
+    }
+    Ok(args)
+}
+
+/// HOST[:PORT], with `[v6]:port` for IPv6; the port defaults to 443.
+fn split_target(target: &str) -> Result<(String, u16), String> {
+    match target.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') || h.starts_with('[') => Ok((
+            h.trim_matches(|c| c == '[' || c == ']').to_string(),
+            p.parse().map_err(|e| format!("bad port {p:?}: {e}"))?,
+        )),
+        _ => Ok((
+            target.trim_matches(|c| c == '[' || c == ']').to_string(),
+            443,
+        )),
+    }
+}
+
+/// The roots to trust: `--cafile`, else `SSL_CERT_FILE`, else the system bundle. The one
+/// place that knows where roots come from.
+fn load_roots(cafile: Option<&str>) -> Result<(RootStore, String), String> {
+    let env = std::env::var("SSL_CERT_FILE").ok();
+    let file = cafile.or(env.as_deref()).unwrap_or(SYSTEM_BUNDLE);
+    let mut roots = RootStore::empty();
+    let load = roots
+        .add_pem_file(file)
+        .map_err(|e| format!("{file}: {e}"))?;
+    Ok((roots, format!("{} roots from {file}", load.added)))
+}
+
+// ---- events: the observer keeps owned copies for the main loop to tell ----
+
+/// One handshake event, owned.
+#[derive(Debug)]
+enum Seen {
+    Hello(Offer),
+    Retry(Option<NamedGroup>, bool),
+    ServerHello(ProtocolVersion, CipherSuite, Option<NamedGroup>, bool),
+    Extensions(Option<Vec<u8>>, bool, bool),
+    Chain(Vec<CertificateDer<'static>>),
+    ChainVerified(UnixTime),
+    KeyExchange(NamedGroup, usize),
+    Secret(Secret),
+    TrafficKeys,
+    Signature(SignatureScheme),
+    FinishedVerified,
+    FinishedSent,
+    ChangeCipherSpec { ours: bool },
+    Ticket(u32, u32),
+    KeyUpdate { ours: bool },
+    Alert { sent: bool, alert: AlertDescription },
+    Complete,
+}
+
+#[derive(Debug)]
+struct Offer {
+    versions: Vec<ProtocolVersion>,
+    suites: Vec<CipherSuite>,
+    groups: Vec<NamedGroup>,
+    shares: Vec<NamedGroup>,
+    schemes: Vec<SignatureScheme>,
+    sni: Option<String>,
+    alpn: Vec<Vec<u8>>,
+}
+
+/// Collects the client's events in order.
+#[derive(Debug, Default)]
+struct Recorder(Mutex<Vec<Seen>>);
+
+impl Recorder {
+    fn take(&self) -> Vec<Seen> {
+        self.0
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+}
+
+impl HandshakeObserver for Recorder {
+    fn on_event(&self, side: Side, event: &HandshakeEvent<'_>) {
+        use HandshakeEvent as E;
+        if side != Side::Client {
+            return;
+        }
+        let seen = match event {
+            E::ClientHello(o) => Seen::Hello(Offer {
+                versions: o.versions.to_vec(),
+                suites: o.cipher_suites.to_vec(),
+                groups: o.groups.to_vec(),
+                shares: o.key_share_groups.to_vec(),
+                schemes: o.signature_schemes.to_vec(),
+                sni: o.server_name.map(str::to_string),
+                alpn: o.alpn.to_vec(),
+            }),
+            E::HelloRetryRequest { group, cookie } => Seen::Retry(*group, *cookie),
+            E::ServerHello {
+                version,
+                cipher_suite,
+                group,
+                resumed,
+            } => Seen::ServerHello(*version, *cipher_suite, *group, *resumed),
+            E::EncryptedExtensions {
+                alpn,
+                server_name_acknowledged,
+                early_data_accepted,
+            } => Seen::Extensions(
+                alpn.map(<[u8]>::to_vec),
+                *server_name_acknowledged,
+                *early_data_accepted,
+            ),
+            E::CertificateReceived { chain } => {
+                Seen::Chain(chain.iter().map(|c| c.clone().into_owned()).collect())
+            }
+            E::CertificateVerified { now, .. } => Seen::ChainVerified(*now),
+            E::KeyExchange {
+                group,
+                public_key_len,
+            } => Seen::KeyExchange(*group, *public_key_len),
+            E::SecretDerived(secret) => Seen::Secret(*secret),
+            E::HandshakeKeysInstalled { .. } => Seen::TrafficKeys,
+            E::SignatureVerified { scheme } => Seen::Signature(*scheme),
+            E::FinishedVerified => Seen::FinishedVerified,
+            E::FinishedSent => Seen::FinishedSent,
+            E::ChangeCipherSpec { ours } => Seen::ChangeCipherSpec { ours: *ours },
+            E::Ticket {
+                lifetime_secs,
+                max_early_data,
+                ..
+            } => Seen::Ticket(*lifetime_secs, *max_early_data),
+            E::KeyUpdate { ours } => Seen::KeyUpdate { ours: *ours },
+            E::AlertSent(alert) => Seen::Alert {
+                sent: true,
+                alert: *alert,
+            },
+            E::AlertReceived(alert) => Seen::Alert {
+                sent: false,
+                alert: *alert,
+            },
+            E::HandshakeComplete { .. } => Seen::Complete,
+            _ => return,
+        };
+        if let Ok(mut all) = self.0.lock() {
+            all.push(seen);
+        }
+    }
+}
+
+// ---- the wire: TCP, or memory to an in-process server ----
+
+/// What one wait on the wire gave.
+enum Received {
+    Bytes(Vec<u8>),
+    Closed,
+    Quiet,
+}
+
+trait Wire {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), String>;
+    /// Waits up to `wait` for bytes.
+    fn receive(&mut self, wait: Duration) -> Result<Received, String>;
+    /// Ends our direction of the transport.
+    fn close(&mut self);
+}
+
+struct Tcp(TcpStream);
+
+impl Tcp {
+    fn connect(host: &str, port: u16, timeout: Duration) -> Result<Self, String> {
+        let addrs = (host, port)
+            .to_socket_addrs()
+            .map_err(|e| format!("cannot resolve {host}: {e}"))?;
+        let mut last = format!("{host} has no address");
+        for addr in addrs {
+            match TcpStream::connect_timeout(&addr, timeout) {
+                Ok(sock) => return Ok(Self(sock)),
+                Err(e) => last = format!("connect {addr}: {e}"),
+            }
+        }
+        Err(last)
+    }
+}
+
+impl Wire for Tcp {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.0.write_all(bytes).map_err(|e| format!("write: {e}"))
+    }
+
+    fn receive(&mut self, wait: Duration) -> Result<Received, String> {
+        self.0
+            .set_read_timeout(Some(wait))
+            .map_err(|e| e.to_string())?;
+        let mut buf = vec![0; 32 * 1024];
+        match self.0.read(&mut buf) {
+            Ok(0) => Ok(Received::Closed),
+            Ok(n) => {
+                buf.truncate(n);
+                Ok(Received::Bytes(buf))
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                Ok(Received::Quiet)
+            }
+            Err(e) => Err(format!("read: {e}")),
+        }
+    }
+
+    fn close(&mut self) {
+        let _ = self.0.shutdown(Shutdown::Write);
+    }
+}
+
+/// `--local`: an in-process server. What the client sends is fed to it at once; its
+/// answer waits to be received. It answers the first request with an HTTP response
+/// (text that is not HTTP is echoed), then sends close_notify.
+struct Local {
+    server: ServerConnection,
+    to_client: Vec<u8>,
+    request: Vec<u8>,
+    answered: bool,
+}
+
+impl Local {
+    fn serve(&mut self) -> Result<(), Error> {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = self.server.read_plaintext(&mut buf);
+            if n == 0 {
+                break;
+            }
+            self.request
+                .extend_from_slice(buf.get(..n).unwrap_or_default());
+        }
+        let http = self.request.starts_with(b"GET ");
+        let complete = self.request.windows(4).any(|w| w == b"\r\n\r\n");
+        if self.answered || self.request.is_empty() || (http && !complete) {
+            return Ok(());
+        }
+        let answer = if http {
+            let body = format!(
+                "hello from the local handclasp server over {:?}\n",
+                self.server
+                    .protocol_version()
+                    .unwrap_or(ProtocolVersion::Unknown(0))
+            );
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+        } else {
+            self.request.clone()
+        };
+        self.server.write_plaintext(&answer)?;
+        self.server.send_close_notify();
+        self.answered = true;
+        Ok(())
+    }
+}
+
+impl Wire for Local {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+        if self.server.read_tls_from_slice(bytes) < bytes.len() {
+            return Err("the local server's input buffer is full".into());
+        }
+        // A server that fails queues its alert, which the client then reads.
+        if self.server.process_new_packets().is_ok() && !self.server.is_handshaking() {
+            self.serve().map_err(|e| format!("local server: {e}"))?;
+        }
+        self.to_client.extend_from_slice(self.server.pending_tls());
+        let n = self.server.pending_tls().len();
+        self.server.consume_tls(n);
+        Ok(())
+    }
+
+    fn receive(&mut self, _wait: Duration) -> Result<Received, String> {
+        if self.to_client.is_empty() {
+            return Ok(Received::Quiet);
+        }
+        Ok(Received::Bytes(std::mem::take(&mut self.to_client)))
+    }
+
+    fn close(&mut self) {}
+}
+
+/// A throw-away CA and a `localhost` certificate it issued (ECDSA P-256, valid from
+/// yesterday for 90 days); returns the server's config and a root store holding the CA.
+fn local_setup(alpn: &[Vec<u8>]) -> Result<(Arc<ServerConfig>, RootStore), String> {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+    let err = |e: rcgen::Error| e.to_string();
+    let (from, ca_until, until) = (date_from_now(-1)?, date_from_now(365)?, date_from_now(90)?);
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "explain throw-away CA");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
+    ca_params.not_after = rcgen::date_time_ymd(ca_until.0, ca_until.1, ca_until.2);
+    let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(err)?;
+    let ca = CertifiedIssuer::self_signed(ca_params, ca_key).map_err(err)?;
+
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).map_err(err)?;
+    params
+        .subject_alt_names
+        .push(rcgen::SanType::IpAddress([127, 0, 0, 1].into()));
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
+    params.not_after = rcgen::date_time_ymd(until.0, until.1, until.2);
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(err)?;
+    let cert = params.signed_by(&key, &ca).map_err(err)?;
+
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let server = ServerConfig::builder()
+        .with_single_cert(vec![cert.der().clone()], key)
+        .and_then(|b| b.with_alpn_protocols(alpn.to_vec()).build())
+        .map_err(|e| e.to_string())?;
+    let mut roots = RootStore::empty();
+    roots.add(ca.der()).map_err(|e| e.to_string())?;
+    Ok((Arc::new(server), roots))
+}
+
+/// The calendar date (UTC) `days` from now, from the library's RFC 3339 formatter.
+fn date_from_now(days: i64) -> Result<(i32, u8, u8), String> {
+    let secs = UnixTime::now()
+        .as_secs()
+        .saturating_add_signed(days * 86_400);
+    let text = Rfc3339(UnixTime::since_unix_epoch(Duration::from_secs(secs))).to_string();
+    let field = |at: std::ops::Range<usize>| {
+        text.get(at)
+            .and_then(|s| s.parse::<u16>().ok())
+            .ok_or(format!("bad date {text:?}"))
+    };
+    let small = |v: u16| u8::try_from(v).map_err(|e| e.to_string());
+    Ok((
+        i32::from(field(0..4)?),
+        small(field(5..7)?)?,
+        small(field(8..10)?)?,
+    ))
+}
+
+// ---- one connection, told step by step ----
+
+/// What every connection's story needs to know.
+struct Context {
+    start: Instant,
+    /// The name the certificate must hold.
+    name: String,
+    roots: RootStore,
+    roots_source: String,
+    request: Vec<u8>,
+    /// `--send`: the answer is over when it pauses (an echo server never closes).
+    ends_when_quiet: bool,
+    timeout: Duration,
+}
+
+/// One direction of records: the key in use, named by the secret it comes from, and
+/// the count of records under it, which is their sequence number: it starts at 0 with
+/// each new key (RFC 8446 5.3; RFC 5246 6.1).
+#[derive(Default)]
+struct Direction {
+    key: Option<String>,
+    /// A key the events announced, in use from the next record (see the callers).
+    next: Option<String>,
+    seq: u64,
+}
+
+impl Direction {
+    /// Counts a record of `content_type` and says how it is protected.
+    fn count(&mut self, content_type: u8, tls13: bool, aead: &str) -> String {
+        match &self.key {
+            // RFC 8446 5: a TLS 1.3 change_cipher_spec record is never protected.
+            Some(key) if !(tls13 && content_type == 20) => {
+                self.seq += 1;
+                format!("seq {} under {key} ({aead})", self.seq - 1)
+            }
+            _ => "plaintext".to_string(),
+        }
+    }
+
+    fn switch(&mut self) {
+        if let Some(key) = self.next.take() {
+            self.key = Some(key);
+            self.seq = 0;
+        }
+    }
+}
+
+struct Conversation<'a> {
+    cx: &'a Context,
+    conn: ClientConnection,
+    wire: Box<dyn Wire>,
+    events: Arc<Recorder>,
+    step: usize,
+    current: &'static str,
+    version: Option<ProtocolVersion>,
+    aead: &'static str,
+    shares: Vec<NamedGroup>,
+    resumed: bool,
+    chain: Vec<CertificateDer<'static>>,
+    sent: Direction,
+    received: Direction,
+    inbox: Vec<u8>,
+    show_records: bool,
+    tickets: Vec<(u32, u32)>,
+    answer: Vec<u8>,
+}
+
+impl Conversation<'_> {
+    fn step(&mut self, name: &'static str) {
+        if self.current != name {
+            self.current = name;
+            self.step += 1;
+            println!(
+                "== step {} @ {:.1} ms: {name} ==",
+                self.step,
+                ms(self.cx.start)
+            );
+        }
+    }
+
+    fn tls13(&self) -> bool {
+        self.version == Some(ProtocolVersion::TLSv1_3)
+    }
+
+    /// Sends the ClientHello, then feeds the server's records one at a time until the
+    /// handshake is over.
+    fn handshake(&mut self) -> Result<(), String> {
+        let events = self.events.take();
+        self.tell_all(events);
+        self.flush("")?;
+        while self.conn.is_handshaking() {
+            match self.next_record(self.cx.timeout)? {
+                Received::Bytes(record) => self.feed(&record)?,
+                Received::Closed => {
+                    return Err("the server closed the connection during the handshake".into());
+                }
+                Received::Quiet => {
+                    return Err(format!(
+                        "nothing from the server for {:?} (--timeout)",
+                        self.cx.timeout
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The next whole record from the wire (waiting up to `wait` for more bytes).
+    fn next_record(&mut self, wait: Duration) -> Result<Received, String> {
+        loop {
+            if let Some(len) = self
+                .inbox
+                .get(3..5)
+                .map(|l| 5 + usize::from(u16::from_be_bytes([l[0], l[1]])))
+            {
+                if self.inbox.len() >= len {
+                    return Ok(Received::Bytes(self.inbox.drain(..len).collect()));
+                }
+            }
+            match self.wire.receive(wait)? {
+                Received::Bytes(bytes) => self.inbox.extend_from_slice(&bytes),
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// Feeds one record alone, so what it causes is known: its events, its plaintext,
+    /// a key change from the next record on, and what we send in reply.
+    fn feed(&mut self, record: &[u8]) -> Result<(), String> {
+        if self.conn.read_tls_from_slice(record) < record.len() {
+            return Err("the connection did not take a whole record".into());
+        }
+        let result = self.conn.process_new_packets();
+        let mut events = self.events.take();
+        let mut plaintext = vec![0u8; 16 * 1024];
+        let n = self.conn.read_plaintext(&mut plaintext);
+        plaintext.truncate(n);
+        let protection = self.received.count(record[0], self.tls13(), self.aead);
+        if self.show_records {
+            let inside = inside(&events, &plaintext);
+            println!("   <- {} {protection}{inside}", wire_record(record));
+        }
+        self.answer.extend_from_slice(&plaintext);
+        if let Err(Error::Certificate(error)) = &result {
+            // The checks come between the chain and the alert that reports them.
+            let alert = events
+                .iter()
+                .position(|e| matches!(e, Seen::Alert { sent: true, .. }));
+            let rest = events.split_off(alert.unwrap_or(events.len()));
+            self.tell_all(events);
+            self.tell_checks(UnixTime::now(), Some(error));
+            events = rest;
+        }
+        self.tell_all(events);
+        // A key announced while this record was processed protects the next one.
+        self.received.switch();
+        let flushed = self.flush(if result.is_err() { "the alert" } else { "" });
+        result.map_err(|e| e.to_string())?;
+        flushed
+    }
+
+    /// Writes what the connection queued, record by record; `what` says what is in the
+    /// records, for the record lines.
+    fn flush(&mut self, what: &str) -> Result<(), String> {
+        let bytes = self.conn.pending_tls().to_vec();
+        self.conn.consume_tls(bytes.len());
+        let tls13 = self.tls13();
+        let mut rest = bytes.as_slice();
+        while let Some(len) = rest
+            .get(3..5)
+            .map(|l| 5 + usize::from(u16::from_be_bytes([l[0], l[1]])))
+        {
+            let (record, tail) = rest.split_at(len.min(rest.len()));
+            let protection = self.sent.count(record[0], tls13, self.aead);
+            if self.show_records {
+                println!("   -> {} {protection}: {what}", wire_record(record));
+            }
+            // RFC 5246 7.1: in TLS 1.2 our new keys start after our ChangeCipherSpec.
+            if !tls13 && record[0] == 20 {
+                self.sent.switch();
+            }
+            rest = tail;
+        }
+        // TLS 1.3: a write key derived while this batch was made protects later ones
+        // (our Finished goes under "c hs traffic", then "c ap traffic" takes over).
+        if tls13 {
+            self.sent.switch();
+        }
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.wire.send(&bytes)
+    }
+
+    /// After the handshake: the request, the answer, close_notify both ways.
+    fn exchange(&mut self) -> Result<(), String> {
+        self.step("records");
+        println!("   each record we write (->) and read (<-): its type on the wire, its length,");
+        println!("   and its sequence number under the key in use (RFC 8446 5.3; RFC 5246 6.1)");
+        match self.tls13() {
+            true => println!(
+                "   (each TLS 1.3 key has its own count: our Finished was 0 under \"c hs traffic\")"
+            ),
+            false => {
+                println!("   (TLS 1.2: the Finished messages were record 0 under the new keys)")
+            }
+        }
+        self.show_records = true;
+        let request = self.cx.request.clone();
+        let taken = self
+            .conn
+            .write_plaintext(&request)
+            .map_err(|e| e.to_string())?;
+        if taken < request.len() {
+            return Err("the request does not fit the send buffer".into());
+        }
+        self.flush(&format!(
+            "application data, {} bytes: {}",
+            request.len(),
+            first_line(&request)
+        ))?;
+        let mut wait = self.cx.timeout;
+        while !self.conn.peer_has_closed() {
+            match self.next_record(wait)? {
+                Received::Bytes(record) => self.feed(&record)?,
+                Received::Closed => {
+                    println!("   <- the server closed TCP without close_notify");
+                    break;
+                }
+                Received::Quiet if wait == IDLE => break,
+                Received::Quiet => return Err(format!("no answer for {wait:?} (--timeout)")),
+            }
+            if self.cx.ends_when_quiet && !self.answer.is_empty() {
+                wait = IDLE.min(self.cx.timeout);
+            }
+        }
+        // RFC 8446 6.1: each side sends close_notify before closing its write side.
+        self.conn.send_close_notify();
+        let events = self.events.take();
+        self.tell_all(events);
+        self.flush("close_notify alert")?;
+        self.wire.close();
+        while !self.conn.peer_has_closed() {
+            match self.next_record(IDLE.min(self.cx.timeout))? {
+                Received::Bytes(record) => self.feed(&record)?,
+                _ => break,
+            }
+        }
+        Ok(())
+    }
+
+    fn tell_tickets(&mut self) {
+        self.step("session tickets");
+        if self.tickets.is_empty() {
+            println!("   none received on this connection");
+            return;
+        }
+        let lifetimes: Vec<String> = self.tickets.iter().map(|(l, _)| format!("{l} s")).collect();
+        let early: Vec<String> = self.tickets.iter().map(|(_, e)| e.to_string()).collect();
+        println!(
+            "   {} received: lifetime {}, max early data {} bytes",
+            self.tickets.len(),
+            lifetimes.join(", "),
+            early.join(", ")
+        );
+        println!(
+            "   kept in the config's session store: the next connection to this server offers one"
+        );
+        if self.tls13() {
+            println!(
+                "   (their keys derive from the resumption master secret \"res master\", RFC 8446 4.6.1)"
+            );
+        }
+    }
+}
+
+// ---- the events, told ----
+
+impl Conversation<'_> {
+    fn tell_all(&mut self, events: Vec<Seen>) {
+        for event in events {
+            self.tell(event);
+        }
+    }
+
+    fn tell(&mut self, event: Seen) {
+        let finished_rfc = if self.tls13() {
+            "RFC 8446 4.4.4"
+        } else {
+            "RFC 5246 7.4.9"
+        };
+        match event {
+            Seen::Hello(offer) => self.tell_offer(&offer),
+            Seen::Retry(group, cookie) => {
+                self.step("HelloRetryRequest");
+                println!(
+                    "   the server wants a key share for {group:?} (cookie: {cookie}): one more round trip (RFC 8446 4.1.4)"
+                );
+            }
+            Seen::ServerHello(version, suite, group, resumed) => {
+                self.tell_server_hello(version, suite, group, resumed)
+            }
+            Seen::Extensions(alpn, sni, early) => tell_extensions(self, alpn, sni, early),
+            Seen::Chain(chain) => {
+                self.step("Certificate");
+                print_chain(&chain);
+                self.chain = chain;
+            }
+            Seen::ChainVerified(now) => self.tell_checks(now, None),
+            Seen::KeyExchange(group, len) => self.tell_key_exchange(group, len),
+            Seen::Secret(secret) => self.tell_secret(secret),
+            Seen::TrafficKeys => println!(
+                "   in use from the next record: all that follows ServerHello is encrypted ({}, RFC 8446 2)",
+                self.aead
+            ),
+            Seen::Signature(scheme) if self.tls13() => {
+                self.step("CertificateVerify");
+                println!(
+                    "   the server signed the transcript with its certificate's key ({scheme:?}): verified,"
+                );
+                println!(
+                    "   so it holds the private key of the certificate checked above (RFC 8446 4.4.3)"
+                );
+            }
+            Seen::Signature(scheme) => {
+                self.step("ServerKeyExchange");
+                println!("   the server signed its ephemeral public key and both randoms with its");
+                println!(
+                    "   certificate's key ({scheme:?}): verified (RFC 8422 5.4, RFC 5246 7.4.3)"
+                );
+            }
+            Seen::FinishedVerified => {
+                self.step("Finished");
+                println!(
+                    "   <- the server's Finished verified: a MAC over the whole transcript, so no message was altered ({finished_rfc})"
+                );
+            }
+            Seen::FinishedSent => {
+                self.step("Finished");
+                println!("   -> our Finished sent: the same proof from our side ({finished_rfc})");
+            }
+            Seen::ChangeCipherSpec { ours } => self.tell_change_cipher_spec(ours),
+            Seen::Ticket(lifetime, early) => {
+                self.tickets.push((lifetime, early));
+                if !self.show_records {
+                    self.step("NewSessionTicket");
+                    println!("   <- a session ticket (RFC 5077 3.3): lifetime hint {lifetime} s");
+                }
+            }
+            Seen::KeyUpdate { ours } => {
+                let dir = if ours {
+                    &mut self.sent
+                } else {
+                    &mut self.received
+                };
+                let key = dir.key.clone().unwrap_or_default();
+                dir.next = Some(format!("{key} (updated)"));
+                println!(
+                    "   KeyUpdate: {} traffic key replaced (RFC 8446 4.6.3)",
+                    if ours { "our" } else { "the server's" }
+                );
+            }
+            Seen::Alert { sent, alert } => self.tell_alert(sent, alert),
+            Seen::Complete => self.tell_complete(),
+        }
+    }
+
+    fn tell_offer(&mut self, offer: &Offer) {
+        self.step("ClientHello");
+        let pending = self.conn.pending_tls();
+        let size = pending
+            .get(3..5)
+            .map_or(0, |l| u16::from_be_bytes([l[0], l[1]]));
+        println!("   -> {size} bytes in the clear: what we can do, for the server to choose");
+        // RFC 8446 4.2.1: without supported_versions, legacy_version says TLS 1.2.
+        let versions = match offer.versions.is_empty() {
+            true => vec![ProtocolVersion::TLSv1_2],
+            false => offer.versions.clone(),
+        };
+        println!("   versions: {}", list(&versions));
+        println!("      why: {}", why_versions(&versions));
+        println!("   suites: {}", list(&offer.suites));
+        println!(
+            "      why: AEAD only, each record encrypted and authenticated at once (RFC 5116); the TLS 1.2 ones all ECDHE, so forward secret (RFC 8422)"
+        );
+        match offer.shares.is_empty() {
+            true => println!("   groups: {}", list(&offer.groups)),
+            false => println!(
+                "   groups: {}; key share sent for {}",
+                list(&offer.groups),
+                list(&offer.shares)
+            ),
+        }
+        println!("      why: {}", why_groups(offer));
+        println!("   signature schemes: {}", list(&offer.schemes));
+        println!(
+            "      why: the signatures we can check, on the certificates and on the handshake (RFC 8446 4.2.3)"
+        );
+        match offer.alpn.is_empty() {
+            true => println!("   ALPN: none (--alpn h2,http/1.1 offers some)"),
+            false => println!(
+                "   ALPN: {}\n      why: the protocols we speak inside TLS; the server picks one (RFC 7301 3.1)",
+                protocols(&offer.alpn)
+            ),
+        }
+        match &offer.sni {
+            Some(name) => println!(
+                "   SNI: {name}\n      why: a server with many names picks the certificate for this one; sent in the clear (RFC 6066 3)"
+            ),
+            None => {
+                println!("   SNI: none: an IP address is never sent as a server name (RFC 6066 3)")
+            }
+        }
+        let tls12_only = offer.versions == [ProtocolVersion::TLSv1_2];
+        if let Some(session) = offered_session(self.conn.pending_tls(), tls12_only) {
+            println!("   resumption: offers the stored session, {session}");
+        }
+        self.shares.clone_from(&offer.shares);
+    }
+
+    fn tell_server_hello(
+        &mut self,
+        version: ProtocolVersion,
+        suite: CipherSuite,
+        group: Option<NamedGroup>,
+        resumed: bool,
+    ) {
+        self.step("ServerHello");
+        self.version = Some(version);
+        self.resumed = resumed;
+        let negotiated = self.conn.negotiated_cipher_suite();
+        self.aead = negotiated.map_or("?", aead_name);
+        println!("   <- version {version:?}: the best both sides speak");
+        let hash = negotiated.map(|s| format!("{:?}", s.hash().algorithm()));
+        println!(
+            "   suite {suite:?}: records under {}, keys derived with {}",
+            self.aead,
+            hash.unwrap_or_default()
+        );
+        match group {
+            Some(group) if self.shares.contains(&group) => println!(
+                "   group {group:?}: our key share fits, so no second round trip (RFC 8446 4.2.8)"
+            ),
+            Some(group) => println!("   group {group:?}"),
+            None if resumed => println!(
+                "   no key exchange: the keys come from the session's master secret (RFC 5246 7.3)"
+            ),
+            None => println!("   group: comes with ServerKeyExchange (RFC 8422 5.4)"),
+        }
+        match resumed {
+            true => println!(
+                "   resumed: no certificate sent: the secret shared in the earlier connection vouches for the server ({})",
+                if self.tls13() {
+                    "RFC 8446 2.2"
+                } else {
+                    "RFC 5246 7.3"
+                }
+            ),
+            false => {
+                println!("   full handshake: the server will prove who it is with a certificate")
+            }
+        }
+        // TLS 1.2 has no EncryptedExtensions: ServerHello answers ALPN (RFC 7301 3.1).
+        if !self.tls13() {
+            let alpn = self.conn.alpn_protocol().map(String::from_utf8_lossy);
+            println!("   ALPN: {}", alpn.as_deref().unwrap_or("none agreed"));
+        }
+    }
+
+    fn tell_key_exchange(&mut self, group: NamedGroup, len: usize) {
+        self.step("key exchange");
+        let from = if self.tls13() {
+            "ServerHello"
+        } else {
+            "ServerKeyExchange"
+        };
+        println!("   group {group:?}: our public share {len} bytes, the server's came in {from}");
+        println!(
+            "   ephemeral: both key pairs serve this handshake only, so the traffic stays secret"
+        );
+        println!("   even if the server's certificate key leaks later (forward secrecy)");
+        println!("   {}", post_quantum(group));
+        if self.resumed {
+            println!("   mixed with the resumed session's key (psk_dhe_ke, RFC 8446 4.2.9)");
+        }
+    }
+
+    fn tell_secret(&mut self, secret: Secret) {
+        self.step("key schedule");
+        println!("   derived \"{}\": {}", secret.label(), purpose(secret));
+        // TLS 1.3: these are the traffic keys of the records that follow.
+        let key = Some(format!("\"{}\"", secret.label()));
+        match secret {
+            Secret::ClientHandshakeTraffic | Secret::ClientApplicationTraffic => {
+                self.sent.next = key
+            }
+            Secret::ServerHandshakeTraffic | Secret::ServerApplicationTraffic => {
+                self.received.next = key
+            }
+            _ => {}
+        }
+    }
+
+    fn tell_change_cipher_spec(&mut self, ours: bool) {
+        self.step("ChangeCipherSpec");
+        let (arrow, who, dir) = match ours {
+            true => ("->", "client", &mut self.sent),
+            false => ("<-", "server", &mut self.received),
+        };
+        dir.next = Some(format!("the {who} write key of \"key expansion\""));
+        println!(
+            "   {arrow} the {who}'s records are encrypted from the next one, with the {who} write key"
+        );
+        println!("      from the key block ({}, RFC 5246 7.1)", self.aead);
+    }
+
+    fn tell_alert(&mut self, sent: bool, alert: AlertDescription) {
+        let arrow = if sent { "-> sent" } else { "<- received" };
+        let rfc = if self.tls13() {
+            "RFC 8446 6"
+        } else {
+            "RFC 5246 7.2"
+        };
+        if alert == AlertDescription::CloseNotify {
+            self.step("close_notify");
+            match sent {
+                true => println!("   {arrow}: we will send nothing more ({rfc}.1)"),
+                false => println!(
+                    "   {arrow}: the server will send nothing more, so its answer came whole, not cut short ({rfc}.1)"
+                ),
+            }
+        } else {
+            self.step("alert");
+            println!("   {arrow}: {alert:?} ({rfc}.2)");
+        }
+    }
+
+    fn tell_complete(&mut self) {
+        self.step("handshake complete");
+        let alpn = self.conn.alpn_protocol().map(String::from_utf8_lossy);
+        let suite = self
+            .conn
+            .negotiated_cipher_suite()
+            .map(|s| format!("{:?}", s.suite()));
+        println!(
+            "   {:?}, {}, ALPN {}, {}",
+            self.version.unwrap_or(ProtocolVersion::Unknown(0)),
+            suite.unwrap_or_default(),
+            alpn.as_deref().unwrap_or("none"),
+            if self.resumed {
+                "resumed: no certificate sent"
+            } else {
+                "full handshake"
+            }
+        );
+    }
+
+    /// The three checks on the chain, each with the value it checked: all passed
+    /// (`error` is `None`), or the one `error` reports failed.
+    fn tell_checks(&mut self, now: UnixTime, error: Option<&CertificateError>) {
+        self.step("certificate checks");
+        // The verifier builds the path to a root, checking each certificate's
+        // validity on the way, then matches the name (RFC 5280 6.1; RFC 6125 6.4).
+        let failed = match error {
+            None => None,
+            Some(CertificateError::NotValidForName { .. }) => Some('c'),
+            Some(CertificateError::Expired { .. } | CertificateError::NotValidYet { .. }) => {
+                Some('b')
+            }
+            Some(_) => Some('a'),
+        };
+        let mark = |check: char| match failed {
+            Some(f) if f == check => "[FAIL]",
+            None | Some('c') => "[pass]",
+            Some(_) => "[not reached]",
+        };
+        let verdict = |check: char| match (failed, error) {
+            (Some(f), Some(e)) if f == check => format!("\n      the verifier says: {e}"),
+            _ => String::new(),
+        };
+        let chain: Vec<X509Certificate<'_>> = self
+            .chain
+            .iter()
+            .filter_map(|c| X509Certificate::from_der(c).ok().map(|(_, c)| c))
+            .collect();
+        let (leaf, last) = (chain.first(), chain.last());
+        let trust = match (failed, last) {
+            (None | Some('c'), Some(last)) => format!(
+                "the chain reaches the root \"{}\" of the root store",
+                root_reached(&self.cx.roots, last.issuer().as_raw())
+            ),
+            (_, last) => format!(
+                "the last certificate's issuer is \"{}\"",
+                last.map(|c| c.issuer().to_string()).unwrap_or_default()
+            ),
+        };
+        println!(
+            "   {} (a) trusted issuer: {trust} ({}){}",
+            mark('a'),
+            self.cx.roots_source,
+            verdict('a')
+        );
+        let window = leaf.map(|c| {
+            let v = c.validity();
+            format!(
+                "{} .. {}",
+                time(v.not_before.timestamp()),
+                time(v.not_after.timestamp())
+            )
+        });
+        println!(
+            "   {} (b) validity: now {}, the server's certificate valid {} (its issuers' too){}",
+            mark('b'),
+            Rfc3339(now),
+            window.unwrap_or_default(),
+            verdict('b')
+        );
+        println!(
+            "   {} (c) name: asked {:?}, the certificate names {}{}",
+            mark('c'),
+            self.cx.name,
+            leaf.map(names).unwrap_or_default(),
+            verdict('c')
+        );
+    }
+}
+
+fn tell_extensions(talk: &mut Conversation<'_>, alpn: Option<Vec<u8>>, sni: bool, early: bool) {
+    talk.step("EncryptedExtensions");
+    println!(
+        "   <- the first encrypted message: the answers not needed for the keys (RFC 8446 4.3.1)"
+    );
+    match alpn {
+        Some(p) => println!(
+            "   ALPN: the server chose {:?} (RFC 7301 3.2)",
+            String::from_utf8_lossy(&p)
+        ),
+        None => println!("   ALPN: none agreed"),
+    }
+    match sni {
+        true => println!("   server name: acknowledged: the server used it (RFC 6066 3)"),
+        false => println!("   server name: not acknowledged"),
+    }
+    println!(
+        "   early data: {}",
+        if early { "accepted" } else { "none accepted" }
+    );
+}
+
+// ---- small helpers ----
+
+fn ms(start: Instant) -> f64 {
+    start.elapsed().as_secs_f64() * 1000.0
+}
+
+/// A record as it is on the wire: its type and its length (RFC 8446 5.1). In TLS 1.3
+/// every protected record says application_data; the real type is inside.
+fn wire_record(record: &[u8]) -> String {
+    let kind = match record.first() {
+        Some(20) => "change_cipher_spec",
+        Some(21) => "alert",
+        Some(22) => "handshake",
+        Some(23) => "application_data",
+        _ => "unknown",
+    };
+    let len = record
+        .get(3..5)
+        .map_or(0, |l| u16::from_be_bytes([l[0], l[1]]));
+    format!("{kind:<18} length {len:>5},")
+}
+
+/// What a received record turned out to hold, from what processing it gave.
+fn inside(events: &[Seen], plaintext: &[u8]) -> String {
+    let mut parts = Vec::new();
+    if !plaintext.is_empty() {
+        parts.push(format!(
+            "application data, {} bytes: {}",
+            plaintext.len(),
+            first_line(plaintext)
+        ));
+    }
+    for event in events {
+        match event {
+            Seen::Ticket(lifetime, early) => parts.push(format!(
+                "NewSessionTicket, lifetime {lifetime} s, max early data {early} bytes"
+            )),
+            Seen::Alert { sent: false, alert } => parts.push(format!("alert {alert:?}")),
+            Seen::KeyUpdate { ours: false } => parts.push("KeyUpdate".into()),
+            _ => {}
+        }
+    }
+    match parts.is_empty() {
+        true => String::new(),
+        false => format!(": {}", parts.join("; ")),
+    }
+}
+
+/// The first line of some text, quoted and cut short.
+fn first_line(data: &[u8]) -> String {
+    let text = String::from_utf8_lossy(data);
+    let line: String = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(60)
+        .collect();
+    format!("{line:?}")
+}
+
+fn list<T: std::fmt::Debug>(items: &[T]) -> String {
+    let all: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
+    if all.is_empty() {
+        "none".into()
+    } else {
+        all.join(", ")
+    }
+}
+
+fn protocols(alpn: &[Vec<u8>]) -> String {
+    let all: Vec<String> = alpn
+        .iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    all.join(", ")
+}
+
+fn why_versions(versions: &[ProtocolVersion]) -> String {
+    let mut why = Vec::new();
+    if versions.first() == Some(&ProtocolVersion::TLSv1_3) {
+        why.push("TLS 1.3 first: one round trip, forward secrecy always, all after ServerHello encrypted (RFC 8446 1.2)");
+    }
+    if versions.contains(&ProtocolVersion::TLSv1_2) {
+        why.push("TLS 1.2 for servers without 1.3");
+        if versions.len() > 1 {
+            why.push("a 1.3 server that picks 1.2 marks its random, so a downgrade is caught (RFC 8446 4.1.3)");
+        }
+    }
+    if versions.len() == 1 {
+        why.push("the only version, as asked");
+    }
+    why.join("; ")
+}
+
+fn why_groups(offer: &Offer) -> String {
+    if !offer.versions.contains(&ProtocolVersion::TLSv1_3) {
+        return "TLS 1.2 sends no share first: the server picks a group and sends its key in ServerKeyExchange (RFC 8422 5.4)".into();
+    }
+    format!(
+        "{} share sent up front so a server that takes it needs no second round trip; another group costs a HelloRetryRequest (RFC 8446 4.2.8)",
+        list(&offer.shares)
+    )
+}
+
+fn post_quantum(group: NamedGroup) -> String {
+    match group {
+        NamedGroup::X25519MLKEM768 => {
+            "post-quantum hybrid: ML-KEM-768 with X25519; an attacker must break both".into()
+        }
+        other => {
+            format!("not post-quantum: {other:?} alone (a future quantum computer could solve it)")
+        }
+    }
+}
+
+/// What a secret of the key schedule is for.
+fn purpose(secret: Secret) -> &'static str {
+    match secret {
+        Secret::ClientEarlyTraffic => "encrypts our 0-RTT early data (RFC 8446 7.1)",
+        Secret::ClientHandshakeTraffic => "encrypts our handshake messages (RFC 8446 7.1)",
+        Secret::ServerHandshakeTraffic => "decrypts the server's handshake messages (RFC 8446 7.1)",
+        Secret::ClientApplicationTraffic => "encrypts the data we send (RFC 8446 7.1)",
+        Secret::ServerApplicationTraffic => "decrypts the data the server sends (RFC 8446 7.1)",
+        Secret::ExporterMaster => "for keys the application exports (RFC 8446 7.5)",
+        Secret::ResumptionMaster => "session tickets' keys derive from it (RFC 8446 4.6.1)",
+        Secret::Tls12Master { extended: true } => {
+            "the master secret, from the shared secret and the transcript hash: unique to this connection (RFC 7627 4)"
+        }
+        Secret::Tls12Master { extended: false } => {
+            "the master secret, from the shared secret and the two randoms (RFC 5246 8.1)"
+        }
+        Secret::Tls12KeyBlock => {
+            "the key block: both directions' write keys and IVs (RFC 5246 6.3)"
+        }
+        _ => "a secret of the key schedule",
+    }
+}
+
+fn aead_name(suite: SupportedCipherSuite) -> &'static str {
+    match suite {
+        SupportedCipherSuite::Tls13(s) => s.aead.name(),
+        SupportedCipherSuite::Tls12(s) => s.aead.name(),
+    }
+}
+
+/// What the ClientHello on the wire offers to resume, from its fields (RFC 8446
+/// 4.1.2): a TLS 1.3 ticket in pre_shared_key (41), a TLS 1.2 ticket in session_ticket
+/// (35), or, offering TLS 1.2 alone, a session id.
+fn offered_session(wire: &[u8], tls12_only: bool) -> Option<&'static str> {
+    // Skips the record and handshake headers, legacy_version and random.
+    let body = wire.get(5 + 4 + 2 + 32..)?;
+    let (session_id, rest) = vector(body, 1)?;
+    let (_suites, rest) = vector(rest, 2)?;
+    let (_compression, rest) = vector(rest, 1)?;
+    let (mut extensions, _) = vector(rest, 2)?;
+    let mut found =
+        (tls12_only && !session_id.is_empty()).then_some("a TLS 1.2 session id (RFC 5246 7.4.1.2)");
+    while let Some(kind) = extensions
+        .get(..2)
+        .map(|k| u16::from_be_bytes([k[0], k[1]]))
+    {
+        let (data, rest) = vector(extensions.get(2..)?, 2)?;
+        match kind {
+            41 => return Some("a TLS 1.3 ticket (pre_shared_key, RFC 8446 4.2.11)"),
+            35 if !data.is_empty() => {
+                found = Some("a TLS 1.2 ticket (session_ticket, RFC 5077 3.2)")
+            }
+            _ => {}
+        }
+        extensions = rest;
+    }
+    found
+}
+
+/// A vector with a `len_bytes`-byte length prefix, and what follows it.
+fn vector(data: &[u8], len_bytes: usize) -> Option<(&[u8], &[u8])> {
+    let len = data
+        .get(..len_bytes)?
+        .iter()
+        .fold(0usize, |n, b| n << 8 | usize::from(*b));
+    let rest = data.get(len_bytes..)?;
+    Some((rest.get(..len)?, rest.get(len..)?))
+}
+
+fn time(secs: i64) -> String {
+    let secs = u64::try_from(secs).unwrap_or(0);
+    Rfc3339(UnixTime::since_unix_epoch(Duration::from_secs(secs))).to_string()
+}
+
+/// Each certificate's facts, end-entity first.
+fn print_chain(chain: &[CertificateDer<'_>]) {
+    println!(
+        "   <- {} certificate(s), the server's own first (RFC 8446 4.4.2; RFC 5246 7.4.2)",
+        chain.len()
+    );
+    let now = i64::try_from(UnixTime::now().as_secs()).unwrap_or(i64::MAX);
+    for (i, der) in chain.iter().enumerate() {
+        let cert = match X509Certificate::from_der(der) {
+            Ok((_, cert)) => cert,
+            Err(e) => {
+                println!("   #{i}: cannot parse ({e})");
+                continue;
+            }
+        };
+        let (from, until) = (
+            cert.validity().not_before.timestamp(),
+            cert.validity().not_after.timestamp(),
+        );
+        let days = (until - now).div_euclid(86_400);
+        println!("   #{i} subject:   {}", cert.subject());
+        println!("      issuer:    {}", cert.issuer());
+        println!(
+            "      valid:     {} .. {} ({days} days left)",
+            time(from),
+            time(until)
+        );
+        println!("      names:     {}", names(&cert));
+        println!("      key:       {}", key_text(&cert));
+        println!(
+            "      signature: {} (made by the issuer)",
+            oid_name(&cert.signature_algorithm.algorithm)
+        );
+    }
+}
+
+/// The subject alternative names, typed (`DNS:`, `IP:`).
+fn names(cert: &X509Certificate<'_>) -> String {
+    let Ok(Some(san)) = cert.subject_alternative_name() else {
+        return "none (no subjectAltName)".into();
+    };
+    let all: Vec<String> = san
+        .value
+        .general_names
+        .iter()
+        .map(|name| match name {
+            GeneralName::DNSName(dns) => format!("DNS:{dns}"),
+            GeneralName::IPAddress([a, b, c, d]) => format!("IP:{a}.{b}.{c}.{d}"),
+            GeneralName::IPAddress(v6) if v6.len() == 16 => {
+                let octets: [u8; 16] = (*v6).try_into().unwrap_or_default();
+                format!("IP:{}", std::net::Ipv6Addr::from(octets))
+            }
+            other => other.to_string(),
+        })
+        .collect();
+    all.join(", ")
+}
+
+fn key_text(cert: &X509Certificate<'_>) -> String {
+    let spki = cert.public_key();
+    let kind = oid_name(&spki.algorithm.algorithm);
+    let curve = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.as_oid().ok())
+        .map(|oid| format!(" {}", oid_name(&oid)));
+    let bits = spki.parsed().map(|k| k.key_size()).unwrap_or(0);
+    let bits = if bits > 0 {
+        format!(", {bits} bits")
+    } else {
+        String::new()
+    };
+    format!("{kind}{}{bits}", curve.unwrap_or_default())
+}
+
+fn oid_name(oid: &x509_parser::oid_registry::Oid<'_>) -> String {
+    x509_parser::objects::oid2sn(oid, x509_parser::objects::oid_registry())
+        .map_or_else(|_| oid.to_id_string(), str::to_string)
+}
+
+/// The subject of the root in `roots` whose name is `issuer` (the DER Name).
+fn root_reached(roots: &RootStore, issuer: &[u8]) -> String {
+    match roots.subjects().into_iter().find(|s| s == issuer) {
+        Some(subject) => {
+            X509Name::from_der(&subject).map_or_else(|_| "?".into(), |(_, n)| n.to_string())
+        }
+        None => "a root whose name the store holds differently".into(),
+    }
+}
+
+// ---- the program ----
+
+fn run(args: Args) -> Result<(), String> {
+    let start = Instant::now();
+    let (host, port) = match (&args.target, args.local) {
+        (_, true) => ("localhost".to_string(), 0),
+        (Some(target), false) => split_target(target)?,
+        (None, false) => return Err(String::new()),
+    };
+    let (server, roots, roots_source) = match args.local {
+        true => {
+            let (server, roots) = local_setup(&args.alpn)?;
+            (
+                Some(server),
+                roots,
+                "1 root: the throw-away CA of --local".to_string(),
+            )
+        }
+        false => {
+            let (roots, source) = load_roots(args.cafile.as_deref())?;
+            (None, roots, source)
+        }
+    };
+    let name = args.sni.clone().unwrap_or_else(|| host.clone());
+    let server_name =
+        ServerName::try_from(name.clone()).map_err(|e| format!("bad name {name:?}: {e}"))?;
+    let events = Arc::new(Recorder::default());
+    let config = ClientConfig::builder()
+        .with_root_store(roots.clone())
+        .with_protocol_versions(&args.versions)
+        .with_alpn_protocols(args.alpn.clone())
+        .with_observer(events.clone())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let config = Arc::new(config);
+    let request = match &args.send {
+        Some(text) => text.clone().into_bytes(),
+        None => format!("GET / HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n").into_bytes(),
+    };
+    let cx = Context {
+        start,
+        name: name.clone(),
+        roots,
+        roots_source,
+        request,
+        ends_when_quiet: args.send.is_some(),
+        timeout: args.timeout,
+    };
+    for k in 1..=if args.resume { 2 } else { 1 } {
+        match (&server, k) {
+            (Some(_), 1) => {
+                println!("== connection 1: in memory to a local server, name asked {name:?} ==")
+            }
+            (None, 1) => println!("== connection 1: {host}:{port}, name asked {name:?} =="),
+            _ => println!("== connection {k}: again, offering the session connection 1 stored =="),
+        }
+        let wire: Box<dyn Wire> = match &server {
+            Some(config) => Box::new(Local {
+                server: ServerConnection::new(config.clone()).map_err(|e| e.to_string())?,
+                to_client: Vec::new(),
+                request: Vec::new(),
+                answered: false,
+            }),
+            None => {
+                let tcp = Tcp::connect(&host, port, args.timeout)?;
+                let peer = tcp.0.peer_addr().map_err(|e| e.to_string())?;
+                println!("   TCP connected to {peer} at {:.1} ms", ms(start));
+                Box::new(tcp)
+            }
+        };
+        let conn = ClientConnection::new(config.clone(), server_name.clone())
+            .map_err(|e| e.to_string())?;
+        let mut talk = Conversation {
+            cx: &cx,
+            conn,
+            wire,
+            events: events.clone(),
+            step: 0,
+            current: "",
+            version: None,
+            aead: "",
+            shares: Vec::new(),
+            resumed: false,
+            chain: Vec::new(),
+            sent: Direction::default(),
+            received: Direction::default(),
+            inbox: Vec::new(),
+            show_records: false,
+            tickets: Vec::new(),
+            answer: Vec::new(),
+        };
+        talk.handshake()?;
+        talk.exchange()?;
+        talk.tell_tickets();
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    // RUST_LOG=debug adds the library's own log of the handshake (on stderr).
+    env_logger::init();
+    match parse_args().and_then(run) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) if message.is_empty() => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
