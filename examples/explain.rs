@@ -8,28 +8,29 @@
 //!
 //! It drives handclasp's sans-IO `ClientConnection` itself over a `TcpStream` (port 443
 //! unless given), or with `--local` over memory to an in-process server whose
-//! certificate comes from a throw-away CA. Every record read from the wire is fed to
-//! the connection alone, so each handshake event (from a `HandshakeObserver`) and each
-//! key change is tied to the record that caused it. Without `--cafile` the roots come
-//! from `SSL_CERT_FILE` or the system bundle. After the handshake it sends
-//! `GET / HTTP/1.1` (or `--send TEXT`, then waits until the answer pauses for a
-//! second), prints every record it writes and reads, and closes with close_notify.
-//! `--resume` then connects again, offering the session the first connection stored.
+//! certificate comes from a throw-away CA. Each record read from the wire is fed to the
+//! connection alone, so every handshake event (from a `HandshakeObserver`) and every key
+//! change is tied to the record that caused it. The roots come from `--cafile`, else
+//! `SSL_CERT_FILE`, else the system bundle. After the handshake it sends
+//! `GET / HTTP/1.1` (or `--send TEXT`, where `\n` is a newline, and then the answer ends
+//! when it pauses for a second), shows each record it writes and reads, and closes with
+//! close_notify. `--resume` then connects again, offering the session the first
+//! connection stored. `--sni NAME` asks for NAME instead of HOST.
 //!
 //! # Output form
 //!
-//! Each connection starts with a line `== connection K: ... ==`. Each step starts with
-//! a line `== step N @ T ms: NAME ==`: N counts from 1 in each connection, T is the time
-//! since the program started, and NAME is one of `ClientHello`, `HelloRetryRequest`,
-//! `ServerHello`, `key exchange`, `key schedule`, `EncryptedExtensions`,
-//! `Certificate`, `certificate checks`, `CertificateVerify`, `ServerKeyExchange`,
-//! `ChangeCipherSpec`, `NewSessionTicket`, `Finished`, `handshake complete`, `records`,
-//! `close_notify`, `alert`, `session tickets`. Steps come in the order things happen,
-//! and a name repeats when its kind of step happens again (the key schedule does).
-//! Details follow as lines indented by three spaces; the three certificate checks
-//! read `[pass]`, `[FAIL]` or `[not reached]` then `(a)`, `(b)` or `(c)`. Secrets are
-//! named by their RFC labels, never shown. Errors go to stderr as `error: ...` with
-//! exit status 1 (2 for bad usage).
+//! Each connection starts with a line `== connection K: ... ==`, each step with a line
+//! `== step N @ T ms: NAME ==`: N counts from 1 in each connection, T is the time since
+//! the program started, and NAME is one of `ClientHello`, `HelloRetryRequest`,
+//! `ServerHello`, `key exchange`, `key schedule`, `EncryptedExtensions`, `Certificate`,
+//! `certificate checks`, `CertificateVerify`, `ServerKeyExchange`, `ChangeCipherSpec`,
+//! `NewSessionTicket`, `Finished`, `handshake complete`, `records`, `close_notify`,
+//! `alert`, `session tickets`. Steps come in the order they happen; a name comes again
+//! when its kind of step happens again (the key schedule does). Details follow on lines
+//! indented by three spaces. The certificate checks read `[pass]`, `[FAIL]` or
+//! `[not reached]`, then `(a)` (trusted issuer), `(b)` (validity) or `(c)` (name).
+//! Secrets are named by their RFC labels, never shown. An error ends the story on
+//! stderr as `error: ...`, with exit status 1 (2 for bad usage).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
@@ -38,9 +39,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use handclasp::crypto::SupportedCipherSuite;
-use handclasp::enums::{
-    AlertDescription, CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme,
-};
+use handclasp::enums::SignatureScheme;
+use handclasp::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
 use handclasp::error::CertificateError;
 use handclasp::events::{HandshakeEvent, HandshakeObserver, Secret, Side};
 use handclasp::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
@@ -52,10 +52,15 @@ use x509_parser::prelude::{FromDer, GeneralName, X509Certificate, X509Name};
 const USAGE: &str = "usage: explain [--local] [--tls12 | --tls13] [--cafile FILE] \
 [--alpn LIST] [--sni NAME] [--send TEXT] [--resume] [--timeout SECS (10)] HOST[:PORT]";
 
-/// The system CA bundle, until platform roots are a library feature.
+/// The system CA bundle (Debian and derivatives), used without `--cafile`.
 const SYSTEM_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 /// With `--send`, the answer is over once nothing more came for this long.
 const IDLE: Duration = Duration::from_secs(1);
+
+/// Prints one detail line of the current step.
+macro_rules! say {
+    ($($arg:tt)*) => { println!("   {}", format_args!($($arg)*)) };
+}
 
 struct Args {
     target: Option<String>,
@@ -89,17 +94,15 @@ fn parse_args() -> Result<Args, String> {
             "--tls12" => args.versions = vec![ProtocolVersion::TLSv1_2],
             "--tls13" => args.versions = vec![ProtocolVersion::TLSv1_3],
             "--cafile" => args.cafile = Some(value()?),
-            "--alpn" => {
-                args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect();
-            }
+            "--alpn" => args.alpn = value()?.split(',').map(|p| p.into()).collect(),
             "--sni" => args.sni = Some(value()?),
-            "--send" => args.send = Some(value()?),
+            "--send" => args.send = Some(value()?.replace("\\n", "\n")),
             "--resume" => args.resume = true,
             "--timeout" => {
                 let text = value()?;
-                args.timeout = match text.parse::<f64>().map(Duration::try_from_secs_f64) {
+                args.timeout = match text.parse().map(Duration::try_from_secs_f64) {
                     Ok(Ok(secs)) if !secs.is_zero() => secs,
-                    _ => return Err(format!("bad --timeout {text:?} (seconds above zero)")),
+                    _ => return Err(format!("bad --timeout {text:?}: seconds above 0")),
                 };
             }
             "-h" | "--help" => return Err(String::new()),
@@ -112,20 +115,16 @@ fn parse_args() -> Result<Args, String> {
 
 /// HOST[:PORT], with `[v6]:port` for IPv6; the port defaults to 443.
 fn split_target(target: &str) -> Result<(String, u16), String> {
-    match target.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') || h.starts_with('[') => Ok((
-            h.trim_matches(|c| c == '[' || c == ']').to_string(),
-            p.parse().map_err(|e| format!("bad port {p:?}: {e}"))?,
-        )),
-        _ => Ok((
-            target.trim_matches(|c| c == '[' || c == ']').to_string(),
-            443,
-        )),
-    }
+    let (host, port) = match target.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') || h.starts_with('[') => {
+            (h, p.parse().map_err(|e| format!("bad port {p:?}: {e}"))?)
+        }
+        _ => (target, 443),
+    };
+    Ok((host.trim_matches(['[', ']']).to_string(), port))
 }
 
-/// The roots to trust: `--cafile`, else `SSL_CERT_FILE`, else the system bundle. The one
-/// place that knows where roots come from.
+/// The roots to trust and where they came from: the one place that knows.
 fn load_roots(cafile: Option<&str>) -> Result<(RootStore, String), String> {
     let env = std::env::var("SSL_CERT_FILE").ok();
     let file = cafile.or(env.as_deref()).unwrap_or(SYSTEM_BUNDLE);
@@ -133,12 +132,12 @@ fn load_roots(cafile: Option<&str>) -> Result<(RootStore, String), String> {
     let load = roots
         .add_pem_file(file)
         .map_err(|e| format!("{file}: {e}"))?;
-    Ok((roots, format!("{} roots from {file}", load.added)))
+    Ok((roots, format!("roots: {} from {file}", load.added)))
 }
 
-// ---- events: the observer keeps owned copies for the main loop to tell ----
+// ---- the events: the observer keeps owned copies for the main loop to tell ----
 
-/// One handshake event, owned.
+/// One handshake event of the client, owned.
 #[derive(Debug)]
 enum Seen {
     Hello(Offer),
@@ -149,7 +148,7 @@ enum Seen {
     ChainVerified(UnixTime),
     KeyExchange(NamedGroup, usize),
     Secret(Secret),
-    TrafficKeys,
+    HandshakeKeys,
     Signature(SignatureScheme),
     FinishedVerified,
     FinishedSent,
@@ -171,7 +170,6 @@ struct Offer {
     alpn: Vec<Vec<u8>>,
 }
 
-/// Collects the client's events in order.
 #[derive(Debug, Default)]
 struct Recorder(Mutex<Vec<Seen>>);
 
@@ -179,7 +177,7 @@ impl Recorder {
     fn take(&self) -> Vec<Seen> {
         self.0
             .lock()
-            .map(|mut v| std::mem::take(&mut *v))
+            .map(|mut all| std::mem::take(&mut *all))
             .unwrap_or_default()
     }
 }
@@ -187,10 +185,8 @@ impl Recorder {
 impl HandshakeObserver for Recorder {
     fn on_event(&self, side: Side, event: &HandshakeEvent<'_>) {
         use HandshakeEvent as E;
-        if side != Side::Client {
-            return;
-        }
         let seen = match event {
+            _ if side != Side::Client => return,
             E::ClientHello(o) => Seen::Hello(Offer {
                 versions: o.versions.to_vec(),
                 suites: o.cipher_suites.to_vec(),
@@ -202,20 +198,19 @@ impl HandshakeObserver for Recorder {
             }),
             E::HelloRetryRequest { group, cookie } => Seen::Retry(*group, *cookie),
             E::ServerHello {
-                version,
-                cipher_suite,
-                group,
-                resumed,
-            } => Seen::ServerHello(*version, *cipher_suite, *group, *resumed),
+                version: v,
+                cipher_suite: s,
+                group: g,
+                resumed: r,
+            } => Seen::ServerHello(*v, *s, *g, *r),
             E::EncryptedExtensions {
                 alpn,
                 server_name_acknowledged,
                 early_data_accepted,
-            } => Seen::Extensions(
-                alpn.map(<[u8]>::to_vec),
-                *server_name_acknowledged,
-                *early_data_accepted,
-            ),
+            } => {
+                let alpn = alpn.map(<[u8]>::to_vec);
+                Seen::Extensions(alpn, *server_name_acknowledged, *early_data_accepted)
+            }
             E::CertificateReceived { chain } => {
                 Seen::Chain(chain.iter().map(|c| c.clone().into_owned()).collect())
             }
@@ -225,16 +220,16 @@ impl HandshakeObserver for Recorder {
                 public_key_len,
             } => Seen::KeyExchange(*group, *public_key_len),
             E::SecretDerived(secret) => Seen::Secret(*secret),
-            E::HandshakeKeysInstalled { .. } => Seen::TrafficKeys,
+            E::HandshakeKeysInstalled { .. } => Seen::HandshakeKeys,
             E::SignatureVerified { scheme } => Seen::Signature(*scheme),
             E::FinishedVerified => Seen::FinishedVerified,
             E::FinishedSent => Seen::FinishedSent,
             E::ChangeCipherSpec { ours } => Seen::ChangeCipherSpec { ours: *ours },
             E::Ticket {
-                lifetime_secs,
-                max_early_data,
+                lifetime_secs: l,
+                max_early_data: m,
                 ..
-            } => Seen::Ticket(*lifetime_secs, *max_early_data),
+            } => Seen::Ticket(*l, *m),
             E::KeyUpdate { ours } => Seen::KeyUpdate { ours: *ours },
             E::AlertSent(alert) => Seen::Alert {
                 sent: true,
@@ -270,102 +265,79 @@ trait Wire {
     fn close(&mut self);
 }
 
-struct Tcp(TcpStream);
-
-impl Tcp {
-    fn connect(host: &str, port: u16, timeout: Duration) -> Result<Self, String> {
-        let addrs = (host, port)
-            .to_socket_addrs()
-            .map_err(|e| format!("cannot resolve {host}: {e}"))?;
-        let mut last = format!("{host} has no address");
-        for addr in addrs {
-            match TcpStream::connect_timeout(&addr, timeout) {
-                Ok(sock) => return Ok(Self(sock)),
-                Err(e) => last = format!("connect {addr}: {e}"),
-            }
-        }
-        Err(last)
-    }
-}
-
-impl Wire for Tcp {
+impl Wire for TcpStream {
     fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
-        self.0.write_all(bytes).map_err(|e| format!("write: {e}"))
+        self.write_all(bytes).map_err(|e| format!("write: {e}"))
     }
 
     fn receive(&mut self, wait: Duration) -> Result<Received, String> {
-        self.0
-            .set_read_timeout(Some(wait))
+        self.set_read_timeout(Some(wait))
             .map_err(|e| e.to_string())?;
         let mut buf = vec![0; 32 * 1024];
-        match self.0.read(&mut buf) {
+        match self.read(&mut buf) {
             Ok(0) => Ok(Received::Closed),
             Ok(n) => {
                 buf.truncate(n);
                 Ok(Received::Bytes(buf))
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                Ok(Received::Quiet)
-            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock) => Ok(Received::Quiet),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut) => Ok(Received::Quiet),
             Err(e) => Err(format!("read: {e}")),
         }
     }
 
     fn close(&mut self) {
-        let _ = self.0.shutdown(Shutdown::Write);
+        let _ = self.shutdown(Shutdown::Write);
     }
 }
 
+fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, String> {
+    let addrs = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("{host}: {e}"))?;
+    let mut last = format!("{host} has no address");
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(sock) => return Ok(sock),
+            Err(e) => last = format!("connect {addr}: {e}"),
+        }
+    }
+    Err(last)
+}
+
 /// `--local`: an in-process server. What the client sends is fed to it at once; its
-/// answer waits to be received. It answers the first request with an HTTP response
-/// (text that is not HTTP is echoed), then sends close_notify.
+/// answer waits to be received. It answers a request with an HTTP response (text that
+/// is not HTTP is echoed), then sends close_notify.
 struct Local {
     server: ServerConnection,
     to_client: Vec<u8>,
     request: Vec<u8>,
-    answered: bool,
 }
 
 impl Local {
     fn serve(&mut self) -> Result<(), Error> {
         let mut buf = [0u8; 4096];
-        loop {
-            let n = self.server.read_plaintext(&mut buf);
-            if n == 0 {
-                break;
-            }
+        while let n @ 1.. = self.server.read_plaintext(&mut buf) {
             self.request
                 .extend_from_slice(buf.get(..n).unwrap_or_default());
         }
         let http = self.request.starts_with(b"GET ");
-        let complete = self.request.windows(4).any(|w| w == b"\r\n\r\n");
-        if self.answered || self.request.is_empty() || (http && !complete) {
+        let head_done = self.request.windows(4).any(|w| w == b"\r\n\r\n");
+        if self.request.is_empty() || (http && !head_done) {
             return Ok(());
         }
-        let answer = if http {
-            let body = format!(
-                "hello from the local handclasp server over {:?}\n",
-                self.server
-                    .protocol_version()
-                    .unwrap_or(ProtocolVersion::Unknown(0))
-            );
-            format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\
-                 Connection: close\r\n\r\n{body}",
-                body.len()
-            )
-            .into_bytes()
-        } else {
-            self.request.clone()
+        let answer = match http {
+            true => {
+                let version = self.server.protocol_version();
+                let body = format!("hello from the local handclasp server over {version:?}\n");
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close";
+                format!("{head}\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+            }
+            false => std::mem::take(&mut self.request),
         };
+        self.request.clear();
         self.server.write_plaintext(&answer)?;
         self.server.send_close_notify();
-        self.answered = true;
         Ok(())
     }
 }
@@ -379,49 +351,44 @@ impl Wire for Local {
         if self.server.process_new_packets().is_ok() && !self.server.is_handshaking() {
             self.serve().map_err(|e| format!("local server: {e}"))?;
         }
-        self.to_client.extend_from_slice(self.server.pending_tls());
         let n = self.server.pending_tls().len();
+        self.to_client.extend_from_slice(self.server.pending_tls());
         self.server.consume_tls(n);
         Ok(())
     }
 
     fn receive(&mut self, _wait: Duration) -> Result<Received, String> {
-        if self.to_client.is_empty() {
-            return Ok(Received::Quiet);
+        match self.to_client.is_empty() {
+            true => Ok(Received::Quiet),
+            false => Ok(Received::Bytes(std::mem::take(&mut self.to_client))),
         }
-        Ok(Received::Bytes(std::mem::take(&mut self.to_client)))
     }
 
     fn close(&mut self) {}
 }
 
 /// A throw-away CA and a `localhost` certificate it issued (ECDSA P-256, valid from
-/// yesterday for 90 days); returns the server's config and a root store holding the CA.
+/// yesterday for 90 days); returns the server's config and a root store with the CA.
 fn local_setup(alpn: &[Vec<u8>]) -> Result<(Arc<ServerConfig>, RootStore), String> {
     use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
     let err = |e: rcgen::Error| e.to_string();
-    let (from, ca_until, until) = (date_from_now(-1)?, date_from_now(365)?, date_from_now(90)?);
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
-    ca_params
-        .distinguished_name
+    let day = |days| date_from_now(days).map(|(y, m, d)| rcgen::date_time_ymd(y, m, d));
+    let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
+    ca.distinguished_name
         .push(DnType::CommonName, "explain throw-away CA");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
-    ca_params.not_after = rcgen::date_time_ymd(ca_until.0, ca_until.1, ca_until.2);
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    (ca.not_before, ca.not_after) = (day(-1)?, day(365)?);
     let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(err)?;
-    let ca = CertifiedIssuer::self_signed(ca_params, ca_key).map_err(err)?;
+    let ca = CertifiedIssuer::self_signed(ca, ca_key).map_err(err)?;
 
-    let mut params = CertificateParams::new(vec!["localhost".to_string()]).map_err(err)?;
-    params
-        .subject_alt_names
+    let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).map_err(err)?;
+    leaf.subject_alt_names
         .push(rcgen::SanType::IpAddress([127, 0, 0, 1].into()));
-    params
-        .distinguished_name
+    leaf.distinguished_name
         .push(DnType::CommonName, "localhost");
-    params.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
-    params.not_after = rcgen::date_time_ymd(until.0, until.1, until.2);
+    (leaf.not_before, leaf.not_after) = (day(-1)?, day(90)?);
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(err)?;
-    let cert = params.signed_by(&key, &ca).map_err(err)?;
+    let cert = leaf.signed_by(&key, &ca).map_err(err)?;
 
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     let server = ServerConfig::builder()
@@ -433,28 +400,23 @@ fn local_setup(alpn: &[Vec<u8>]) -> Result<(Arc<ServerConfig>, RootStore), Strin
     Ok((Arc::new(server), roots))
 }
 
-/// The calendar date (UTC) `days` from now, from the library's RFC 3339 formatter.
+/// The calendar date (UTC) `days` from now, read off the library's RFC 3339 format.
 fn date_from_now(days: i64) -> Result<(i32, u8, u8), String> {
     let secs = UnixTime::now()
         .as_secs()
         .saturating_add_signed(days * 86_400);
-    let text = Rfc3339(UnixTime::since_unix_epoch(Duration::from_secs(secs))).to_string();
-    let field = |at: std::ops::Range<usize>| {
-        text.get(at)
-            .and_then(|s| s.parse::<u16>().ok())
-            .ok_or(format!("bad date {text:?}"))
-    };
-    let small = |v: u16| u8::try_from(v).map_err(|e| e.to_string());
-    Ok((
-        i32::from(field(0..4)?),
-        small(field(5..7)?)?,
-        small(field(8..10)?)?,
-    ))
+    let text = time(i64::try_from(secs).unwrap_or(0));
+    let field = |at| text.get(at).and_then(|s: &str| s.parse::<u16>().ok());
+    let small = |at| field(at).and_then(|v| u8::try_from(v).ok());
+    match (field(0..4), small(5..7), small(8..10)) {
+        (Some(year), Some(month), Some(day)) => Ok((i32::from(year), month, day)),
+        _ => Err(format!("cannot read a date from {text:?}")),
+    }
 }
 
 // ---- one connection, told step by step ----
 
-/// What every connection's story needs to know.
+/// What every connection's story needs.
 struct Context {
     start: Instant,
     /// The name the certificate must hold.
@@ -462,18 +424,18 @@ struct Context {
     roots: RootStore,
     roots_source: String,
     request: Vec<u8>,
-    /// `--send`: the answer is over when it pauses (an echo server never closes).
+    /// `--send`: the answer ends when it pauses (an echo server never closes).
     ends_when_quiet: bool,
     timeout: Duration,
 }
 
-/// One direction of records: the key in use, named by the secret it comes from, and
+/// One direction of records: the key in use, named after the secret it comes from, and
 /// the count of records under it, which is their sequence number: it starts at 0 with
 /// each new key (RFC 8446 5.3; RFC 5246 6.1).
 #[derive(Default)]
 struct Direction {
     key: Option<String>,
-    /// A key the events announced, in use from the next record (see the callers).
+    /// The key announced by the events, in use from a later record (see the callers).
     next: Option<String>,
     seq: u64,
 }
@@ -493,8 +455,7 @@ impl Direction {
 
     fn switch(&mut self) {
         if let Some(key) = self.next.take() {
-            self.key = Some(key);
-            self.seq = 0;
+            (self.key, self.seq) = (Some(key), 0);
         }
     }
 }
@@ -522,8 +483,7 @@ struct Conversation<'a> {
 impl Conversation<'_> {
     fn step(&mut self, name: &'static str) {
         if self.current != name {
-            self.current = name;
-            self.step += 1;
+            (self.current, self.step) = (name, self.step + 1);
             println!(
                 "== step {} @ {:.1} ms: {name} ==",
                 self.step,
@@ -542,18 +502,12 @@ impl Conversation<'_> {
         let events = self.events.take();
         self.tell_all(events);
         self.flush("")?;
+        let timeout = self.cx.timeout;
         while self.conn.is_handshaking() {
-            match self.next_record(self.cx.timeout)? {
+            match self.next_record(timeout)? {
                 Received::Bytes(record) => self.feed(&record)?,
-                Received::Closed => {
-                    return Err("the server closed the connection during the handshake".into());
-                }
-                Received::Quiet => {
-                    return Err(format!(
-                        "nothing from the server for {:?} (--timeout)",
-                        self.cx.timeout
-                    ));
-                }
+                Received::Closed => return Err("the server closed during the handshake".into()),
+                Received::Quiet => return Err(format!("nothing for {timeout:?} (--timeout)")),
             }
         }
         Ok(())
@@ -562,14 +516,8 @@ impl Conversation<'_> {
     /// The next whole record from the wire (waiting up to `wait` for more bytes).
     fn next_record(&mut self, wait: Duration) -> Result<Received, String> {
         loop {
-            if let Some(len) = self
-                .inbox
-                .get(3..5)
-                .map(|l| 5 + usize::from(u16::from_be_bytes([l[0], l[1]])))
-            {
-                if self.inbox.len() >= len {
-                    return Ok(Received::Bytes(self.inbox.drain(..len).collect()));
-                }
+            if let Some(len) = record_len(&self.inbox).filter(|len| *len <= self.inbox.len()) {
+                return Ok(Received::Bytes(self.inbox.drain(..len).collect()));
             }
             match self.wire.receive(wait)? {
                 Received::Bytes(bytes) => self.inbox.extend_from_slice(&bytes),
@@ -591,8 +539,11 @@ impl Conversation<'_> {
         plaintext.truncate(n);
         let protection = self.received.count(record[0], self.tls13(), self.aead);
         if self.show_records {
-            let inside = inside(&events, &plaintext);
-            println!("   <- {} {protection}{inside}", wire_record(record));
+            println!(
+                "   <- {} {protection}{}",
+                on_wire(record),
+                inside(&events, &plaintext)
+            );
         }
         self.answer.extend_from_slice(&plaintext);
         if let Err(Error::Certificate(error)) = &result {
@@ -608,26 +559,23 @@ impl Conversation<'_> {
         self.tell_all(events);
         // A key announced while this record was processed protects the next one.
         self.received.switch();
-        let flushed = self.flush(if result.is_err() { "the alert" } else { "" });
+        let flushed = self.flush(if result.is_err() { "our alert" } else { "" });
         result.map_err(|e| e.to_string())?;
         flushed
     }
 
-    /// Writes what the connection queued, record by record; `what` says what is in the
-    /// records, for the record lines.
+    /// Writes what the connection queued, record by record; `what` says what the
+    /// records hold, for the record lines.
     fn flush(&mut self, what: &str) -> Result<(), String> {
         let bytes = self.conn.pending_tls().to_vec();
         self.conn.consume_tls(bytes.len());
         let tls13 = self.tls13();
         let mut rest = bytes.as_slice();
-        while let Some(len) = rest
-            .get(3..5)
-            .map(|l| 5 + usize::from(u16::from_be_bytes([l[0], l[1]])))
-        {
+        while let Some(len) = record_len(rest) {
             let (record, tail) = rest.split_at(len.min(rest.len()));
             let protection = self.sent.count(record[0], tls13, self.aead);
             if self.show_records {
-                println!("   -> {} {protection}: {what}", wire_record(record));
+                println!("   -> {} {protection}: {what}", on_wire(record));
             }
             // RFC 5246 7.1: in TLS 1.2 our new keys start after our ChangeCipherSpec.
             if !tls13 && record[0] == 20 {
@@ -640,24 +588,22 @@ impl Conversation<'_> {
         if tls13 {
             self.sent.switch();
         }
-        if bytes.is_empty() {
-            return Ok(());
+        match bytes.is_empty() {
+            true => Ok(()),
+            false => self.wire.send(&bytes),
         }
-        self.wire.send(&bytes)
     }
 
     /// After the handshake: the request, the answer, close_notify both ways.
     fn exchange(&mut self) -> Result<(), String> {
         self.step("records");
-        println!("   each record we write (->) and read (<-): its type on the wire, its length,");
-        println!("   and its sequence number under the key in use (RFC 8446 5.3; RFC 5246 6.1)");
+        say!("each record we write (->) and read (<-): its type on the wire, its length, and");
+        say!("its sequence number under the key in use (RFC 8446 5.3; RFC 5246 6.1)");
         match self.tls13() {
-            true => println!(
-                "   (each TLS 1.3 key has its own count: our Finished was 0 under \"c hs traffic\")"
-            ),
-            false => {
-                println!("   (TLS 1.2: the Finished messages were record 0 under the new keys)")
+            true => {
+                say!("(each TLS 1.3 key counts anew: our Finished was 0 under \"c hs traffic\")")
             }
+            false => say!("(in TLS 1.2 the Finished messages were record 0 under the new keys)"),
         }
         self.show_records = true;
         let request = self.cx.request.clone();
@@ -668,9 +614,9 @@ impl Conversation<'_> {
         if taken < request.len() {
             return Err("the request does not fit the send buffer".into());
         }
+        let len = request.len();
         self.flush(&format!(
-            "application data, {} bytes: {}",
-            request.len(),
+            "application data, {len} bytes: {}",
             first_line(&request)
         ))?;
         let mut wait = self.cx.timeout;
@@ -678,24 +624,26 @@ impl Conversation<'_> {
             match self.next_record(wait)? {
                 Received::Bytes(record) => self.feed(&record)?,
                 Received::Closed => {
-                    println!("   <- the server closed TCP without close_notify");
+                    say!("<- the server closed TCP without close_notify");
                     break;
                 }
                 Received::Quiet if wait == IDLE => break,
                 Received::Quiet => return Err(format!("no answer for {wait:?} (--timeout)")),
             }
             if self.cx.ends_when_quiet && !self.answer.is_empty() {
-                wait = IDLE.min(self.cx.timeout);
+                wait = IDLE;
             }
         }
-        // RFC 8446 6.1: each side sends close_notify before closing its write side.
+        // RFC 8446 6.1: each side sends close_notify before it closes its write side.
         self.conn.send_close_notify();
         let events = self.events.take();
         self.tell_all(events);
-        self.flush("close_notify alert")?;
+        if let Err(e) = self.flush("close_notify alert") {
+            say!("(our close_notify could not be sent: {e})");
+        }
         self.wire.close();
         while !self.conn.peer_has_closed() {
-            match self.next_record(IDLE.min(self.cx.timeout))? {
+            match self.next_record(IDLE)? {
                 Received::Bytes(record) => self.feed(&record)?,
                 _ => break,
             }
@@ -706,23 +654,16 @@ impl Conversation<'_> {
     fn tell_tickets(&mut self) {
         self.step("session tickets");
         if self.tickets.is_empty() {
-            println!("   none received on this connection");
-            return;
+            return say!("none received on this connection");
         }
-        let lifetimes: Vec<String> = self.tickets.iter().map(|(l, _)| format!("{l} s")).collect();
-        let early: Vec<String> = self.tickets.iter().map(|(_, e)| e.to_string()).collect();
-        println!(
-            "   {} received: lifetime {}, max early data {} bytes",
-            self.tickets.len(),
-            lifetimes.join(", "),
-            early.join(", ")
-        );
-        println!(
-            "   kept in the config's session store: the next connection to this server offers one"
-        );
+        let lifetimes: Vec<String> = self.tickets.iter().map(|t| t.0.to_string()).collect();
+        let early: Vec<String> = self.tickets.iter().map(|t| t.1.to_string()).collect();
+        let (n, lifetimes, early) = (self.tickets.len(), lifetimes.join(", "), early.join(", "));
+        say!("{n} received: lifetime {lifetimes} s, max early data {early} bytes");
+        say!("kept in the config's session store: a new connection to this server offers one");
         if self.tls13() {
-            println!(
-                "   (their keys derive from the resumption master secret \"res master\", RFC 8446 4.6.1)"
+            say!(
+                "(their keys come from the resumption master secret, \"res master\", RFC 8446 4.6.1)"
             );
         }
     }
@@ -738,7 +679,7 @@ impl Conversation<'_> {
     }
 
     fn tell(&mut self, event: Seen) {
-        let finished_rfc = if self.tls13() {
+        let rfc = if self.tls13() {
             "RFC 8446 4.4.4"
         } else {
             "RFC 5246 7.4.9"
@@ -747,14 +688,13 @@ impl Conversation<'_> {
             Seen::Hello(offer) => self.tell_offer(&offer),
             Seen::Retry(group, cookie) => {
                 self.step("HelloRetryRequest");
-                println!(
-                    "   the server wants a key share for {group:?} (cookie: {cookie}): one more round trip (RFC 8446 4.1.4)"
-                );
+                say!("<- the server wants a key share for {group:?} (cookie: {cookie})");
+                say!("one more round trip (RFC 8446 4.1.4)");
             }
             Seen::ServerHello(version, suite, group, resumed) => {
                 self.tell_server_hello(version, suite, group, resumed)
             }
-            Seen::Extensions(alpn, sni, early) => tell_extensions(self, alpn, sni, early),
+            Seen::Extensions(alpn, sni, early) => self.tell_extensions(alpn, sni, early),
             Seen::Chain(chain) => {
                 self.step("Certificate");
                 print_chain(&chain);
@@ -763,42 +703,37 @@ impl Conversation<'_> {
             Seen::ChainVerified(now) => self.tell_checks(now, None),
             Seen::KeyExchange(group, len) => self.tell_key_exchange(group, len),
             Seen::Secret(secret) => self.tell_secret(secret),
-            Seen::TrafficKeys => println!(
-                "   in use from the next record: all that follows ServerHello is encrypted ({}, RFC 8446 2)",
-                self.aead
-            ),
+            Seen::HandshakeKeys => {
+                say!(
+                    "all after ServerHello is encrypted, from the next record ({})",
+                    self.aead
+                );
+            }
             Seen::Signature(scheme) if self.tls13() => {
                 self.step("CertificateVerify");
-                println!(
-                    "   the server signed the transcript with its certificate's key ({scheme:?}): verified,"
-                );
-                println!(
-                    "   so it holds the private key of the certificate checked above (RFC 8446 4.4.3)"
-                );
+                say!("the server signed the transcript with its certificate's key ({scheme:?}):");
+                say!("verified: it holds the key of the certificate checked (RFC 8446 4.4.3)");
             }
             Seen::Signature(scheme) => {
                 self.step("ServerKeyExchange");
-                println!("   the server signed its ephemeral public key and both randoms with its");
-                println!(
-                    "   certificate's key ({scheme:?}): verified (RFC 8422 5.4, RFC 5246 7.4.3)"
-                );
+                say!("the server signed its ephemeral key and both randoms with its certificate's");
+                say!("key ({scheme:?}): verified (RFC 8422 5.4; RFC 5246 7.4.3)");
             }
             Seen::FinishedVerified => {
                 self.step("Finished");
-                println!(
-                    "   <- the server's Finished verified: a MAC over the whole transcript, so no message was altered ({finished_rfc})"
-                );
+                say!("<- the server's Finished verified: a MAC over the transcript ({rfc}),");
+                say!("   so no handshake message was changed on the way");
             }
             Seen::FinishedSent => {
                 self.step("Finished");
-                println!("   -> our Finished sent: the same proof from our side ({finished_rfc})");
+                say!("-> our Finished sent: the same proof from our side ({rfc})");
             }
             Seen::ChangeCipherSpec { ours } => self.tell_change_cipher_spec(ours),
             Seen::Ticket(lifetime, early) => {
                 self.tickets.push((lifetime, early));
                 if !self.show_records {
                     self.step("NewSessionTicket");
-                    println!("   <- a session ticket (RFC 5077 3.3): lifetime hint {lifetime} s");
+                    say!("<- a session ticket (RFC 5077 3.3), lifetime hint {lifetime} s");
                 }
             }
             Seen::KeyUpdate { ours } => {
@@ -807,12 +742,9 @@ impl Conversation<'_> {
                 } else {
                     &mut self.received
                 };
-                let key = dir.key.clone().unwrap_or_default();
-                dir.next = Some(format!("{key} (updated)"));
-                println!(
-                    "   KeyUpdate: {} traffic key replaced (RFC 8446 4.6.3)",
-                    if ours { "our" } else { "the server's" }
-                );
+                dir.next = dir.key.as_ref().map(|key| format!("{key} (updated)"));
+                let whose = if ours { "our" } else { "the server's" };
+                say!("KeyUpdate: {whose} traffic key replaced (RFC 8446 4.6.3)");
             }
             Seen::Alert { sent, alert } => self.tell_alert(sent, alert),
             Seen::Complete => self.tell_complete(),
@@ -821,53 +753,53 @@ impl Conversation<'_> {
 
     fn tell_offer(&mut self, offer: &Offer) {
         self.step("ClientHello");
-        let pending = self.conn.pending_tls();
-        let size = pending
-            .get(3..5)
-            .map_or(0, |l| u16::from_be_bytes([l[0], l[1]]));
-        println!("   -> {size} bytes in the clear: what we can do, for the server to choose");
+        let size = record_len(self.conn.pending_tls()).unwrap_or(5) - 5;
+        say!("-> {size} bytes in the clear: what we can do, for the server to choose");
         // RFC 8446 4.2.1: without supported_versions, legacy_version says TLS 1.2.
         let versions = match offer.versions.is_empty() {
             true => vec![ProtocolVersion::TLSv1_2],
             false => offer.versions.clone(),
         };
-        println!("   versions: {}", list(&versions));
-        println!("      why: {}", why_versions(&versions));
-        println!("   suites: {}", list(&offer.suites));
-        println!(
-            "      why: AEAD only, each record encrypted and authenticated at once (RFC 5116); the TLS 1.2 ones all ECDHE, so forward secret (RFC 8422)"
-        );
-        match offer.shares.is_empty() {
-            true => println!("   groups: {}", list(&offer.groups)),
-            false => println!(
-                "   groups: {}; key share sent for {}",
-                list(&offer.groups),
-                list(&offer.shares)
-            ),
-        }
-        println!("      why: {}", why_groups(offer));
-        println!("   signature schemes: {}", list(&offer.schemes));
-        println!(
-            "      why: the signatures we can check, on the certificates and on the handshake (RFC 8446 4.2.3)"
-        );
-        match offer.alpn.is_empty() {
-            true => println!("   ALPN: none (--alpn h2,http/1.1 offers some)"),
-            false => println!(
-                "   ALPN: {}\n      why: the protocols we speak inside TLS; the server picks one (RFC 7301 3.1)",
-                protocols(&offer.alpn)
-            ),
-        }
-        match &offer.sni {
-            Some(name) => println!(
-                "   SNI: {name}\n      why: a server with many names picks the certificate for this one; sent in the clear (RFC 6066 3)"
-            ),
-            None => {
-                println!("   SNI: none: an IP address is never sent as a server name (RFC 6066 3)")
+        say!("versions: {}", list(&versions));
+        why_versions(&versions);
+        say!("suites: {}", list(&offer.suites));
+        say!("   why: AEAD only: each record encrypted and authenticated at once (RFC 5116);");
+        say!("   the TLS 1.2 ones all use ECDHE, so they too are forward secret (RFC 8422)");
+        say!("groups: {}", list(&offer.groups));
+        match offer.shares.as_slice() {
+            [] => {
+                say!("   why: TLS 1.2 sends no share first: the server picks a group and sends");
+                say!("   its key in ServerKeyExchange (RFC 8422 5.4)");
+            }
+            shares => {
+                say!(
+                    "   key share sent for {}, up front, so a server that takes it",
+                    list(shares)
+                );
+                say!("   needs no second round trip; another group costs a HelloRetryRequest");
+                say!("   (RFC 8446 4.2.8)");
             }
         }
-        let tls12_only = offer.versions == [ProtocolVersion::TLSv1_2];
+        say!("signature schemes: {}", list(&offer.schemes));
+        say!("   why: what we can check, in certificates and handshake (RFC 8446 4.2.3)");
+        match offer.alpn.is_empty() {
+            true => say!("ALPN: none (--alpn h2,http/1.1 offers some)"),
+            false => {
+                say!("ALPN: {}", protocols(&offer.alpn));
+                say!("   why: the protocols we speak inside TLS; the server picks (RFC 7301 3.1)");
+            }
+        }
+        match &offer.sni {
+            Some(name) => {
+                say!("SNI: {name}");
+                say!("   why: a server with many names picks its certificate for this one;");
+                say!("   sent in the clear (RFC 6066 3)");
+            }
+            None => say!("SNI: none: an IP address is never sent as a name (RFC 6066 3)"),
+        }
+        let tls12_only = versions == [ProtocolVersion::TLSv1_2];
         if let Some(session) = offered_session(self.conn.pending_tls(), tls12_only) {
-            println!("   resumption: offers the stored session, {session}");
+            say!("resumption: offers the stored session, {session}");
         }
         self.shares.clone_from(&offer.shares);
     }
@@ -880,45 +812,57 @@ impl Conversation<'_> {
         resumed: bool,
     ) {
         self.step("ServerHello");
-        self.version = Some(version);
-        self.resumed = resumed;
+        (self.version, self.resumed) = (Some(version), resumed);
         let negotiated = self.conn.negotiated_cipher_suite();
         self.aead = negotiated.map_or("?", aead_name);
-        println!("   <- version {version:?}: the best both sides speak");
         let hash = negotiated.map(|s| format!("{:?}", s.hash().algorithm()));
-        println!(
-            "   suite {suite:?}: records under {}, keys derived with {}",
-            self.aead,
-            hash.unwrap_or_default()
-        );
+        say!("<- version {version:?}: the best both sides speak");
+        let (aead, hash) = (self.aead, hash.unwrap_or_default());
+        say!("suite {suite:?}: records under {aead}, keys derived with {hash}");
         match group {
-            Some(group) if self.shares.contains(&group) => println!(
-                "   group {group:?}: our key share fits, so no second round trip (RFC 8446 4.2.8)"
-            ),
-            Some(group) => println!("   group {group:?}"),
-            None if resumed => println!(
-                "   no key exchange: the keys come from the session's master secret (RFC 5246 7.3)"
-            ),
-            None => println!("   group: comes with ServerKeyExchange (RFC 8422 5.4)"),
+            Some(group) if self.shares.contains(&group) => {
+                say!("group {group:?}: our key share fits, no second round trip (RFC 8446 4.2.8)")
+            }
+            Some(group) => say!("group {group:?}"),
+            None if resumed => say!("no key exchange: keys from the session (RFC 5246 7.3)"),
+            None => say!("group: comes with ServerKeyExchange (RFC 8422 5.4)"),
         }
-        match resumed {
-            true => println!(
-                "   resumed: no certificate sent: the secret shared in the earlier connection vouches for the server ({})",
-                if self.tls13() {
-                    "RFC 8446 2.2"
-                } else {
-                    "RFC 5246 7.3"
-                }
+        match (resumed, self.tls13()) {
+            (true, true) => say!(
+                "resumed: no certificate sent: the ticket's key vouches for the server (RFC 8446 2.2)"
             ),
-            false => {
-                println!("   full handshake: the server will prove who it is with a certificate")
+            (true, false) => say!(
+                "resumed: no certificate sent: the session vouches for the server (RFC 5246 7.3)"
+            ),
+            (false, _) => {
+                say!("full handshake: the server will prove who it is with a certificate")
             }
         }
         // TLS 1.2 has no EncryptedExtensions: ServerHello answers ALPN (RFC 7301 3.1).
         if !self.tls13() {
             let alpn = self.conn.alpn_protocol().map(String::from_utf8_lossy);
-            println!("   ALPN: {}", alpn.as_deref().unwrap_or("none agreed"));
+            say!("ALPN: {}", alpn.as_deref().unwrap_or("none agreed"));
         }
+    }
+
+    fn tell_extensions(&mut self, alpn: Option<Vec<u8>>, sni: bool, early: bool) {
+        self.step("EncryptedExtensions");
+        say!("<- the first encrypted message: answers not needed for the keys (RFC 8446 4.3.1)");
+        match alpn {
+            Some(p) => say!(
+                "ALPN: the server chose {:?} (RFC 7301 3.2)",
+                String::from_utf8_lossy(&p)
+            ),
+            None => say!("ALPN: none agreed"),
+        }
+        match sni {
+            true => say!("server name: acknowledged, the server used it (RFC 6066 3)"),
+            false => say!("server name: not acknowledged"),
+        }
+        say!(
+            "early data: {}",
+            if early { "accepted" } else { "none accepted" }
+        );
     }
 
     fn tell_key_exchange(&mut self, group: NamedGroup, len: usize) {
@@ -928,21 +872,22 @@ impl Conversation<'_> {
         } else {
             "ServerKeyExchange"
         };
-        println!("   group {group:?}: our public share {len} bytes, the server's came in {from}");
-        println!(
-            "   ephemeral: both key pairs serve this handshake only, so the traffic stays secret"
-        );
-        println!("   even if the server's certificate key leaks later (forward secrecy)");
-        println!("   {}", post_quantum(group));
+        say!("group {group:?}: our public share {len} bytes, the server's came in {from}");
+        say!("ephemeral: both key pairs serve this handshake only, so the traffic stays");
+        say!("secret even if the server's certificate key leaks later (forward secrecy)");
+        match group {
+            NamedGroup::X25519MLKEM768 => say!("post-quantum hybrid: ML-KEM-768 with X25519"),
+            other => say!("not post-quantum: {other:?} alone"),
+        }
         if self.resumed {
-            println!("   mixed with the resumed session's key (psk_dhe_ke, RFC 8446 4.2.9)");
+            say!("mixed with the resumed session's key (psk_dhe_ke, RFC 8446 4.2.9)");
         }
     }
 
     fn tell_secret(&mut self, secret: Secret) {
         self.step("key schedule");
-        println!("   derived \"{}\": {}", secret.label(), purpose(secret));
-        // TLS 1.3: these are the traffic keys of the records that follow.
+        say!("derived \"{}\": {}", secret.label(), purpose(secret));
+        // TLS 1.3: these secrets give the traffic keys of the records that follow.
         let key = Some(format!("\"{}\"", secret.label()));
         match secret {
             Secret::ClientHandshakeTraffic | Secret::ClientApplicationTraffic => {
@@ -957,55 +902,60 @@ impl Conversation<'_> {
 
     fn tell_change_cipher_spec(&mut self, ours: bool) {
         self.step("ChangeCipherSpec");
-        let (arrow, who, dir) = match ours {
+        let (arrow, side, dir) = match ours {
             true => ("->", "client", &mut self.sent),
             false => ("<-", "server", &mut self.received),
         };
-        dir.next = Some(format!("the {who} write key of \"key expansion\""));
-        println!(
-            "   {arrow} the {who}'s records are encrypted from the next one, with the {who} write key"
+        dir.next = Some(format!("the {side} write key of \"key expansion\""));
+        let whose = if ours { "our" } else { "the server's" };
+        say!("{arrow} {whose} records are encrypted from the next one on, with the");
+        say!(
+            "   {side} write key of the key block ({}, RFC 5246 7.1)",
+            self.aead
         );
-        println!("      from the key block ({}, RFC 5246 7.1)", self.aead);
     }
 
     fn tell_alert(&mut self, sent: bool, alert: AlertDescription) {
-        let arrow = if sent { "-> sent" } else { "<- received" };
         let rfc = if self.tls13() {
             "RFC 8446 6"
         } else {
             "RFC 5246 7.2"
         };
-        if alert == AlertDescription::CloseNotify {
-            self.step("close_notify");
-            match sent {
-                true => println!("   {arrow}: we will send nothing more ({rfc}.1)"),
-                false => println!(
-                    "   {arrow}: the server will send nothing more, so its answer came whole, not cut short ({rfc}.1)"
-                ),
+        let arrow = if sent { "-> sent" } else { "<- received" };
+        match (alert, sent) {
+            (AlertDescription::CloseNotify, true) => {
+                self.step("close_notify");
+                say!("{arrow}: we will send nothing more ({rfc}.1)");
             }
-        } else {
-            self.step("alert");
-            println!("   {arrow}: {alert:?} ({rfc}.2)");
+            (AlertDescription::CloseNotify, false) => {
+                self.step("close_notify");
+                say!("{arrow}: the server will send nothing more: its answer came whole, not");
+                say!("   cut short by an attacker closing the connection ({rfc}.1)");
+            }
+            _ => {
+                self.step("alert");
+                say!("{arrow}: {alert:?} ({rfc}.2)");
+            }
         }
     }
 
     fn tell_complete(&mut self) {
         self.step("handshake complete");
-        let alpn = self.conn.alpn_protocol().map(String::from_utf8_lossy);
+        let version = self.version.map(|v| format!("{v:?}")).unwrap_or_default();
         let suite = self
             .conn
             .negotiated_cipher_suite()
             .map(|s| format!("{:?}", s.suite()));
-        println!(
-            "   {:?}, {}, ALPN {}, {}",
-            self.version.unwrap_or(ProtocolVersion::Unknown(0)),
-            suite.unwrap_or_default(),
-            alpn.as_deref().unwrap_or("none"),
-            if self.resumed {
-                "resumed: no certificate sent"
-            } else {
-                "full handshake"
-            }
+        let alpn = self.conn.alpn_protocol().map(String::from_utf8_lossy);
+        let alpn = alpn.as_deref().unwrap_or("none");
+        let how = if self.resumed {
+            "resumed: no certificate sent"
+        } else {
+            "full handshake"
+        };
+        say!(
+            "{version}, {}, ALPN {alpn}, {how}",
+            suite.unwrap_or_default()
         );
     }
 
@@ -1032,73 +982,125 @@ impl Conversation<'_> {
             (Some(f), Some(e)) if f == check => format!("\n      the verifier says: {e}"),
             _ => String::new(),
         };
-        let chain: Vec<X509Certificate<'_>> = self
-            .chain
-            .iter()
-            .filter_map(|c| X509Certificate::from_der(c).ok().map(|(_, c)| c))
-            .collect();
+        let chain: Vec<X509Certificate<'_>> = self.chain.iter().filter_map(parse).collect();
         let (leaf, last) = (chain.first(), chain.last());
-        let trust = match (failed, last) {
-            (None | Some('c'), Some(last)) => format!(
-                "the chain reaches the root \"{}\" of the root store",
-                root_reached(&self.cx.roots, last.issuer().as_raw())
-            ),
-            (_, last) => format!(
-                "the last certificate's issuer is \"{}\"",
-                last.map(|c| c.issuer().to_string()).unwrap_or_default()
+        let issuer = last.map(|c| c.issuer().as_raw()).unwrap_or_default();
+        let trust = match failed {
+            None | Some('c') => format!("reaches the root {}", root_named(&self.cx.roots, issuer)),
+            _ => format!(
+                "ends at a certificate issued by {:?}",
+                last.map(|c| c.issuer().to_string())
             ),
         };
-        println!(
-            "   {} (a) trusted issuer: {trust} ({}){}",
+        let source = &self.cx.roots_source;
+        say!(
+            "{} (a) trusted issuer: the chain {trust} ({source}){}",
             mark('a'),
-            self.cx.roots_source,
             verdict('a')
         );
-        let window = leaf.map(|c| {
-            let v = c.validity();
-            format!(
-                "{} .. {}",
-                time(v.not_before.timestamp()),
-                time(v.not_after.timestamp())
-            )
-        });
-        println!(
-            "   {} (b) validity: now {}, the server's certificate valid {} (its issuers' too){}",
-            mark('b'),
-            Rfc3339(now),
-            window.unwrap_or_default(),
-            verdict('b')
+        let v = leaf.map(|c| c.validity());
+        let from = v
+            .map(|v| time(v.not_before.timestamp()))
+            .unwrap_or_default();
+        let until = v.map(|v| time(v.not_after.timestamp())).unwrap_or_default();
+        let (now, b) = (Rfc3339(now), verdict('b'));
+        say!(
+            "{} (b) validity: now {now}, the certificate is valid {from} .. {until}{b}",
+            mark('b')
         );
-        println!(
-            "   {} (c) name: asked {:?}, the certificate names {}{}",
-            mark('c'),
-            self.cx.name,
-            leaf.map(names).unwrap_or_default(),
-            verdict('c')
+        let names = leaf.map(names).unwrap_or_default();
+        let (name, c) = (&self.cx.name, verdict('c'));
+        say!(
+            "{} (c) name: asked {name:?}, the certificate names {names}{c}",
+            mark('c')
         );
     }
 }
 
-fn tell_extensions(talk: &mut Conversation<'_>, alpn: Option<Vec<u8>>, sni: bool, early: bool) {
-    talk.step("EncryptedExtensions");
-    println!(
-        "   <- the first encrypted message: the answers not needed for the keys (RFC 8446 4.3.1)"
+/// Each certificate's facts, the server's own first.
+fn print_chain(chain: &[CertificateDer<'_>]) {
+    say!(
+        "<- {} certificate(s), the server's own first (RFC 8446 4.4.2)",
+        chain.len()
     );
-    match alpn {
-        Some(p) => println!(
-            "   ALPN: the server chose {:?} (RFC 7301 3.2)",
-            String::from_utf8_lossy(&p)
-        ),
-        None => println!("   ALPN: none agreed"),
+    let now = i64::try_from(UnixTime::now().as_secs()).unwrap_or(i64::MAX);
+    for (i, cert) in chain.iter().enumerate() {
+        let Some(cert) = parse(cert) else {
+            say!("#{i}: cannot be parsed");
+            continue;
+        };
+        let v = cert.validity();
+        let (from, until) = (v.not_before.timestamp(), v.not_after.timestamp());
+        let days = (until - now).div_euclid(86_400);
+        say!("#{i} subject:   {}", cert.subject());
+        say!("   issuer:    {}", cert.issuer());
+        say!(
+            "   valid:     {} .. {} ({days} days left)",
+            time(from),
+            time(until)
+        );
+        say!("   names:     {}", names(&cert));
+        say!("   key:       {}", key_text(&cert));
+        say!(
+            "   signature: {} (by the issuer)",
+            oid_name(&cert.signature_algorithm.algorithm)
+        );
     }
-    match sni {
-        true => println!("   server name: acknowledged: the server used it (RFC 6066 3)"),
-        false => println!("   server name: not acknowledged"),
+}
+
+fn parse<'a>(cert: &'a CertificateDer<'_>) -> Option<X509Certificate<'a>> {
+    X509Certificate::from_der(cert).ok().map(|(_, cert)| cert)
+}
+
+/// The subject alternative names, typed (`DNS:`, `IP:`).
+fn names(cert: &X509Certificate<'_>) -> String {
+    let Ok(Some(san)) = cert.subject_alternative_name() else {
+        return "none (no subjectAltName)".into();
+    };
+    let typed = |name: &GeneralName<'_>| match name {
+        GeneralName::DNSName(dns) => format!("DNS:{dns}"),
+        GeneralName::IPAddress([a, b, c, d]) => format!("IP:{a}.{b}.{c}.{d}"),
+        GeneralName::IPAddress(v6) => match <[u8; 16]>::try_from(*v6) {
+            Ok(octets) => format!("IP:{}", std::net::Ipv6Addr::from(octets)),
+            Err(_) => format!("IP:{v6:02x?}"),
+        },
+        other => other.to_string(),
+    };
+    let all: Vec<String> = san.value.general_names.iter().map(typed).collect();
+    all.join(", ")
+}
+
+fn key_text(cert: &X509Certificate<'_>) -> String {
+    let spki = cert.public_key();
+    let params = spki.algorithm.parameters.as_ref();
+    let curve = params
+        .and_then(|p| p.as_oid().ok())
+        .map(|oid| format!(" {}", oid_name(&oid)));
+    let bits = spki.parsed().map(|k| k.key_size()).unwrap_or(0);
+    let bits = if bits > 0 {
+        format!(", {bits} bits")
+    } else {
+        String::new()
+    };
+    format!(
+        "{}{}{bits}",
+        oid_name(&spki.algorithm.algorithm),
+        curve.unwrap_or_default()
+    )
+}
+
+fn oid_name(oid: &x509_parser::oid_registry::Oid<'_>) -> String {
+    x509_parser::objects::oid2sn(oid, x509_parser::objects::oid_registry())
+        .map_or_else(|_| oid.to_id_string(), str::to_string)
+}
+
+/// The subject of the root in `roots` named `issuer` (a DER Name).
+fn root_named(roots: &RootStore, issuer: &[u8]) -> String {
+    let subject = roots.subjects().into_iter().find(|s| s == issuer);
+    match subject.as_deref().map(X509Name::from_der) {
+        Some(Ok((_, name))) => format!("{:?} of the root store", name.to_string()),
+        _ => "of the root store".into(),
     }
-    println!(
-        "   early data: {}",
-        if early { "accepted" } else { "none accepted" }
-    );
 }
 
 // ---- small helpers ----
@@ -1107,9 +1109,16 @@ fn ms(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1000.0
 }
 
-/// A record as it is on the wire: its type and its length (RFC 8446 5.1). In TLS 1.3
-/// every protected record says application_data; the real type is inside.
-fn wire_record(record: &[u8]) -> String {
+/// The length of the record at the start of `data`, header included, from its header
+/// (RFC 8446 5.1), if the header is there.
+fn record_len(data: &[u8]) -> Option<usize> {
+    data.get(3..5)
+        .map(|l| 5 + usize::from(u16::from_be_bytes([l[0], l[1]])))
+}
+
+/// A record as the wire shows it: its type and its length. In TLS 1.3 every protected
+/// record says application_data; the real type is inside (RFC 8446 5.2).
+fn on_wire(record: &[u8]) -> String {
     let kind = match record.first() {
         Some(20) => "change_cipher_spec",
         Some(21) => "alert",
@@ -1117,21 +1126,18 @@ fn wire_record(record: &[u8]) -> String {
         Some(23) => "application_data",
         _ => "unknown",
     };
-    let len = record
-        .get(3..5)
-        .map_or(0, |l| u16::from_be_bytes([l[0], l[1]]));
-    format!("{kind:<18} length {len:>5},")
+    format!(
+        "{kind:<16} length {:>5},",
+        record_len(record).unwrap_or(5) - 5
+    )
 }
 
 /// What a received record turned out to hold, from what processing it gave.
 fn inside(events: &[Seen], plaintext: &[u8]) -> String {
     let mut parts = Vec::new();
     if !plaintext.is_empty() {
-        parts.push(format!(
-            "application data, {} bytes: {}",
-            plaintext.len(),
-            first_line(plaintext)
-        ));
+        let (n, line) = (plaintext.len(), first_line(plaintext));
+        parts.push(format!("application data, {n} bytes: {line}"));
     }
     for event in events {
         match event {
@@ -1174,68 +1180,43 @@ fn list<T: std::fmt::Debug>(items: &[T]) -> String {
 fn protocols(alpn: &[Vec<u8>]) -> String {
     let all: Vec<String> = alpn
         .iter()
-        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .map(|p| String::from_utf8_lossy(p).into())
         .collect();
     all.join(", ")
 }
 
-fn why_versions(versions: &[ProtocolVersion]) -> String {
-    let mut why = Vec::new();
+fn why_versions(versions: &[ProtocolVersion]) {
     if versions.first() == Some(&ProtocolVersion::TLSv1_3) {
-        why.push("TLS 1.3 first: one round trip, forward secrecy always, all after ServerHello encrypted (RFC 8446 1.2)");
+        say!("   why: TLS 1.3 first: one round trip, forward secrecy always, everything");
+        say!("   after ServerHello encrypted (RFC 8446 1.2)");
     }
-    if versions.contains(&ProtocolVersion::TLSv1_2) {
-        why.push("TLS 1.2 for servers without 1.3");
-        if versions.len() > 1 {
-            why.push("a 1.3 server that picks 1.2 marks its random, so a downgrade is caught (RFC 8446 4.1.3)");
+    match versions {
+        [_, _, ..] => {
+            say!("   and TLS 1.2 for servers without 1.3; a 1.3 server that picks 1.2 marks");
+            say!("   its random, so a downgrade by an attacker is caught (RFC 8446 4.1.3)");
         }
-    }
-    if versions.len() == 1 {
-        why.push("the only version, as asked");
-    }
-    why.join("; ")
-}
-
-fn why_groups(offer: &Offer) -> String {
-    if !offer.versions.contains(&ProtocolVersion::TLSv1_3) {
-        return "TLS 1.2 sends no share first: the server picks a group and sends its key in ServerKeyExchange (RFC 8422 5.4)".into();
-    }
-    format!(
-        "{} share sent up front so a server that takes it needs no second round trip; another group costs a HelloRetryRequest (RFC 8446 4.2.8)",
-        list(&offer.shares)
-    )
-}
-
-fn post_quantum(group: NamedGroup) -> String {
-    match group {
-        NamedGroup::X25519MLKEM768 => {
-            "post-quantum hybrid: ML-KEM-768 with X25519; an attacker must break both".into()
-        }
-        other => {
-            format!("not post-quantum: {other:?} alone (a future quantum computer could solve it)")
-        }
+        [ProtocolVersion::TLSv1_2] => say!("   why: only TLS 1.2, as asked (--tls12)"),
+        _ => say!("   only TLS 1.3, as asked (--tls13)"),
     }
 }
 
 /// What a secret of the key schedule is for.
 fn purpose(secret: Secret) -> &'static str {
     match secret {
-        Secret::ClientEarlyTraffic => "encrypts our 0-RTT early data (RFC 8446 7.1)",
-        Secret::ClientHandshakeTraffic => "encrypts our handshake messages (RFC 8446 7.1)",
-        Secret::ServerHandshakeTraffic => "decrypts the server's handshake messages (RFC 8446 7.1)",
-        Secret::ClientApplicationTraffic => "encrypts the data we send (RFC 8446 7.1)",
-        Secret::ServerApplicationTraffic => "decrypts the data the server sends (RFC 8446 7.1)",
+        Secret::ClientEarlyTraffic => "keys our 0-RTT early data (RFC 8446 7.1)",
+        Secret::ClientHandshakeTraffic => "keys our handshake messages (RFC 8446 7.1)",
+        Secret::ServerHandshakeTraffic => "keys the server's handshake messages (RFC 8446 7.1)",
+        Secret::ClientApplicationTraffic => "keys the data we send (RFC 8446 7.1)",
+        Secret::ServerApplicationTraffic => "keys the data the server sends (RFC 8446 7.1)",
         Secret::ExporterMaster => "for keys the application exports (RFC 8446 7.5)",
-        Secret::ResumptionMaster => "session tickets' keys derive from it (RFC 8446 4.6.1)",
+        Secret::ResumptionMaster => "session tickets' keys come from it (RFC 8446 4.6.1)",
         Secret::Tls12Master { extended: true } => {
-            "the master secret, from the shared secret and the transcript hash: unique to this connection (RFC 7627 4)"
+            "master secret from the shared secret and the transcript hash (RFC 7627 4)"
         }
         Secret::Tls12Master { extended: false } => {
-            "the master secret, from the shared secret and the two randoms (RFC 5246 8.1)"
+            "master secret from the shared secret and the randoms (RFC 5246 8.1)"
         }
-        Secret::Tls12KeyBlock => {
-            "the key block: both directions' write keys and IVs (RFC 5246 6.3)"
-        }
+        Secret::Tls12KeyBlock => "both directions' write keys and IVs (RFC 5246 6.3)",
         _ => "a secret of the key schedule",
     }
 }
@@ -1247,18 +1228,16 @@ fn aead_name(suite: SupportedCipherSuite) -> &'static str {
     }
 }
 
-/// What the ClientHello on the wire offers to resume, from its fields (RFC 8446
-/// 4.1.2): a TLS 1.3 ticket in pre_shared_key (41), a TLS 1.2 ticket in session_ticket
-/// (35), or, offering TLS 1.2 alone, a session id.
+/// What the ClientHello on the wire offers to resume, read from its fields (RFC 8446
+/// 4.1.2): a TLS 1.3 ticket in pre_shared_key (41), a TLS 1.2 ticket in
+/// session_ticket (35), or, when only TLS 1.2 is offered, a session id.
 fn offered_session(wire: &[u8], tls12_only: bool) -> Option<&'static str> {
-    // Skips the record and handshake headers, legacy_version and random.
-    let body = wire.get(5 + 4 + 2 + 32..)?;
-    let (session_id, rest) = vector(body, 1)?;
+    // After the record and handshake headers, legacy_version and random.
+    let (session_id, rest) = vector(wire.get(5 + 4 + 2 + 32..)?, 1)?;
     let (_suites, rest) = vector(rest, 2)?;
     let (_compression, rest) = vector(rest, 1)?;
     let (mut extensions, _) = vector(rest, 2)?;
-    let mut found =
-        (tls12_only && !session_id.is_empty()).then_some("a TLS 1.2 session id (RFC 5246 7.4.1.2)");
+    let mut found = (tls12_only && !session_id.is_empty()).then_some("a TLS 1.2 session id");
     while let Some(kind) = extensions
         .get(..2)
         .map(|k| u16::from_be_bytes([k[0], k[1]]))
@@ -1266,9 +1245,7 @@ fn offered_session(wire: &[u8], tls12_only: bool) -> Option<&'static str> {
         let (data, rest) = vector(extensions.get(2..)?, 2)?;
         match kind {
             41 => return Some("a TLS 1.3 ticket (pre_shared_key, RFC 8446 4.2.11)"),
-            35 if !data.is_empty() => {
-                found = Some("a TLS 1.2 ticket (session_ticket, RFC 5077 3.2)")
-            }
+            35 if !data.is_empty() => found = Some("a TLS 1.2 ticket (RFC 5077 3.2)"),
             _ => {}
         }
         extensions = rest;
@@ -1281,7 +1258,7 @@ fn vector(data: &[u8], len_bytes: usize) -> Option<(&[u8], &[u8])> {
     let len = data
         .get(..len_bytes)?
         .iter()
-        .fold(0usize, |n, b| n << 8 | usize::from(*b));
+        .fold(0, |n, b| n << 8 | usize::from(*b));
     let rest = data.get(len_bytes..)?;
     Some((rest.get(..len)?, rest.get(len..)?))
 }
@@ -1289,97 +1266,6 @@ fn vector(data: &[u8], len_bytes: usize) -> Option<(&[u8], &[u8])> {
 fn time(secs: i64) -> String {
     let secs = u64::try_from(secs).unwrap_or(0);
     Rfc3339(UnixTime::since_unix_epoch(Duration::from_secs(secs))).to_string()
-}
-
-/// Each certificate's facts, end-entity first.
-fn print_chain(chain: &[CertificateDer<'_>]) {
-    println!(
-        "   <- {} certificate(s), the server's own first (RFC 8446 4.4.2; RFC 5246 7.4.2)",
-        chain.len()
-    );
-    let now = i64::try_from(UnixTime::now().as_secs()).unwrap_or(i64::MAX);
-    for (i, der) in chain.iter().enumerate() {
-        let cert = match X509Certificate::from_der(der) {
-            Ok((_, cert)) => cert,
-            Err(e) => {
-                println!("   #{i}: cannot parse ({e})");
-                continue;
-            }
-        };
-        let (from, until) = (
-            cert.validity().not_before.timestamp(),
-            cert.validity().not_after.timestamp(),
-        );
-        let days = (until - now).div_euclid(86_400);
-        println!("   #{i} subject:   {}", cert.subject());
-        println!("      issuer:    {}", cert.issuer());
-        println!(
-            "      valid:     {} .. {} ({days} days left)",
-            time(from),
-            time(until)
-        );
-        println!("      names:     {}", names(&cert));
-        println!("      key:       {}", key_text(&cert));
-        println!(
-            "      signature: {} (made by the issuer)",
-            oid_name(&cert.signature_algorithm.algorithm)
-        );
-    }
-}
-
-/// The subject alternative names, typed (`DNS:`, `IP:`).
-fn names(cert: &X509Certificate<'_>) -> String {
-    let Ok(Some(san)) = cert.subject_alternative_name() else {
-        return "none (no subjectAltName)".into();
-    };
-    let all: Vec<String> = san
-        .value
-        .general_names
-        .iter()
-        .map(|name| match name {
-            GeneralName::DNSName(dns) => format!("DNS:{dns}"),
-            GeneralName::IPAddress([a, b, c, d]) => format!("IP:{a}.{b}.{c}.{d}"),
-            GeneralName::IPAddress(v6) if v6.len() == 16 => {
-                let octets: [u8; 16] = (*v6).try_into().unwrap_or_default();
-                format!("IP:{}", std::net::Ipv6Addr::from(octets))
-            }
-            other => other.to_string(),
-        })
-        .collect();
-    all.join(", ")
-}
-
-fn key_text(cert: &X509Certificate<'_>) -> String {
-    let spki = cert.public_key();
-    let kind = oid_name(&spki.algorithm.algorithm);
-    let curve = spki
-        .algorithm
-        .parameters
-        .as_ref()
-        .and_then(|p| p.as_oid().ok())
-        .map(|oid| format!(" {}", oid_name(&oid)));
-    let bits = spki.parsed().map(|k| k.key_size()).unwrap_or(0);
-    let bits = if bits > 0 {
-        format!(", {bits} bits")
-    } else {
-        String::new()
-    };
-    format!("{kind}{}{bits}", curve.unwrap_or_default())
-}
-
-fn oid_name(oid: &x509_parser::oid_registry::Oid<'_>) -> String {
-    x509_parser::objects::oid2sn(oid, x509_parser::objects::oid_registry())
-        .map_or_else(|_| oid.to_id_string(), str::to_string)
-}
-
-/// The subject of the root in `roots` whose name is `issuer` (the DER Name).
-fn root_reached(roots: &RootStore, issuer: &[u8]) -> String {
-    match roots.subjects().into_iter().find(|s| s == issuer) {
-        Some(subject) => {
-            X509Name::from_der(&subject).map_or_else(|_| "?".into(), |(_, n)| n.to_string())
-        }
-        None => "a root whose name the store holds differently".into(),
-    }
 }
 
 // ---- the program ----
@@ -1397,7 +1283,7 @@ fn run(args: Args) -> Result<(), String> {
             (
                 Some(server),
                 roots,
-                "1 root: the throw-away CA of --local".to_string(),
+                "roots: 1, the throw-away CA of --local".into(),
             )
         }
         false => {
@@ -1406,8 +1292,7 @@ fn run(args: Args) -> Result<(), String> {
         }
     };
     let name = args.sni.clone().unwrap_or_else(|| host.clone());
-    let server_name =
-        ServerName::try_from(name.clone()).map_err(|e| format!("bad name {name:?}: {e}"))?;
+    let server_name = ServerName::try_from(name.clone()).map_err(|e| format!("{name:?}: {e}"))?;
     let events = Arc::new(Recorder::default());
     let config = ClientConfig::builder()
         .with_root_store(roots.clone())
@@ -1419,7 +1304,7 @@ fn run(args: Args) -> Result<(), String> {
     let config = Arc::new(config);
     let request = match &args.send {
         Some(text) => text.clone().into_bytes(),
-        None => format!("GET / HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n").into_bytes(),
+        None => format!("GET / HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n").into(),
     };
     let cx = Context {
         start,
@@ -1431,32 +1316,31 @@ fn run(args: Args) -> Result<(), String> {
         timeout: args.timeout,
     };
     for k in 1..=if args.resume { 2 } else { 1 } {
-        match (&server, k) {
-            (Some(_), 1) => {
-                println!("== connection 1: in memory to a local server, name asked {name:?} ==")
-            }
-            (None, 1) => println!("== connection 1: {host}:{port}, name asked {name:?} =="),
-            _ => println!("== connection {k}: again, offering the session connection 1 stored =="),
+        match (k, &server) {
+            (1, Some(_)) => println!("== connection 1: to a local server, asking for {name:?} =="),
+            (1, None) => println!("== connection 1: {host}:{port}, asking for {name:?} =="),
+            _ => println!("== connection {k}: again, offering the session of connection 1 =="),
         }
         let wire: Box<dyn Wire> = match &server {
-            Some(config) => Box::new(Local {
-                server: ServerConnection::new(config.clone()).map_err(|e| e.to_string())?,
-                to_client: Vec::new(),
-                request: Vec::new(),
-                answered: false,
-            }),
+            Some(server) => {
+                let server = ServerConnection::new(server.clone()).map_err(|e| e.to_string())?;
+                Box::new(Local {
+                    server,
+                    to_client: Vec::new(),
+                    request: Vec::new(),
+                })
+            }
             None => {
-                let tcp = Tcp::connect(&host, port, args.timeout)?;
-                let peer = tcp.0.peer_addr().map_err(|e| e.to_string())?;
-                println!("   TCP connected to {peer} at {:.1} ms", ms(start));
+                let tcp = connect(&host, port, args.timeout)?;
+                let peer = tcp.peer_addr().map_err(|e| e.to_string())?;
+                say!("TCP connected to {peer} at {:.1} ms", ms(start));
                 Box::new(tcp)
             }
         };
-        let conn = ClientConnection::new(config.clone(), server_name.clone())
-            .map_err(|e| e.to_string())?;
+        let conn = ClientConnection::new(config.clone(), server_name.clone());
         let mut talk = Conversation {
             cx: &cx,
-            conn,
+            conn: conn.map_err(|e| e.to_string())?,
             wire,
             events: events.clone(),
             step: 0,
@@ -1481,7 +1365,7 @@ fn run(args: Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    // RUST_LOG=debug adds the library's own log of the handshake (on stderr).
+    // RUST_LOG=debug adds the library's own log of the handshake, on stderr.
     env_logger::init();
     match parse_args().and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
