@@ -763,8 +763,10 @@ impl Conversation<'_> {
         say!("versions: {}", list(&versions));
         why_versions(&versions);
         say!("suites: {}", list(&offer.suites));
-        say!("   why: AEAD only: each record encrypted and authenticated at once (RFC 5116);");
-        say!("   the TLS 1.2 ones all use ECDHE, so they too are forward secret (RFC 8422)");
+        say!("   why: AEAD only: each record encrypted and authenticated at once (RFC 5116)");
+        if versions.contains(&ProtocolVersion::TLSv1_2) {
+            say!("   the TLS 1.2 ones all use ECDHE, so they too are forward secret (RFC 8422)");
+        }
         say!("groups: {}", list(&offer.groups));
         match offer.shares.as_slice() {
             [] => {
@@ -987,10 +989,10 @@ impl Conversation<'_> {
         let issuer = last.map(|c| c.issuer().as_raw()).unwrap_or_default();
         let trust = match failed {
             None | Some('c') => format!("reaches the root {}", root_named(&self.cx.roots, issuer)),
-            _ => format!(
-                "ends at a certificate issued by {:?}",
-                last.map(|c| c.issuer().to_string())
-            ),
+            _ => {
+                let issuer = last.map(|c| c.issuer().to_string()).unwrap_or_default();
+                format!("ends at a certificate issued by {issuer:?}")
+            }
         };
         let source = &self.cx.roots_source;
         say!(
