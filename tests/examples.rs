@@ -133,12 +133,17 @@ fn demo_prints_the_handshake_and_the_http_exchange() {
         "[server] <- ClientHello for \"localhost\"",
         "[server] -> ServerHello: TLSv1_3, ",
         "[client] <- ServerHello: TLSv1_3, ",
+        "[client]    key schedule: derived \"c hs traffic\"",
+        "[client]    key schedule: derived \"s hs traffic\"",
+        "[client] <- EncryptedExtensions",
         "[client] <- Certificate: chain of 1 verified to a trusted root for \"localhost\"",
         "[client]      subject:     CN=localhost",
         "[client]      issuer:      CN=handclasp demo CA",
         "[client]      names:       DNS:localhost, IP:127.0.0.1",
         "[client] <- CertificateVerify: ECDSA_NISTP256_SHA256 signature",
         "[client] <- Finished: verified",
+        "[client]    key schedule: derived \"c ap traffic\"",
+        "[client]    key schedule: derived \"s ap traffic\"",
         "[client] -> Finished",
         "[client]    handshake complete: TLSv1_3 ",
         "[server] <- Finished: verified",
@@ -147,6 +152,29 @@ fn demo_prints_the_handshake_and_the_http_exchange() {
         "[server] <- GET / HTTP/1.1",
         "[client] <- HTTP/1.1 200 OK",
         "[client] <- hello from handclasp over TLSv1_3",
+        "[client] <- close_notify: the connection ended cleanly",
+        // Then TLS 1.2, with a server that speaks only that: the certificate comes
+        // before the key exchange, and ChangeCipherSpec starts each side's encryption.
+        "the same with a server that speaks only TLS 1.2",
+        "[client]      versions:    TLSv1_3, TLSv1_2",
+        "[server] -> ServerHello: TLSv1_2, ",
+        "[client] <- ServerHello: TLSv1_2, ",
+        "[client] <- Certificate: chain of 1 verified to a trusted root for \"localhost\"",
+        "[client] <- ServerKeyExchange: ECDSA_NISTP256_SHA256 signature",
+        "[client]    key exchange: X25519",
+        "[client]    key schedule: derived \"extended master secret\"",
+        "[client]    key schedule: derived \"key expansion\"",
+        "[client] -> ChangeCipherSpec",
+        "[client] -> Finished",
+        "[server] <- Finished: verified",
+        "[server] -> ChangeCipherSpec",
+        "[server] -> Finished",
+        "[client] <- ChangeCipherSpec",
+        "[client] <- Finished: verified",
+        "[client]    handshake complete: TLSv1_2 ",
+        "[server] <- GET / HTTP/1.1",
+        "[client] <- HTTP/1.1 200 OK",
+        "[client] <- hello from handclasp over TLSv1_2",
         "[client] <- close_notify: the connection ended cleanly",
     ];
     // In this order: the demo's structure is deterministic.
@@ -157,6 +185,8 @@ fn demo_prints_the_handshake_and_the_http_exchange() {
             .unwrap_or_else(|| panic!("missing (or out of order) {line:?} in:\n{stdout}"));
         rest = &rest[at + line.len()..];
     }
+    // The key derivation is told by the secrets' labels.
+    assert!(!stdout.contains("keys installed"), "{stdout}");
     // The handshake and the request themselves are quick; the rest is `cargo run`.
     assert!(
         started.elapsed() < TIMEOUT,
