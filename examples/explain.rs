@@ -470,6 +470,7 @@ struct Conversation<'a> {
     version: Option<ProtocolVersion>,
     aead: &'static str,
     shares: Vec<NamedGroup>,
+    retried: bool,
     resumed: bool,
     chain: Vec<CertificateDer<'static>>,
     sent: Direction,
@@ -519,6 +520,10 @@ impl Conversation<'_> {
             if let Some(len) = record_len(&self.inbox).filter(|len| *len <= self.inbox.len()) {
                 return Ok(Received::Bytes(self.inbox.drain(..len).collect()));
             }
+            // Not a TLS record (RFC 8446 5.1 types are 20 to 24): the connection says why.
+            if self.inbox.first().is_some_and(|t| !(20..=24).contains(t)) {
+                return Ok(Received::Bytes(std::mem::take(&mut self.inbox)));
+            }
             match self.wire.receive(wait)? {
                 Received::Bytes(bytes) => self.inbox.extend_from_slice(&bytes),
                 other => return Ok(other),
@@ -537,7 +542,7 @@ impl Conversation<'_> {
         let mut plaintext = vec![0u8; 16 * 1024];
         let n = self.conn.read_plaintext(&mut plaintext);
         plaintext.truncate(n);
-        let protection = self.received.count(record[0], self.tls13(), self.aead);
+        let protection = self.received.count(kind(record), self.tls13(), self.aead);
         if self.show_records {
             println!(
                 "   <- {} {protection}{}",
@@ -573,12 +578,12 @@ impl Conversation<'_> {
         let mut rest = bytes.as_slice();
         while let Some(len) = record_len(rest) {
             let (record, tail) = rest.split_at(len.min(rest.len()));
-            let protection = self.sent.count(record[0], tls13, self.aead);
+            let protection = self.sent.count(kind(record), tls13, self.aead);
             if self.show_records {
                 println!("   -> {} {protection}: {what}", on_wire(record));
             }
             // RFC 5246 7.1: in TLS 1.2 our new keys start after our ChangeCipherSpec.
-            if !tls13 && record[0] == 20 {
+            if !tls13 && kind(record) == 20 {
                 self.sent.switch();
             }
             rest = tail;
@@ -688,8 +693,10 @@ impl Conversation<'_> {
             Seen::Hello(offer) => self.tell_offer(&offer),
             Seen::Retry(group, cookie) => {
                 self.step("HelloRetryRequest");
-                say!("<- the server wants a key share for {group:?} (cookie: {cookie})");
-                say!("one more round trip (RFC 8446 4.1.4)");
+                self.retried = true;
+                let group = group.map_or("none".into(), |g| format!("{g:?}"));
+                say!("<- the server wants a key share for {group} (cookie: {cookie}): one more");
+                say!("   round trip (RFC 8446 4.1.4)");
             }
             Seen::ServerHello(version, suite, group, resumed) => {
                 self.tell_server_hello(version, suite, group, resumed)
@@ -753,7 +760,20 @@ impl Conversation<'_> {
 
     fn tell_offer(&mut self, offer: &Offer) {
         self.step("ClientHello");
-        let size = record_len(self.conn.pending_tls()).unwrap_or(5) - 5;
+        // After a HelloRetryRequest a compatibility change_cipher_spec may come first.
+        let mut hello = self.conn.pending_tls();
+        while let Some(len) = record_len(hello).filter(|_| kind(hello) != 22) {
+            hello = hello.get(len..).unwrap_or_default();
+        }
+        let size = record_len(hello).unwrap_or(5) - 5;
+        if !self.shares.is_empty() {
+            // RFC 8446 4.1.2: the second ClientHello is the first with the share asked for.
+            self.shares.clone_from(&offer.shares);
+            return say!(
+                "-> {size} bytes: the same offer, with a key share for {}",
+                list(&offer.shares)
+            );
+        }
         say!("-> {size} bytes in the clear: what we can do, for the server to choose");
         // RFC 8446 4.2.1: without supported_versions, legacy_version says TLS 1.2.
         let versions = match offer.versions.is_empty() {
@@ -800,7 +820,7 @@ impl Conversation<'_> {
             None => say!("SNI: none: an IP address is never sent as a name (RFC 6066 3)"),
         }
         let tls12_only = versions == [ProtocolVersion::TLSv1_2];
-        if let Some(session) = offered_session(self.conn.pending_tls(), tls12_only) {
+        if let Some(session) = offered_session(hello, tls12_only) {
             say!("resumption: offers the stored session, {session}");
         }
         self.shares.clone_from(&offer.shares);
@@ -822,10 +842,8 @@ impl Conversation<'_> {
         let (aead, hash) = (self.aead, hash.unwrap_or_default());
         say!("suite {suite:?}: records under {aead}, keys derived with {hash}");
         match group {
-            Some(group) if self.shares.contains(&group) => {
-                say!("group {group:?}: our key share fits, no second round trip (RFC 8446 4.2.8)")
-            }
-            Some(group) => say!("group {group:?}"),
+            Some(group) if self.retried => say!("group {group:?}, as the server asked"),
+            Some(group) => say!("group {group:?}: our key share fits, no second round trip"),
             None if resumed => say!("no key exchange: keys from the session (RFC 5246 7.3)"),
             None => say!("group: comes with ServerKeyExchange (RFC 8422 5.4)"),
         }
@@ -1118,6 +1136,11 @@ fn record_len(data: &[u8]) -> Option<usize> {
         .map(|l| 5 + usize::from(u16::from_be_bytes([l[0], l[1]])))
 }
 
+/// The content type of a record (RFC 8446 5.1).
+fn kind(record: &[u8]) -> u8 {
+    record.first().copied().unwrap_or(0)
+}
+
 /// A record as the wire shows it: its type and its length. In TLS 1.3 every protected
 /// record says application_data; the real type is inside (RFC 8446 5.2).
 fn on_wire(record: &[u8]) -> String {
@@ -1350,6 +1373,7 @@ fn run(args: Args) -> Result<(), String> {
             version: None,
             aead: "",
             shares: Vec::new(),
+            retried: false,
             resumed: false,
             chain: Vec::new(),
             sent: Direction::default(),

@@ -1349,22 +1349,16 @@ fn explain_tells_handshakes_with_openssl_s_server() {
         return;
     }
     let setup = common::openssl::server_setup("explain", "localhost");
-    let s_server = |version| {
-        let args = [
-            "-www",
-            "-cert",
-            &path(&setup.server.cert_pem),
-            "-key",
-            &path(&setup.server.key_pem),
-        ];
-        common::openssl::s_server_version(
-            common::openssl::version_flag(version),
-            &args.map(String::from),
-        )
+    // `openssl s_server -www` speaking `version`, with `extra` arguments.
+    let s_server = |version, extra: &[&str]| {
+        let (cert, key) = (path(&setup.server.cert_pem), path(&setup.server.key_pem));
+        let mut args = vec!["-www".to_string(), "-cert".into(), cert, "-key".into(), key];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        common::openssl::s_server_version(common::openssl::version_flag(version), &args)
     };
     let ca = path(&setup.pki.ca_pem);
 
-    let (_server, addr) = s_server(ProtocolVersion::TLSv1_3);
+    let (_server, addr) = s_server(ProtocolVersion::TLSv1_3, &[]);
     let target = format!("localhost:{}", addr.port());
     let story = explain_ok(&["--cafile", &ca, "--tls13", &target]);
     assert_full_tls13_story(&story);
@@ -1372,7 +1366,7 @@ fn explain_tells_handshakes_with_openssl_s_server() {
     story.assert_says(1, "records", &["\"HTTP/1.0 200 ok\"", "NewSessionTicket"]);
     story.assert_says(1, "close_notify", &["<- received"]);
 
-    let (_server, addr) = s_server(ProtocolVersion::TLSv1_2);
+    let (_server, addr) = s_server(ProtocolVersion::TLSv1_2, &[]);
     let target = format!("localhost:{}", addr.port());
     let story = explain_ok(&["--cafile", &ca, "--tls12", &target]);
     story.assert_order(
@@ -1411,10 +1405,32 @@ fn explain_tells_handshakes_with_openssl_s_server() {
         &["\"HTTP/1.0 200 ok\"", "seq 1 under the client write key"],
     );
 
+    // A server that wants P-256: a HelloRetryRequest, then a second ClientHello with
+    // that key share (RFC 8446 4.1.4).
+    let (_server, addr) = s_server(ProtocolVersion::TLSv1_3, &["-groups", "P-256"]);
+    let target = format!("localhost:{}", addr.port());
+    let story = explain_ok(&["--cafile", &ca, &target]);
+    story.assert_order(
+        1,
+        &[
+            "ClientHello",
+            "HelloRetryRequest",
+            "ClientHello",
+            "ServerHello",
+            "key exchange",
+        ],
+    );
+    story.assert_says(1, "HelloRetryRequest", &["secp256r1"]);
+    story.assert_says(
+        1,
+        "key exchange",
+        &["secp256r1", "not post-quantum: secp256r1 alone"],
+    );
+
     // Trusting another CA: the chain check fails, the later ones are not reached.
     let dir = common::openssl::TempDir::new("explain-other");
     let other = common::openssl::Pki::new(&dir, "another CA");
-    let (_server, addr) = s_server(ProtocolVersion::TLSv1_3);
+    let (_server, addr) = s_server(ProtocolVersion::TLSv1_3, &[]);
     let target = format!("localhost:{}", addr.port());
     let (output, story) = explain(&["--cafile", &path(&other.ca_pem), &target]);
     assert_eq!(output.status.code(), Some(1), "{story:?}");
