@@ -795,11 +795,11 @@ impl Conversation<'_> {
             }
             shares => {
                 say!(
-                    "   key share sent for {}, up front, so a server that takes it",
+                    "   why: a key share for {} sent up front, so a server",
                     list(shares)
                 );
-                say!("   needs no second round trip; another group costs a HelloRetryRequest");
-                say!("   (RFC 8446 4.2.8)");
+                say!("   that takes it needs no second round trip; another group costs a");
+                say!("   HelloRetryRequest (RFC 8446 4.2.8)");
             }
         }
         say!("signature schemes: {}", list(&offer.schemes));

@@ -1010,7 +1010,7 @@ fn assert_full_tls13_story(story: &Story) {
             "session tickets",
         ],
     );
-    story.assert_says(1, "ClientHello", &["key share sent for X25519"]);
+    story.assert_says(1, "ClientHello", &["key share for X25519 sent up front"]);
     story.assert_says(1, "ServerHello", &["TLSv1_3", "TLS13_", "full handshake"]);
     story.assert_says(
         1,
