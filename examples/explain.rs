@@ -485,16 +485,18 @@ impl Conversation<'_> {
     fn step(&mut self, name: &'static str) {
         if self.current != name {
             (self.current, self.step) = (name, self.step + 1);
-            println!(
-                "== step {} @ {:.1} ms: {name} ==",
-                self.step,
-                ms(self.cx.start)
-            );
+            let (n, ms) = (self.step, ms(self.cx.start));
+            println!("== step {n} @ {ms:.1} ms: {name} ==");
         }
     }
 
     fn tls13(&self) -> bool {
         self.version == Some(ProtocolVersion::TLSv1_3)
+    }
+
+    /// `tls13` in TLS 1.3, else `tls12`: where a fact lives in each version.
+    fn per_version(&self, tls13: &'static str, tls12: &'static str) -> &'static str {
+        if self.tls13() { tls13 } else { tls12 }
     }
 
     /// Sends the ClientHello, then feeds the server's records one at a time until the
@@ -544,11 +546,8 @@ impl Conversation<'_> {
         plaintext.truncate(n);
         let protection = self.received.count(kind(record), self.tls13(), self.aead);
         if self.show_records {
-            println!(
-                "   <- {} {protection}{}",
-                on_wire(record),
-                inside(&events, &plaintext)
-            );
+            let (wire, inside) = (on_wire(record), inside(&events, &plaintext));
+            println!("   <- {wire} {protection}{inside}");
         }
         self.answer.extend_from_slice(&plaintext);
         if let Err(Error::Certificate(error)) = &result {
@@ -667,9 +666,8 @@ impl Conversation<'_> {
         say!("{n} received: lifetime {lifetimes} s, max early data {early} bytes");
         say!("kept in the config's session store: a new connection to this server offers one");
         if self.tls13() {
-            say!(
-                "(their keys come from the resumption master secret, \"res master\", RFC 8446 4.6.1)"
-            );
+            say!("(their keys come from \"res master\", the resumption master secret,");
+            say!(" RFC 8446 4.6.1)");
         }
     }
 }
@@ -684,11 +682,7 @@ impl Conversation<'_> {
     }
 
     fn tell(&mut self, event: Seen) {
-        let rfc = if self.tls13() {
-            "RFC 8446 4.4.4"
-        } else {
-            "RFC 5246 7.4.9"
-        };
+        let rfc = self.per_version("RFC 8446 4.4.4", "RFC 5246 7.4.9");
         match event {
             Seen::Hello(offer) => self.tell_offer(&offer),
             Seen::Retry(group, cookie) => {
@@ -711,10 +705,8 @@ impl Conversation<'_> {
             Seen::KeyExchange(group, len) => self.tell_key_exchange(group, len),
             Seen::Secret(secret) => self.tell_secret(secret),
             Seen::HandshakeKeys => {
-                say!(
-                    "all after ServerHello is encrypted, from the next record ({})",
-                    self.aead
-                );
+                let aead = self.aead;
+                say!("all after ServerHello is encrypted, from the next record ({aead})");
             }
             Seen::Signature(scheme) if self.tls13() => {
                 self.step("CertificateVerify");
@@ -769,10 +761,8 @@ impl Conversation<'_> {
         if !self.shares.is_empty() {
             // RFC 8446 4.1.2: the second ClientHello is the first with the share asked for.
             self.shares.clone_from(&offer.shares);
-            return say!(
-                "-> {size} bytes: the same offer, with a key share for {}",
-                list(&offer.shares)
-            );
+            let shares = list(&offer.shares);
+            return say!("-> {size} bytes: the same offer, with a key share for {shares}");
         }
         say!("-> {size} bytes in the clear: what we can do, for the server to choose");
         // RFC 8446 4.2.1: without supported_versions, legacy_version says TLS 1.2.
@@ -794,10 +784,8 @@ impl Conversation<'_> {
                 say!("   its key in ServerKeyExchange (RFC 8422 5.4)");
             }
             shares => {
-                say!(
-                    "   why: a key share for {} sent up front, so a server",
-                    list(shares)
-                );
+                let shares = list(shares);
+                say!("   why: a key share for {shares} sent up front, so a server");
                 say!("   that takes it needs no second round trip; another group costs a");
                 say!("   HelloRetryRequest (RFC 8446 4.2.8)");
             }
@@ -848,12 +836,10 @@ impl Conversation<'_> {
             None => say!("group: comes with ServerKeyExchange (RFC 8422 5.4)"),
         }
         match (resumed, self.tls13()) {
-            (true, true) => say!(
-                "resumed: no certificate sent: the ticket's key vouches for the server (RFC 8446 2.2)"
-            ),
-            (true, false) => say!(
-                "resumed: no certificate sent: the session vouches for the server (RFC 5246 7.3)"
-            ),
+            (true, true) => say!("resumed: no certificate sent: the ticket vouches (RFC 8446 2.2)"),
+            (true, false) => {
+                say!("resumed: no certificate sent: the session vouches (RFC 5246 7.3)")
+            }
             (false, _) => {
                 say!("full handshake: the server will prove who it is with a certificate")
             }
@@ -869,29 +855,22 @@ impl Conversation<'_> {
         self.step("EncryptedExtensions");
         say!("<- the first encrypted message: answers not needed for the keys (RFC 8446 4.3.1)");
         match alpn {
-            Some(p) => say!(
-                "ALPN: the server chose {:?} (RFC 7301 3.2)",
-                String::from_utf8_lossy(&p)
-            ),
+            Some(p) => {
+                let chosen = String::from_utf8_lossy(&p);
+                say!("ALPN: the server chose {chosen:?} (RFC 7301 3.2)")
+            }
             None => say!("ALPN: none agreed"),
         }
         match sni {
             true => say!("server name: acknowledged, the server used it (RFC 6066 3)"),
             false => say!("server name: not acknowledged"),
         }
-        say!(
-            "early data: {}",
-            if early { "accepted" } else { "none accepted" }
-        );
+        say!("early data: {}", if early { "accepted" } else { "none" });
     }
 
     fn tell_key_exchange(&mut self, group: NamedGroup, len: usize) {
         self.step("key exchange");
-        let from = if self.tls13() {
-            "ServerHello"
-        } else {
-            "ServerKeyExchange"
-        };
+        let from = self.per_version("ServerHello", "ServerKeyExchange");
         say!("group {group:?}: our public share {len} bytes, the server's came in {from}");
         say!("ephemeral: both key pairs serve this handshake only, so the traffic stays");
         say!("secret even if the server's certificate key leaks later (forward secrecy)");
@@ -929,18 +908,12 @@ impl Conversation<'_> {
         dir.next = Some(format!("the {side} write key of \"key expansion\""));
         let whose = if ours { "our" } else { "the server's" };
         say!("{arrow} {whose} records are encrypted from the next one on, with the");
-        say!(
-            "   {side} write key of the key block ({}, RFC 5246 7.1)",
-            self.aead
-        );
+        let aead = self.aead;
+        say!("   {side} write key of the key block ({aead}, RFC 5246 7.1)");
     }
 
     fn tell_alert(&mut self, sent: bool, alert: AlertDescription) {
-        let rfc = if self.tls13() {
-            "RFC 8446 6"
-        } else {
-            "RFC 5246 7.2"
-        };
+        let rfc = self.per_version("RFC 8446 6", "RFC 5246 7.2");
         let arrow = if sent { "-> sent" } else { "<- received" };
         match (alert, sent) {
             (AlertDescription::CloseNotify, true) => {
@@ -973,10 +946,8 @@ impl Conversation<'_> {
         } else {
             "full handshake"
         };
-        say!(
-            "{version}, {}, ALPN {alpn}, {how}",
-            suite.unwrap_or_default()
-        );
+        let suite = suite.unwrap_or_default();
+        say!("{version}, {suite}, ALPN {alpn}, {how}");
     }
 
     /// The three checks on the chain, each with the value it checked: all passed
@@ -1013,36 +984,27 @@ impl Conversation<'_> {
             }
         };
         let source = &self.cx.roots_source;
-        say!(
-            "{} (a) trusted issuer: the chain {trust} ({source}){}",
-            mark('a'),
-            verdict('a')
-        );
+        let (mark_a, a) = (mark('a'), verdict('a'));
+        say!("{mark_a} (a) trusted issuer: the chain {trust} ({source}){a}");
         let v = leaf.map(|c| c.validity());
         let from = v
             .map(|v| time(v.not_before.timestamp()))
             .unwrap_or_default();
         let until = v.map(|v| time(v.not_after.timestamp())).unwrap_or_default();
         let (now, b) = (Rfc3339(now), verdict('b'));
-        say!(
-            "{} (b) validity: now {now}, the certificate is valid {from} .. {until}{b}",
-            mark('b')
-        );
+        let mark_b = mark('b');
+        say!("{mark_b} (b) validity: now {now}, the certificate is valid {from} .. {until}{b}");
         let names = leaf.map(names).unwrap_or_default();
         let (name, c) = (&self.cx.name, verdict('c'));
-        say!(
-            "{} (c) name: asked {name:?}, the certificate names {names}{c}",
-            mark('c')
-        );
+        let mark_c = mark('c');
+        say!("{mark_c} (c) name: asked {name:?}, the certificate names {names}{c}");
     }
 }
 
 /// Each certificate's facts, the server's own first.
 fn print_chain(chain: &[CertificateDer<'_>]) {
-    say!(
-        "<- {} certificate(s), the server's own first (RFC 8446 4.4.2)",
-        chain.len()
-    );
+    let n = chain.len();
+    say!("<- {n} certificate(s), the server's own first (RFC 8446 4.4.2)");
     let now = i64::try_from(UnixTime::now().as_secs()).unwrap_or(i64::MAX);
     for (i, cert) in chain.iter().enumerate() {
         let Some(cert) = parse(cert) else {
@@ -1054,17 +1016,12 @@ fn print_chain(chain: &[CertificateDer<'_>]) {
         let days = (until - now).div_euclid(86_400);
         say!("#{i} subject:   {}", cert.subject());
         say!("   issuer:    {}", cert.issuer());
-        say!(
-            "   valid:     {} .. {} ({days} days left)",
-            time(from),
-            time(until)
-        );
+        let (from, until) = (time(from), time(until));
+        say!("   valid:     {from} .. {until} ({days} days left)");
         say!("   names:     {}", names(&cert));
         say!("   key:       {}", key_text(&cert));
-        say!(
-            "   signature: {} (by the issuer)",
-            oid_name(&cert.signature_algorithm.algorithm)
-        );
+        let signature = oid_name(&cert.signature_algorithm.algorithm);
+        say!("   signature: {signature} (by the issuer)");
     }
 }
 
