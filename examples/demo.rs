@@ -1,18 +1,22 @@
-//! A guided TLS 1.3 handshake: `cargo run --example demo`.
+//! A guided TLS 1.3 handshake, then a TLS 1.2 one: `cargo run --example demo`.
 //!
 //! Makes a throw-away CA and a server certificate for `localhost` in memory, starts a
 //! server on an ephemeral loopback port, connects a client to it, and prints every
 //! step of the handshake from both sides as it happens (through a
-//! [`HandshakeObserver`]), then one HTTP request and its response. No files, no
-//! arguments, no network beyond 127.0.0.1.
+//! [`HandshakeObserver`]): the messages, and the secrets of the key schedule by their
+//! RFC labels (never their values); then one HTTP request and its response. Then the
+//! same with a server that speaks only TLS 1.2. No files, no arguments, no network
+//! beyond 127.0.0.1. (`cargo run --example explain -- --local` tells one handshake in
+//! more depth, and `explain HOST` a real server's.)
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use handclasp::events::{HandshakeEvent, HandshakeObserver, HelloOffer, Side};
+use handclasp::enums::ProtocolVersion;
+use handclasp::events::{HandshakeEvent, HandshakeObserver, HelloOffer, Secret, Side};
 use handclasp::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use handclasp::time::{Rfc3339, UnixTime};
 use handclasp::verify::RootStore;
@@ -25,8 +29,19 @@ const DAY: u64 = 86_400;
 
 /// Prints handshake events as `[client]` / `[server]` lines. Arrows show the direction
 /// of a message from the printing side's point of view: `->` sent, `<-` received.
-#[derive(Debug)]
-struct Narrator;
+#[derive(Debug, Default)]
+struct Narrator {
+    /// The version the ServerHello chose: it names the message a signature came in.
+    version: Mutex<Option<ProtocolVersion>>,
+}
+
+impl Narrator {
+    fn tls12(&self) -> bool {
+        self.version
+            .lock()
+            .is_ok_and(|v| *v == Some(ProtocolVersion::TLSv1_2))
+    }
+}
 
 impl HandshakeObserver for Narrator {
     fn on_event(&self, side: Side, event: &HandshakeEvent<'_>) {
@@ -60,8 +75,43 @@ impl HandshakeObserver for Narrator {
                 cipher_suite,
                 group,
                 ..
+            } => {
+                if let Ok(mut chosen) = self.version.lock() {
+                    *chosen = Some(*version);
+                }
+                // RFC 5246 7.4.3: in TLS 1.2 the group comes with ServerKeyExchange.
+                let group = group.map_or("in ServerKeyExchange".into(), |g| format!("{g:?}"));
+                println!(
+                    "{me} {from_server} ServerHello: {version:?}, {cipher_suite:?}, key exchange {group}"
+                )
+            }
+            HandshakeEvent::EncryptedExtensions {
+                alpn,
+                server_name_acknowledged,
+                early_data_accepted,
             } => println!(
-                "{me} {from_server} ServerHello: {version:?}, {cipher_suite:?}, key exchange {group:?}"
+                "{me} {from_server} EncryptedExtensions (the first encrypted message): ALPN {}, \
+                 server name acknowledged: {server_name_acknowledged}, early data accepted: \
+                 {early_data_accepted}",
+                alpn.map_or_else(|| "-".into(), String::from_utf8_lossy)
+            ),
+            HandshakeEvent::SecretDerived(secret) => println!(
+                "{me}    key schedule: derived \"{}\", {}",
+                secret.label(),
+                purpose(*secret)
+            ),
+            HandshakeEvent::ChangeCipherSpec { ours } => println!(
+                "{me} {} ChangeCipherSpec: {} records are encrypted from here on",
+                if *ours { "->" } else { "<-" },
+                if *ours { "our" } else { "the peer's" }
+            ),
+            HandshakeEvent::Ticket {
+                ours,
+                lifetime_secs,
+                ..
+            } => println!(
+                "{me} {} NewSessionTicket: a session to resume, for {lifetime_secs} s",
+                if *ours { "->" } else { "<-" }
             ),
             HandshakeEvent::KeyExchange {
                 group,
@@ -70,16 +120,22 @@ impl HandshakeObserver for Narrator {
                 "{me}    key exchange: {group:?} shared secret ({public_key_len}-byte public key); \
                  ephemeral key discarded: forward secrecy"
             ),
-            HandshakeEvent::HandshakeKeysInstalled { cipher_suite } => println!(
-                "{me}    handshake traffic keys installed ({cipher_suite:?}): the rest is encrypted"
-            ),
+            HandshakeEvent::HandshakeKeysInstalled { cipher_suite } => {
+                println!("{me}    the rest of the handshake is encrypted ({cipher_suite:?})")
+            }
             HandshakeEvent::CertificateVerified {
                 chain,
                 server_name,
                 now,
             } => print_certificate(me, chain, *server_name, *now),
+            HandshakeEvent::SignatureVerified { scheme } if self.tls12() => println!(
+                "{me} <- ServerKeyExchange: {scheme:?} signature over the server's key share is valid"
+            ),
             HandshakeEvent::SignatureVerified { scheme } => println!(
                 "{me} <- CertificateVerify: {scheme:?} signature over the transcript is valid"
+            ),
+            HandshakeEvent::SignatureSent { scheme } if self.tls12() => println!(
+                "{me} -> Certificate + ServerKeyExchange (key share signed with {scheme:?})"
             ),
             HandshakeEvent::SignatureSent { scheme } => println!(
                 "{me} -> Certificate + CertificateVerify (transcript signed with {scheme:?})"
@@ -88,9 +144,9 @@ impl HandshakeObserver for Narrator {
                 println!("{me} <- Finished: verified (HMAC over the transcript matches)")
             }
             HandshakeEvent::FinishedSent => println!("{me} -> Finished"),
-            HandshakeEvent::ApplicationKeysInstalled => {
-                println!("{me}    application traffic keys installed")
-            }
+            // The secrets (above) say which keys exist; the chain is printed verified.
+            HandshakeEvent::ApplicationKeysInstalled
+            | HandshakeEvent::CertificateReceived { .. } => {}
             HandshakeEvent::HandshakeComplete {
                 version,
                 cipher_suite,
@@ -107,6 +163,21 @@ impl HandshakeObserver for Narrator {
             HandshakeEvent::AlertReceived(alert) => println!("{me} alert received: {alert:?}"),
             other => println!("{me}    {other:?}"),
         }
+    }
+}
+
+/// What a secret of the key schedule is for.
+fn purpose(secret: Secret) -> &'static str {
+    match secret {
+        Secret::ClientHandshakeTraffic => "the client's handshake key (RFC 8446 7.1)",
+        Secret::ServerHandshakeTraffic => "the server's handshake key (RFC 8446 7.1)",
+        Secret::ClientApplicationTraffic => "the client's data key (RFC 8446 7.1)",
+        Secret::ServerApplicationTraffic => "the server's data key (RFC 8446 7.1)",
+        Secret::ExporterMaster => "for exported keys (RFC 8446 7.5)",
+        Secret::Tls12Master { extended: true } => "bound to the transcript (RFC 7627 4)",
+        Secret::Tls12Master { extended: false } => "from the two randoms (RFC 5246 8.1)",
+        Secret::Tls12KeyBlock => "both directions' keys and IVs (RFC 5246 6.3)",
+        _ => "(RFC 8446 7.1)",
     }
 }
 
@@ -328,10 +399,25 @@ fn serve(
 
 fn run() -> Result<(), String> {
     let pki = make_pki()?;
-    let observer: Arc<dyn HandshakeObserver> = Arc::new(Narrator);
+    println!("handclasp demo: a TLS 1.3 handshake over loopback TCP, seen from both sides");
+    println!(
+        "  a throw-away CA {CA_NAME:?} issued a certificate for {SERVER_NAME:?} (ECDSA P-256)"
+    );
+    let both = [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2];
+    run_once(&pki, &both)?;
+    println!("\nhandclasp demo: the same with a server that speaks only TLS 1.2");
+    println!("  the client still offers TLS 1.3 and TLS 1.2; the server chooses");
+    run_once(&pki, &[ProtocolVersion::TLSv1_2])
+}
+
+/// One connection: a server speaking `server_versions`, a client offering TLS 1.3 and
+/// TLS 1.2, the handshake told from both sides, then one HTTP request.
+fn run_once(pki: &DemoPki, server_versions: &[ProtocolVersion]) -> Result<(), String> {
+    let observer: Arc<dyn HandshakeObserver> = Arc::new(Narrator::default());
     let alpn = vec![b"http/1.1".to_vec()];
 
     let server_config = ServerConfig::builder()
+        .with_protocol_versions(server_versions)
         .with_single_cert(pki.chain.clone(), pki.key.clone_key())
         .map_err(|e| e.to_string())?
         .with_alpn_protocols(alpn.clone())
@@ -350,10 +436,6 @@ fn run() -> Result<(), String> {
     let listener =
         TcpListener::bind(("127.0.0.1", 0)).map_err(|e| format!("bind 127.0.0.1:0: {e}"))?;
     let addr: SocketAddr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("handclasp demo: a TLS 1.3 handshake over loopback TCP, seen from both sides");
-    println!(
-        "  a throw-away CA {CA_NAME:?} issued a certificate for {SERVER_NAME:?} (ECDSA P-256)"
-    );
     println!("  server listening on {addr}; the client trusts only that CA\n");
 
     let (done_tx, done_rx) = mpsc::channel();

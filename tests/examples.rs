@@ -1,8 +1,11 @@
-//! Runs the examples as a user would: `cargo run --example demo`, and the `server`
+//! Runs the examples as a user would: `cargo run --example demo`, the `explain` story
+//! (in memory, and against `openssl s_server` and `gnutls-serv`), and the `server`
 //! example reached by handclasp's own client, `openssl s_client` and the `client`
 //! example.
 
 mod common;
+#[path = "common/explain.rs"]
+mod explain_story;
 
 use std::fs;
 use std::io::{Read, Write};
@@ -12,6 +15,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use explain_story::Story;
+use handclasp::enums::ProtocolVersion;
 use handclasp::pki_types::{CertificateDer, ServerName};
 use handclasp::verify::RootStore;
 use handclasp::{ClientConfig, ClientConnection, Stream};
@@ -128,12 +133,17 @@ fn demo_prints_the_handshake_and_the_http_exchange() {
         "[server] <- ClientHello for \"localhost\"",
         "[server] -> ServerHello: TLSv1_3, ",
         "[client] <- ServerHello: TLSv1_3, ",
+        "[client]    key schedule: derived \"c hs traffic\"",
+        "[client]    key schedule: derived \"s hs traffic\"",
+        "[client] <- EncryptedExtensions",
         "[client] <- Certificate: chain of 1 verified to a trusted root for \"localhost\"",
         "[client]      subject:     CN=localhost",
         "[client]      issuer:      CN=handclasp demo CA",
         "[client]      names:       DNS:localhost, IP:127.0.0.1",
         "[client] <- CertificateVerify: ECDSA_NISTP256_SHA256 signature",
         "[client] <- Finished: verified",
+        "[client]    key schedule: derived \"c ap traffic\"",
+        "[client]    key schedule: derived \"s ap traffic\"",
         "[client] -> Finished",
         "[client]    handshake complete: TLSv1_3 ",
         "[server] <- Finished: verified",
@@ -142,6 +152,29 @@ fn demo_prints_the_handshake_and_the_http_exchange() {
         "[server] <- GET / HTTP/1.1",
         "[client] <- HTTP/1.1 200 OK",
         "[client] <- hello from handclasp over TLSv1_3",
+        "[client] <- close_notify: the connection ended cleanly",
+        // Then TLS 1.2, with a server that speaks only that: the certificate comes
+        // before the key exchange, and ChangeCipherSpec starts each side's encryption.
+        "the same with a server that speaks only TLS 1.2",
+        "[client]      versions:    TLSv1_3, TLSv1_2",
+        "[server] -> ServerHello: TLSv1_2, ",
+        "[client] <- ServerHello: TLSv1_2, ",
+        "[client] <- Certificate: chain of 1 verified to a trusted root for \"localhost\"",
+        "[client] <- ServerKeyExchange: ECDSA_NISTP256_SHA256 signature",
+        "[client]    key exchange: X25519",
+        "[client]    key schedule: derived \"extended master secret\"",
+        "[client]    key schedule: derived \"key expansion\"",
+        "[client] -> ChangeCipherSpec",
+        "[client] -> Finished",
+        "[server] <- Finished: verified",
+        "[server] -> ChangeCipherSpec",
+        "[server] -> Finished",
+        "[client] <- ChangeCipherSpec",
+        "[client] <- Finished: verified",
+        "[client]    handshake complete: TLSv1_2 ",
+        "[server] <- GET / HTTP/1.1",
+        "[client] <- HTTP/1.1 200 OK",
+        "[client] <- hello from handclasp over TLSv1_2",
         "[client] <- close_notify: the connection ended cleanly",
     ];
     // In this order: the demo's structure is deterministic.
@@ -152,6 +185,8 @@ fn demo_prints_the_handshake_and_the_http_exchange() {
             .unwrap_or_else(|| panic!("missing (or out of order) {line:?} in:\n{stdout}"));
         rest = &rest[at + line.len()..];
     }
+    // The key derivation is told by the secrets' labels.
+    assert!(!stdout.contains("keys installed"), "{stdout}");
     // The handshake and the request themselves are quick; the rest is `cargo run`.
     assert!(
         started.elapsed() < TIMEOUT,
@@ -922,4 +957,559 @@ fn hyper_examples_serve_curl_over_h2_and_http11_and_fetch_from_openssl() {
     assert!(output.status.success(), "{stdout}\n{stderr}");
     assert!(stderr.contains("HTTP/1.0 200 OK"), "{stderr}");
     assert!(stdout.contains("Protocol  : TLSv1.3"), "{stdout}");
+}
+
+/// Runs the `explain` example with `args`: its output, and its stdout read as a story.
+fn explain(args: &[&str]) -> (Output, Story) {
+    let output = run_with_timeout(cargo_example("explain", args), b"");
+    let story = Story::parse(&text(&output.stdout));
+    (output, story)
+}
+
+/// [`explain`] that must succeed.
+fn explain_ok(args: &[&str]) -> Story {
+    let (output, story) = explain(args);
+    assert!(
+        output.status.success(),
+        "explain {args:?} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    story
+}
+
+/// True if `text` holds a run of 32 or more hex digits: a secret's value would.
+fn has_long_hex(text: &str) -> bool {
+    let mut run = 0;
+    text.chars().any(|c| {
+        run = if c.is_ascii_hexdigit() { run + 1 } else { 0 };
+        run >= 32
+    })
+}
+
+/// The facts every full TLS 1.3 story tells, whoever the server.
+fn assert_full_tls13_story(story: &Story) {
+    story.assert_order(
+        1,
+        &[
+            "ClientHello",
+            "ServerHello",
+            "key exchange",
+            "key schedule",
+            "EncryptedExtensions",
+            "Certificate",
+            "certificate checks",
+            "CertificateVerify",
+            "Finished",
+            "key schedule",
+            "Finished",
+            "handshake complete",
+            "records",
+            "close_notify",
+            "session tickets",
+        ],
+    );
+    story.assert_says(1, "ClientHello", &["key share for X25519 sent up front"]);
+    story.assert_says(1, "ServerHello", &["TLSv1_3", "TLS13_", "full handshake"]);
+    story.assert_says(
+        1,
+        "key exchange",
+        &["X25519", "not post-quantum: X25519 alone"],
+    );
+    story.assert_says(
+        1,
+        "key schedule",
+        &[
+            "\"c hs traffic\"",
+            "\"s hs traffic\"",
+            "\"c ap traffic\"",
+            "\"s ap traffic\"",
+            "\"exp master\"",
+        ],
+    );
+    story.assert_says(
+        1,
+        "certificate checks",
+        &["[pass] (a)", "[pass] (b)", "[pass] (c)"],
+    );
+    story.assert_says(
+        1,
+        "Finished",
+        &["<- the server's Finished verified", "-> our Finished sent"],
+    );
+    // Each direction's records after the handshake count from 0 under the application
+    // keys: our request is the first record under "c ap traffic".
+    story.assert_says(
+        1,
+        "records",
+        &["-> application_data", "seq 0 under \"c ap traffic\""],
+    );
+    let received = story.sequence_numbers(1, "<-");
+    assert!(!received.is_empty(), "no record received: {story:?}");
+    assert_eq!(
+        received,
+        (0..received.len() as u64).collect::<Vec<_>>(),
+        "{story:?}"
+    );
+}
+
+/// `explain --local`: every step of a TLS 1.3 handshake, in the order it happens.
+#[test]
+fn explain_local_tells_a_tls13_handshake_in_order() {
+    let story = explain_ok(&["--local"]);
+    story.assert_says(
+        1,
+        "ClientHello",
+        &["versions: TLSv1_3, TLSv1_2", "SNI: localhost"],
+    );
+    // In memory, the story is the same every time: all of its steps, exactly.
+    assert_eq!(
+        story.names(1),
+        [
+            "ClientHello",
+            "ServerHello",
+            "key exchange",
+            "key schedule",
+            "EncryptedExtensions",
+            "Certificate",
+            "certificate checks",
+            "CertificateVerify",
+            "Finished",
+            "key schedule",
+            "Finished",
+            "key schedule",
+            "handshake complete",
+            "records",
+            "close_notify",
+            "session tickets",
+        ]
+    );
+    assert_full_tls13_story(&story);
+    story.assert_says(
+        1,
+        "ServerHello",
+        &["TLS13_AES_128_GCM_SHA256", "AES-128-GCM"],
+    );
+    story.assert_says(
+        1,
+        "EncryptedExtensions",
+        &["ALPN: none", "server name: acknowledged"],
+    );
+    story.assert_says(
+        1,
+        "Certificate",
+        &[
+            "subject:   CN=localhost",
+            "CN=explain throw-away CA",
+            "DNS:localhost, IP:127.0.0.1",
+            "256 bits",
+        ],
+    );
+    story.assert_says(
+        1,
+        "certificate checks",
+        &["root \"CN=explain throw-away CA\"", "asked \"localhost\""],
+    );
+    story.assert_says(1, "CertificateVerify", &["ECDSA_NISTP256_SHA256"]);
+    story.assert_says(
+        1,
+        "records",
+        &[
+            "\"GET / HTTP/1.1\"",
+            "\"HTTP/1.1 200 OK\"",
+            "NewSessionTicket",
+        ],
+    );
+    story.assert_says(1, "close_notify", &["<- received", "-> sent"]);
+    story.assert_says(1, "session tickets", &["2 received"]);
+    // Two tickets, the answer and close_notify: four records from the server; our
+    // request and our close_notify: two from us.
+    assert_eq!(story.sequence_numbers(1, "<-"), [0, 1, 2, 3]);
+    assert_eq!(story.sequence_numbers(1, "->"), [0, 1]);
+    let all: String = story
+        .connection(1)
+        .iter()
+        .map(|s| s.body.as_str())
+        .collect();
+    assert!(
+        !has_long_hex(&all),
+        "a secret's value may be printed:\n{all}"
+    );
+}
+
+/// `explain --local --tls12`: TLS 1.2 tells its own order (certificate before the key
+/// exchange, ChangeCipherSpec both ways) and its own key schedule.
+#[test]
+fn explain_local_tells_a_tls12_handshake_in_order() {
+    let story = explain_ok(&["--local", "--tls12", "--alpn", "h2,http/1.1"]);
+    assert_eq!(
+        story.names(1),
+        [
+            "ClientHello",
+            "ServerHello",
+            "Certificate",
+            "certificate checks",
+            "ServerKeyExchange",
+            "key exchange",
+            "key schedule",
+            "ChangeCipherSpec",
+            "Finished",
+            "NewSessionTicket",
+            "ChangeCipherSpec",
+            "Finished",
+            "handshake complete",
+            "records",
+            "close_notify",
+            "session tickets",
+        ]
+    );
+    story.assert_says(
+        1,
+        "ClientHello",
+        &["versions: TLSv1_2", "ALPN: h2, http/1.1"],
+    );
+    story.assert_says(
+        1,
+        "ServerHello",
+        &[
+            "TLSv1_2",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "comes with ServerKeyExchange",
+            "ALPN: h2",
+        ],
+    );
+    story.assert_says(
+        1,
+        "key schedule",
+        &[
+            "\"extended master secret\"",
+            "\"key expansion\"",
+            "RFC 7627",
+        ],
+    );
+    story.assert_says(1, "key exchange", &["X25519", "ServerKeyExchange"]);
+    story.assert_says(
+        1,
+        "certificate checks",
+        &["[pass] (a)", "[pass] (b)", "[pass] (c)"],
+    );
+    story.assert_says(
+        1,
+        "handshake complete",
+        &["TLSv1_2", "ALPN h2", "full handshake"],
+    );
+    // The Finished messages were record 0 under the new keys, so the request is 1; a
+    // TLS 1.2 alert shows its type on the wire.
+    story.assert_says(
+        1,
+        "records",
+        &["seq 1 under the client write key", "<- alert"],
+    );
+    assert_eq!(story.sequence_numbers(1, "->"), [1, 2]);
+    assert_eq!(story.sequence_numbers(1, "<-"), [1, 2]);
+    assert!(!story.text(1, "key schedule").contains("traffic"));
+}
+
+/// `explain --local --resume`: the second handshake resumes the first one's session,
+/// with no certificate, in TLS 1.3 (a ticket as PSK) and TLS 1.2 (RFC 5077 ticket).
+#[test]
+fn explain_local_resume_tells_a_resumed_handshake() {
+    let story = explain_ok(&["--local", "--resume"]);
+    assert_eq!(story.connections.len(), 2);
+    story.assert_says(1, "ServerHello", &["full handshake"]);
+    story.assert_says(
+        2,
+        "ClientHello",
+        &["offers the stored session, a TLS 1.3 ticket"],
+    );
+    story.assert_says(2, "ServerHello", &["resumed: no certificate sent"]);
+    story.assert_says(2, "key exchange", &["psk_dhe_ke"]);
+    story.assert_says(
+        2,
+        "key schedule",
+        &[
+            "\"c hs traffic\"",
+            "\"s hs traffic\"",
+            "\"c ap traffic\"",
+            "\"s ap traffic\"",
+        ],
+    );
+    story.assert_says(2, "handshake complete", &["resumed: no certificate sent"]);
+    story.assert_order(
+        2,
+        &[
+            "ClientHello",
+            "ServerHello",
+            "EncryptedExtensions",
+            "Finished",
+            "records",
+            "close_notify",
+        ],
+    );
+    for absent in ["Certificate", "certificate checks", "CertificateVerify"] {
+        assert!(
+            !story.names(2).contains(&absent),
+            "{absent} in {:?}",
+            story.names(2)
+        );
+    }
+
+    let story = explain_ok(&["--local", "--resume", "--tls12"]);
+    story.assert_says(
+        2,
+        "ClientHello",
+        &["offers the stored session, a TLS 1.2 ticket"],
+    );
+    story.assert_says(
+        2,
+        "ServerHello",
+        &["resumed: no certificate sent", "no key exchange"],
+    );
+    // RFC 5246 7.3: in the abbreviated handshake the server's ChangeCipherSpec and
+    // Finished come first, then ours; only the key block is derived.
+    story.assert_order(
+        2,
+        &[
+            "ServerHello",
+            "key schedule",
+            "ChangeCipherSpec",
+            "Finished",
+            "ChangeCipherSpec",
+            "Finished",
+            "records",
+        ],
+    );
+    assert_eq!(story.text(2, "key schedule").matches("derived").count(), 1);
+    story.assert_says(2, "key schedule", &["\"key expansion\""]);
+    for absent in [
+        "Certificate",
+        "certificate checks",
+        "ServerKeyExchange",
+        "key exchange",
+    ] {
+        assert!(
+            !story.names(2).contains(&absent),
+            "{absent} in {:?}",
+            story.names(2)
+        );
+    }
+}
+
+/// A name the certificate does not hold: the chain is still shown, the name check is
+/// marked failed with the names compared, and the program fails.
+#[test]
+fn explain_marks_a_wrong_name_and_exits_non_zero() {
+    let (output, story) = explain(&["--local", "--sni", "other.name"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{story:?}\n{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("other.name"),
+        "{stderr}"
+    );
+    story.assert_order(
+        1,
+        &[
+            "ClientHello",
+            "ServerHello",
+            "Certificate",
+            "certificate checks",
+            "alert",
+        ],
+    );
+    story.assert_says(
+        1,
+        "Certificate",
+        &["subject:   CN=localhost", "DNS:localhost, IP:127.0.0.1"],
+    );
+    story.assert_says(
+        1,
+        "certificate checks",
+        &[
+            "[pass] (a)",
+            "[pass] (b)",
+            "[FAIL] (c) name: asked \"other.name\", the certificate names DNS:localhost, IP:127.0.0.1",
+        ],
+    );
+    story.assert_says(1, "alert", &["-> sent: BadCertificate"]);
+    for absent in ["CertificateVerify", "handshake complete", "records"] {
+        assert!(
+            !story.names(1).contains(&absent),
+            "{absent} in {:?}",
+            story.names(1)
+        );
+    }
+}
+
+/// `explain` against `openssl s_server -www` over TCP, TLS 1.3 and TLS 1.2, trusting
+/// the test CA; and against a CA it does not trust, which fails the first check.
+#[test]
+fn explain_tells_handshakes_with_openssl_s_server() {
+    if !common::peers::require_peer("openssl") {
+        return;
+    }
+    let setup = common::openssl::server_setup("explain", "localhost");
+    // `openssl s_server -www` speaking `version`, with `extra` arguments.
+    let s_server = |version, extra: &[&str]| {
+        let (cert, key) = (path(&setup.server.cert_pem), path(&setup.server.key_pem));
+        let mut args = vec!["-www".to_string(), "-cert".into(), cert, "-key".into(), key];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        common::openssl::s_server_version(common::openssl::version_flag(version), &args)
+    };
+    let ca = path(&setup.pki.ca_pem);
+
+    let (_server, addr) = s_server(ProtocolVersion::TLSv1_3, &[]);
+    let target = format!("localhost:{}", addr.port());
+    let story = explain_ok(&["--cafile", &ca, "--tls13", &target]);
+    assert_full_tls13_story(&story);
+    story.assert_says(1, "ClientHello", &["versions: TLSv1_3", "SNI: localhost"]);
+    story.assert_says(1, "records", &["\"HTTP/1.0 200 ok\"", "NewSessionTicket"]);
+    story.assert_says(1, "close_notify", &["<- received"]);
+
+    let (_server, addr) = s_server(ProtocolVersion::TLSv1_2, &[]);
+    let target = format!("localhost:{}", addr.port());
+    let story = explain_ok(&["--cafile", &ca, "--tls12", &target]);
+    story.assert_order(
+        1,
+        &[
+            "ClientHello",
+            "ServerHello",
+            "Certificate",
+            "certificate checks",
+            "ServerKeyExchange",
+            "key exchange",
+            "key schedule",
+            "ChangeCipherSpec",
+            "Finished",
+            "ChangeCipherSpec",
+            "Finished",
+            "handshake complete",
+            "records",
+            "close_notify",
+        ],
+    );
+    story.assert_says(1, "ServerHello", &["TLSv1_2", "TLS_ECDHE_ECDSA_WITH_"]);
+    story.assert_says(
+        1,
+        "key schedule",
+        &["\"extended master secret\"", "\"key expansion\""],
+    );
+    story.assert_says(
+        1,
+        "certificate checks",
+        &["[pass] (a)", "[pass] (b)", "[pass] (c)"],
+    );
+    story.assert_says(
+        1,
+        "records",
+        &["\"HTTP/1.0 200 ok\"", "seq 1 under the client write key"],
+    );
+
+    // A server that wants P-256: a HelloRetryRequest, then a second ClientHello with
+    // that key share (RFC 8446 4.1.4).
+    let (_server, addr) = s_server(ProtocolVersion::TLSv1_3, &["-groups", "P-256"]);
+    let target = format!("localhost:{}", addr.port());
+    let story = explain_ok(&["--cafile", &ca, &target]);
+    story.assert_order(
+        1,
+        &[
+            "ClientHello",
+            "HelloRetryRequest",
+            "ClientHello",
+            "ServerHello",
+            "key exchange",
+        ],
+    );
+    story.assert_says(1, "HelloRetryRequest", &["secp256r1"]);
+    story.assert_says(
+        1,
+        "key exchange",
+        &["secp256r1", "not post-quantum: secp256r1 alone"],
+    );
+
+    // Trusting another CA: the chain check fails, the later ones are not reached.
+    let dir = common::openssl::TempDir::new("explain-other");
+    let other = common::openssl::Pki::new(&dir, "another CA");
+    let (_server, addr) = s_server(ProtocolVersion::TLSv1_3, &[]);
+    let target = format!("localhost:{}", addr.port());
+    let (output, story) = explain(&["--cafile", &path(&other.ca_pem), &target]);
+    assert_eq!(output.status.code(), Some(1), "{story:?}");
+    story.assert_says(1, "Certificate", &["subject:   CN=localhost"]);
+    story.assert_says(
+        1,
+        "certificate checks",
+        &[
+            "[FAIL] (a) trusted issuer",
+            "[not reached] (b)",
+            "[not reached] (c)",
+        ],
+    );
+    story.assert_says(1, "alert", &["-> sent: UnknownCa"]);
+}
+
+/// `explain --send` against `gnutls-serv --echo`, TLS 1.3 and TLS 1.2: the echo comes
+/// back in the records, and close_notify ends the story.
+#[test]
+fn explain_tells_handshakes_with_gnutls_serv() {
+    // gnutls-serv listens on every interface: run where the only one is loopback.
+    if !common::peers::require_peers(&["stdbuf", "gnutls-serv"])
+        || !common::peers::run_in_loopback_only_netns()
+    {
+        return;
+    }
+    let dir = common::peers::TempDir::new("explain-gnutls");
+    let id = common::peers::Identity::server(&dir, common::peers::KeyKind::Ecdsa);
+    let (_server, port) = explain_story::gnutls_echo_server(&id);
+    let (ca, target) = (path(&id.ca_pem), format!("localhost:{port}"));
+
+    let story = explain_ok(&["--cafile", &ca, "--send", "hello gnutls\\n", &target]);
+    assert_full_tls13_story(&story);
+    story.assert_says(
+        1,
+        "records",
+        &["application data, 13 bytes: \"hello gnutls\""],
+    );
+    assert_eq!(story.sequence_numbers(1, "->"), [0, 1]);
+
+    let story = explain_ok(&[
+        "--cafile",
+        &ca,
+        "--tls12",
+        "--send",
+        "hello gnutls\\n",
+        &target,
+    ]);
+    story.assert_order(
+        1,
+        &[
+            "ServerHello",
+            "Certificate",
+            "certificate checks",
+            "ServerKeyExchange",
+            "key exchange",
+            "key schedule",
+            "Finished",
+            "records",
+            "close_notify",
+        ],
+    );
+    story.assert_says(
+        1,
+        "key schedule",
+        &["\"extended master secret\"", "\"key expansion\""],
+    );
+    story.assert_says(
+        1,
+        "certificate checks",
+        &["[pass] (a)", "[pass] (b)", "[pass] (c)"],
+    );
+    story.assert_says(
+        1,
+        "records",
+        &["application data, 13 bytes: \"hello gnutls\""],
+    );
+}
+
+fn path(p: &Path) -> String {
+    p.to_str().unwrap().to_string()
 }
