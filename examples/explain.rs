@@ -10,8 +10,8 @@
 //! unless given), or with `--local` over memory to an in-process server whose
 //! certificate comes from a throw-away CA. Each record read from the wire is fed to the
 //! connection alone, so every handshake event (from a `HandshakeObserver`) and every key
-//! change is tied to the record that caused it. The roots come from `--cafile`, else
-//! `SSL_CERT_FILE`, else the system bundle. After the handshake it sends
+//! change is tied to the record that caused it. The roots come from `--cafile`, else the
+//! platform's store (`SSL_CERT_FILE` overrides it). After the handshake it sends
 //! `GET / HTTP/1.1` (or `--send TEXT`, where `\n` is a newline, and then the answer ends
 //! when it pauses for a second), shows each record it writes and reads, and closes with
 //! close_notify. `--resume` then connects again, offering the session the first
@@ -53,7 +53,6 @@ const USAGE: &str = "usage: explain [--local] [--tls12 | --tls13] [--cafile FILE
 [--alpn LIST] [--sni NAME] [--send TEXT] [--resume] [--timeout SECS (10)] HOST[:PORT]";
 
 /// The system CA bundle (Debian and derivatives), used without `--cafile`.
-const SYSTEM_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 /// With `--send`, the answer is over once nothing more came for this long.
 const IDLE: Duration = Duration::from_secs(1);
 
@@ -126,12 +125,16 @@ fn split_target(target: &str) -> Result<(String, u16), String> {
 
 /// The roots to trust and where they came from: the one place that knows.
 fn load_roots(cafile: Option<&str>) -> Result<(RootStore, String), String> {
-    let env = std::env::var("SSL_CERT_FILE").ok();
-    let file = cafile.or(env.as_deref()).unwrap_or(SYSTEM_BUNDLE);
+    let Some(file) = cafile else {
+        // The platform's store; SSL_CERT_FILE / SSL_CERT_DIR override it.
+        let (roots, load) = RootStore::native_roots().map_err(|e| e.to_string())?;
+        return Ok((
+            roots,
+            format!("roots: {} from the platform's store", load.added),
+        ));
+    };
     let mut roots = RootStore::empty();
-    let load = roots
-        .add_pem_file(file)
-        .map_err(|e| format!("{file}: {e}"))?;
+    let load = roots.add_pem_file(file).map_err(|e| e.to_string())?;
     Ok((roots, format!("roots: {} from {file}", load.added)))
 }
 
@@ -665,10 +668,6 @@ impl Conversation<'_> {
         let (n, lifetimes, early) = (self.tickets.len(), lifetimes.join(", "), early.join(", "));
         say!("{n} received: lifetime {lifetimes} s, max early data {early} bytes");
         say!("kept in the config's session store: a new connection to this server offers one");
-        if self.tls13() {
-            say!("(their keys come from \"res master\", the resumption master secret,");
-            say!(" RFC 8446 4.6.1)");
-        }
     }
 }
 

@@ -848,7 +848,16 @@ fn tokio_server_example_answers_curl_openssl_and_the_tokio_client() {
 /// `openssl s_server -www` (TLS 1.3) with the files' certificate, and the client example
 /// `name` run against it with `--cafile`.
 fn example_against_s_server_www(files: &Files, name: &str) -> (common::openssl::OpenSsl, Output) {
-    let (s_server, addr) = common::openssl::s_server_version(
+    let (s_server, addr) = s_server_www(files);
+    let target = format!("localhost:{}", addr.port());
+    let ca = files.path("ca.pem");
+    let output = run_with_timeout(cargo_example(name, &["--cafile", &ca, &target]), b"");
+    (s_server, output)
+}
+
+/// `openssl s_server -tls1_3 -www` (one connection) with the files' certificate.
+fn s_server_www(files: &Files) -> (common::openssl::OpenSsl, std::net::SocketAddr) {
+    common::openssl::s_server_version(
         "-tls1_3",
         &[
             "-www",
@@ -858,11 +867,7 @@ fn example_against_s_server_www(files: &Files, name: &str) -> (common::openssl::
             &files.path("key.pem"),
         ]
         .map(String::from),
-    );
-    let target = format!("localhost:{}", addr.port());
-    let ca = files.path("ca.pem");
-    let output = run_with_timeout(cargo_example(name, &["--cafile", &ca, &target]), b"");
-    (s_server, output)
+    )
 }
 
 /// The tokio client example against `openssl s_server -www`, and the tokio server's
@@ -1512,4 +1517,46 @@ fn explain_tells_handshakes_with_gnutls_serv() {
 
 fn path(p: &Path) -> String {
     p.to_str().unwrap().to_string()
+}
+
+/// The README's sans-IO client is `examples/sans_io_client.rs`, word for word (the
+/// README is compiled as doctests, the example is run here), and it fetches a page
+/// from `openssl s_server -www` with a CA file and with the platform's roots
+/// (`SSL_CERT_FILE` names the bundle).
+#[test]
+fn readme_sans_io_client_is_the_example_and_it_works() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let example = std::fs::read_to_string(format!("{root}/examples/sans_io_client.rs")).unwrap();
+    assert!(
+        readme.contains(&format!("```rust,no_run\n{example}```")),
+        "README.md must show examples/sans_io_client.rs whole, in one rust,no_run block"
+    );
+
+    if !common::peers::require_peer("openssl") {
+        return;
+    }
+    let files = Files::new("sans-io-client");
+    let ca = files.path("ca.pem");
+    // s_server takes one connection: one server per run.
+    for platform_roots in [false, true] {
+        let (_s_server, addr) = s_server_www(&files);
+        let port = addr.port().to_string();
+        let cmd = if platform_roots {
+            let mut cmd = cargo_example("sans_io_client", &["localhost", &port]);
+            cmd.env("SSL_CERT_FILE", &ca).env_remove("SSL_CERT_DIR");
+            cmd
+        } else {
+            cargo_example("sans_io_client", &["localhost", &port, &ca])
+        };
+        let output = run_with_timeout(cmd, b"");
+        let stdout = text(&output.stdout);
+        assert!(
+            output.status.success(),
+            "platform roots {platform_roots}: {stdout}\n{}",
+            text(&output.stderr)
+        );
+        assert!(stdout.starts_with("HTTP/1.0 200 ok"), "{stdout}");
+        assert!(stdout.contains("TLSv1.3"), "{stdout}");
+    }
 }
