@@ -236,8 +236,18 @@ wire_enum! {
         FFDHE3072 = 0x0101,
         /// ffdhe4096; not supported.
         FFDHE4096 = 0x0102,
-        /// X25519MLKEM768 hybrid; not supported yet.
+        /// SecP256r1MLKEM768: P-256 ECDHE and ML-KEM-768 (draft-ietf-tls-ecdhe-mlkem);
+        /// TLS 1.3 only.
+        SecP256r1MLKEM768 = 0x11eb,
+        /// X25519MLKEM768: ML-KEM-768 and X25519 (draft-ietf-tls-ecdhe-mlkem); TLS 1.3
+        /// only.
         X25519MLKEM768 = 0x11ec,
+        /// SecP384r1MLKEM1024 (draft-ietf-tls-ecdhe-mlkem); not supported.
+        SecP384r1MLKEM1024 = 0x11ed,
+        /// MLKEM768 alone (draft-ietf-tls-mlkem); not supported.
+        MLKEM768 = 0x0201,
+        /// MLKEM1024 alone (draft-ietf-tls-mlkem); not supported.
+        MLKEM1024 = 0x0202,
     }
 }
 
