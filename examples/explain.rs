@@ -783,10 +783,16 @@ impl Conversation<'_> {
                 say!("   its key in ServerKeyExchange (RFC 8422 5.4)");
             }
             shares => {
+                let pq = shares.iter().any(|g| g.is_post_quantum());
                 let shares = list(shares);
                 say!("   why: a key share for {shares} sent up front, so a server");
                 say!("   that takes it needs no second round trip; another group costs a");
                 say!("   HelloRetryRequest (RFC 8446 4.2.8)");
+                if pq {
+                    say!("   the post-quantum hybrid first: traffic recorded today stays secret");
+                    say!("   from a future quantum computer; the classical share beside it");
+                    say!("   serves servers without it (draft-ietf-tls-ecdhe-mlkem)");
+                }
             }
         }
         say!("signature schemes: {}", list(&offer.schemes));
@@ -875,6 +881,8 @@ impl Conversation<'_> {
         say!("secret even if the server's certificate key leaks later (forward secrecy)");
         match group {
             NamedGroup::X25519MLKEM768 => say!("post-quantum hybrid: ML-KEM-768 with X25519"),
+            NamedGroup::SecP256r1MLKEM768 => say!("post-quantum hybrid: ML-KEM-768 with P-256"),
+            other if other.is_post_quantum() => say!("post-quantum: {other:?}"),
             other => say!("not post-quantum: {other:?} alone"),
         }
         if self.resumed {

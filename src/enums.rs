@@ -481,6 +481,21 @@ impl AlertDescription {
     }
 }
 
+impl NamedGroup {
+    /// True for the groups with a post-quantum KEM (ML-KEM, alone or in a hybrid): a
+    /// key exchange a future quantum computer cannot break.
+    pub fn is_post_quantum(self) -> bool {
+        matches!(
+            self,
+            Self::X25519MLKEM768
+                | Self::SecP256r1MLKEM768
+                | Self::SecP384r1MLKEM1024
+                | Self::MLKEM768
+                | Self::MLKEM1024
+        )
+    }
+}
+
 impl AlertDescription {
     /// What a fatal alert from the peer most often means, and where to look; empty for
     /// alerts with nothing to add. The alert alone cannot say for sure (RFC 8446 6.2:

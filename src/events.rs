@@ -91,7 +91,8 @@ pub enum HandshakeEvent<'a> {
         chain: &'a [CertificateDer<'a>],
     },
     /// The ephemeral key exchange completed: the shared secret exists and is forward
-    /// secret (both key pairs are discarded after use).
+    /// secret (both key pairs are discarded after use). Whether it also resists a
+    /// quantum computer: [`NamedGroup::is_post_quantum`].
     KeyExchange {
         /// The group.
         group: NamedGroup,
@@ -284,7 +285,12 @@ impl core::fmt::Display for HandshakeEvent<'_> {
                 public_key_len,
             } => write!(
                 f,
-                "key exchange: {group:?} (ephemeral, forward secret), our share {public_key_len} bytes"
+                "key exchange: {group:?} (ephemeral, forward secret, {}), our share {public_key_len} bytes",
+                if group.is_post_quantum() {
+                    "post-quantum hybrid"
+                } else {
+                    "not post-quantum"
+                }
             ),
             E::SecretDerived(secret) => write!(f, "derived secret \"{}\"", secret.label()),
             E::HandshakeKeysInstalled { cipher_suite } => {

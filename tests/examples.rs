@@ -993,8 +993,10 @@ fn has_long_hex(text: &str) -> bool {
     })
 }
 
-/// The facts every full TLS 1.3 story tells, whoever the server.
-fn assert_full_tls13_story(story: &Story) {
+/// The facts every full TLS 1.3 story tells, whoever the server. `post_quantum`: the
+/// server has the hybrid group, so it takes our X25519MLKEM768 share; otherwise it
+/// takes the X25519 share sent beside it, with no HelloRetryRequest.
+fn assert_full_tls13_story(story: &Story, post_quantum: bool) {
     story.assert_order(
         1,
         &[
@@ -1015,13 +1017,28 @@ fn assert_full_tls13_story(story: &Story) {
             "session tickets",
         ],
     );
-    story.assert_says(1, "ClientHello", &["key share for X25519 sent up front"]);
-    story.assert_says(1, "ServerHello", &["TLSv1_3", "TLS13_", "full handshake"]);
     story.assert_says(
         1,
-        "key exchange",
-        &["X25519", "not post-quantum: X25519 alone"],
+        "ClientHello",
+        &[
+            "key share for X25519MLKEM768, X25519 sent up front",
+            "post-quantum",
+        ],
     );
+    story.assert_says(1, "ServerHello", &["TLSv1_3", "TLS13_", "full handshake"]);
+    let key_exchange: &[&str] = if post_quantum {
+        &[
+            "X25519MLKEM768: our public share 1216 bytes",
+            "post-quantum hybrid: ML-KEM-768 with X25519",
+        ]
+    } else {
+        &[
+            "group X25519: our public share 32 bytes",
+            "not post-quantum: X25519 alone",
+        ]
+    };
+    story.assert_says(1, "key exchange", key_exchange);
+    assert!(!story.names(1).contains(&"HelloRetryRequest"));
     story.assert_says(
         1,
         "key schedule",
@@ -1090,7 +1107,7 @@ fn explain_local_tells_a_tls13_handshake_in_order() {
             "session tickets",
         ]
     );
-    assert_full_tls13_story(&story);
+    assert_full_tls13_story(&story, true);
     story.assert_says(
         1,
         "ServerHello",
@@ -1366,7 +1383,7 @@ fn explain_tells_handshakes_with_openssl_s_server() {
     let (_server, addr) = s_server(ProtocolVersion::TLSv1_3, &[]);
     let target = format!("localhost:{}", addr.port());
     let story = explain_ok(&["--cafile", &ca, "--tls13", &target]);
-    assert_full_tls13_story(&story);
+    assert_full_tls13_story(&story, false);
     story.assert_says(1, "ClientHello", &["versions: TLSv1_3", "SNI: localhost"]);
     story.assert_says(1, "records", &["\"HTTP/1.0 200 ok\"", "NewSessionTicket"]);
     story.assert_says(1, "close_notify", &["<- received"]);
@@ -1468,7 +1485,7 @@ fn explain_tells_handshakes_with_gnutls_serv() {
     let (ca, target) = (path(&id.ca_pem), format!("localhost:{port}"));
 
     let story = explain_ok(&["--cafile", &ca, "--send", "hello gnutls\\n", &target]);
-    assert_full_tls13_story(&story);
+    assert_full_tls13_story(&story, false);
     story.assert_says(
         1,
         "records",

@@ -13,7 +13,9 @@ use super::config::ClientConfig;
 use super::tls13;
 use crate::codec::{Codec, LengthPrefix, put_prefixed};
 use crate::conn::{CommonState, EarlyDataStatus, Input};
-use crate::crypto::{ActiveKeyExchange, HashOutput, SupportedCipherSuite, Tls13CipherSuite};
+use crate::crypto::{
+    ActiveKeyExchange, HashOutput, SupportedCipherSuite, SupportedKxGroup, Tls13CipherSuite,
+};
 use crate::enums::{
     Compression, ECPointFormat, ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode,
     ServerNameType,
@@ -55,7 +57,7 @@ pub(super) fn start_handshake(
     // Key shares are a TLS 1.3 thing; TLS 1.2 exchanges keys after ServerKeyExchange.
     let mut key_shares = Vec::new();
     if config.versions.contains(&ProtocolVersion::TLSv1_3) {
-        for group in config.provider.kx_groups.iter().take(config.key_shares) {
+        for group in key_share_groups(&config) {
             key_shares.push(group.start()?);
         }
     }
@@ -104,6 +106,21 @@ pub(super) fn start_handshake(
             tls12_session,
         },
     )))
+}
+
+/// The groups the first ClientHello sends shares for (RFC 8446 4.2.8): the first
+/// `key_shares` of the provider's and, when none of those is a classical (EC)DHE group
+/// (a post-quantum hybrid leads), the first classical one too: a server without the
+/// hybrid then needs no HelloRetryRequest.
+fn key_share_groups(config: &ClientConfig) -> Vec<&'static dyn SupportedKxGroup> {
+    let groups = &config.provider.kx_groups;
+    let mut chosen: Vec<_> = groups.iter().copied().take(config.key_shares).collect();
+    if !chosen.iter().any(|g| g.usable_in_tls12()) {
+        if let Some(classical) = groups.iter().copied().find(|g| g.usable_in_tls12()) {
+            chosen.push(classical);
+        }
+    }
+    chosen
 }
 
 /// RFC 8446 2.3, 7.1: early data goes under client_early_traffic_secret, derived
@@ -250,8 +267,14 @@ fn build_client_hello(
             name: dns.as_ref().as_bytes().to_vec(),
         }]));
     }
+    // A TLS 1.2-only offer leaves out the TLS 1.3-only (hybrid) groups.
     extensions.push(ClientExtension::SupportedGroups(
-        provider.kx_groups.iter().map(|g| g.name()).collect(),
+        provider
+            .kx_groups
+            .iter()
+            .filter(|g| tls13 || g.usable_in_tls12())
+            .map(|g| g.name())
+            .collect(),
     ));
     // The TLS 1.2 list is the wider one (it adds RSA PKCS#1 v1.5); a TLS 1.3 server
     // choosing one of those is refused by the verifier (RFC 8446 4.2.3).

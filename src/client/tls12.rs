@@ -252,10 +252,13 @@ impl ExpectServerKeyExchange {
         if !offered_groups.contains(&group) {
             return Err(PeerMisbehaved::SelectedUnofferedGroup(group).into());
         }
+        // A hybrid ML-KEM group is offered for TLS 1.3 only (draft-ietf-tls-ecdhe-mlkem
+        // 3): in ServerKeyExchange it was not offered.
         let kx_group = hs
             .config
             .provider
             .find_kx_group(group)
+            .filter(|g| g.usable_in_tls12())
             .ok_or(PeerMisbehaved::SelectedUnofferedGroup(group))?;
         // RFC 5246 7.4.3: the scheme must be one we offered, and fit the suite.
         let scheme = ske.signature.scheme;

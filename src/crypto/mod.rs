@@ -273,12 +273,37 @@ impl PartialEq for SupportedCipherSuite {
     }
 }
 
-/// An (EC)DHE group the provider can run.
+/// A key-exchange group the provider can run: (EC)DHE, or a hybrid with a KEM.
 pub trait SupportedKxGroup: Send + Sync + Debug {
     /// The group's code point.
     fn name(&self) -> NamedGroup;
-    /// Generates an ephemeral key pair.
+    /// Generates an ephemeral key pair (the client's share, or a TLS 1.2 server's).
     fn start(&self) -> Result<Box<dyn ActiveKeyExchange>, Error>;
+
+    /// The TLS 1.3 server's side: answers the client's share `peer_share` with ours
+    /// and the shared secret. For a Diffie-Hellman group that is [`Self::start`] then
+    /// [`ActiveKeyExchange::complete`]; a KEM encapsulates to the client's key instead,
+    /// so its answer depends on the client's share (draft-ietf-tls-ecdhe-mlkem 3).
+    fn respond(&self, peer_share: &[u8]) -> Result<CompletedKeyExchange, Error> {
+        let ours = self.start()?;
+        let public_key = ours.public_key().to_vec();
+        let secret = ours.complete(peer_share)?;
+        Ok(CompletedKeyExchange { public_key, secret })
+    }
+
+    /// True if TLS 1.2 may use the group (RFC 8422 ECDHE). The hybrid ML-KEM groups
+    /// are TLS 1.3 only: never offered, chosen or accepted in TLS 1.2.
+    fn usable_in_tls12(&self) -> bool {
+        true
+    }
+}
+
+/// What [`SupportedKxGroup::respond`] gives: our share and the shared secret.
+pub struct CompletedKeyExchange {
+    /// Our share, for the ServerHello's key_share.
+    pub public_key: Vec<u8>,
+    /// The shared secret.
+    pub secret: SharedSecret,
 }
 
 /// One side of a key exchange in progress: our ephemeral key pair.

@@ -320,6 +320,9 @@ fn full_tls12_handshake(
         .kx_groups
         .iter()
         .copied()
+        // RFC 8422 5.1.1 curves only: the hybrid ML-KEM groups are TLS 1.3's
+        // (draft-ietf-tls-ecdhe-mlkem 3).
+        .filter(|g| g.usable_in_tls12())
         .find(|g| groups.contains(&g.name()))
         .ok_or(PeerIncompatible::NoKxGroupInCommon)?;
     Ok(FullTls12 {

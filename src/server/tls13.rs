@@ -15,7 +15,9 @@ use super::negotiated::{Retry, Tls13Hello};
 use crate::cert::CertifiedKey;
 use crate::conn::agreed::KeyExporter;
 use crate::conn::{CommonState, Input, require_message, unexpected};
-use crate::crypto::{HashOutput, SharedSecret, Signer, SupportedCipherSuite, Tls13CipherSuite};
+use crate::crypto::{
+    CompletedKeyExchange, HashOutput, SharedSecret, Signer, SupportedCipherSuite, Tls13CipherSuite,
+};
 use crate::enums::{Compression, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode};
 use crate::error::{Error, PeerMisbehaved};
 use crate::events::{HandshakeEvent, Secret};
@@ -114,10 +116,13 @@ fn send_server_hello(
     transcript: &mut HandshakeHash,
     retried: bool,
 ) -> Result<SharedSecret, Error> {
-    let our_kx = n.group.start()?;
-    let our_public = our_kx.public_key().to_vec();
+    // RFC 8446 4.2.8; a hybrid group encapsulates to the client's key instead
+    // (draft-ietf-tls-ecdhe-mlkem 3).
+    let CompletedKeyExchange {
+        public_key: our_public,
+        secret: shared,
+    } = n.group.respond(n.client_share()?)?;
     let public_key_len = our_public.len();
-    let shared = our_kx.complete(n.client_share()?)?;
     let mut random = [0u8; 32];
     cx.random(&mut random)?;
     let group = n.group.name();

@@ -307,8 +307,12 @@ fn the_view_shows_what_the_client_sent() {
         .map(|g| g.name())
         .collect();
     assert_eq!(view.named_groups(), groups.as_slice());
-    // One key share by default: for the first group.
-    assert_eq!(view.key_share_groups().collect::<Vec<_>>(), [groups[0]]);
+    // By default a share for the first group, the post-quantum hybrid, and one for
+    // the first classical group beside it.
+    assert_eq!(
+        view.key_share_groups().collect::<Vec<_>>(),
+        [NamedGroup::X25519MLKEM768, NamedGroup::X25519]
+    );
     let Some(ClientExtension::KeyShare(shares)) = find(handclasp::enums::ExtensionType::KeyShare)
     else {
         panic!("no key_share");

@@ -867,5 +867,5 @@ fn a_restricted_provider_offers_only_what_remains() {
     let full = default_provider();
     assert_eq!(full.tls13_cipher_suites().count(), 3);
     assert_eq!(full.tls12_cipher_suites().count(), 6);
-    assert_eq!(full.kx_groups.len(), 3);
+    assert_eq!(full.kx_groups.len(), 5);
 }
