@@ -7,6 +7,7 @@ mod common;
 
 mod acceptor;
 mod early_data;
+mod hybrid;
 mod in_place;
 mod resumption;
 mod sni;

@@ -341,6 +341,42 @@ fn server_key_exchange_with_an_unoffered_group() {
     );
 }
 
+#[test]
+fn server_key_exchange_with_a_hybrid_group() {
+    // The client offers TLS 1.3 too, so X25519MLKEM768 is in its supported_groups;
+    // in TLS 1.2 it was not offered (draft-ietf-tls-ecdhe-mlkem 3), and is refused
+    // before the signature over the rewritten parameters is looked at.
+    let mut pair = pair_with(Options {
+        // P-256 too: the server's ECDSA certificate needs it (RFC 8422 5.1.1).
+        client_provider: provider::with(
+            &provider::all_suites(),
+            &[
+                NamedGroup::X25519MLKEM768,
+                NamedGroup::X25519,
+                NamedGroup::secp256r1,
+            ],
+        ),
+        server_provider: provider::with(
+            &provider::suites_of(ProtocolVersion::TLSv1_2),
+            &[NamedGroup::X25519MLKEM768, NamedGroup::X25519],
+        ),
+        ..Options::default()
+    });
+    let mut flight = server_flight(&mut pair);
+    edit_ske(&mut flight, |ske| {
+        // A TLS 1.2 server never picks the hybrid itself.
+        assert_eq!(ske.params.group, NamedGroup::X25519);
+        ske.params.group = NamedGroup::X25519MLKEM768;
+    });
+    client_rejects(
+        &mut pair,
+        &one_record_each(&flight),
+        PeerMisbehaved::SelectedUnofferedGroup(NamedGroup::X25519MLKEM768).into(),
+        A::IllegalParameter,
+        Sent::Plain,
+    );
+}
+
 // ---------------------------------------------------------------------------------
 // ChangeCipherSpec at the wrong moment
 

@@ -899,3 +899,134 @@ fn second_client_hello_offering_early_data_is_illegal() {
         Some(handclasp::enums::AlertDescription::IllegalParameter)
     );
 }
+
+// ---------------------------------------------------------------------------------
+// Post-quantum hybrid key shares (draft-ietf-tls-ecdhe-mlkem 4: a malformed share is
+// illegal_parameter)
+
+const HYBRID: NamedGroup = NamedGroup::X25519MLKEM768;
+
+/// A pair both of whose sides know only `group`, so it carries the only share.
+fn only(group: NamedGroup) -> Pair {
+    let p = provider(&[group]);
+    pair_with(&p, &p)
+}
+
+/// The client's first flight with its `group` share rewritten by `edit`.
+fn client_share_with(
+    pair: &mut Pair,
+    group: NamedGroup,
+    edit: impl FnOnce(&mut Vec<u8>),
+) -> Vec<u8> {
+    let mut edit = Some(edit);
+    client_hello_with(pair, |ch| {
+        for ext in ch.extensions.as_mut().unwrap() {
+            if let ClientExtension::KeyShare(shares) = ext {
+                for share in shares.iter_mut().filter(|s| s.group == group) {
+                    (edit.take().unwrap())(&mut share.payload);
+                }
+            }
+        }
+    })
+}
+
+fn invalid_share() -> Error {
+    PeerMisbehaved::InvalidKeyShare.into()
+}
+
+#[test]
+fn hybrid_client_share_of_a_wrong_length() {
+    // (An empty share is a decode_error: key_exchange<1..2^16-1>, RFC 8446 4.2.8.)
+    let edits: [fn(&mut Vec<u8>); 3] = [
+        |s| {
+            s.pop();
+        },
+        |s| s.push(0),
+        |s| s.truncate(1184),
+    ];
+    for group in [HYBRID, NamedGroup::SecP256r1MLKEM768] {
+        for edit in edits {
+            let mut pair = only(group);
+            let bytes = client_share_with(&mut pair, group, edit);
+            server_rejects(&mut pair, &bytes, invalid_share(), A::IllegalParameter);
+        }
+    }
+}
+
+#[test]
+fn hybrid_client_share_with_an_unreduced_mlkem_key() {
+    // FIPS 203 7.2: each 12-bit coefficient of the encapsulation key must be below
+    // q = 3329; 0xfff is not. X25519MLKEM768 puts the ML-KEM key first.
+    let mut pair = only(HYBRID);
+    let bytes = client_share_with(&mut pair, HYBRID, |s| {
+        s[0] = 0xff;
+        s[1] |= 0x0f;
+    });
+    server_rejects(&mut pair, &bytes, invalid_share(), A::IllegalParameter);
+    // SecP256r1MLKEM768 puts it after the 65-byte point.
+    let group = NamedGroup::SecP256r1MLKEM768;
+    let mut pair = only(group);
+    let bytes = client_share_with(&mut pair, group, |s| {
+        s[65] = 0xff;
+        s[66] |= 0x0f;
+    });
+    server_rejects(&mut pair, &bytes, invalid_share(), A::IllegalParameter);
+}
+
+#[test]
+fn hybrid_client_share_with_an_invalid_ecdh_key() {
+    // X25519: the all-zero key is a low-order point, whose output is all zeros
+    // (RFC 8446 7.4.2); P-256: a point not on the curve.
+    let mut pair = only(HYBRID);
+    let bytes = client_share_with(&mut pair, HYBRID, |s| s[1184..].fill(0));
+    server_rejects(&mut pair, &bytes, invalid_share(), A::IllegalParameter);
+    let group = NamedGroup::SecP256r1MLKEM768;
+    let mut pair = only(group);
+    let bytes = client_share_with(&mut pair, group, |s| s[1..65].fill(0x01));
+    server_rejects(&mut pair, &bytes, invalid_share(), A::IllegalParameter);
+}
+
+/// The server's flight with its hybrid share rewritten by `edit`.
+fn server_share_with(pair: &mut Pair, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    server_flight_with(pair, |sh| {
+        let share = sh
+            .extensions
+            .as_mut()
+            .unwrap()
+            .iter_mut()
+            .find_map(|ext| match ext {
+                ServerExtension::KeyShare(share) => Some(share),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(share.group, HYBRID);
+        edit(&mut share.payload);
+    })
+}
+
+#[test]
+fn hybrid_server_share_of_a_wrong_length() {
+    for (len, extra) in [(1119, 0), (1120, 1), (1088, 0)] {
+        let mut pair = only(HYBRID);
+        let bytes = server_share_with(&mut pair, |s| {
+            s.truncate(len);
+            s.extend(std::iter::repeat_n(0, extra));
+        });
+        client_rejects(&mut pair, &bytes, invalid_share(), A::IllegalParameter);
+    }
+    let mut pair = only(HYBRID);
+    let bytes = server_share_with(&mut pair, |s| s[1088..].fill(0));
+    client_rejects(&mut pair, &bytes, invalid_share(), A::IllegalParameter);
+}
+
+#[test]
+fn hybrid_server_share_with_a_forged_ciphertext_fails_at_the_first_record() {
+    // FIPS 203 6.3: decapsulating a forged ciphertext yields an unrelated secret
+    // (implicit rejection), so the server's first protected record does not open.
+    // (The client's alert goes under its own, different, handshake key: the server
+    // cannot read it either.)
+    let mut pair = only(HYBRID);
+    let bytes = server_share_with(&mut pair, |s| s[10] ^= 0x01);
+    assert_eq!(feed(&mut pair.client, &bytes), Err(Error::DecryptError));
+    assert_eq!(Error::DecryptError.alert(), Some(A::BadRecordMac));
+}

@@ -41,17 +41,18 @@ pub fn default_provider() -> CryptoProvider {
     }
 }
 
-/// The default groups, most preferred first. With the `mlkem` feature the hybrid
-/// X25519MLKEM768 leads, as in browsers, Go and OpenSSL 3.5: traffic recorded today
-/// stays secret from a future quantum computer. A client sends its share and an
-/// X25519 share beside it, so a classical server needs no second round trip.
+/// The default groups, most preferred first. With the `mlkem` feature the hybrids
+/// lead, X25519MLKEM768 first, as in browsers, Go and OpenSSL 3.5: traffic recorded
+/// today stays secret from a future quantum computer, and a server picks a hybrid
+/// whenever the client sent a share for one. A client sends its X25519MLKEM768 share
+/// and an X25519 share beside it, so a classical server needs no second round trip.
 #[cfg(feature = "mlkem")]
 pub static DEFAULT_KX_GROUPS: &[&dyn super::SupportedKxGroup] = &[
     &X25519MLKEM768,
+    &SECP256R1MLKEM768,
     &X25519,
     &SECP256R1,
     &SECP384R1,
-    &SECP256R1MLKEM768,
 ];
 
 /// The default groups, most preferred first.
