@@ -446,6 +446,9 @@ impl<C: DerefMut<Target = Connection>> Ours<C> {
     pub fn receive_until(&mut self, needle: &[u8]) -> Result<(), Failure> {
         let deadline = Instant::now() + DEADLINE;
         loop {
+            // Plaintext may already wait: records that came with the handshake's
+            // last flight are decrypted by then.
+            self.drain_plaintext();
             if self.received.windows(needle.len()).any(|w| w == needle) {
                 return Ok(());
             }
@@ -461,17 +464,22 @@ impl<C: DerefMut<Target = Connection>> Ours<C> {
             if let Err(error) = processed {
                 return Err(Failure::Tls(error));
             }
-            let mut buf = [0u8; 4096];
-            loop {
-                let got = self.conn.read_plaintext(&mut buf);
-                if got == 0 {
-                    break;
-                }
-                self.received.extend_from_slice(&buf[..got]);
-            }
+            self.drain_plaintext();
             if n == 0 {
                 return Err(Failure::Io(io::ErrorKind::UnexpectedEof.into()));
             }
+        }
+    }
+
+    /// Moves the plaintext the connection holds to `received`.
+    fn drain_plaintext(&mut self) {
+        let mut buf = [0u8; 4096];
+        loop {
+            let got = self.conn.read_plaintext(&mut buf);
+            if got == 0 {
+                break;
+            }
+            self.received.extend_from_slice(&buf[..got]);
         }
     }
 
