@@ -400,6 +400,20 @@ pub enum PeerIncompatible {
     /// No key-exchange group in common.
     #[error("no key-exchange group in common with the peer")]
     NoKxGroupInCommon,
+    /// A TLS 1.2 client does not list the curve of our ECDSA certificate in
+    /// supported_groups, so it could not check our signatures (RFC 8422 5.1.1).
+    #[error(
+        "the client does not support {0:?}, the curve of our ECDSA certificate (RFC 8422 \
+         5.1.1): add a certificate on a curve it lists, or an RSA certificate"
+    )]
+    CertificateCurveNotOffered(NamedGroup),
+    /// The client offers TLS 1.2 suites we have, but none for our certificate's key
+    /// type (ECDHE_ECDSA vs ECDHE_RSA).
+    #[error(
+        "the client offers no TLS 1.2 cipher suite for our {0} certificate (only suites \
+         for other key types): add a certificate of a type it offers"
+    )]
+    NoSuiteForCertificateKey(&'static str),
     /// The peer does not speak TLS 1.3 (or TLS 1.2 where enabled).
     #[error("the peer wants {0:?}, which this side does not enable")]
     VersionNotEnabled(ProtocolVersion),

@@ -298,12 +298,26 @@ fn full_tls12_handshake(
     // RFC 8422 5.1.1: an ECDSA certificate's curve must be one the client supports,
     // or it could not check our signatures.
     let groups = hello.supported_groups().unwrap_or_default();
-    let curve_ok = ecdsa_curve(&*certified.key).is_none_or(|curve| groups.contains(&curve));
-    let suite = config
+    if let Some(curve) = ecdsa_curve(&*certified.key).filter(|c| !groups.contains(c)) {
+        return Err(PeerIncompatible::CertificateCurveNotOffered(curve).into());
+    }
+    let offered = |s: &&crate::crypto::Tls12CipherSuite| hello.cipher_suites.contains(&s.suite);
+    let Some(suite) = config
         .provider
         .tls12_cipher_suites()
-        .find(|s| s.sign == key_type && curve_ok && hello.cipher_suites.contains(&s.suite))
-        .ok_or_else(|| refused_suites(&hello.cipher_suites))?;
+        .filter(offered)
+        .find(|s| s.sign == key_type)
+    else {
+        // Say the likelier cause: suites in common, but for another key type.
+        if config.provider.tls12_cipher_suites().any(|s| offered(&s)) {
+            let key = match key_type {
+                SignatureAlgorithm::Rsa => "RSA",
+                _ => "ECDSA or Ed25519",
+            };
+            return Err(PeerIncompatible::NoSuiteForCertificateKey(key).into());
+        }
+        return Err(refused_suites(&hello.cipher_suites));
+    };
     let mut usable = Vec::with_capacity(client_schemes.len());
     usable.extend(
         client_schemes

@@ -528,6 +528,36 @@ fn versions_negotiate_to_the_best_common_one() {
     }
 }
 
+/// A TLS 1.2 client that offers suites only for another key type than the server's
+/// certificate is told so, not that suites are refused.
+#[test]
+fn client_offering_suites_only_for_another_key_type_is_told_so() {
+    let p12 = provider::suites_of(ProtocolVersion::TLSv1_2);
+    let server_id = server_identity(KeyType::EcdsaP256);
+    let rec = Arc::new(Recorder::default());
+    let rsa_suites_only = provider::with(
+        &[CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256],
+        &[NamedGroup::X25519, NamedGroup::secp256r1],
+    );
+    let sb = server_builder(
+        &provider::with(&p12, &[NamedGroup::X25519]),
+        &server_id,
+        &rec,
+    );
+    let mut pair = pair_of(
+        client_builder(&rsa_suites_only, server_id.roots(), &rec),
+        sb,
+    );
+    let err = pair.client_to_server().unwrap_err();
+    assert_eq!(
+        err,
+        Error::PeerIncompatible(PeerIncompatible::NoSuiteForCertificateKey(
+            "ECDSA or Ed25519"
+        ))
+    );
+    assert_eq!(err.alert(), Some(AlertDescription::HandshakeFailure));
+}
+
 /// A TLS 1.3-only client meets a TLS 1.2-only server: each side's error says which
 /// version is missing, and the client's says what to change (RFC 8446 4.2.1: the
 /// server answers protocol_version).
@@ -810,9 +840,12 @@ fn ecdsa_certificate_on_a_curve_the_client_lacks_is_not_used() {
         server_builder(&p, &id, &rec),
     );
     let err = pair.handshake().unwrap_err();
+    // The error names the curve, not a lack of suites.
     assert_eq!(
         err,
-        Error::PeerIncompatible(handclasp::error::PeerIncompatible::NoCipherSuiteInCommon)
+        Error::PeerIncompatible(PeerIncompatible::CertificateCurveNotOffered(
+            NamedGroup::secp256r1
+        ))
     );
     assert_eq!(err.alert(), Some(AlertDescription::HandshakeFailure));
 }

@@ -35,12 +35,10 @@ const CLASSICAL: [NamedGroup; 3] = [
     NamedGroup::secp384r1,
 ];
 
-/// The hybrid groups (draft-ietf-tls-ecdhe-mlkem), TLS 1.3 only. Go 1.27 has both on
-/// by default; the library does not implement them yet (issue 18), so the tests that
-/// use them, `hybrid_groups_with_go` and `default_group_with_go_is_x25519mlkem768`,
-/// are ignored until it does.
-const HYBRID_CASES_PENDING: [NamedGroup; 2] =
-    [NamedGroup::X25519MLKEM768, NamedGroup::SecP256r1MLKEM768];
+/// The hybrid groups (draft-ietf-tls-ecdhe-mlkem), TLS 1.3 only; Go 1.27 has both on
+/// by default. Go's implementation is independent of ours (crypto/mlkem), so a
+/// handshake proves the share layout and the order of the two secrets.
+const HYBRID_GROUPS: [NamedGroup; 2] = [NamedGroup::X25519MLKEM768, NamedGroup::SecP256r1MLKEM768];
 
 /// The Go peer program, built on first use in this process; `None` (after a
 /// `SKIPPED:` line) without a Go toolchain.
@@ -441,15 +439,13 @@ fn go_client_with_our_server() {
     }
 }
 
-/// Pending until the library has the hybrid groups (issue 18): Go restricted to each
-/// hybrid group, both ways.
+/// Go restricted to each hybrid group, both ways.
 #[test]
-#[ignore = "needs the hybrid groups"]
 fn hybrid_groups_with_go() {
     let Some(exe) = go_peer() else { return };
     let dir = TempDir::new("go-hybrid");
     let id = Identity::server(&dir, KeyKind::Ecdsa);
-    for group in HYBRID_CASES_PENDING {
+    for group in HYBRID_GROUPS {
         assert!(ours_has(group), "the default provider lacks {group:?}");
         let case = Case {
             version: V13,
@@ -461,11 +457,8 @@ fn hybrid_groups_with_go() {
     }
 }
 
-/// Pending until the library has the hybrid groups (issue 18): with both sides'
-/// defaults, TLS 1.3 negotiates X25519MLKEM768 both ways. (Today the classical
-/// tests above see X25519 in this case.)
+/// With both sides' defaults, TLS 1.3 negotiates X25519MLKEM768 both ways.
 #[test]
-#[ignore = "needs the hybrid groups"]
 fn default_group_with_go_is_x25519mlkem768() {
     let Some(exe) = go_peer() else { return };
     let dir = TempDir::new("go-default-hybrid");
