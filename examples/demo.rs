@@ -118,7 +118,13 @@ impl HandshakeObserver for Narrator {
                 public_key_len,
             } => println!(
                 "{me}    key exchange: {group:?} shared secret ({public_key_len}-byte public key); \
-                 ephemeral key discarded: forward secrecy"
+                 ephemeral key discarded: forward secrecy; {}",
+                if group.is_post_quantum() {
+                    "post-quantum: ML-KEM-768 beside the elliptic curve, so a future quantum \
+                     computer cannot read recorded traffic"
+                } else {
+                    "not post-quantum (TLS 1.2 has no post-quantum group)"
+                }
             ),
             HandshakeEvent::HandshakeKeysInstalled { cipher_suite } => {
                 println!("{me}    the rest of the handshake is encrypted ({cipher_suite:?})")

@@ -132,7 +132,9 @@ fn demo_prints_the_handshake_and_the_http_exchange() {
         "[client]      SNI: localhost   ALPN: http/1.1",
         "[server] <- ClientHello for \"localhost\"",
         "[server] -> ServerHello: TLSv1_3, ",
-        "[client] <- ServerHello: TLSv1_3, ",
+        "[client] <- ServerHello: TLSv1_3, TLS13_AES_128_GCM_SHA256, key exchange X25519MLKEM768",
+        "[client]    key exchange: X25519MLKEM768 shared secret (1216-byte public key); \
+         ephemeral key discarded: forward secrecy; post-quantum",
         "[client]    key schedule: derived \"c hs traffic\"",
         "[client]    key schedule: derived \"s hs traffic\"",
         "[client] <- EncryptedExtensions",
@@ -161,7 +163,8 @@ fn demo_prints_the_handshake_and_the_http_exchange() {
         "[client] <- ServerHello: TLSv1_2, ",
         "[client] <- Certificate: chain of 1 verified to a trusted root for \"localhost\"",
         "[client] <- ServerKeyExchange: ECDSA_NISTP256_SHA256 signature",
-        "[client]    key exchange: X25519",
+        "[client]    key exchange: X25519 shared secret (32-byte public key); ephemeral key \
+         discarded: forward secrecy; not post-quantum",
         "[client]    key schedule: derived \"extended master secret\"",
         "[client]    key schedule: derived \"key expansion\"",
         "[client] -> ChangeCipherSpec",
