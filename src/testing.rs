@@ -26,10 +26,10 @@ use pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
 use crate::crypto::ring::{SHA256, SHA384, SUPPORTED_SIG_ALGS, default_provider};
 use crate::crypto::{
-    AEAD_NONCE_LEN, AEAD_TAG_LEN, ActiveKeyExchange, AeadAlgorithm, AeadKey, CryptoProvider,
-    HashOutput, Hmac, HmacKey, KeyProvider, SecureRandom, SharedSecret, SignatureAlgorithm, Signer,
-    SigningKey, SupportedCipherSuite, SupportedKxGroup, Tls12CipherSuite, Tls12Nonce,
-    Tls13CipherSuite,
+    AEAD_NONCE_LEN, AEAD_TAG_LEN, ActiveKeyExchange, AeadAlgorithm, AeadKey, CompletedKeyExchange,
+    CryptoProvider, HashOutput, Hmac, HmacKey, KeyProvider, SecureRandom, SharedSecret,
+    SignatureAlgorithm, Signer, SigningKey, SupportedCipherSuite, SupportedKxGroup,
+    Tls12CipherSuite, Tls12Nonce, Tls13CipherSuite,
 };
 use crate::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::{Error, PeerMisbehaved};
@@ -337,10 +337,15 @@ static FUZZING_SUITES: &[SupportedCipherSuite] = &[
 /// A key exchange whose public key is a fixed pattern of the group's real length and
 /// whose shared secret is the bytewise sum of both public keys: both sides agree, and
 /// anyone can compute it.
+///
+/// A KEM stand-in answers with a share of another length (`response_len`), like the
+/// hybrid groups' ciphertexts, and is TLS 1.3 only.
 #[derive(Debug)]
 pub struct FixedKxGroup {
     name: NamedGroup,
     public_len: usize,
+    /// The length of the server's answer; equal to `public_len` for (EC)DH.
+    response_len: usize,
     secret_len: usize,
 }
 
@@ -348,6 +353,7 @@ pub struct FixedKxGroup {
 pub static FIXED_X25519: FixedKxGroup = FixedKxGroup {
     name: NamedGroup::X25519,
     public_len: 32,
+    response_len: 32,
     secret_len: 32,
 };
 
@@ -355,6 +361,7 @@ pub static FIXED_X25519: FixedKxGroup = FixedKxGroup {
 pub static FIXED_SECP256R1: FixedKxGroup = FixedKxGroup {
     name: NamedGroup::secp256r1,
     public_len: 65,
+    response_len: 65,
     secret_len: 32,
 };
 
@@ -362,11 +369,27 @@ pub static FIXED_SECP256R1: FixedKxGroup = FixedKxGroup {
 pub static FIXED_SECP384R1: FixedKxGroup = FixedKxGroup {
     name: NamedGroup::secp384r1,
     public_len: 97,
+    response_len: 97,
     secret_len: 48,
 };
 
-static FIXED_GROUPS: &[&'static dyn SupportedKxGroup] =
-    &[&FIXED_X25519, &FIXED_SECP256R1, &FIXED_SECP384R1];
+/// Stands in for X25519MLKEM768: a 1,216-byte client share, a 1,120-byte answer and a
+/// 64-byte secret (draft-ietf-tls-ecdhe-mlkem), so fuzzing reaches the hybrid's sizes
+/// (after a HelloRetryRequest, or in a made-up ClientHello).
+pub static FIXED_X25519MLKEM768: FixedKxGroup = FixedKxGroup {
+    name: NamedGroup::X25519MLKEM768,
+    public_len: 1216,
+    response_len: 1120,
+    secret_len: 64,
+};
+
+// The hybrid last: the clients send their first share for X25519 as before.
+static FIXED_GROUPS: &[&'static dyn SupportedKxGroup] = &[
+    &FIXED_X25519,
+    &FIXED_SECP256R1,
+    &FIXED_SECP384R1,
+    &FIXED_X25519MLKEM768,
+];
 
 impl SupportedKxGroup for FixedKxGroup {
     fn name(&self) -> NamedGroup {
@@ -386,14 +409,49 @@ impl SupportedKxGroup for FixedKxGroup {
             name: self.name,
             secret_len: self.secret_len,
             public,
+            peer_len: self.response_len,
         }))
     }
+
+    fn respond(&self, peer_share: &[u8]) -> Result<CompletedKeyExchange, Error> {
+        if peer_share.len() != self.public_len {
+            return Err(PeerMisbehaved::InvalidKeyShare.into());
+        }
+        let mut public_key = vec![0; self.response_len];
+        FixedRandom { seed: 0x66 }.fill(&mut public_key)?;
+        if self.response_len == self.public_len && self.public_len > 32 {
+            if let Some(first) = public_key.first_mut() {
+                *first = 4;
+            }
+        }
+        let secret = fixed_secret(&public_key, peer_share, self.secret_len);
+        Ok(CompletedKeyExchange { public_key, secret })
+    }
+
+    fn usable_in_tls12(&self) -> bool {
+        self.response_len == self.public_len
+    }
+}
+
+/// The bytewise sum of the two shares' last `len` bytes (both sides agree).
+fn fixed_secret(a: &[u8], b: &[u8], len: usize) -> SharedSecret {
+    let secret = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .cycle()
+        .take(len)
+        .map(|(x, y)| x.wrapping_add(*y))
+        .collect();
+    SharedSecret::new(secret)
 }
 
 struct FixedKx {
     name: NamedGroup,
     secret_len: usize,
     public: Vec<u8>,
+    /// The length of the peer's answer.
+    peer_len: usize,
 }
 
 impl ActiveKeyExchange for FixedKx {
@@ -406,18 +464,10 @@ impl ActiveKeyExchange for FixedKx {
     }
 
     fn complete(self: Box<Self>, peer_public_key: &[u8]) -> Result<SharedSecret, Error> {
-        if peer_public_key.len() != self.public.len() {
+        if peer_public_key.len() != self.peer_len {
             return Err(PeerMisbehaved::InvalidKeyShare.into());
         }
-        let secret = self
-            .public
-            .iter()
-            .zip(peer_public_key)
-            .rev()
-            .take(self.secret_len)
-            .map(|(a, b)| a.wrapping_add(*b))
-            .collect();
-        Ok(SharedSecret::new(secret))
+        Ok(fixed_secret(&self.public, peer_public_key, self.secret_len))
     }
 }
 

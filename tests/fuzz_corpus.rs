@@ -65,6 +65,25 @@ fn server_corpus() {
     assert!(replay("server", fuzz_logic::server) >= 10);
 }
 
+/// The server seed with a post-quantum hybrid share (the fuzzing provider's
+/// X25519MLKEM768 stand-in, the only share): the server answers it without an error, so
+/// the fuzzer starts from the hybrid's sizes on the server side.
+#[test]
+fn server_hybrid_seed_is_answered() {
+    let path: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "fuzz",
+        "corpus",
+        "server",
+        "seed-hybrid-client-hello",
+    ]
+    .iter()
+    .collect();
+    let seed = std::fs::read(path).unwrap();
+    let reached = fuzz_logic::server_run(&seed);
+    assert_eq!(reached.error, None, "{reached:?}");
+}
+
 #[test]
 fn handshake_corpus() {
     assert!(replay("handshake", fuzz_logic::handshake) >= 10);

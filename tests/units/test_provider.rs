@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::pair::Pair;
 use handclasp::crypto::CryptoProvider;
-use handclasp::enums::{AlertDescription, ProtocolVersion};
+use handclasp::enums::{AlertDescription, NamedGroup, ProtocolVersion};
 use handclasp::events::Side;
 use handclasp::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
 use handclasp::testing::{
@@ -142,4 +142,37 @@ fn fuzzing_provider_passes_plaintext_and_checks_only_its_tag() {
         pair.client.error(),
         Some(&Error::AlertReceived(AlertDescription::BadRecordMac))
     );
+}
+
+#[test]
+fn fuzzing_provider_stands_in_for_the_hybrid_group() {
+    // The stand-in has the hybrid's share sizes (1,216 out, 1,120 back), so fuzzing
+    // reaches that path; a client preferring it negotiates it, in TLS 1.3 only.
+    let (leaf, key, _) = pki();
+    let mut client_provider = fuzzing_provider(Side::Client);
+    client_provider.kx_groups.rotate_right(1);
+    assert_eq!(
+        client_provider.kx_groups[0].name(),
+        NamedGroup::X25519MLKEM768
+    );
+    assert!(!client_provider.kx_groups[0].usable_in_tls12());
+    let client = ClientConfig::builder_with_provider(Arc::new(client_provider))
+        .with_verifier(Arc::new(AcceptAnyServerCert))
+        .with_time_provider(time())
+        .build()
+        .unwrap();
+    let mut server_provider = fuzzing_provider(Side::Server);
+    server_provider.kx_groups.rotate_right(1);
+    let server = ServerConfig::builder_with_provider(Arc::new(server_provider))
+        .with_single_cert(vec![leaf], key)
+        .unwrap()
+        .with_time_provider(time())
+        .build()
+        .unwrap();
+    let mut pair = Pair::new(Arc::new(client), Arc::new(server), "fuzz.example");
+    pair.handshake().unwrap();
+    for conn in [&*pair.client, &*pair.server] {
+        assert_eq!(conn.negotiated_group(), Some(NamedGroup::X25519MLKEM768));
+    }
+    pair.send_and_receive(true, b"through the stand-in");
 }

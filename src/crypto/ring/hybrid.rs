@@ -175,3 +175,109 @@ impl ActiveKeyExchange for ActiveHybrid {
         Ok(SharedSecret::new(secret))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    use super::*;
+
+    fn hex(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// The vectors of one kind, as hex fields after the kind and the test case id.
+    fn vectors(kind: &str) -> Vec<(String, Vec<Vec<u8>>)> {
+        include_str!("../../../tests/data/mlkem768_acvp.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.split(' ').collect::<Vec<_>>())
+            .filter(|f| f[0] == kind)
+            .map(|f| {
+                let fields = f[2..]
+                    .iter()
+                    .map(|x| {
+                        if x.len() > 5 {
+                            hex(x)
+                        } else {
+                            x.as_bytes().to_vec()
+                        }
+                    })
+                    .collect();
+                (String::from(f[1]), fields)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn mlkem768_matches_nist_acvp_vectors() {
+        let keygen = vectors("keygen");
+        assert_eq!(keygen.len(), 3);
+        for (id, f) in keygen {
+            let mut seed = [0u8; 64];
+            seed[..32].copy_from_slice(&f[0]);
+            seed[32..].copy_from_slice(&f[1]);
+            let pair = mlkem768::generate_key_pair(seed);
+            assert_eq!(pair.pk().as_slice(), f[2].as_slice(), "keygen {id} ek");
+            assert_eq!(pair.sk().as_slice(), f[3].as_slice(), "keygen {id} dk");
+        }
+        let encap = vectors("encap");
+        assert_eq!(encap.len(), 3);
+        for (id, f) in encap {
+            let ek = MlKem768PublicKey::try_from(f[0].as_slice()).unwrap();
+            assert!(mlkem768::validate_public_key(&ek), "encap {id}");
+            let (c, k) = mlkem768::encapsulate(&ek, f[1].clone().try_into().unwrap());
+            assert_eq!(c.as_slice(), f[2].as_slice(), "encap {id} c");
+            assert_eq!(k.as_slice(), f[3].as_slice(), "encap {id} k");
+        }
+        let decap = vectors("decap");
+        assert_eq!(decap.len(), 4);
+        for (id, f) in decap {
+            let dk = mlkem768::MlKem768PrivateKey::try_from(f[0].as_slice()).unwrap();
+            let c = MlKem768Ciphertext::try_from(f[1].as_slice()).unwrap();
+            assert_eq!(
+                mlkem768::decapsulate(&dk, &c).as_slice(),
+                f[2].as_slice(),
+                "decap {id}"
+            );
+        }
+    }
+
+    #[test]
+    fn encapsulation_keys_are_checked_as_fips_203_says() {
+        let checks = vectors("ekcheck");
+        assert!(checks.iter().any(|(_, f)| f[1] == b"false"));
+        for (id, f) in checks {
+            let valid = MlKem768PublicKey::try_from(f[0].as_slice())
+                .is_ok_and(|ek| mlkem768::validate_public_key(&ek));
+            assert_eq!(valid, f[1] == b"true", "ekcheck {id}");
+        }
+        // ACVP's invalid keys all have the wrong length; a right-length key with an
+        // unreduced coefficient (0xfff >= q = 3329) must fail too (FIPS 203 7.2).
+        let mut ek = vectors("encap")[0].1[0].clone();
+        ek[0] = 0xff;
+        ek[1] |= 0x0f;
+        let result = X25519MLKEM768.respond(&[ek, [9u8; 32].to_vec()].concat());
+        assert!(matches!(
+            result,
+            Err(Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare))
+        ));
+    }
+
+    #[test]
+    fn both_sides_derive_the_same_64_byte_secret_in_either_order() {
+        for group in [&X25519MLKEM768, &SECP256R1MLKEM768] {
+            let client = group.start().unwrap();
+            let share = client.public_key().to_vec();
+            let server = group.respond(&share).unwrap();
+            let client_secret = client.complete(&server.public_key).unwrap();
+            assert_eq!(client_secret.secret_bytes(), server.secret.secret_bytes());
+            assert_eq!(client_secret.secret_bytes().len(), 64);
+            assert!(!group.usable_in_tls12());
+        }
+    }
+}
