@@ -81,6 +81,15 @@
 //!
 //! - `std` (default): the `std::io` conveniences (`read_tls`/`write_tls` over
 //!   `Read`/`Write`, [`Stream`]), default time and session stores, ticket key caching.
+//! - `logging` (default): the handshake (debug) and the record layer (trace) through
+//!   the `log` facade; never a secret.
+//! - `mlkem` (default): the post-quantum hybrid groups X25519MLKEM768 (offered first)
+//!   and SecP256r1MLKEM768 in the `ring` provider, with ML-KEM-768 from
+//!   `libcrux-ml-kem`.
+//! - `webpki-roots` (off): `RootStore::webpki_roots`, Mozilla's roots compiled in.
+//!   `native-roots` (off): `RootStore::native_roots`, the platform's store.
+//! - `tokio` (off): `handclasp::tokio`, the tokio adapter; `futures-io` (off):
+//!   `handclasp::futures_io`.
 //! - `test-provider` (off): `handclasp::testing`, **insecure** deterministic crypto and
 //!   accept-anything verifiers for tests and fuzzing (what `fuzz/` builds on). Never
 //!   enable it in a build that talks to real peers.
