@@ -13,8 +13,8 @@ use crate::error::{ConfigError, Error, RootLoadError};
 ///
 /// Fill it from a PEM bundle ([`Self::add_pem_file`]), from trust anchors such as
 /// `webpki_roots::TLS_SERVER_ROOTS` (it implements [`Extend`] and [`FromIterator`]),
-/// with the `webpki-roots` feature ([`Self::webpki_roots`]) or with the
-/// `native-roots` feature ([`Self::native_roots`]).
+/// with the `webpki-roots` feature (`RootStore::webpki_roots`) or with the
+/// `native-roots` feature (`RootStore::native_roots`).
 #[derive(Debug, Clone, Default)]
 pub struct RootStore {
     anchors: Vec<TrustAnchor<'static>>,
