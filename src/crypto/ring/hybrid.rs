@@ -11,7 +11,7 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use libcrux_ml_kem::mlkem768::{self, MlKem768Ciphertext, MlKem768KeyPair, MlKem768PublicKey};
+use libcrux_ml_kem::mlkem768::{self, MlKem768Ciphertext, MlKem768PrivateKey, MlKem768PublicKey};
 
 use super::kx::{RingKxGroup, SECP256R1, X25519};
 use super::random::RING_RANDOM;
@@ -103,13 +103,13 @@ impl SupportedKxGroup for HybridKxGroup {
         // FIPS 203 7.1: ML-KEM.KeyGen takes 64 random bytes (d || z).
         let mut seed = [0u8; 64];
         RING_RANDOM.fill(&mut seed)?;
-        let mlkem = mlkem768::generate_key_pair(seed);
+        let (private, public) = mlkem768::generate_key_pair(seed).into_parts();
         seed.fill(0);
         let ecdh = self.ecdh.start()?;
-        let public = self.join(mlkem.pk(), ecdh.public_key());
+        let public = self.join(public.as_slice(), ecdh.public_key());
         Ok(Box::new(ActiveHybrid {
             group: *self,
-            mlkem,
+            private: DecapsulationKey(private),
             ecdh,
             public,
         }))
@@ -148,9 +148,18 @@ impl SupportedKxGroup for HybridKxGroup {
 /// The client's hybrid key pair, waiting for the server's share.
 struct ActiveHybrid {
     group: HybridKxGroup,
-    mlkem: MlKem768KeyPair,
+    private: DecapsulationKey,
     ecdh: Box<dyn ActiveKeyExchange>,
     public: Vec<u8>,
+}
+
+/// The ML-KEM decapsulation key, wiped when dropped (libcrux does not wipe it).
+struct DecapsulationKey(MlKem768PrivateKey);
+
+impl Drop for DecapsulationKey {
+    fn drop(&mut self) {
+        self.0[0..].fill(0);
+    }
 }
 
 impl ActiveKeyExchange for ActiveHybrid {
@@ -169,7 +178,7 @@ impl ActiveKeyExchange for ActiveHybrid {
         let ecdh_secret = self.ecdh.complete(peer_ecdh)?;
         // FIPS 203 6.3: decapsulation never fails; a forged ciphertext yields an
         // unrelated secret (implicit rejection), and the Finished check fails.
-        let mut mlkem_secret = mlkem768::decapsulate(self.mlkem.private_key(), &ciphertext);
+        let mut mlkem_secret = mlkem768::decapsulate(&self.private.0, &ciphertext);
         let secret = self.group.join(&mlkem_secret, ecdh_secret.secret_bytes());
         mlkem_secret.fill(0);
         Ok(SharedSecret::new(secret))
