@@ -34,7 +34,7 @@ done
 
 # 1. The shim, release build, in its own target directory unless one is given.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/target}"
-(cd "$here" && cargo build --release --locked 2>/dev/null || cd "$here" && cargo build --release)
+(cd "$here" && cargo build --release)
 shim="$CARGO_TARGET_DIR/release/bogo-shim"
 
 # 2. The runner, built outside the checkout: BoringSSL's own go.mod requires modules

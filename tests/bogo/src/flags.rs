@@ -221,8 +221,21 @@ mod tests {
     fn basic_server_flags() {
         let o = parse(
             &args(&[
-                "-port", "4433", "-shim-id", "7", "-server", "-cert-file", "c.pem", "-key-file",
-                "k.pem", "-resume-count", "1", "-curves", "29", "-curves", "23",
+                "-port",
+                "4433",
+                "-shim-id",
+                "7",
+                "-server",
+                "-cert-file",
+                "c.pem",
+                "-key-file",
+                "k.pem",
+                "-resume-count",
+                "1",
+                "-curves",
+                "29",
+                "-curves",
+                "23",
             ]),
             Which::Initial,
         )
@@ -238,19 +251,29 @@ mod tests {
     #[test]
     fn unknown_flag_is_unimplemented() {
         assert_eq!(
-            parse(&args(&["-port", "1", "-enable-ocsp-stapling"]), Which::Initial),
+            parse(
+                &args(&["-port", "1", "-enable-ocsp-stapling"]),
+                Which::Initial
+            ),
             Err(FlagError::Unimplemented("-enable-ocsp-stapling".into()))
         );
         // Also behind a connection prefix, even one that does not apply.
         assert_eq!(
             parse(&args(&["-on-resume-enable-ocsp-stapling"]), Which::Initial),
-            Err(FlagError::Unimplemented("-on-resume-enable-ocsp-stapling".into()))
+            Err(FlagError::Unimplemented(
+                "-on-resume-enable-ocsp-stapling".into()
+            ))
         );
     }
 
     #[test]
     fn prefixes_select_the_connection() {
-        let a = args(&["-on-initial-expect-alpn", "foo", "-on-resume-expect-alpn", "bar"]);
+        let a = args(&[
+            "-on-initial-expect-alpn",
+            "foo",
+            "-on-resume-expect-alpn",
+            "bar",
+        ]);
         assert_eq!(
             parse(&a, Which::Initial).unwrap().expect_alpn.as_deref(),
             Some(&b"foo"[..])

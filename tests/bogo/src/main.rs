@@ -25,7 +25,9 @@ use handclasp::resumption::{
     ClientSessionMemoryCache, ClientSessionStore, ProducesTickets, ServerSessionMemoryCache,
     StoresServerSessions, TicketKeys,
 };
-use handclasp::{ClientConfig, ClientConnection, Connection, Error, ServerConfig, ServerConnection};
+use handclasp::{
+    ClientConfig, ClientConnection, Connection, Error, ServerConfig, ServerConnection,
+};
 
 use flags::{FlagError, Options, UNIMPLEMENTED, Which};
 
@@ -80,6 +82,7 @@ fn main() {
         Err(_) => unreachable!("the same flags parsed for the initial connection"),
     };
     if let Some(flag) = unsupported_setting(&initial).or_else(|| unsupported_setting(&resumed)) {
+        // Settings handclasp cannot express are unimplemented, not failures.
         eprintln!("unimplemented setting: {flag}");
         exit(UNIMPLEMENTED);
     }
@@ -96,6 +99,11 @@ fn main() {
     for i in 0..=initial.resume_count {
         let opts = if i == 0 { &initial } else { &resumed };
         if let Err(failure) = run_connection(opts, &shared, i > 0) {
+            if let Failure::Tls(Error::InvalidPrivateKey(why)) = &failure {
+                // A credential of a key type handclasp does not implement.
+                eprintln!("unimplemented key type: {why}");
+                exit(UNIMPLEMENTED);
+            }
             match failure {
                 Failure::Tls(e) => eprint!("{}", report::library_error(&e)),
                 Failure::Shim(s) => eprint!("{}", report::shim_error(&s)),
@@ -112,6 +120,17 @@ fn unsupported_setting(o: &Options) -> Option<String> {
     if let Some(v) = o.max_version {
         if v < TLS12 {
             return Some(format!("-max-version {v:#06x} (below TLS 1.2)"));
+        }
+    }
+    // -curves naming only groups the provider lacks (P-521, FFDHE, ...).
+    if !o.curves.is_empty() {
+        let provider = base_provider();
+        if !o
+            .curves
+            .iter()
+            .any(|id| provider.find_kx_group(NamedGroup::from(*id)).is_some())
+        {
+            return Some(format!("-curves {:?} (no group we implement)", o.curves));
         }
     }
     None
@@ -173,7 +192,9 @@ fn run_connection(o: &Options, shared: &Shared, resuming: bool) -> Result<(), Fa
     let versions = versions_for(o);
     if o.server {
         let (Some(cert), Some(key)) = (&o.cert_file, &o.key_file) else {
-            return Err(Failure::Shim("a server needs -cert-file and -key-file".into()));
+            return Err(Failure::Shim(
+                "a server needs -cert-file and -key-file".into(),
+            ));
         };
         let mut b = ServerConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&versions)
@@ -196,7 +217,9 @@ fn run_connection(o: &Options, shared: &Shared, resuming: bool) -> Result<(), Fa
         if let Some(want) = &o.expect_server_name {
             let got = conn.server_name().map(str::to_string);
             if got.as_deref() != Some(want.as_str()) {
-                return Err(Failure::Shim(format!("server name: got {got:?}, want {want:?}")));
+                return Err(Failure::Shim(format!(
+                    "server name: got {got:?}, want {want:?}"
+                )));
             }
         }
         exchange(&mut conn, &mut sock, o, resuming)
@@ -253,7 +276,22 @@ fn read_some(conn: &mut Connection, sock: &mut TcpStream) -> Result<usize, Failu
         Ok(_) => Ok(n),
         Err(e) => {
             let _ = flush(conn, sock);
+            linger(sock);
             Err(e.into())
+        }
+    }
+}
+
+/// After a fatal alert: closes our sending side and drains what the peer still sends,
+/// so that closing the socket does not reset the connection before the peer has read
+/// the alert (a reset would replace the alert with "broken pipe" on its side).
+fn linger(sock: &mut TcpStream) {
+    let _ = sock.shutdown(std::net::Shutdown::Write);
+    let _ = sock.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = sock.read(&mut buf) {
+        if n == 0 {
+            break;
         }
     }
 }
@@ -366,6 +404,3 @@ fn exchange(
         }
     }
 }
-
-#[allow(dead_code)]
-fn _assert_read(_: &mut dyn Read) {}

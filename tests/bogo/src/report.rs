@@ -44,9 +44,15 @@ mod tests {
         let r = library_error(&Error::PeerIncompatible(
             PeerIncompatible::NoCipherSuiteInCommon,
         ));
-        assert!(r.contains("kind: PeerIncompatible(NoCipherSuiteInCommon)"), "{r}");
+        assert!(
+            r.contains("kind: PeerIncompatible(NoCipherSuiteInCommon)"),
+            "{r}"
+        );
         assert!(r.contains("alert: handshake_failure"), "{r}");
-        assert!(r.starts_with("handclasp error: no cipher suite in common"), "{r}");
+        assert!(
+            r.starts_with("handclasp error: peer is incompatible: no cipher suite"),
+            "{r}"
+        );
     }
 
     #[test]
@@ -60,5 +66,71 @@ mod tests {
     fn peer_misbehaved_kind() {
         let r = library_error(&Error::PeerMisbehaved(PeerMisbehaved::DowngradeDetected));
         assert!(r.contains("kind: PeerMisbehaved(DowngradeDetected)"), "{r}");
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    /// config.json parses as the runner's shim configuration, every disabled pattern
+    /// has a reason that is a policy or names what the shim lacks, and every error
+    /// mapping has at least one non-empty target.
+    #[test]
+    fn config_json_is_well_formed() {
+        let text = include_str!("../config.json");
+        let v: serde_json::Value = serde_json::from_str(text).expect("config.json parses");
+        let disabled = v["DisabledTests"].as_object().expect("DisabledTests");
+        for (pattern, reason) in disabled {
+            let reason = reason.as_str().unwrap_or_default();
+            assert!(
+                reason.starts_with("policy: ")
+                    || reason.starts_with("not implemented in the shim yet: "),
+                "{pattern}: reason {reason:?} must be a policy or an unimplemented flag"
+            );
+        }
+        let map = v["ErrorMap"].as_object().expect("ErrorMap");
+        for (bogo, ours) in map {
+            assert!(bogo.starts_with(':') && bogo.ends_with(':'), "{bogo}");
+            let ours = ours.as_array().expect("a list");
+            assert!(!ours.is_empty(), "{bogo} maps to nothing");
+            assert!(
+                ours.iter()
+                    .all(|s| !s.as_str().unwrap_or_default().is_empty())
+            );
+        }
+    }
+
+    /// The mapping targets match what `library_error` prints for the errors they are
+    /// meant to catch.
+    #[test]
+    fn error_map_matches_reports() {
+        use handclasp::Error;
+        use handclasp::error::{InvalidMessage, PeerIncompatible, PeerMisbehaved};
+        let v: serde_json::Value = serde_json::from_str(include_str!("../config.json")).unwrap();
+        let matches = |bogo: &str, err: Error| {
+            let report = super::library_error(&err);
+            v["ErrorMap"][bogo]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| report.contains(s.as_str().unwrap()))
+        };
+        assert!(matches(
+            ":NO_SHARED_CIPHER:",
+            Error::PeerIncompatible(PeerIncompatible::NoCipherSuiteInCommon)
+        ));
+        assert!(matches(
+            ":DECODE_ERROR:",
+            Error::InvalidMessage(InvalidMessage::TrailingData("x"))
+        ));
+        assert!(matches(
+            ":BAD_ECPOINT:",
+            Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare)
+        ));
+        assert!(matches(":DIGEST_CHECK_FAILED:", Error::BadFinished));
+        assert!(matches(
+            ":DECRYPTION_FAILED_OR_BAD_RECORD_MAC:",
+            Error::DecryptError
+        ));
+        assert!(!matches(":NO_SHARED_CIPHER:", Error::DecryptError));
     }
 }

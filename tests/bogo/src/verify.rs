@@ -5,14 +5,13 @@
 
 use std::sync::Arc;
 
+use handclasp::Error;
 use handclasp::crypto::CryptoProvider;
 use handclasp::enums::{ProtocolVersion, SignatureScheme};
 use handclasp::pki_types::{CertificateDer, ServerName, UnixTime};
 use handclasp::verify::{
-    ClientCertVerifier, RootStore, ServerCertVerifier, WebPkiClientVerifier,
-    WebPkiServerVerifier,
+    ClientCertVerifier, RootStore, ServerCertVerifier, WebPkiClientVerifier, WebPkiServerVerifier,
 };
-use handclasp::Error;
 
 /// Accepts every server chain; verifies the server's signatures.
 #[derive(Debug)]
