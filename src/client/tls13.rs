@@ -84,6 +84,9 @@ pub(super) fn start_handshake_keys(
     if cx.early_data.status() != EarlyDataStatus::Offered {
         cx.set_tls13_write_key(&client_secret)?;
     }
+    if start.config.middlebox_compat && !start.sent_ccs {
+        cx.owe_compat_ccs();
+    }
     cx.emit(|| HandshakeEvent::HandshakeKeysInstalled {
         cipher_suite: suite.suite,
     });

@@ -62,6 +62,8 @@ pub(crate) struct CommonState {
     /// We answered a request for our KeyUpdate and sent no application data since:
     /// later requests are answered by it (RFC 8446 4.6.3).
     key_updated_while_silent: bool,
+    /// See [`Self::owe_compat_ccs`].
+    compat_ccs_owed: bool,
     pub(super) sent_close_notify: bool,
     pub(super) received_close_notify: bool,
     pub(super) sent_fatal_alert: bool,
@@ -99,6 +101,7 @@ impl CommonState {
             traffic: false,
             early_data: EarlyData::new(),
             key_updated_while_silent: false,
+            compat_ccs_owed: false,
             sent_close_notify: false,
             received_close_notify: false,
             sent_fatal_alert: false,
@@ -228,6 +231,9 @@ impl CommonState {
     /// Fragments and sends `payload` as records of type `typ`, protected if a write key
     /// is installed.
     fn send_record_payload(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
+        if self.compat_ccs_owed && self.encrypter.is_some() {
+            self.send_compat_ccs()?;
+        }
         for fragment in self.fragmenter.fragment(payload) {
             match &mut self.encrypter {
                 Some(encrypter) => encrypter.seal(typ, fragment, self.sendable.tail())?,
@@ -251,12 +257,20 @@ impl CommonState {
 
     /// RFC 8446 D.4: the middlebox-compatibility change_cipher_spec, always unprotected.
     pub(crate) fn send_compat_ccs(&mut self) -> Result<(), Error> {
+        self.compat_ccs_owed = false;
         encode_plain_record(
             ContentType::ChangeCipherSpec,
             0x0303,
             &[1],
             self.sendable.tail(),
         )
+    }
+
+    /// A TLS 1.3 client in middlebox-compatibility mode owes the change_cipher_spec
+    /// before its first protected record (RFC 8446 D.4: "before its encrypted
+    /// handshake flight"); that may be an alert, if the server's flight fails.
+    pub(crate) fn owe_compat_ccs(&mut self) {
+        self.compat_ccs_owed = true;
     }
 
     pub(crate) fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {

@@ -1030,3 +1030,26 @@ fn hybrid_server_share_with_a_forged_ciphertext_fails_at_the_first_record() {
     assert_eq!(feed(&mut pair.client, &bytes), Err(Error::DecryptError));
     assert_eq!(Error::DecryptError.alert(), Some(A::BadRecordMac));
 }
+
+#[test]
+fn client_alert_under_the_handshake_key_follows_the_compat_ccs() {
+    // RFC 8446 D.4: in middlebox-compatibility mode the client's change_cipher_spec
+    // goes before its encrypted flight. A client failing on the server's encrypted
+    // flight sends an encrypted alert: that is its first protected record, so the
+    // change_cipher_spec goes first (middleboxes and BoringSSL expect one or the
+    // other: a plaintext alert, or the CCS).
+    let mut pair = plain_pair();
+    pair.client_to_server().unwrap();
+    let (plain, mut protected) = split_server_flight(&take(&mut pair.server));
+    protected[0].payload[0] ^= 0x01;
+    let mut bytes = join_records(&plain);
+    bytes.extend(join_records(&protected));
+    assert_eq!(feed(&mut pair.client, &bytes), Err(Error::DecryptError));
+    let sent = split_records(&take(&mut pair.client));
+    let types: Vec<ContentType> = sent.iter().map(|r| r.typ).collect();
+    assert_eq!(
+        types,
+        [ContentType::ChangeCipherSpec, ContentType::ApplicationData]
+    );
+    assert_eq!(sent[0].payload, [1]);
+}
