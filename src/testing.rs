@@ -652,18 +652,22 @@ mod tests {
 
     #[test]
     fn fixed_key_exchange_agrees_and_checks_length() {
-        for group in FIXED_GROUPS {
-            let a = group.start().unwrap();
-            let b = group.start().unwrap();
-            let (a_public, b_public) = (a.public_key().to_vec(), b.public_key().to_vec());
-            let ab = a.complete(&b_public).unwrap();
-            let ba = b.complete(&a_public).unwrap();
-            assert_eq!(ab.secret_bytes(), ba.secret_bytes());
-            let short = group.start().unwrap().complete(&b_public[1..]);
-            assert!(matches!(
-                short,
+        let invalid = |r: Result<_, Error>| {
+            matches!(
+                r,
                 Err(Error::PeerMisbehaved(PeerMisbehaved::InvalidKeyShare))
-            ));
+            )
+        };
+        for group in FIXED_GROUPS {
+            // The client's share, the server's answer, the same secret on both sides.
+            let client = group.start().unwrap();
+            let share = client.public_key().to_vec();
+            let server = group.respond(&share).unwrap();
+            let secret = client.complete(&server.public_key).unwrap();
+            assert_eq!(secret.secret_bytes(), server.secret.secret_bytes());
+            assert!(invalid(group.respond(&share[1..]).map(|_| ())));
+            let short = &server.public_key[1..];
+            assert!(invalid(group.start().unwrap().complete(short).map(|_| ())));
         }
     }
 
