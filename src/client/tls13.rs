@@ -118,6 +118,11 @@ const ENCRYPTED_EXTENSIONS_ALLOWED: &[ExtensionType] = &[
     ExtensionType::EarlyData,
 ];
 
+/// RFC 8446 4.4.2: the extensions a CertificateEntry may carry ("CT" in 4.2's
+/// table), when the ClientHello asked for them.
+const CERTIFICATE_ENTRY_ALLOWED: &[ExtensionType] =
+    &[ExtensionType::StatusRequest, ExtensionType::SCT];
+
 pub(crate) struct ExpectEncryptedExtensions(Box<Handshake>);
 
 impl ExpectEncryptedExtensions {
@@ -250,6 +255,16 @@ impl ExpectCertificate {
         // decode_error.
         if !certificate.context.is_empty() {
             return Err(PeerMisbehaved::BadCertificateRequestContext.into());
+        }
+        // RFC 8446 4.4.2: "Extensions in the Certificate message from the server MUST
+        // correspond to ones from the ClientHello message"; 4.2: unsupported_extension.
+        for entry in &certificate.entries {
+            check_reply_extensions(
+                &entry.extensions,
+                hs.offered_extensions.as_slice(),
+                CERTIFICATE_ENTRY_ALLOWED,
+                "Certificate",
+            )?;
         }
         let ocsp = certificate
             .entries

@@ -104,6 +104,11 @@ pub(super) fn open<'a>(
     let plain_len = key.open_in_place(&nonce, &aad, payload)?;
     let payload: &'a [u8] = payload;
     let plain = payload.get(..plain_len).ok_or(Error::DecryptError)?;
+    // RFC 8446 5.4: "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1
+    // octets", padding included (record_overflow, 5.2).
+    if plain.len() > MAX_PLAINTEXT + 1 {
+        return Err(PeerMisbehaved::PlaintextTooLarge(plain.len()).into());
+    }
 
     // RFC 8446 5.4: the content type is the last non-zero byte; all zeros means the
     // peer sent no type, which is unexpected_message.
@@ -113,7 +118,8 @@ pub(super) fn open<'a>(
         .ok_or(PeerMisbehaved::MissingInnerContentType)?;
     let (content, rest) = plain.split_at(type_at);
     let inner = rest.first().copied().unwrap_or_default();
-    // RFC 8446 5.2: plaintext over 2^14 is record_overflow.
+    // RFC 8446 5.2: plaintext over 2^14 is record_overflow (unreachable after the
+    // check above, kept as the content's own rule).
     if content.len() > MAX_PLAINTEXT {
         return Err(PeerMisbehaved::PlaintextTooLarge(content.len()).into());
     }

@@ -33,7 +33,7 @@ use crate::msgs::{
 use crate::msgs::{NewSessionTicketExtension, NewSessionTicketTls13};
 use crate::resumption::ServerSessionValue;
 use crate::time::current_time;
-use crate::tls13::{certificate_verify_message, send_certificate_verify};
+use crate::tls13::{certificate_verify_message, check_reply_extensions, send_certificate_verify};
 use crate::verify::ClientCertVerifier;
 
 /// The server's first TLS 1.3 flight for a negotiated ClientHello, step by step in
@@ -437,6 +437,12 @@ impl ExpectCertificate {
         // RFC 8446 4.4.2: the context echoes the CertificateRequest's (empty).
         if !certificate.context.is_empty() {
             return Err(PeerMisbehaved::BadCertificateRequestContext.into());
+        }
+        // RFC 8446 4.4.2: a client's entries may only answer extensions of our
+        // CertificateRequest, and we ask for none that go there (4.2:
+        // unsupported_extension).
+        for entry in &certificate.entries {
+            check_reply_extensions(&entry.extensions, &[], &[], "Certificate")?;
         }
         hs.transcript.add_message(encoded);
         let chain = certificate

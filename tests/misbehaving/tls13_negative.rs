@@ -727,6 +727,51 @@ fn unsolicited_extension_in_encrypted_extensions() {
 }
 
 #[test]
+fn unsolicited_extension_in_a_certificate_entry() {
+    // RFC 8446 4.4.2: a CertificateEntry's extensions answer the ClientHello's; 4.2:
+    // an unsolicited one is unsupported_extension (an unknown code point, and SCTs
+    // the client did not ask for).
+    for extension in [
+        handclasp::unstable::msgs::CertificateExtension::Unknown {
+            typ: ExtensionType::Unknown(0xfafa),
+            data: vec![1, 2, 3],
+        },
+        handclasp::unstable::msgs::CertificateExtension::SignedCertificateTimestamp(vec![vec![
+            7;
+            10
+        ]]),
+    ] {
+        let (mut pair, plain, mut inner, suite, secret) = open_server_flight(logging_pair);
+        let Inner::Handshake(certificate) = &mut inner[1] else {
+            unreachable!()
+        };
+        let mut msg = HandshakeMessage::read_bytes(certificate, ProtocolVersion::TLSv1_3).unwrap();
+        let typ = match &mut msg.payload {
+            HandshakePayload::CertificateTls13(c) => {
+                let typ = {
+                    use handclasp::unstable::msgs::Extension;
+                    extension.ext_type()
+                };
+                c.entries[0].extensions.push(extension);
+                typ
+            }
+            other => panic!("{other:?}"),
+        };
+        *certificate = msg.get_encoding();
+        client_rejects(
+            &mut pair,
+            &reassemble(&plain, suite, &secret, &inner),
+            PeerMisbehaved::UnsolicitedExtension {
+                message: "Certificate",
+                extension: typ,
+            }
+            .into(),
+            A::UnsupportedExtension,
+        );
+    }
+}
+
+#[test]
 fn application_data_before_finished() {
     let (mut pair, plain, mut inner, suite, secret) = open_server_flight(logging_pair);
     inner.insert(

@@ -365,18 +365,32 @@ fn tls13_inner_plaintext_rules() {
     let err = open_owned(&mut dec, &rec).unwrap_err();
     assert_eq!(
         err,
-        Error::PeerMisbehaved(PeerMisbehaved::PlaintextTooLarge(MAX_PLAINTEXT + 1))
+        Error::PeerMisbehaved(PeerMisbehaved::PlaintextTooLarge(MAX_PLAINTEXT + 2))
     );
     assert_eq!(err.alert(), Some(AlertDescription::RecordOverflow));
 
-    // Exactly 2^14 with padding after the type is fine; padding is stripped.
+    // RFC 8446 5.4: padding counts: "the full encoded TLSInnerPlaintext MUST NOT
+    // exceed 2^14 + 1 octets". 2^14 of content and the type is the most...
     let mut inner = bytes(MAX_PLAINTEXT, 3);
     inner.push(22);
-    inner.extend([0u8; 200]);
     let (rec, mut dec) = raw_tls13_record(&inner);
     let (typ, plain) = open_owned(&mut dec, &rec).unwrap();
     assert_eq!(typ, ContentType::Handshake);
     assert_eq!(plain, bytes(MAX_PLAINTEXT, 3));
+    // ... one byte of padding more, or small content padded past it, is too much.
+    for (content, padding) in [(MAX_PLAINTEXT, 1), (8193, 8192), (1, MAX_PLAINTEXT)] {
+        let mut inner = bytes(content, 3);
+        inner.push(22);
+        inner.extend(vec![0u8; padding]);
+        let (rec, mut dec) = raw_tls13_record(&inner);
+        let err = open_owned(&mut dec, &rec).unwrap_err();
+        assert_eq!(
+            err,
+            Error::PeerMisbehaved(PeerMisbehaved::PlaintextTooLarge(content + 1 + padding)),
+            "{content} + {padding}"
+        );
+        assert_eq!(err.alert(), Some(AlertDescription::RecordOverflow));
+    }
 
     // Content ending in zeros keeps them: only bytes after the type are padding.
     let (rec, mut dec) = raw_tls13_record(&[5, 0, 0, 21, 0, 0]);
