@@ -339,8 +339,12 @@ pub enum PeerMisbehaved {
     /// to an established server), each of which we refuse.
     #[error("the peer asked to renegotiate too many times")]
     TooManyRenegotiationRequests,
-    /// A record's plaintext exceeded 2^14 bytes after decryption (RFC 8446 5.2).
-    #[error("a decrypted record is {0} bytes, over the 16384-byte limit")]
+    /// A record's plaintext exceeded 2^14 bytes after decryption (RFC 8446 5.2), or
+    /// a TLS 1.3 inner plaintext (content, type and padding) 2^14 + 1 (RFC 8446 5.4).
+    #[error(
+        "a decrypted record is {0} bytes, over the limit (16,384 bytes of content; in TLS \
+         1.3 16,385 with the content type and padding)"
+    )]
     PlaintextTooLarge(usize),
 }
 

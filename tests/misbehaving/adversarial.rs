@@ -922,7 +922,8 @@ fn data_after_close_notify_tls12() {
 fn tls13_inner_plaintext_checks() {
     let mut e = Established::tls13();
     let mut forger = e.forger(true);
-    // The largest legal one goes through.
+    // The largest legal one goes through (RFC 8446 5.4: content and type, 2^14 + 1;
+    // one more byte is too many, reported as the inner plaintext length).
     let mut inner = vec![b'a'; 16384];
     inner.push(23);
     let ok = forger.seal_inner(&inner);
@@ -935,7 +936,7 @@ fn tls13_inner_plaintext_checks() {
         victim,
         peer,
         &over,
-        PeerMisbehaved::PlaintextTooLarge(16385).into(),
+        PeerMisbehaved::PlaintextTooLarge(16386).into(),
         A::RecordOverflow,
     );
 
