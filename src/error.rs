@@ -586,6 +586,16 @@ pub enum CertificateError {
          purpose (reissue it with the {0} usage, or without the extension)"
     )]
     EmptyExtendedKeyUsage(&'static str),
+    /// The end-entity certificate's keyUsage leaves out digitalSignature, so its key
+    /// may not sign the handshake (RFC 8446 4.4.2.2, RFC 5280 4.2.1.3).
+    #[error(
+        "the certificate for {subject} has a key usage extension without digitalSignature, \
+         so its key may not sign a TLS handshake (reissue it with digitalSignature)"
+    )]
+    KeyUsageWithoutDigitalSignature {
+        /// The certificate's subject.
+        subject: String,
+    },
     /// A CA certificate was presented as the end-entity certificate.
     #[error(
         "the certificate for {subject} is a CA certificate (basicConstraints cA) and cannot \
@@ -708,6 +718,7 @@ impl CertificateError {
             // an extension or algorithm we do not handle.
             Self::InvalidPurpose(_)
             | Self::EmptyExtendedKeyUsage(_)
+            | Self::KeyUsageWithoutDigitalSignature { .. }
             | Self::UnsupportedCriticalExtension { .. }
             | Self::UnsupportedSignatureAlgorithm => A::UnsupportedCertificate,
             Self::BadSignature => A::DecryptError,

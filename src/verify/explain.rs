@@ -121,6 +121,18 @@ impl<'a> Chain<'a> {
         weak_rsa(leaf.subject, leaf.spki)
     }
 
+    /// RFC 8446 4.4.2.2 (and 4.4.2.3 for clients): the end-entity key signs the
+    /// handshake, so a keyUsage extension must allow digitalSignature (RFC 5280
+    /// 4.2.1.3). Without the extension any use is allowed.
+    pub(crate) fn leaf_may_sign(&self) -> Result<(), CertificateError> {
+        match self.leaf().and_then(|c| c.key_usage_digital_signature()) {
+            Some(false) => Err(CertificateError::KeyUsageWithoutDigitalSignature {
+                subject: self.leaf_subject(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// The subject of the leaf, for errors about the leaf itself.
     pub(crate) fn leaf_subject(&self) -> String {
         self.leaf()

@@ -156,6 +156,16 @@ impl<'a> CertFacts<'a> {
         Some(BasicConstraints { ca, path_len })
     }
 
+    /// What keyUsage says of digitalSignature (RFC 5280 4.2.1.3: bit 0 of the BIT
+    /// STRING): `None` without the extension; a malformed one counts as `false`.
+    pub(crate) fn key_usage_digital_signature(&self) -> Option<bool> {
+        let value = self.extension(ID_CE_KEY_USAGE)?;
+        let bits = whole(value, BIT_STRING).unwrap_or_default();
+        // The first content byte counts the unused bits; bit 0 is the top bit of
+        // the next byte.
+        Some(bits.get(1).is_some_and(|b| b & 0x80 != 0))
+    }
+
     /// True if the certificate carries a nameConstraints extension (RFC 5280 4.2.1.10).
     pub(crate) fn has_name_constraints(&self) -> bool {
         self.extension(ID_CE_NAME_CONSTRAINTS).is_some()
@@ -195,6 +205,8 @@ pub(crate) struct BasicConstraints {
 
 /// id-ce-basicConstraints, 2.5.29.19.
 const ID_CE_BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
+/// id-ce-keyUsage (RFC 5280 4.2.1.3).
+const ID_CE_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
 /// id-ce-nameConstraints, 2.5.29.30.
 const ID_CE_NAME_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x1e];
 /// id-ce-subjectAltName, 2.5.29.17.

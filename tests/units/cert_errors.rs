@@ -395,6 +395,42 @@ fn wrong_and_empty_extended_key_usage_say_what_to_reissue() {
 }
 
 #[test]
+fn a_key_usage_without_digital_signature_cannot_sign_the_handshake() {
+    // RFC 8446 4.4.2.2: "the digitalSignature bit MUST be set if the Key Usage
+    // extension is present" (RFC 5280 4.2.1.3).
+    let root = Node::root("root");
+    let mut params = leaf_params(&["a.test"]);
+    params.key_usages = vec![rcgen::KeyUsagePurpose::KeyEncipherment];
+    let leaf = root.leaf(params);
+    let (err, text, alert) = reject(&[&root.cert], &leaf.chain, "a.test");
+    assert_eq!(
+        err,
+        C::KeyUsageWithoutDigitalSignature {
+            subject: "CN=a.test".into()
+        }
+    );
+    assert_mentions(&text, &["CN=a.test", "digitalSignature"]);
+    assert_eq!(alert, Some(A::UnsupportedCertificate));
+
+    // With digitalSignature (among others), or without the extension, it may sign.
+    for usages in [
+        vec![
+            rcgen::KeyUsagePurpose::DigitalSignature,
+            rcgen::KeyUsagePurpose::KeyEncipherment,
+        ],
+        vec![],
+    ] {
+        let mut params = leaf_params(&["a.test"]);
+        params.key_usages = usages;
+        let leaf = root.leaf(params);
+        let name = ServerName::try_from("a.test").unwrap();
+        verifier(&[&root.cert])
+            .verify_server_cert(&leaf.chain[0], &leaf.chain[1..], &name, &[], at(NOV_2026))
+            .unwrap();
+    }
+}
+
+#[test]
 fn an_unknown_critical_extension_is_named_with_its_oid() {
     let root = Node::root("root");
     let mut params = leaf_params(&["a.test"]);
