@@ -106,6 +106,7 @@ fn verify_server_chain(
     config
         .verifier
         .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)?;
+    crate::verify::leaf_may_sign(end_entity)?;
     cx.emit_with(|emit| {
         let name = server_name_text(server_name);
         emit(&HandshakeEvent::CertificateVerified {

@@ -109,6 +109,7 @@ fn verify_client_chain(
     cx.emit_with(|emit| emit(&HandshakeEvent::CertificateReceived { chain: &chain }));
     let now = current_time(&*config.time)?;
     verifier.verify_client_cert(end_entity, intermediates, now)?;
+    crate::verify::leaf_may_sign(end_entity)?;
     cx.emit_with(|emit| {
         emit(&HandshakeEvent::CertificateVerified {
             chain: &chain,

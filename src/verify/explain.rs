@@ -121,18 +121,6 @@ impl<'a> Chain<'a> {
         weak_rsa(leaf.subject, leaf.spki)
     }
 
-    /// RFC 8446 4.4.2.2 (and 4.4.2.3 for clients): the end-entity key signs the
-    /// handshake, so a keyUsage extension must allow digitalSignature (RFC 5280
-    /// 4.2.1.3). Without the extension any use is allowed.
-    pub(crate) fn leaf_may_sign(&self) -> Result<(), CertificateError> {
-        match self.leaf().and_then(|c| c.key_usage_digital_signature()) {
-            Some(false) => Err(CertificateError::KeyUsageWithoutDigitalSignature {
-                subject: self.leaf_subject(),
-            }),
-            _ => Ok(()),
-        }
-    }
-
     /// The subject of the leaf, for errors about the leaf itself.
     pub(crate) fn leaf_subject(&self) -> String {
         self.leaf()
@@ -195,4 +183,20 @@ fn weak_rsa(subject: &[u8], spki: &[u8]) -> Option<CertificateError> {
         bits,
         min: RSA_MIN_BITS,
     })
+}
+
+/// RFC 8446 4.4.2.2 (and 4.4.2.3 for clients): the end-entity key signs the
+/// handshake, so a keyUsage extension must allow digitalSignature (RFC 5280 4.2.1.3);
+/// without the extension any use is allowed. Checked by the handshake whatever the
+/// verifier decided: it is a TLS rule, not a path-building one.
+pub(crate) fn leaf_may_sign(end_entity: &CertificateDer<'_>) -> Result<(), CertificateError> {
+    let Some(leaf) = CertFacts::parse(end_entity.as_ref()) else {
+        return Ok(());
+    };
+    match leaf.key_usage_digital_signature() {
+        Some(false) => Err(CertificateError::KeyUsageWithoutDigitalSignature {
+            subject: leaf.subject_text(),
+        }),
+        _ => Ok(()),
+    }
 }

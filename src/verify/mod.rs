@@ -17,6 +17,7 @@ use crate::enums::{ProtocolVersion, SignatureScheme};
 use crate::error::Error;
 
 mod explain;
+pub(crate) use explain::leaf_may_sign;
 mod root_store;
 pub(crate) mod webpki;
 pub(crate) mod x509;

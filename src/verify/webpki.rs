@@ -52,7 +52,6 @@ impl ServerCertVerifier for WebPkiServerVerifier {
             now,
             KeyUsage::server_auth(),
         )?;
-        chain.leaf_may_sign()?;
         cert.verify_is_valid_for_subject_name(server_name)
             .map_err(|e| map_error(e, &chain, SERVER_AUTH))?;
         Ok(())
@@ -126,8 +125,7 @@ impl ClientCertVerifier for WebPkiClientVerifier {
             &self.algorithms,
             now,
             KeyUsage::client_auth(),
-        )?;
-        Ok(chain.leaf_may_sign()?)
+        )
     }
 
     fn verify_signature(

@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 use common::pki::{self, NOV_2026, at};
 use common::pki_errors::{
-    AnyKey, Node, WeakRsa, ca_params, custom_extension, leaf_params, self_signed_leaf,
+    AnyKey, Leaf, Node, WeakRsa, ca_params, custom_extension, leaf_params, self_signed_leaf,
 };
-use handclasp::Error;
 use handclasp::crypto::ring::SUPPORTED_SIG_ALGS;
 use handclasp::enums::AlertDescription as A;
 use handclasp::error::CertificateError as C;
@@ -16,6 +15,7 @@ use handclasp::pki_types::{CertificateDer, ServerName};
 use handclasp::verify::{
     ClientCertVerifier, RootStore, ServerCertVerifier, WebPkiClientVerifier, WebPkiServerVerifier,
 };
+use handclasp::{ClientConfig, Error, ServerConfig};
 use rcgen::{BasicConstraints, GeneralSubtree, IsCa, NameConstraints};
 
 fn verifier(roots: &[&CertificateDer<'static>]) -> WebPkiServerVerifier {
@@ -394,24 +394,51 @@ fn wrong_and_empty_extended_key_usage_say_what_to_reissue() {
     assert_eq!(alert, Some(A::UnsupportedCertificate));
 }
 
+/// A handshake between our client (trusting `root`, or trusting anything) and our
+/// server presenting `leaf`; the client's result.
+fn handshake_with(root: &Node, leaf: Leaf, any_verifier: bool) -> Result<(), Error> {
+    let time = Arc::new(handclasp::time::FixedTime(at(NOV_2026)));
+    let client = ClientConfig::builder().with_time_provider(time.clone());
+    let client = if any_verifier {
+        client.with_verifier(Arc::new(handclasp::testing::AcceptAnyServerCert))
+    } else {
+        let mut roots = RootStore::empty();
+        roots.add(&root.cert).unwrap();
+        client.with_root_store(roots)
+    };
+    let server = ServerConfig::builder()
+        .with_single_cert(leaf.chain, leaf.key)
+        .unwrap()
+        .with_time_provider(time)
+        .build()
+        .unwrap();
+    let mut pair = common::pair::Pair::new(
+        Arc::new(client.build().unwrap()),
+        Arc::new(server),
+        "a.test",
+    );
+    pair.handshake()
+}
+
 #[test]
 fn a_key_usage_without_digital_signature_cannot_sign_the_handshake() {
     // RFC 8446 4.4.2.2: "the digitalSignature bit MUST be set if the Key Usage
-    // extension is present" (RFC 5280 4.2.1.3).
+    // extension is present" (RFC 5280 4.2.1.3). A TLS rule: checked whatever the
+    // verifier decided (here also with one that accepts any chain).
     let root = Node::root("root");
-    let mut params = leaf_params(&["a.test"]);
-    params.key_usages = vec![rcgen::KeyUsagePurpose::KeyEncipherment];
-    let leaf = root.leaf(params);
-    let (err, text, alert) = reject(&[&root.cert], &leaf.chain, "a.test");
-    assert_eq!(
-        err,
-        C::KeyUsageWithoutDigitalSignature {
-            subject: "CN=a.test".into()
-        }
-    );
-    assert_mentions(&text, &["CN=a.test", "digitalSignature"]);
-    assert_eq!(alert, Some(A::UnsupportedCertificate));
-
+    for any_verifier in [false, true] {
+        let mut params = leaf_params(&["a.test"]);
+        params.key_usages = vec![rcgen::KeyUsagePurpose::KeyEncipherment];
+        let err = handshake_with(&root, root.leaf(params), any_verifier).unwrap_err();
+        assert_eq!(
+            err,
+            Error::Certificate(C::KeyUsageWithoutDigitalSignature {
+                subject: "CN=a.test".into()
+            })
+        );
+        assert_mentions(&err.to_string(), &["CN=a.test", "digitalSignature"]);
+        assert_eq!(err.alert(), Some(A::UnsupportedCertificate));
+    }
     // With digitalSignature (among others), or without the extension, it may sign.
     for usages in [
         vec![
@@ -422,11 +449,7 @@ fn a_key_usage_without_digital_signature_cannot_sign_the_handshake() {
     ] {
         let mut params = leaf_params(&["a.test"]);
         params.key_usages = usages;
-        let leaf = root.leaf(params);
-        let name = ServerName::try_from("a.test").unwrap();
-        verifier(&[&root.cert])
-            .verify_server_cert(&leaf.chain[0], &leaf.chain[1..], &name, &[], at(NOV_2026))
-            .unwrap();
+        handshake_with(&root, root.leaf(params), false).unwrap();
     }
 }
 
