@@ -283,6 +283,13 @@ pub enum PeerMisbehaved {
     /// The client's second ClientHello is not the one the HelloRetryRequest asked for.
     #[error("the second ClientHello does not answer the HelloRetryRequest: {0}")]
     BadRetriedClientHello(&'static str),
+    /// The client retried with a lower version and TLS_FALLBACK_SCSV, though we support
+    /// a higher one: a downgrade in progress (RFC 7507 3).
+    #[error(
+        "the client signals a fallback (TLS_FALLBACK_SCSV) to an older version though this \
+         server supports {0:?}: someone may be forcing a downgrade"
+    )]
+    InappropriateFallback(ProtocolVersion),
     /// A TLS 1.3 downgrade sentinel appeared in a TLS 1.2 ServerHello (RFC 8446 4.1.3).
     #[error("the server's random carries the TLS 1.3 downgrade sentinel: a downgrade attack")]
     DowngradeDetected,
@@ -359,6 +366,8 @@ impl PeerMisbehaved {
             | Self::UnsupportedSignatureScheme(_)
             | Self::SignatureSchemeDoesNotMatchKey(_) => A::IllegalParameter,
             Self::PlaintextTooLarge(_) => A::RecordOverflow,
+            // RFC 7507 3.
+            Self::InappropriateFallback(_) => A::InappropriateFallback,
             Self::UnsolicitedExtension { .. } => A::UnsupportedExtension,
             Self::MissingExtension { .. } => A::MissingExtension,
             Self::EmptyCertificateList => A::DecodeError,

@@ -364,6 +364,33 @@ fn secure_renegotiation_signaled(hello: &ClientHello) -> Result<bool, Error> {
 /// earlier, whatever legacy_version says: a ClientHello "from the future" (0x0304,
 /// 0x0400, ...) without supported_versions gets TLS 1.2 (RFC 5246 E.1, RFC 8446 D.2).
 fn choose_version(config: &ServerConfig, hello: &ClientHello) -> Result<ProtocolVersion, Error> {
+    let chosen = choose_offered_version(config, hello);
+    // RFC 7507 3: a client that retried with a lower version says so with
+    // TLS_FALLBACK_SCSV; if we support a higher one, someone forced the retry.
+    if hello
+        .cipher_suites
+        .contains(&CipherSuite::TLS_FALLBACK_SCSV)
+    {
+        let ours = config.versions.iter().copied().max_by_key(|v| v.to_wire());
+        let theirs = match &chosen {
+            Ok(version) => version.to_wire(),
+            // The client offers only versions below any of ours, or one we disabled.
+            Err(Error::PeerIncompatible(PeerIncompatible::OnlyLegacyVersions)) => 0,
+            Err(Error::PeerIncompatible(PeerIncompatible::VersionNotEnabled(v))) => v.to_wire(),
+            Err(_) => return chosen,
+        };
+        if let Some(ours) = ours.filter(|v| v.to_wire() > theirs) {
+            return Err(PeerMisbehaved::InappropriateFallback(ours).into());
+        }
+    }
+    chosen
+}
+
+/// [`choose_version`] without the fallback check.
+fn choose_offered_version(
+    config: &ServerConfig,
+    hello: &ClientHello,
+) -> Result<ProtocolVersion, Error> {
     use ProtocolVersion as V;
     let enabled = |v: V| config.versions.contains(&v);
     let Some(offered) = hello.supported_versions() else {

@@ -1098,3 +1098,31 @@ fn client_alert_under_the_handshake_key_follows_the_compat_ccs() {
     );
     assert_eq!(sent[0].payload, [1]);
 }
+
+#[test]
+fn a_fallback_below_our_best_version_is_inappropriate_fallback() {
+    // RFC 7507 3: TLS_FALLBACK_SCSV in a ClientHello whose version is below the
+    // server's highest gets inappropriate_fallback: here a TLS 1.2 ClientHello (no
+    // supported_versions) to a TLS 1.3 server.
+    let mut pair = plain_pair();
+    let bytes = client_hello_with(&mut pair, |ch| {
+        ch.cipher_suites.push(CipherSuite::TLS_FALLBACK_SCSV);
+        without(ch, ExtensionType::SupportedVersions);
+    });
+    server_rejects(
+        &mut pair,
+        &bytes,
+        PeerMisbehaved::InappropriateFallback(ProtocolVersion::TLSv1_3).into(),
+        A::InappropriateFallback,
+    );
+    // The same signal beside the server's best version is no fallback: the server
+    // answers with its flight (the client would then fail on its own transcript,
+    // which this edit changed).
+    let mut pair = plain_pair();
+    let bytes = client_hello_with(&mut pair, |ch| {
+        ch.cipher_suites.push(CipherSuite::TLS_FALLBACK_SCSV);
+    });
+    feed(&mut pair.server, &bytes).unwrap();
+    assert!(pair.server.wants_write());
+    assert_eq!(pair.server.error(), None);
+}
