@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_BUILD_JOBS=1
 cargo build --release --quiet
-BIN=$PWD/target/release/handclasp-peers
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/handclasp-peers
 IMPLS=${IMPLS:-"handclasp rustls"}
 HANDSHAKES=${HANDSHAKES:-20}
 MIBS=${MIBS:-5}

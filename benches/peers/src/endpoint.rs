@@ -32,6 +32,17 @@ pub enum Resumption {
     SessionIds,
 }
 
+/// The key exchange groups both sides have (and so the one they use).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kx {
+    /// TLS 1.3: X25519 only. TLS 1.2: X25519 then P-256 (the client must list the
+    /// ECDSA certificate's curve, RFC 8422 5.1.1); X25519 is used.
+    Classical,
+    /// X25519MLKEM768 only (TLS 1.3): the client sends that one share and no
+    /// classical share beside it, so the handshake does exactly one hybrid exchange.
+    X25519MlKem768,
+}
+
 /// One configuration, the same for every implementation.
 #[derive(Clone, Copy, Debug)]
 pub struct Setup {
@@ -39,6 +50,7 @@ pub struct Setup {
     pub aead: Aead,
     pub key: KeyKind,
     pub resumption: Resumption,
+    pub kx: Kx,
 }
 
 /// Received plaintext lands here, without zero-filling on the hot path: copied into

@@ -1,5 +1,9 @@
 //! The crypto floor: the operations a handshake or a record needs, as raw `ring`
-//! calls with no protocol around them.
+//! calls (and, for the hybrid group, raw `libcrux-ml-kem` calls, the crate handclasp
+//! uses) with no protocol around them.
+
+use libcrux_ml_kem::mlkem768::{self, MlKem768Ciphertext, MlKem768KeyPair};
+use ring::rand::SecureRandom;
 
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 use ring::agreement::{self, EphemeralPrivateKey, UnparsedPublicKey as AgreePublic};
@@ -25,6 +29,9 @@ pub struct Keys {
     rsa_sig: Vec<u8>,
     ed_sig: Vec<u8>,
     peer_x25519: Vec<u8>,
+    /// A peer's ML-KEM-768 key pair and a ciphertext encapsulated to it.
+    mlkem: MlKem768KeyPair,
+    mlkem_ct: MlKem768Ciphertext,
 }
 
 impl Keys {
@@ -45,6 +52,8 @@ impl Keys {
         let ed_sig = ed.sign(&SIGNED).as_ref().to_vec();
         let peer = EphemeralPrivateKey::generate(&agreement::X25519, &rng).unwrap();
         let peer_x25519 = peer.compute_public_key().unwrap().as_ref().to_vec();
+        let mlkem = mlkem768::generate_key_pair(random());
+        let (mlkem_ct, _) = mlkem768::encapsulate(mlkem.public_key(), random());
         Self {
             rng,
             ecdsa,
@@ -54,6 +63,8 @@ impl Keys {
             rsa_sig,
             ed_sig,
             peer_x25519,
+            mlkem,
+            mlkem_ct,
         }
     }
 
@@ -64,6 +75,52 @@ impl Keys {
         std::hint::black_box(public.as_ref());
         let peer = AgreePublic::new(&agreement::X25519, &self.peer_x25519);
         agreement::agree_ephemeral(key, &peer, |s| std::hint::black_box(s[0])).unwrap();
+    }
+
+    /// ML-KEM-768 key generation (the client's), its 64 random bytes included.
+    pub fn mlkem_keygen(&self) {
+        let mut seed = [0u8; 64];
+        self.rng.fill(&mut seed).unwrap();
+        std::hint::black_box(mlkem768::generate_key_pair(seed));
+    }
+
+    /// The FIPS 203 7.2 check of a received encapsulation key (the server's).
+    pub fn mlkem_validate(&self) {
+        assert!(mlkem768::validate_public_key(std::hint::black_box(
+            self.mlkem.public_key()
+        )));
+    }
+
+    /// ML-KEM-768 encapsulation (the server's), its 32 random bytes included.
+    pub fn mlkem_encaps(&self) {
+        let mut m = [0u8; 32];
+        self.rng.fill(&mut m).unwrap();
+        std::hint::black_box(mlkem768::encapsulate(self.mlkem.public_key(), m));
+    }
+
+    /// ML-KEM-768 decapsulation (the client's).
+    pub fn mlkem_decaps(&self) {
+        std::hint::black_box(mlkem768::decapsulate(
+            self.mlkem.private_key(),
+            std::hint::black_box(&self.mlkem_ct),
+        ));
+    }
+
+    /// Everything the hybrid X25519MLKEM768 exchange computes, both sides' ML-KEM
+    /// work and one side's X25519 (as in the X25519 floor): X25519 key generation
+    /// and agreement, then ML-KEM key generation, the encapsulation key's check,
+    /// encapsulation and decapsulation, checked to agree.
+    pub fn x25519_mlkem768(&self) {
+        self.x25519();
+        let mut seed = [0u8; 64];
+        self.rng.fill(&mut seed).unwrap();
+        let pair = mlkem768::generate_key_pair(seed);
+        assert!(mlkem768::validate_public_key(pair.public_key()));
+        let mut m = [0u8; 32];
+        self.rng.fill(&mut m).unwrap();
+        let (ct, sent) = mlkem768::encapsulate(pair.public_key(), m);
+        let got = mlkem768::decapsulate(pair.private_key(), &ct);
+        assert_eq!(sent, got, "ML-KEM-768 round trip failed");
     }
 
     pub fn ecdsa_sign(&self) {
@@ -104,6 +161,158 @@ impl Keys {
         signature::UnparsedPublicKey::new(&signature::ED25519, self.ed.public_key().as_ref())
             .verify(&SIGNED, &self.ed_sig)
             .unwrap();
+    }
+}
+
+fn random<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    SystemRandom::new().fill(&mut out).unwrap();
+    out
+}
+
+/// The same operations from aws-lc-rs, the crypto under the `rustls-aws` column
+/// (reference rows, not a floor for handclasp): X25519, the ECDSA P-256 leaf's
+/// signature and its check, and ML-KEM-768 as rustls 0.23 drives it (key generation
+/// with the encapsulation key's bytes; the received key parsed, then encapsulated
+/// to; decapsulation).
+pub struct AwsKeys {
+    rng: aws_lc_rs::rand::SystemRandom,
+    ecdsa: aws_lc_rs::signature::EcdsaKeyPair,
+    ecdsa_sig: Vec<u8>,
+    peer_x25519: Vec<u8>,
+    mlkem: aws_lc_rs::kem::DecapsulationKey<aws_lc_rs::kem::AlgorithmId>,
+    mlkem_ek: Vec<u8>,
+    mlkem_ct: Vec<u8>,
+}
+
+impl AwsKeys {
+    pub fn new(pki: &Pki) -> Self {
+        use aws_lc_rs::signature as sig;
+        use aws_lc_rs::{agreement as agr, kem};
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let ecdsa =
+            sig::EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P256_SHA256_ASN1_SIGNING, &pki.ecdsa.key)
+                .unwrap();
+        let ecdsa_sig = ecdsa.sign(&rng, &SIGNED).unwrap().as_ref().to_vec();
+        let peer = agr::EphemeralPrivateKey::generate(&agr::X25519, &rng).unwrap();
+        let peer_x25519 = peer.compute_public_key().unwrap().as_ref().to_vec();
+        let mlkem = kem::DecapsulationKey::generate(&kem::ML_KEM_768).unwrap();
+        let ek = mlkem.encapsulation_key().unwrap();
+        let mlkem_ek = ek.key_bytes().unwrap().as_ref().to_vec();
+        let (ct, _) = ek.encapsulate().unwrap();
+        let mlkem_ct = ct.as_ref().to_vec();
+        Self {
+            rng,
+            ecdsa,
+            ecdsa_sig,
+            peer_x25519,
+            mlkem,
+            mlkem_ek,
+            mlkem_ct,
+        }
+    }
+
+    pub fn x25519(&self) {
+        use aws_lc_rs::agreement as agr;
+        let key = agr::EphemeralPrivateKey::generate(&agr::X25519, &self.rng).unwrap();
+        let public = key.compute_public_key().unwrap();
+        std::hint::black_box(public.as_ref());
+        let peer = agr::UnparsedPublicKey::new(&agr::X25519, &self.peer_x25519);
+        agr::agree_ephemeral(key, peer, (), |s| Ok(std::hint::black_box(s[0]))).unwrap();
+    }
+
+    pub fn ecdsa_sign(&self) {
+        std::hint::black_box(self.ecdsa.sign(&self.rng, &SIGNED).unwrap());
+    }
+
+    pub fn ecdsa_verify(&self) {
+        use aws_lc_rs::signature::{self as sig, KeyPair as _};
+        sig::UnparsedPublicKey::new(
+            &sig::ECDSA_P256_SHA256_ASN1,
+            self.ecdsa.public_key().as_ref(),
+        )
+        .verify(&SIGNED, &self.ecdsa_sig)
+        .unwrap();
+    }
+
+    pub fn mlkem_keygen(&self) {
+        use aws_lc_rs::kem;
+        let key = kem::DecapsulationKey::generate(&kem::ML_KEM_768).unwrap();
+        let ek = key.encapsulation_key().unwrap();
+        std::hint::black_box(ek.key_bytes().unwrap().as_ref());
+    }
+
+    pub fn mlkem_encaps(&self) {
+        use aws_lc_rs::kem;
+        let ek = kem::EncapsulationKey::new(&kem::ML_KEM_768, &self.mlkem_ek).unwrap();
+        std::hint::black_box(ek.encapsulate().unwrap());
+    }
+
+    pub fn mlkem_decaps(&self) {
+        let ct = std::hint::black_box(&self.mlkem_ct[..]);
+        std::hint::black_box(self.mlkem.decapsulate(ct.into()).unwrap());
+    }
+}
+
+/// aws-lc-rs AES-128-GCM over 16 KiB records in place, as [`RawAead`] does with
+/// ring (reference rows for the `rustls-aws` column).
+pub struct AwsAead {
+    key: aws_lc_rs::aead::LessSafeKey,
+    records: Vec<(Vec<u8>, [u8; 16])>,
+}
+
+impl AwsAead {
+    pub fn new(records: usize) -> Self {
+        use aws_lc_rs::aead::{AES_128_GCM, LessSafeKey, UnboundKey};
+        let key = LessSafeKey::new(UnboundKey::new(&AES_128_GCM, &[7; 16]).unwrap());
+        let records = (0..records)
+            .map(|i| (vec![i as u8; 16 * 1024], [0; 16]))
+            .collect();
+        Self { key, records }
+    }
+
+    fn nonce(i: usize) -> aws_lc_rs::aead::Nonce {
+        let mut n = [0u8; 12];
+        n[4..].copy_from_slice(&(i as u64).to_be_bytes());
+        aws_lc_rs::aead::Nonce::assume_unique_for_key(n)
+    }
+
+    pub fn seal(&mut self) {
+        use aws_lc_rs::aead::Aad;
+        for (i, (record, tag)) in self.records.iter_mut().enumerate() {
+            let t = self
+                .key
+                .seal_in_place_separate_tag(Self::nonce(i), Aad::from([23, 3, 3, 64, 17]), record)
+                .unwrap();
+            tag.copy_from_slice(t.as_ref());
+        }
+    }
+
+    pub fn open(&mut self) {
+        use aws_lc_rs::aead::Aad;
+        for (i, (record, tag)) in self.records.iter_mut().enumerate() {
+            self.key
+                .open_in_place_separate_tag(
+                    Self::nonce(i),
+                    Aad::from([23, 3, 3, 64, 17]),
+                    tag,
+                    record,
+                )
+                .unwrap();
+        }
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.records.len() * 16 * 1024
+    }
+
+    pub fn check(&self) {
+        for (i, (record, _)) in self.records.iter().enumerate() {
+            assert!(
+                record.iter().all(|&b| b == i as u8),
+                "aws-lc-rs AEAD round trip failed"
+            );
+        }
     }
 }
 

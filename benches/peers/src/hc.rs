@@ -15,7 +15,7 @@ use handclasp::verify::RootStore;
 use handclasp::{ClientConfig, ClientConnection, Connection, ServerConfig, ServerConnection};
 
 use crate::alloc::CLIENT;
-use crate::endpoint::{Aead, Endpoint, Impl, Resumption, Setup, Sink, Version, as_side};
+use crate::endpoint::{Aead, Endpoint, Impl, Kx, Resumption, Setup, Sink, Version, as_side};
 use crate::pki::{KeyKind, NAME, Pki};
 
 /// `--hc-buffered`: drive handclasp through its buffered path instead
@@ -57,11 +57,14 @@ impl Handclasp {
     pub fn new(pki: &Pki, setup: Setup) -> Self {
         let mut provider = hc_ring::default_provider();
         provider.cipher_suites = vec![suite(&setup)];
-        provider.kx_groups = match setup.version {
-            Version::Tls13 => vec![&hc_ring::X25519],
+        provider.kx_groups = match (setup.kx, setup.version) {
+            (Kx::Classical, Version::Tls13) => vec![&hc_ring::X25519],
             // RFC 8422 5.1.1: a TLS 1.2 client lists the ECDSA certificate's curve
             // too (X25519 stays first, so it is still the key exchange).
-            Version::Tls12 => vec![&hc_ring::X25519, &hc_ring::SECP256R1],
+            (Kx::Classical, Version::Tls12) => vec![&hc_ring::X25519, &hc_ring::SECP256R1],
+            // The only group, so the client sends no X25519 share beside it.
+            (Kx::X25519MlKem768, Version::Tls13) => vec![&hc_ring::X25519MLKEM768],
+            (Kx::X25519MlKem768, Version::Tls12) => panic!("no hybrid group in TLS 1.2"),
         };
         let provider = Arc::new(provider);
         let version = match setup.version {

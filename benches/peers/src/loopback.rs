@@ -16,7 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Runtime;
 
 use crate::alloc::{self, CLIENT, SERVER};
-use crate::endpoint::{Aead, Resumption, Setup, Version};
+use crate::endpoint::{Aead, Kx, Resumption, Setup, Version};
 use crate::hc::Handclasp;
 use crate::pki::{KeyKind, NAME, Pki};
 use crate::rl::Rustls;
@@ -379,6 +379,7 @@ fn setup() -> Setup {
         aead: Aead::Aes128,
         key: KeyKind::Ecdsa,
         resumption: Resumption::Off,
+        kx: Kx::Classical,
     }
 }
 
@@ -395,7 +396,7 @@ fn three(round: usize, f: [&mut dyn FnMut() -> f64; 3]) -> [f64; 3] {
 
 fn push(rows: &mut Vec<Row>, name: &str, unit: &'static str, v: [Option<f64>; 3]) {
     let mut row = Row::new(name, unit);
-    row.values = [v[0], v[1], None, v[2]];
+    row.values = [v[0], v[1], None, None, v[2]];
     rows.push(row);
 }
 

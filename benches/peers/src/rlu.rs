@@ -1,4 +1,4 @@
-//! rustls (ring provider, the configs of rl.rs) driven only through its unbuffered
+//! rustls (either provider, the configs of rl.rs) driven only through its unbuffered
 //! API, handshake included: `process_tls_records` over the harness's own buffers,
 //! handshake records encoded into the harness's output, application data encrypted
 //! straight onto it (`WriteTraffic::encrypt`), received records processed where they

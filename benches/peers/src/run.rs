@@ -1,5 +1,6 @@
-//! The full comparison: every row measured for each implementation in turn, A B C
-//! A B C ..., over several rounds, medians reported.
+//! The full comparison: every row measured for each implementation in turn, A B C D
+//! B C D A ... (a different one first each round), over several rounds, medians
+//! reported.
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
@@ -7,15 +8,15 @@ use std::time::{Duration, Instant};
 use crate::Opts;
 use crate::alloc::{self, CLIENT, SERVER};
 use crate::endpoint::{
-    self, Aead, Cost, Impl, Resumption, Setup, Sink, Version, checked_handshake,
+    self, Aead, Cost, Impl, Kx, Resumption, Setup, Sink, Version, checked_handshake,
 };
-use crate::floor::{self, Keys, RawAead};
+use crate::floor::{self, AwsAead, AwsKeys, Keys, RawAead};
 use crate::hc::Handclasp;
 use crate::ossl::Openssl;
 use crate::pki::{KeyKind, Pki};
-use crate::rl::Rustls;
+use crate::rl::{Provider, Rustls};
 use crate::rlu::{self, RustlsUnbuffered};
-use crate::table::{self, Row};
+use crate::table::{self, FLOOR, HC, OS, RL, RLA, Row};
 
 pub struct Params {
     pub rounds: usize,
@@ -48,6 +49,14 @@ fn per_op(target: Duration, mut f: impl FnMut()) -> f64 {
 /// The floor's medians, µs per operation and MB/s per AEAD direction.
 struct Floor {
     x25519: f64,
+    /// libcrux ML-KEM-768: key generation and decapsulation (client), the
+    /// encapsulation key's check and encapsulation (server).
+    mlkem_keygen: f64,
+    mlkem_decaps: f64,
+    mlkem_validate: f64,
+    mlkem_encaps: f64,
+    /// The transcript hash with the hybrid shares' 2,272 extra bytes.
+    sha_hybrid: f64,
     sign: [f64; 3],
     verify: [f64; 3],
     hkdf13: f64,
@@ -91,33 +100,55 @@ fn version_name(v: Version) -> &'static str {
     }
 }
 
-fn measure_floor(pki: &Pki, p: &Params, rows: &mut Vec<Row>, show: bool) -> Floor {
+/// The X25519MLKEM768 shares' extra transcript bytes over X25519's: the client's
+/// share grows by 1,184 (the encapsulation key), the server's by 1,088 (the
+/// ciphertext).
+const HYBRID_EXTRA: usize = 1184 + 1088;
+
+fn measure_floor(pki: &Pki, p: &Params, rows: &mut Vec<Row>, want: &dyn Fn(&str) -> bool) -> Floor {
     let keys = Keys::new(pki);
     let shared = [3u8; 32];
     let th = [5u8; 32];
     let transcript = vec![0x42u8; 4096];
+    let transcript_hybrid = vec![0x42u8; 4096 + HYBRID_EXTRA];
     let mut raw: Vec<RawAead> = AEADS.iter().map(|&a| RawAead::new(a, 64)).collect();
     let t = p.target / 4;
     let mut ops: Vec<(String, Vec<f64>)> = Vec::new();
     let names = [
-        "x25519 keygen+agree",
-        "ecdsa-p256 sign",
-        "rsa-2048 pss sign",
-        "ed25519 sign",
-        "ecdsa-p256 verify",
-        "rsa-2048 pss verify",
-        "ed25519 verify",
-        "tls13 key schedule (23 hkdf/hmac)",
-        "tls12 prf (ems, key block, 2 finished)",
-        "sha256 transcript 4 KiB, 6 forks",
+        "ring x25519 keygen+agree",
+        "ring ecdsa-p256 sign",
+        "ring rsa-2048 pss sign",
+        "ring ed25519 sign",
+        "ring ecdsa-p256 verify",
+        "ring rsa-2048 pss verify",
+        "ring ed25519 verify",
+        "ring tls13 key schedule (23 hkdf/hmac)",
+        "ring tls12 prf (ems, key block, 2 finished)",
+        "ring sha256 transcript 4 KiB, 6 forks",
+        "libcrux mlkem768 keygen",
+        "libcrux mlkem768 decaps",
+        "libcrux mlkem768 validate encaps key",
+        "libcrux mlkem768 encaps",
+        "ring sha256 transcript 4 KiB + 2,272 B x25519mlkem768 shares, 6 forks",
+        "x25519mlkem768 kx: ring x25519 keygen+agree + libcrux mlkem768 keygen+validate+encaps+decaps",
+        // Reference rows, in the rustls-aws column: aws-lc-rs's own primitives.
+        "aws-lc-rs x25519 keygen+agree",
+        "aws-lc-rs ecdsa-p256 sign",
+        "aws-lc-rs ecdsa-p256 verify",
+        "aws-lc-rs mlkem768 keygen",
+        "aws-lc-rs mlkem768 decaps",
+        "aws-lc-rs mlkem768 encaps (key parsed and checked)",
     ];
+    let aws = AwsKeys::new(pki);
     for n in names {
         ops.push((n.to_string(), Vec::new()));
     }
     let mut seal = vec![Vec::new(); 3];
     let mut open = vec![Vec::new(); 3];
+    let mut aws_aead = AwsAead::new(64);
+    let (mut aws_seal, mut aws_open) = (Vec::new(), Vec::new());
     for _ in 0..p.rounds {
-        let fns: [&dyn Fn(); 10] = [
+        let fns: [&dyn Fn(); 22] = [
             &|| keys.x25519(),
             &|| keys.ecdsa_sign(),
             &|| keys.rsa_sign(),
@@ -128,6 +159,18 @@ fn measure_floor(pki: &Pki, p: &Params, rows: &mut Vec<Row>, show: bool) -> Floo
             &|| floor::tls13_key_schedule(&shared, &th),
             &|| floor::tls12_prf(&shared, &th),
             &|| floor::transcript_hash(&transcript),
+            &|| keys.mlkem_keygen(),
+            &|| keys.mlkem_decaps(),
+            &|| keys.mlkem_validate(),
+            &|| keys.mlkem_encaps(),
+            &|| floor::transcript_hash(&transcript_hybrid),
+            &|| keys.x25519_mlkem768(),
+            &|| aws.x25519(),
+            &|| aws.ecdsa_sign(),
+            &|| aws.ecdsa_verify(),
+            &|| aws.mlkem_keygen(),
+            &|| aws.mlkem_decaps(),
+            &|| aws.mlkem_encaps(),
         ];
         for (i, f) in fns.iter().enumerate() {
             ops[i].1.push(per_op(t, f));
@@ -148,22 +191,51 @@ fn measure_floor(pki: &Pki, p: &Params, rows: &mut Vec<Row>, show: bool) -> Floo
             seal[i].push(bytes as f64 / s.as_secs_f64() / 1e6);
             open[i].push(bytes as f64 / o.as_secs_f64() / 1e6);
         }
+        let (mut s, mut o, mut bytes) = (Duration::ZERO, Duration::ZERO, 0usize);
+        let start = Instant::now();
+        while bytes == 0 || start.elapsed() < t {
+            let a = Instant::now();
+            aws_aead.seal();
+            s += a.elapsed();
+            let a = Instant::now();
+            aws_aead.open();
+            o += a.elapsed();
+            aws_aead.check();
+            bytes += aws_aead.bytes();
+        }
+        aws_seal.push(bytes as f64 / s.as_secs_f64() / 1e6);
+        aws_open.push(bytes as f64 / o.as_secs_f64() / 1e6);
     }
     let m: Vec<f64> = ops.iter().map(|(_, v)| median(v.clone())).collect();
     let seal: Vec<f64> = seal.into_iter().map(median).collect();
     let open: Vec<f64> = open.into_iter().map(median).collect();
-    if show {
-        for ((name, _), v) in ops.iter().zip(&m) {
-            let mut row = Row::new(format!("ring {name}"), "µs/op");
-            row.values[3] = Some(*v);
+    for ((name, _), v) in ops.iter().zip(&m) {
+        if want(name) {
+            let mut row = Row::new(name.clone(), "µs/op");
+            let col = if name.starts_with("aws-lc-rs") {
+                RLA
+            } else {
+                FLOOR
+            };
+            row.values[col] = Some(*v);
             rows.push(row);
         }
-        for (i, a) in AEADS.iter().enumerate() {
-            let mut row = Row::new(format!("ring {} seal 16 KiB", aead_name(*a)), "MB/s");
-            row.values[3] = Some(seal[i]);
-            rows.push(row);
-            let mut row = Row::new(format!("ring {} open 16 KiB", aead_name(*a)), "MB/s");
-            row.values[3] = Some(open[i]);
+    }
+    for (i, a) in AEADS.iter().enumerate() {
+        for (dir, v) in [("seal", seal[i]), ("open", open[i])] {
+            let name = format!("ring {} {dir} 16 KiB", aead_name(*a));
+            if want(&name) {
+                let mut row = Row::new(name, "MB/s");
+                row.values[FLOOR] = Some(v);
+                rows.push(row);
+            }
+        }
+    }
+    for (dir, v) in [("seal", aws_seal), ("open", aws_open)] {
+        let name = format!("aws-lc-rs aes128gcm {dir} 16 KiB");
+        if want(&name) {
+            let mut row = Row::new(name, "MB/s");
+            row.values[RLA] = Some(median(v));
             rows.push(row);
         }
     }
@@ -174,6 +246,11 @@ fn measure_floor(pki: &Pki, p: &Params, rows: &mut Vec<Row>, show: bool) -> Floo
         hkdf13: m[7],
         prf12: m[8],
         sha: m[9],
+        mlkem_keygen: m[10],
+        mlkem_decaps: m[11],
+        mlkem_validate: m[12],
+        mlkem_encaps: m[13],
+        sha_hybrid: m[14],
         seal: [seal[0], seal[1], seal[2]],
         open: [open[0], open[1], open[2]],
     }
@@ -187,14 +264,29 @@ impl Floor {
             Version::Tls13 => self.hkdf13,
             Version::Tls12 => self.prf12,
         };
-        match (resumed, s.version, client) {
+        let sha = match s.kx {
+            Kx::Classical => self.sha,
+            Kx::X25519MlKem768 => self.sha_hybrid,
+        };
+        let classical = match (resumed, s.version, client) {
             // PSK with (EC)DHE: a fresh X25519 exchange, the key schedule, the hash.
-            (true, Version::Tls13, _) => self.x25519 + kdf + self.sha,
+            (true, Version::Tls13, _) => self.x25519 + kdf + sha,
             // Abbreviated TLS 1.2 handshake: no key exchange at all.
-            (true, Version::Tls12, _) => kdf + self.sha,
+            (true, Version::Tls12, _) => kdf + sha,
             // CA's ECDSA signature over the leaf + the leaf's handshake signature.
-            (false, _, true) => self.x25519 + self.verify[0] + self.verify[k] + kdf + self.sha,
-            (false, _, false) => self.x25519 + self.sign[k] + kdf + self.sha,
+            (false, _, true) => self.x25519 + self.verify[0] + self.verify[k] + kdf + sha,
+            (false, _, false) => self.x25519 + self.sign[k] + kdf + sha,
+        };
+        classical + self.mlkem(s, client)
+    }
+
+    /// What the side's ML-KEM-768 half adds to the floor: the client generates the
+    /// key pair and decapsulates, the server checks the key and encapsulates.
+    fn mlkem(&self, s: &Setup, client: bool) -> f64 {
+        match (s.kx, client) {
+            (Kx::Classical, _) => 0.0,
+            (Kx::X25519MlKem768, true) => self.mlkem_keygen + self.mlkem_decaps,
+            (Kx::X25519MlKem768, false) => self.mlkem_validate + self.mlkem_encaps,
         }
     }
 }
@@ -212,66 +304,165 @@ fn sample_handshakes<I: Impl>(imp: &I, target: Duration, resumed: bool) -> (f64,
     (us(cost.client), us(cost.server))
 }
 
-struct Three {
+/// Handshakes of any implementation, so one loop can interleave them all.
+trait Handshakes {
+    /// One sample: µs per handshake on the client and on the server.
+    fn sample(&self, target: Duration, resumed: bool) -> (f64, f64);
+    fn warm_up(&self);
+}
+
+impl<I: Impl> Handshakes for I {
+    fn sample(&self, target: Duration, resumed: bool) -> (f64, f64) {
+        sample_handshakes(self, target, resumed)
+    }
+
+    fn warm_up(&self) {
+        // For resumption rows this also leaves the first session behind.
+        let mut cost = Cost::default();
+        for _ in 0..2 {
+            drop(endpoint::handshake(self, &mut cost));
+        }
+    }
+}
+
+/// The four implementations, one per table column (handclasp, rustls with ring,
+/// rustls with aws-lc-rs, OpenSSL).
+struct Four {
     hc: Handclasp,
     rl: Rustls,
+    rla: Rustls,
     os: Openssl,
 }
 
-impl Three {
+impl Four {
     fn new(pki: &Pki, s: Setup) -> Self {
         Self {
             hc: Handclasp::new(pki, s),
             rl: Rustls::new(pki, s),
+            rla: Rustls::with_provider(pki, s, Provider::AwsLc),
             os: Openssl::new(pki, s),
         }
     }
 }
 
+/// The implementations that have the setup's key exchange, by column: rustls's
+/// ring provider has no ML-KEM, and OpenSSL 3.0 has no hybrid group.
+fn handshakers(pki: &Pki, s: Setup) -> Vec<(usize, Box<dyn Handshakes>)> {
+    let mut out: Vec<(usize, Box<dyn Handshakes>)> = vec![
+        (HC, Box::new(Handclasp::new(pki, s))),
+        (
+            RLA,
+            Box::new(Rustls::with_provider(pki, s, Provider::AwsLc)),
+        ),
+    ];
+    if s.kx == Kx::Classical {
+        out.push((RL, Box::new(Rustls::new(pki, s))));
+        out.push((OS, Box::new(Openssl::new(pki, s))));
+    }
+    out.sort_by_key(|(col, _)| *col);
+    out
+}
+
+/// Handshake rows for one or more variants of a setup (e.g. X25519 and
+/// X25519MLKEM768), all measured in one interleaved loop: every implementation of
+/// every variant takes one sample per round, starting at a different one each
+/// round. With two variants, the second's cost over the first's follows as ratio
+/// rows (medians of the per-round ratios, so both halves of each ratio come from the
+/// same stretch of time).
 fn handshake_rows(
     pki: &Pki,
     p: &Params,
     f: &Floor,
-    label: &str,
-    s: Setup,
+    variants: &[(String, Setup)],
     resumed: bool,
     rows: &mut Vec<Row>,
 ) {
-    let three = Three::new(pki, s);
-    let mut cost = Cost::default();
-    // Warm-up; for resumption rows this also leaves the first session behind.
-    for _ in 0..2 {
-        drop(endpoint::handshake(&three.hc, &mut cost));
-        drop(endpoint::handshake(&three.rl, &mut cost));
-        drop(endpoint::handshake(&three.os, &mut cost));
+    // (variant, column, implementation)
+    let all: Vec<(usize, usize, Box<dyn Handshakes>)> = variants
+        .iter()
+        .enumerate()
+        .flat_map(|(v, (_, s))| {
+            handshakers(pki, *s)
+                .into_iter()
+                .map(move |(col, imp)| (v, col, imp))
+        })
+        .collect();
+    for (_, _, imp) in &all {
+        imp.warm_up();
     }
-    let mut client: [Vec<f64>; 3] = Default::default();
-    let mut server: [Vec<f64>; 3] = Default::default();
-    for _ in 0..p.rounds {
-        let results = [
-            sample_handshakes(&three.hc, p.target, resumed),
-            sample_handshakes(&three.rl, p.target, resumed),
-            sample_handshakes(&three.os, p.target, resumed),
-        ];
-        for (i, (c, s)) in results.into_iter().enumerate() {
-            client[i].push(c);
-            server[i].push(s);
+    // [variant][column] -> per-round samples, (client, server) µs.
+    let mut samples = vec![vec![Vec::<(f64, f64)>::new(); 4]; variants.len()];
+    for round in 0..p.rounds {
+        for k in 0..all.len() {
+            let (v, col, imp) = &all[(round + k) % all.len()];
+            samples[*v][*col].push(imp.sample(p.target, resumed));
         }
     }
-    for (side, samples, is_client) in [("client", client, true), ("server", server, false)] {
-        let us: Vec<f64> = samples.into_iter().map(median).collect();
-        let fl = f.handshake(&s, resumed, is_client);
-        let mut row = Row::new(format!("{label} {side}"), "µs/hs");
-        row.values = [Some(us[0]), Some(us[1]), Some(us[2]), Some(fl)];
-        rows.push(row);
-        let mut row = Row::new(format!("{label} {side}"), "hs/s/core");
-        row.values = [
-            Some(1e6 / us[0]),
-            Some(1e6 / us[1]),
-            Some(1e6 / us[2]),
-            Some(1e6 / fl),
-        ];
-        rows.push(row);
+    let side_median = |v: usize, col: usize, client: bool| {
+        let s = &samples[v][col];
+        (!s.is_empty()).then(|| median(s.iter().map(|x| if client { x.0 } else { x.1 }).collect()))
+    };
+    for (v, (label, s)) in variants.iter().enumerate() {
+        for (side, client) in [("client", true), ("server", false)] {
+            let fl = f.handshake(s, resumed, client);
+            let mut us = [None; 5];
+            for col in [HC, RL, RLA, OS] {
+                us[col] = side_median(v, col, client);
+            }
+            us[FLOOR] = Some(fl);
+            let mut row = Row::new(format!("{label} {side}"), "µs/hs");
+            row.values = us;
+            rows.push(row);
+            let mut row = Row::new(format!("{label} {side}"), "hs/s/core");
+            row.values = us.map(|u| u.map(|u| 1e6 / u));
+            rows.push(row);
+        }
+    }
+    if let [(base_label, base), (label, s)] = variants {
+        let name = label
+            .strip_prefix(base_label.as_str())
+            .unwrap_or(label)
+            .trim();
+        for (side, client) in [("client", true), ("server", false)] {
+            let pick = |x: &(f64, f64)| if client { x.0 } else { x.1 };
+            // Per round: this variant's µs over the base's, same implementation.
+            let paired = |col: usize| {
+                let (a, b) = (&samples[1][col], &samples[0][col]);
+                (!a.is_empty() && !b.is_empty())
+                    .then(|| median(a.iter().zip(b).map(|(a, b)| pick(a) / pick(b)).collect()))
+            };
+            let mut row = Row::new(
+                format!("{base_label} {name} / classical, {side}"),
+                "ratio µs",
+            );
+            for col in [HC, RL, RLA, OS] {
+                row.values[col] = paired(col);
+            }
+            row.values[FLOOR] =
+                Some(f.handshake(s, resumed, client) / f.handshake(base, resumed, client));
+            row.ratios = false;
+            rows.push(row);
+            // handclasp's hybrid handshake against its classical one plus the ML-KEM
+            // half's floor: 1.0 would mean the hybrid costs nothing beyond that crypto.
+            // The floor's extra: the ML-KEM operations and the longer transcript hash.
+            let extra = f.handshake(s, resumed, client) - f.handshake(base, resumed, client);
+            let plus_floor = {
+                let (a, b) = (&samples[1][HC], &samples[0][HC]);
+                median(
+                    a.iter()
+                        .zip(b)
+                        .map(|(a, b)| pick(a) / (pick(b) + extra))
+                        .collect(),
+                )
+            };
+            let mut row = Row::new(
+                format!("{base_label} {name} / (classical + its floor's extra), {side}"),
+                "ratio µs",
+            );
+            row.values[HC] = Some(plus_floor);
+            row.ratios = false;
+            rows.push(row);
+        }
     }
 }
 
@@ -351,62 +542,62 @@ pub fn test_data() -> Vec<u8> {
 fn bulk_rows(pki: &Pki, p: &Params, f: &Floor, s: Setup, rows: &mut Vec<Row>) {
     let label = format!("bulk {} {}", version_name(s.version), aead_name(s.aead));
     let data = test_data();
-    let three = Three::new(pki, s);
-    let mut hc = Bulk::new(&three.hc, &data);
+    let four = Four::new(pki, s);
     // rustls: the unbuffered API, as handclasp's zero-copy path; the buffered one
     // with --rustls-buffered (the handshake and memory rows always use that).
-    let mut rl: Box<dyn BulkPair> = if rlu::BUFFERED.load(Relaxed) {
-        Box::new(Bulk::new(&three.rl, &data))
-    } else {
-        Box::new(Bulk::new(&RustlsUnbuffered::new(&three.rl), &data))
+    let rustls = |rl: &Rustls| -> Box<dyn BulkPair> {
+        if rlu::BUFFERED.load(Relaxed) {
+            Box::new(Bulk::new(rl, &data))
+        } else {
+            Box::new(Bulk::new(&RustlsUnbuffered::new(rl), &data))
+        }
     };
-    let mut os = Bulk::new(&three.os, &data);
-    let mut hc_in_place = crate::hc::InPlaceSend::new(&three.hc, &data);
-    let mut send: [Vec<f64>; 3] = Default::default();
-    let mut recv: [Vec<f64>; 3] = Default::default();
+    let mut pairs: Vec<(usize, Box<dyn BulkPair>)> = vec![
+        (HC, Box::new(Bulk::new(&four.hc, &data))),
+        (RL, rustls(&four.rl)),
+        (RLA, rustls(&four.rla)),
+        (OS, Box::new(Bulk::new(&four.os, &data))),
+    ];
+    let mut hc_in_place = crate::hc::InPlaceSend::new(&four.hc, &data);
+    let mut send: [Vec<f64>; 4] = Default::default();
+    let mut recv: [Vec<f64>; 4] = Default::default();
     let mut sealed_in_place = Vec::new();
-    for _ in 0..p.rounds {
-        let results = [
-            hc.sample(&data, p.target),
-            rl.sample(&data, p.target),
-            os.sample(&data, p.target),
-        ];
-        for (i, (a, b)) in results.into_iter().enumerate() {
-            send[i].push(a);
-            recv[i].push(b);
+    for round in 0..p.rounds {
+        // A different implementation first each round.
+        let n = pairs.len();
+        for k in 0..n {
+            let (col, pair) = &mut pairs[(round + k) % n];
+            let (a, b) = pair.sample(&data, p.target);
+            send[*col].push(a);
+            recv[*col].push(b);
         }
         sealed_in_place.push(hc_in_place.sample(&data, p.target));
     }
     let a = aead_index(s.aead);
     for (dir, samples, fl) in [("send", send, f.seal[a]), ("recv", recv, f.open[a])] {
-        let v: Vec<f64> = samples.into_iter().map(median).collect();
         let mut row = Row::new(format!("{label} {dir}"), "MB/s");
-        row.values = [Some(v[0]), Some(v[1]), Some(v[2]), Some(fl)];
+        for (col, v) in samples.into_iter().enumerate() {
+            row.values[col] = Some(median(v));
+        }
+        row.values[FLOOR] = Some(fl);
         rows.push(row);
         if dir == "send" {
             // handclasp only: the data built in the records, sealed where it lies.
             let mut row = Row::new(format!("{label} send, sealed in place"), "MB/s");
-            row.values = [Some(median(sealed_in_place.clone())), None, None, Some(fl)];
+            row.values[HC] = Some(median(sealed_in_place.clone()));
+            row.values[FLOOR] = Some(fl);
             rows.push(row);
         }
     }
-    let allocs = [hc.allocs(&data), rl.allocs(&data), os.allocs(&data)];
-    let mut row = Row::new(format!("{label} send allocs"), "allocs/MiB");
-    row.values = [
-        Some(allocs[0].0),
-        Some(allocs[1].0),
-        Some(allocs[2].0),
-        None,
-    ];
-    rows.push(row);
-    let mut row = Row::new(format!("{label} recv allocs"), "allocs/MiB");
-    row.values = [
-        Some(allocs[0].1),
-        Some(allocs[1].1),
-        Some(allocs[2].1),
-        None,
-    ];
-    rows.push(row);
+    let mut send_allocs = Row::new(format!("{label} send allocs"), "allocs/MiB");
+    let mut recv_allocs = Row::new(format!("{label} recv allocs"), "allocs/MiB");
+    for (col, pair) in &mut pairs {
+        let (a, b) = pair.allocs(&data);
+        send_allocs.values[*col] = Some(a);
+        recv_allocs.values[*col] = Some(b);
+    }
+    rows.push(send_allocs);
+    rows.push(recv_allocs);
 }
 
 /// Memory of one implementation: [idle client, idle server, peak client, peak
@@ -456,11 +647,12 @@ fn memory<I: Impl>(imp: &I, n: usize) -> [f64; 6] {
 }
 
 fn memory_rows(pki: &Pki, p: &Params, label: &str, s: Setup, rows: &mut Vec<Row>) {
-    let three = Three::new(pki, s);
+    let four = Four::new(pki, s);
     let m = [
-        memory(&three.hc, p.idle_connections),
-        memory(&three.rl, p.idle_connections),
-        memory(&three.os, p.idle_connections),
+        memory(&four.hc, p.idle_connections),
+        memory(&four.rl, p.idle_connections),
+        memory(&four.rla, p.idle_connections),
+        memory(&four.os, p.idle_connections),
     ];
     let names = [
         ("idle connection, client", "bytes"),
@@ -472,7 +664,9 @@ fn memory_rows(pki: &Pki, p: &Params, label: &str, s: Setup, rows: &mut Vec<Row>
     ];
     for (i, (name, unit)) in names.iter().enumerate() {
         let mut row = Row::new(format!("memory {label} {name}"), unit);
-        row.values = [Some(m[0][i]), Some(m[1][i]), Some(m[2][i]), None];
+        for (col, m) in [HC, RL, RLA, OS].into_iter().zip(&m) {
+            row.values[col] = Some(m[i]);
+        }
         rows.push(row);
     }
 }
@@ -491,53 +685,64 @@ pub fn all(pki: &Pki, opts: &Opts) {
             idle_connections: 1000,
         }
     };
+    // Several alternatives may be given, separated by `|`.
     let want = |name: &str| {
         opts.filter
             .as_ref()
-            .is_none_or(|f| name.contains(f.as_str()))
+            .is_none_or(|f| f.split('|').any(|f| name.contains(f)))
     };
     let started = Instant::now();
     let mut rows = Vec::new();
-    let floor = measure_floor(pki, &p, &mut rows, want("ring"));
+    let floor = measure_floor(pki, &p, &mut rows, &want);
     let setup = |version, key, resumption| Setup {
         version,
         aead: Aead::Aes128,
         key,
         resumption,
+        kx: Kx::Classical,
     };
-    let mut handshakes = Vec::new();
+    // Each entry: the variants measured together (labels and setups), resumed.
+    let mut handshakes: Vec<(Vec<(String, Setup)>, bool)> = Vec::new();
     for key in KEYS {
-        handshakes.push((
-            format!("full tls13 {}", key_name(key)),
-            setup(Version::Tls13, key, Resumption::Off),
-            false,
-        ));
+        let label = format!("full tls13 {}", key_name(key));
+        let classical = setup(Version::Tls13, key, Resumption::Off);
+        let mut variants = vec![(label.clone(), classical)];
+        if key == KeyKind::Ecdsa {
+            // The hybrid group, interleaved with the classical handshake it extends.
+            let hybrid = Setup {
+                kx: Kx::X25519MlKem768,
+                ..classical
+            };
+            variants.push((format!("{label} x25519mlkem768"), hybrid));
+        }
+        handshakes.push((variants, false));
     }
     for key in [KeyKind::Ecdsa, KeyKind::Rsa] {
         handshakes.push((
-            format!("full tls12 {}", key_name(key)),
-            setup(Version::Tls12, key, Resumption::Off),
+            vec![(
+                format!("full tls12 {}", key_name(key)),
+                setup(Version::Tls12, key, Resumption::Off),
+            )],
             false,
         ));
     }
-    handshakes.push((
-        "resumed tls13 ticket".into(),
-        setup(Version::Tls13, KeyKind::Ecdsa, Resumption::Tickets),
-        true,
-    ));
-    handshakes.push((
-        "resumed tls12 ticket".into(),
-        setup(Version::Tls12, KeyKind::Ecdsa, Resumption::Tickets),
-        true,
-    ));
-    handshakes.push((
-        "resumed tls12 session-id".into(),
-        setup(Version::Tls12, KeyKind::Ecdsa, Resumption::SessionIds),
-        true,
-    ));
-    for (label, s, resumed) in handshakes {
-        if want(&label) {
-            handshake_rows(pki, &p, &floor, &label, s, resumed, &mut rows);
+    for (label, version, resumption) in [
+        ("resumed tls13 ticket", Version::Tls13, Resumption::Tickets),
+        ("resumed tls12 ticket", Version::Tls12, Resumption::Tickets),
+        (
+            "resumed tls12 session-id",
+            Version::Tls12,
+            Resumption::SessionIds,
+        ),
+    ] {
+        handshakes.push((
+            vec![(label.into(), setup(version, KeyKind::Ecdsa, resumption))],
+            true,
+        ));
+    }
+    for (variants, resumed) in handshakes {
+        if variants.iter().any(|(label, _)| want(label)) {
+            handshake_rows(pki, &p, &floor, &variants, resumed, &mut rows);
         }
     }
     for version in [Version::Tls13, Version::Tls12] {
@@ -547,6 +752,7 @@ pub fn all(pki: &Pki, opts: &Opts) {
                 aead,
                 key: KeyKind::Ecdsa,
                 resumption: Resumption::Off,
+                kx: Kx::Classical,
             };
             if want(&format!(
                 "bulk {} {}",
@@ -578,21 +784,22 @@ pub fn all(pki: &Pki, opts: &Opts) {
             if buffered { "buffered" } else { zero_copy }
         };
         println!(
-            "\nbulk rows: handclasp {}, rustls {}, OpenSSL SSL_read/SSL_write",
+            "\nbulk rows: handclasp {}, rustls (both providers) {}, OpenSSL SSL_read/SSL_write",
             api(crate::hc::BUFFERED.load(Relaxed), "in place"),
             api(rlu::BUFFERED.load(Relaxed), "unbuffered"),
         );
     }
     if rows.iter().any(|r| r.name.starts_with("async ")) {
         println!(
-            "\nasync rows: the rustls column is tokio-rustls (same rustls configs), the floor \
-             column plain TCP without TLS;\n{}, TCP on 127.0.0.1, wall clock for client and \
+            "\nasync rows: the rustls column is tokio-rustls (same rustls configs, ring), the \
+             floor column plain TCP without TLS;\n{}, TCP on 127.0.0.1, wall clock for client and \
              server together",
             crate::loopback::runtime_name()
         );
     }
     println!(
-        "\n{} mode, {} rounds per row (A B C interleaved), medians; {:.1} s",
+        "\n{} mode, {} rounds per row (implementations interleaved, a different one first \
+         each round), medians; {:.1} s",
         if opts.quick { "quick" } else { "full" },
         p.rounds,
         started.elapsed().as_secs_f64()

@@ -6,14 +6,15 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 
-use crate::endpoint::{self, Aead, Cost, Impl, MARK, Resumption, Setup, Version};
+use crate::endpoint::{self, Aead, Cost, Impl, Kx, MARK, Resumption, Setup, Version};
 use crate::hc::Handclasp;
 use crate::ossl::Openssl;
 use crate::pki::{KeyKind, Pki};
-use crate::rl::Rustls;
+use crate::rl::{Provider, Rustls};
 use crate::run::{Bulk, test_data};
 
-const IMPLS: [&str; 3] = ["handclasp", "rustls", "openssl"];
+/// `rustls` is rustls with its ring provider, `rustls_aws` with aws-lc-rs.
+const IMPLS: [&str; 4] = ["handclasp", "rustls", "rustls_aws", "openssl"];
 
 /// (name, setup, resumed, bulk)
 fn workloads() -> Vec<(&'static str, Setup, bool, bool)> {
@@ -22,6 +23,7 @@ fn workloads() -> Vec<(&'static str, Setup, bool, bool)> {
         aead,
         key,
         resumption,
+        kx: Kx::Classical,
     };
     use Aead::*;
     use KeyKind::*;
@@ -29,6 +31,15 @@ fn workloads() -> Vec<(&'static str, Setup, bool, bool)> {
     use Version::*;
     vec![
         ("tls13-ecdsa", s(Tls13, Ecdsa, Off, Aes128), false, false),
+        (
+            "tls13-ecdsa-x25519mlkem768",
+            Setup {
+                kx: Kx::X25519MlKem768,
+                ..s(Tls13, Ecdsa, Off, Aes128)
+            },
+            false,
+            false,
+        ),
         ("tls13-rsa", s(Tls13, Rsa, Off, Aes128), false, false),
         (
             "tls13-ed25519",
@@ -80,8 +91,11 @@ fn workloads() -> Vec<(&'static str, Setup, bool, bool)> {
 pub fn names() -> Vec<String> {
     let mut out = Vec::new();
     for imp in IMPLS {
-        for (w, ..) in workloads() {
-            out.push(format!("{imp}-{w}"));
+        for (w, setup, ..) in workloads() {
+            // Only handclasp and rustls with aws-lc-rs have the hybrid group.
+            if setup.kx == Kx::Classical || matches!(imp, "handclasp" | "rustls_aws") {
+                out.push(format!("{imp}-{w}"));
+            }
         }
     }
     out
@@ -121,6 +135,12 @@ pub fn run(pki: &Pki, name: &str, iterations: usize) {
     match imp {
         "handclasp" => go(&Handclasp::new(pki, setup), resumed, bulk, iterations),
         "rustls" => go(&Rustls::new(pki, setup), resumed, bulk, iterations),
+        "rustls_aws" => go(
+            &Rustls::with_provider(pki, setup, Provider::AwsLc),
+            resumed,
+            bulk,
+            iterations,
+        ),
         "openssl" => go(&Openssl::new(pki, setup), resumed, bulk, iterations),
         _ => {
             eprintln!("unknown implementation in {name:?}");

@@ -1,11 +1,22 @@
 //! The result table: one row per measured quantity, a column per implementation,
 //! and handclasp's ratios.
 
+/// Column indices of [`Row::values`].
+pub const HC: usize = 0;
+/// rustls with its ring provider.
+pub const RL: usize = 1;
+/// rustls with its aws-lc-rs provider.
+pub const RLA: usize = 2;
+pub const OS: usize = 3;
+pub const FLOOR: usize = 4;
+
 pub struct Row {
     pub name: String,
     pub unit: &'static str,
-    /// handclasp, rustls, OpenSSL, ring floor.
-    pub values: [Option<f64>; 4],
+    /// handclasp, rustls (ring), rustls (aws-lc-rs), OpenSSL, the crypto floor.
+    pub values: [Option<f64>; 5],
+    /// Whether the ratio columns mean anything (not on rows that are ratios already).
+    pub ratios: bool,
 }
 
 impl Row {
@@ -13,7 +24,8 @@ impl Row {
         Self {
             name: name.into(),
             unit,
-            values: [None; 4],
+            values: [None; 5],
+            ratios: true,
         }
     }
 }
@@ -44,24 +56,29 @@ pub fn print(rows: &[Row]) {
         "unit",
         "handclasp",
         "rustls",
+        "rustls-aws",
         "openssl",
-        "ring floor",
+        "floor",
         "hc/rustls",
+        "hc/rl-aws",
         "hc/openssl",
         "hc/floor",
     ];
-    let lines: Vec<[String; 9]> = rows
+    let lines: Vec<[String; 11]> = rows
         .iter()
         .map(|r| {
-            let [h, rl, os, fl] = r.values;
+            let [h, rl, rla, os, fl] = r.values;
+            let ratio = |a, b| if r.ratios { ratio(a, b) } else { "-".into() };
             [
                 r.name.clone(),
                 r.unit.to_string(),
                 cell(h),
                 cell(rl),
+                cell(rla),
                 cell(os),
                 cell(fl),
                 ratio(h, rl),
+                ratio(h, rla),
                 ratio(h, os),
                 ratio(h, fl),
             ]
