@@ -996,6 +996,25 @@ fn has_long_hex(text: &str) -> bool {
     })
 }
 
+/// The facts every full TLS 1.2 story tells, whoever the server: the RFC 7627 master
+/// secret, the key block, and the three certificate checks passed.
+fn assert_full_tls12_story(story: &Story) {
+    story.assert_says(
+        1,
+        "key schedule",
+        &[
+            "\"extended master secret\"",
+            "\"key expansion\"",
+            "RFC 7627",
+        ],
+    );
+    story.assert_says(
+        1,
+        "certificate checks",
+        &["[pass] (a)", "[pass] (b)", "[pass] (c)"],
+    );
+}
+
 /// The facts every full TLS 1.3 story tells, whoever the server. `post_quantum`: the
 /// server has the hybrid group, so it takes our X25519MLKEM768 share; otherwise it
 /// takes the X25519 share sent beside it, with no HelloRetryRequest.
@@ -1204,21 +1223,8 @@ fn explain_local_tells_a_tls12_handshake_in_order() {
             "ALPN: h2",
         ],
     );
-    story.assert_says(
-        1,
-        "key schedule",
-        &[
-            "\"extended master secret\"",
-            "\"key expansion\"",
-            "RFC 7627",
-        ],
-    );
+    assert_full_tls12_story(&story);
     story.assert_says(1, "key exchange", &["X25519", "ServerKeyExchange"]);
-    story.assert_says(
-        1,
-        "certificate checks",
-        &["[pass] (a)", "[pass] (b)", "[pass] (c)"],
-    );
     story.assert_says(
         1,
         "handshake complete",
@@ -1414,16 +1420,7 @@ fn explain_tells_handshakes_with_openssl_s_server() {
         ],
     );
     story.assert_says(1, "ServerHello", &["TLSv1_2", "TLS_ECDHE_ECDSA_WITH_"]);
-    story.assert_says(
-        1,
-        "key schedule",
-        &["\"extended master secret\"", "\"key expansion\""],
-    );
-    story.assert_says(
-        1,
-        "certificate checks",
-        &["[pass] (a)", "[pass] (b)", "[pass] (c)"],
-    );
+    assert_full_tls12_story(&story);
     story.assert_says(
         1,
         "records",
@@ -1518,16 +1515,7 @@ fn explain_tells_handshakes_with_gnutls_serv() {
             "close_notify",
         ],
     );
-    story.assert_says(
-        1,
-        "key schedule",
-        &["\"extended master secret\"", "\"key expansion\""],
-    );
-    story.assert_says(
-        1,
-        "certificate checks",
-        &["[pass] (a)", "[pass] (b)", "[pass] (c)"],
-    );
+    assert_full_tls12_story(&story);
     story.assert_says(
         1,
         "records",
