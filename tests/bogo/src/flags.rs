@@ -107,6 +107,29 @@ const VALUE_FLAGS: &[&str] = &[
     "-export-context",
 ];
 
+/// Every flag on the command line the shim does not know, without prefixes, for
+/// finding which flags would turn the most unimplemented tests into real ones.
+pub fn unknown_flags(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let (flag, _) = strip_prefix(&args[i], Which::Initial);
+        i += 1;
+        if VALUE_FLAGS.contains(&flag.as_str()) {
+            i += 1;
+        } else if !BOOL_FLAGS.contains(&flag.as_str()) {
+            // An unknown flag's value (if any) does not start with '-' as a rule.
+            if args.get(i).is_some_and(|v| !v.starts_with('-')) {
+                i += 1;
+            }
+            out.push(flag);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Splits a prefixed flag into the flag and whether it applies to `which`.
 fn strip_prefix(flag: &str, which: Which) -> (String, bool) {
     for (prefix, applies) in [

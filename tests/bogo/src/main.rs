@@ -70,6 +70,7 @@ fn main() {
         Ok(o) => o,
         Err(FlagError::Unimplemented(flag)) => {
             eprintln!("unimplemented flag: {flag}");
+            note_unimplemented(&args);
             exit(UNIMPLEMENTED);
         }
         Err(FlagError::BadValue(why)) => {
@@ -109,6 +110,21 @@ fn main() {
                 Failure::Shim(s) => eprint!("{}", report::shim_error(&s)),
             }
             exit(1);
+        }
+    }
+}
+
+/// With `BOGO_UNIMPLEMENTED_LOG=FILE`, appends the unknown flags of this command line
+/// as one line to FILE (`summarize.py --flags FILE` ranks them).
+fn note_unimplemented(args: &[String]) {
+    if let Some(path) = std::env::var_os("BOGO_UNIMPLEMENTED_LOG") {
+        let line = flags::unknown_flags(args).join(" ") + "\n";
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+        {
+            let _ = f.write_all(line.as_bytes());
         }
     }
 }
