@@ -687,6 +687,10 @@ pub enum CertificateError {
     /// Any other rejection, with the verifier's reason as a sentence.
     #[error("{0}")]
     Other(String),
+    /// A custom verifier refused a certificate for a reason of its own (a pin, a
+    /// policy, a revocation service), given as a sentence.
+    #[error("the certificate was rejected by the application's verifier: {0}")]
+    ApplicationRejected(String),
 }
 
 fn names_list(names: &[String]) -> String {
@@ -743,6 +747,9 @@ impl CertificateError {
             | Self::ChainTooLong { .. }
             | Self::PathSearchLimit(_)
             | Self::Other(_) => A::BadCertificate,
+            // "some other (unspecified) issue arose in processing the certificate,
+            // rendering it unacceptable": the chain may be fine, the application says no.
+            Self::ApplicationRejected(_) => A::CertificateUnknown,
         }
     }
 }

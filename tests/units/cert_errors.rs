@@ -561,3 +561,13 @@ fn every_certificate_error_has_a_sentence_and_an_alert() {
         );
     }
 }
+
+#[test]
+fn an_application_rejection_is_certificate_unknown() {
+    // RFC 8446 6.2: certificate_unknown is for "some other (unspecified) issue" that
+    // makes the certificate unacceptable: a custom verifier's own reason, not a
+    // corrupt certificate (bad_certificate).
+    let err = Error::Certificate(C::ApplicationRejected("pin mismatch".into()));
+    assert_eq!(err.alert(), Some(A::CertificateUnknown));
+    assert!(err.to_string().contains("pin mismatch"), "{err}");
+}

@@ -50,6 +50,22 @@ pub struct Options {
     pub expect_session_miss: bool,
     pub expect_resumed: bool,
     pub expect_no_session: bool,
+    /// `-async`: bytes cross the socket one at a time in each direction, as
+    /// BoringSSL's async BIO does, so every record arrives split at every point.
+    pub async_io: bool,
+    pub verify_fail: bool,
+    pub use_custom_verify_callback: bool,
+    pub expect_verify_result: bool,
+    /// Signature schemes (wire values) our key may use, most preferred first.
+    pub signing_prefs: Vec<u16>,
+    /// Signature schemes we accept from the peer, most preferred first.
+    pub verify_prefs: Vec<u16>,
+    pub expect_peer_signature_algorithm: Option<u16>,
+    pub enable_early_data: bool,
+    pub expect_accept_early_data: bool,
+    pub expect_reject_early_data: bool,
+    pub expect_ticket_supports_early_data: bool,
+    pub expect_no_offer_early_data: bool,
 }
 
 /// Why the command line cannot be run.
@@ -82,6 +98,18 @@ const BOOL_FLAGS: &[&str] = &[
     "-use-export-context",
     "-expect-session-miss",
     "-expect-no-session",
+    "-async",
+    // The handshake runs inside the first read or write: for a sans-IO state machine
+    // driven by the shim either way, this changes nothing.
+    "-implicit-handshake",
+    "-verify-fail",
+    "-use-custom-verify-callback",
+    "-expect-verify-result",
+    "-enable-early-data",
+    "-expect-accept-early-data",
+    "-expect-reject-early-data",
+    "-expect-ticket-supports-early-data",
+    "-expect-no-offer-early-data",
 ];
 
 /// Flags that take one value.
@@ -105,6 +133,9 @@ const VALUE_FLAGS: &[&str] = &[
     "-export-keying-material",
     "-export-label",
     "-export-context",
+    "-signing-prefs",
+    "-verify-prefs",
+    "-expect-peer-signature-algorithm",
 ];
 
 /// Every flag on the command line the shim does not know, without prefixes, for
@@ -191,6 +222,21 @@ fn apply(o: &mut Options, flag: &str, v: Option<&str>) -> Result<(), FlagError> 
         "-use-export-context" => o.use_export_context = true,
         "-expect-session-miss" => o.expect_session_miss = true,
         "-expect-no-session" => o.expect_no_session = true,
+        "-async" => o.async_io = true,
+        "-implicit-handshake" => {}
+        "-verify-fail" => o.verify_fail = true,
+        "-use-custom-verify-callback" => o.use_custom_verify_callback = true,
+        "-expect-verify-result" => o.expect_verify_result = true,
+        "-enable-early-data" => o.enable_early_data = true,
+        "-expect-accept-early-data" => o.expect_accept_early_data = true,
+        "-expect-reject-early-data" => o.expect_reject_early_data = true,
+        "-expect-ticket-supports-early-data" => o.expect_ticket_supports_early_data = true,
+        "-expect-no-offer-early-data" => o.expect_no_offer_early_data = true,
+        "-signing-prefs" => o.signing_prefs.push(number(flag, v)?),
+        "-verify-prefs" => o.verify_prefs.push(number(flag, v)?),
+        "-expect-peer-signature-algorithm" => {
+            o.expect_peer_signature_algorithm = Some(number(flag, v)?)
+        }
         "-port" => o.port = number(flag, v)?,
         "-shim-id" => o.shim_id = number(flag, v)?,
         "-cert-file" => o.cert_file = Some(s()),

@@ -9,16 +9,20 @@
 //! implement. See README.md for running the suite.
 
 mod flags;
+mod keys;
 mod report;
 mod verify;
+mod wire;
 
-use std::io::{self, Read, Write};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+use std::io::{self, Write};
+use std::net::Ipv4Addr;
 use std::process::exit;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use handclasp::conn::EarlyDataStatus;
 use handclasp::crypto::CryptoProvider;
-use handclasp::enums::{NamedGroup, ProtocolVersion};
+use handclasp::enums::{NamedGroup, ProtocolVersion, SignatureScheme};
+use handclasp::events::{HandshakeEvent, HandshakeObserver, Side};
 use handclasp::pki_types::pem::PemObject;
 use handclasp::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use handclasp::resumption::{
@@ -30,6 +34,7 @@ use handclasp::{
 };
 
 use flags::{FlagError, Options, UNIMPLEMENTED, Which};
+use wire::Wire;
 
 /// Why a test run failed.
 enum Failure {
@@ -56,6 +61,37 @@ struct Shared {
     client_sessions: Arc<dyn ClientSessionStore>,
     server_sessions: Arc<dyn StoresServerSessions>,
     ticketer: Option<Arc<dyn ProducesTickets>>,
+    /// The last certificate check's result; a resumed session keeps its original one.
+    verify_result: Arc<Mutex<Option<bool>>>,
+    /// The peer's signature scheme in the full handshake, which a resumed session
+    /// reports again (it has no signature of its own).
+    peer_signature: Mutex<Option<SignatureScheme>>,
+}
+
+/// What one connection's handshake events showed.
+#[derive(Debug, Default)]
+struct Facts {
+    peer_signature: Option<SignatureScheme>,
+    /// `max_early_data` of each ticket received.
+    tickets: Vec<u32>,
+}
+
+#[derive(Debug, Default)]
+struct Recorder(Mutex<Facts>);
+
+impl HandshakeObserver for Recorder {
+    fn on_event(&self, _side: Side, event: &HandshakeEvent<'_>) {
+        let Ok(mut facts) = self.0.lock() else { return };
+        match event {
+            HandshakeEvent::SignatureVerified { scheme } => facts.peer_signature = Some(*scheme),
+            HandshakeEvent::Ticket {
+                ours: false,
+                max_early_data,
+                ..
+            } => facts.tickets.push(*max_early_data),
+            _ => {}
+        }
+    }
 }
 
 fn main() {
@@ -95,6 +131,8 @@ fn main() {
         ticketer: TicketKeys::new(&provider, 3600, 1)
             .ok()
             .map(|t| Arc::new(t) as Arc<dyn ProducesTickets>),
+        verify_result: Arc::default(),
+        peer_signature: Mutex::default(),
     };
 
     for i in 0..=initial.resume_count {
@@ -133,10 +171,10 @@ fn note_unimplemented(args: &[String]) {
 /// as unimplemented so the runner does not count them as failures.
 fn unsupported_setting(o: &Options) -> Option<String> {
     const TLS12: u16 = 0x0303;
-    if let Some(v) = o.max_version {
-        if v < TLS12 {
-            return Some(format!("-max-version {v:#06x} (below TLS 1.2)"));
-        }
+    if let Some(v) = o.max_version
+        && v < TLS12
+    {
+        return Some(format!("-max-version {v:#06x} (below TLS 1.2)"));
     }
     // -curves naming only groups the provider lacks (P-521, FFDHE, ...).
     if !o.curves.is_empty() {
@@ -147,6 +185,27 @@ fn unsupported_setting(o: &Options) -> Option<String> {
             .any(|id| provider.find_kx_group(NamedGroup::from(*id)).is_some())
         {
             return Some(format!("-curves {:?} (no group we implement)", o.curves));
+        }
+    }
+    // 0-RTT on a server needs half-RTT data (the runner expects our echo of its early
+    // data before its Finished), which handclasp's server does not send.
+    if o.server && o.enable_early_data {
+        return Some("-enable-early-data on a server (half-RTT data)".into());
+    }
+    // -verify-prefs naming only schemes the provider cannot verify (ML-DSA, P-521, ...).
+    if !o.verify_prefs.is_empty() {
+        let supported = base_provider()
+            .signature_verification_algorithms
+            .supported_schemes();
+        if !o
+            .verify_prefs
+            .iter()
+            .any(|s| supported.contains(&SignatureScheme::from(*s)))
+        {
+            return Some(format!(
+                "-verify-prefs {:?} (no scheme we verify)",
+                o.verify_prefs
+            ));
         }
     }
     None
@@ -167,6 +226,17 @@ fn provider_for(o: &Options) -> Result<Arc<CryptoProvider>, Failure> {
             }
         }
         provider.kx_groups = groups;
+    }
+    if !o.signing_prefs.is_empty() {
+        // The provider is 'static by type; one per connection of a short-lived shim.
+        provider.key_provider = Box::leak(Box::new(keys::PrefsKeyProvider {
+            inner: provider.key_provider,
+            prefs: o
+                .signing_prefs
+                .iter()
+                .map(|s| SignatureScheme::from(*s))
+                .collect(),
+        }));
     }
     Ok(Arc::new(provider))
 }
@@ -190,22 +260,29 @@ fn load_key(path: &str) -> Result<PrivateKeyDer<'static>, Failure> {
     PrivateKeyDer::from_pem_file(path).map_err(|e| Failure::Shim(format!("reading {path}: {e}")))
 }
 
-fn connect(o: &Options) -> Result<TcpStream, Failure> {
-    let addr = if o.ipv6 {
-        SocketAddr::from((Ipv6Addr::LOCALHOST, o.port))
-    } else {
-        SocketAddr::from((Ipv4Addr::LOCALHOST, o.port))
-    };
-    let mut sock = TcpStream::connect(addr)?;
-    sock.set_nodelay(true)?;
-    // The runner tells its shims apart by this id, sent first, little-endian.
-    sock.write_all(&o.shim_id.to_le_bytes())?;
-    Ok(sock)
+fn connect(o: &Options) -> Result<Wire, Failure> {
+    Ok(Wire::connect(o.port, o.ipv6, o.shim_id, o.async_io)?)
+}
+
+/// The certificate check the flags ask for, recording into the shared result.
+fn verify_policy(o: &Options, shared: &Shared, enforce: bool) -> verify::Policy {
+    verify::Policy {
+        fail: o.verify_fail,
+        enforce,
+        schemes: (!o.verify_prefs.is_empty()).then(|| {
+            o.verify_prefs
+                .iter()
+                .map(|s| SignatureScheme::from(*s))
+                .collect()
+        }),
+        result: shared.verify_result.clone(),
+    }
 }
 
 fn run_connection(o: &Options, shared: &Shared, resuming: bool) -> Result<(), Failure> {
     let provider = provider_for(o)?;
     let versions = versions_for(o);
+    let recorder = Arc::new(Recorder::default());
     if o.server {
         let (Some(cert), Some(key)) = (&o.cert_file, &o.key_file) else {
             return Err(Failure::Shim(
@@ -216,7 +293,8 @@ fn run_connection(o: &Options, shared: &Shared, resuming: bool) -> Result<(), Fa
             .with_protocol_versions(&versions)
             .with_single_cert(load_certs(cert)?, load_key(key)?)?
             .with_session_store(Some(shared.server_sessions.clone()))
-            .with_ticketer(shared.ticketer.clone());
+            .with_ticketer(shared.ticketer.clone())
+            .with_observer(recorder.clone());
         if let Some(p) = &o.select_alpn {
             b = b.with_alpn_protocols(vec![p.clone()]);
         }
@@ -224,12 +302,13 @@ fn run_connection(o: &Options, shared: &Shared, resuming: bool) -> Result<(), Fa
             b = b.with_client_cert_verifier(Arc::new(verify::AnyClientChain::new(
                 &provider,
                 o.require_any_client_certificate,
+                verify_policy(o, shared, true),
             )));
         }
         let config = Arc::new(b.build()?);
-        let mut sock = connect(o)?;
+        let mut wire = connect(o)?;
         let mut conn = ServerConnection::new(config)?;
-        handshake(&mut conn, &mut sock)?;
+        handshake(&mut conn, &mut wire)?;
         if let Some(want) = &o.expect_server_name {
             let got = conn.server_name().map(str::to_string);
             if got.as_deref() != Some(want.as_str()) {
@@ -238,12 +317,23 @@ fn run_connection(o: &Options, shared: &Shared, resuming: bool) -> Result<(), Fa
                 )));
             }
         }
-        exchange(&mut conn, &mut sock, o, resuming)
+        check_after_handshake(&conn, o, shared, &recorder, resuming)?;
+        let first = match o.shim_writes_first {
+            true => SHIM_INITIAL_WRITE,
+            false => &[],
+        };
+        exchange(&mut conn, &mut wire, o, first)?;
+        check_after_close(&conn, o, &recorder)
     } else {
         let mut b = ClientConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&versions)
-            .with_verifier(Arc::new(verify::AnyServerChain::new(&provider)))
-            .with_session_store(Some(shared.client_sessions.clone()));
+            .with_verifier(Arc::new(verify::AnyServerChain::new(
+                &provider,
+                verify_policy(o, shared, o.verify_peer),
+            )))
+            .with_session_store(Some(shared.client_sessions.clone()))
+            .with_early_data(o.enable_early_data)
+            .with_observer(recorder.clone());
         if let Some(list) = &o.advertise_alpn {
             b = b.with_alpn_protocols(list.clone());
         }
@@ -261,26 +351,60 @@ fn run_connection(o: &Options, shared: &Shared, resuming: bool) -> Result<(), Fa
                 .map_err(|e| Failure::Shim(format!("-host-name {h:?}: {e}")))?,
             None => ServerName::from(std::net::IpAddr::from(Ipv4Addr::LOCALHOST)),
         };
-        let mut sock = connect(o)?;
-        let mut conn = ClientConnection::new(config, name)?;
-        handshake(&mut conn, &mut sock)?;
-        exchange(&mut conn, &mut sock, o, resuming)
+        let mut wire = connect(o)?;
+        let mut client = ClientConnection::new(config, name)?;
+        let offered_early = client.early_data_status() == EarlyDataStatus::Offered;
+        if offered_early && o.expect_no_offer_early_data {
+            return Err(Failure::Shim("offered early data, want none".into()));
+        }
+        // 0-RTT: the first write goes out as early data, before the server answers, as
+        // much of it as the ticket allows.
+        let mut sent_early = 0;
+        if offered_early && o.shim_writes_first {
+            sent_early = client.write_early_data(SHIM_INITIAL_WRITE)?;
+        }
+        handshake(&mut client, &mut wire)?;
+        check_early_data(client.early_data_status(), o)?;
+        if client.early_data_status() != EarlyDataStatus::Accepted {
+            // Rejected early data was not delivered: send it again (RFC 8446 4.2.10).
+            sent_early = 0;
+        }
+        check_after_handshake(&client, o, shared, &recorder, resuming)?;
+        let first = match o.shim_writes_first {
+            true => SHIM_INITIAL_WRITE.get(sent_early..).unwrap_or_default(),
+            false => &[],
+        };
+        exchange(&mut client, &mut wire, o, first)?;
+        check_after_close(&client, o, &recorder)
     }
 }
 
-/// Writes everything pending. A peer that already closed its end is not an error
-/// here: what it sent before closing decides the test.
-fn flush(conn: &mut Connection, sock: &mut TcpStream) -> Result<(), Failure> {
-    while conn.wants_write() {
-        conn.write_tls(sock)?;
+/// What the shim writes first (`-shim-writes-first`), the runner's `shimInitialWrite`.
+const SHIM_INITIAL_WRITE: &[u8] = b"hello";
+
+fn check_early_data(status: EarlyDataStatus, o: &Options) -> Result<(), Failure> {
+    let accepted = status == EarlyDataStatus::Accepted;
+    if o.expect_accept_early_data && !accepted {
+        return Err(Failure::Shim(format!(
+            "early data: {status:?}, want accepted"
+        )));
+    }
+    if o.expect_reject_early_data && accepted {
+        return Err(Failure::Shim("early data accepted, want rejected".into()));
     }
     Ok(())
 }
 
+/// Writes everything pending. A peer that already closed its end is not an error
+/// here: what it sent before closing decides the test.
+fn flush(conn: &mut Connection, wire: &mut Wire) -> Result<(), Failure> {
+    Ok(wire.flush(conn)?)
+}
+
 /// Reads once from the socket and processes what came. On a library error, the
 /// alert it queued is sent before the error is returned.
-fn read_some(conn: &mut Connection, sock: &mut TcpStream) -> Result<usize, Failure> {
-    let n = match conn.read_tls(sock) {
+fn read_some(conn: &mut Connection, wire: &mut Wire) -> Result<usize, Failure> {
+    let n = match wire.read_into(conn) {
         Ok(n) => n,
         Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
             conn.note_peer_eof();
@@ -288,44 +412,39 @@ fn read_some(conn: &mut Connection, sock: &mut TcpStream) -> Result<usize, Failu
         }
         Err(e) => return Err(e.into()),
     };
+    if n == 0 {
+        conn.note_peer_eof();
+    }
     match conn.process_new_packets() {
         Ok(_) => Ok(n),
         Err(e) => {
-            let _ = flush(conn, sock);
-            linger(sock);
+            let _ = flush(conn, wire);
+            wire.linger();
             Err(e.into())
         }
     }
 }
 
-/// After a fatal alert: closes our sending side and drains what the peer still sends,
-/// so that closing the socket does not reset the connection before the peer has read
-/// the alert (a reset would replace the alert with "broken pipe" on its side).
-fn linger(sock: &mut TcpStream) {
-    let _ = sock.shutdown(std::net::Shutdown::Write);
-    let _ = sock.set_read_timeout(Some(std::time::Duration::from_secs(2)));
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = sock.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-    }
-}
-
-fn handshake(conn: &mut Connection, sock: &mut TcpStream) -> Result<(), Failure> {
+fn handshake(conn: &mut Connection, wire: &mut Wire) -> Result<(), Failure> {
     while conn.is_handshaking() {
-        flush(conn, sock)?;
+        flush(conn, wire)?;
         if !conn.is_handshaking() {
             break;
         }
-        if read_some(conn, sock)? == 0 && conn.is_handshaking() {
+        if read_some(conn, wire)? == 0 && conn.is_handshaking() {
             return Err(Failure::Shim("the peer closed during the handshake".into()));
         }
     }
-    flush(conn, sock)
+    flush(conn, wire)
 }
 
-fn check_after_handshake(conn: &Connection, o: &Options, resuming: bool) -> Result<(), Failure> {
+fn check_after_handshake(
+    conn: &Connection,
+    o: &Options,
+    shared: &Shared,
+    recorder: &Recorder,
+    resuming: bool,
+) -> Result<(), Failure> {
     let fail = |s: String| Err(Failure::Shim(s));
     if let Some(want) = o.expect_version {
         let got = conn.protocol_version().map(u16::from);
@@ -333,14 +452,14 @@ fn check_after_handshake(conn: &Connection, o: &Options, resuming: bool) -> Resu
             return fail(format!("version: got {got:?}, want {want:#06x}"));
         }
     }
-    if let Some(want) = &o.expect_alpn {
-        if conn.alpn_protocol() != Some(want.as_slice()) {
-            return fail(format!(
-                "ALPN: got {:?}, want {:?}",
-                conn.alpn_protocol().map(String::from_utf8_lossy),
-                String::from_utf8_lossy(want)
-            ));
-        }
+    if let Some(want) = &o.expect_alpn
+        && conn.alpn_protocol() != Some(want.as_slice())
+    {
+        return fail(format!(
+            "ALPN: got {:?}, want {:?}",
+            conn.alpn_protocol().map(String::from_utf8_lossy),
+            String::from_utf8_lossy(want)
+        ));
     }
     if o.expect_no_alpn && conn.alpn_protocol().is_some() {
         return fail("ALPN: negotiated one, want none".into());
@@ -361,16 +480,76 @@ fn check_after_handshake(conn: &Connection, o: &Options, resuming: bool) -> Resu
     } else if conn.is_resumed() {
         return fail("the initial connection claims to be resumed".into());
     }
+    if o.expect_verify_result {
+        let got = shared.verify_result.lock().ok().and_then(|r| *r);
+        if got != Some(!o.verify_fail) {
+            return fail(format!(
+                "certificate check result: got {got:?}, want {:?}",
+                !o.verify_fail
+            ));
+        }
+    }
+    // A resumed session reports the signature of the handshake that made it.
+    let seen = recorder.0.lock().ok().and_then(|f| f.peer_signature);
+    let peer_signature = match (seen, shared.peer_signature.lock()) {
+        (Some(s), Ok(mut kept)) => {
+            *kept = Some(s);
+            Some(s)
+        }
+        (None, Ok(kept)) if conn.is_resumed() => *kept,
+        _ => seen,
+    };
+    if let Some(want) = o.expect_peer_signature_algorithm {
+        let got = peer_signature.map(u16::from);
+        if got != Some(want) {
+            return fail(format!(
+                "peer signature algorithm: got {got:04x?}, want {want:04x}"
+            ));
+        }
+    }
     Ok(())
 }
 
+/// Checks that need the whole connection: TLS 1.3 tickets arrive after the handshake.
+fn check_after_close(conn: &Connection, o: &Options, recorder: &Recorder) -> Result<(), Failure> {
+    // A shim that shuts down first reads on only to see the peer's close_notify;
+    // BoringSSL's never sees the tickets then, and does not check them.
+    if o.server || o.shim_shuts_down || conn.protocol_version() != Some(ProtocolVersion::TLSv1_3) {
+        return Ok(());
+    }
+    let tickets = recorder
+        .0
+        .lock()
+        .map(|f| f.tickets.clone())
+        .unwrap_or_default();
+    let want_ticket = !o.expect_no_session;
+    if want_ticket == tickets.is_empty() {
+        return Err(Failure::Shim(format!(
+            "tickets received: {}, want {}",
+            tickets.len(),
+            if want_ticket { "some" } else { "none" }
+        )));
+    }
+    if want_ticket {
+        let early = tickets.iter().any(|&max| max > 0);
+        if early != o.expect_ticket_supports_early_data {
+            return Err(Failure::Shim(format!(
+                "ticket allows early data: {early}, want {}",
+                o.expect_ticket_supports_early_data
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// After the handshake: the writes the flags ask for (`first`: what is left of the
+/// initial write after accepted early data), then the echo until the peer closes.
 fn exchange(
     conn: &mut Connection,
-    sock: &mut TcpStream,
+    wire: &mut Wire,
     o: &Options,
-    resuming: bool,
+    first: &[u8],
 ) -> Result<(), Failure> {
-    check_after_handshake(conn, o, resuming)?;
     if o.export_keying_material > 0 {
         let mut out = vec![0u8; o.export_keying_material];
         let context = o.use_export_context.then_some(o.export_context.as_slice());
@@ -380,13 +559,13 @@ fn exchange(
     if o.key_update {
         conn.refresh_traffic_keys(false)?;
     }
-    if o.shim_writes_first {
-        conn.write_plaintext(b"hello")?;
+    if !first.is_empty() {
+        conn.write_plaintext(first)?;
     }
     if o.shim_shuts_down {
         conn.send_close_notify();
     }
-    flush(conn, sock)?;
+    flush(conn, wire)?;
 
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -396,18 +575,18 @@ fn exchange(
             if !o.shim_shuts_down {
                 conn.write_plaintext(&reply)?;
             }
-            flush(conn, sock)?;
+            flush(conn, wire)?;
             continue;
         }
         if conn.peer_has_closed() {
             if !o.shim_shuts_down {
                 // Answer the peer's close_notify with ours (RFC 8446 6.1).
                 conn.send_close_notify();
-                let _ = flush(conn, sock);
+                let _ = flush(conn, wire);
             }
             return Ok(());
         }
-        if read_some(conn, sock)? == 0 {
+        if read_some(conn, wire)? == 0 {
             if o.check_close_notify && !conn.peer_has_closed() {
                 return Err(Failure::Shim(
                     "the peer closed the connection without close_notify".into(),
