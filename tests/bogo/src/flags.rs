@@ -66,6 +66,10 @@ pub struct Options {
     pub expect_reject_early_data: bool,
     pub expect_ticket_supports_early_data: bool,
     pub expect_no_offer_early_data: bool,
+    /// A compliance policy flag (`-fips-202205`, ...), see `compliance.rs`.
+    pub compliance: Option<&'static str>,
+    /// `-cnsa-202407`: prefer AES-256-GCM.
+    pub cnsa_202407: bool,
 }
 
 /// Why the command line cannot be run.
@@ -110,6 +114,11 @@ const BOOL_FLAGS: &[&str] = &[
     "-expect-reject-early-data",
     "-expect-ticket-supports-early-data",
     "-expect-no-offer-early-data",
+    "-fips-202205",
+    "-wpa-202304",
+    "-cnsa1-202603",
+    "-cnsa2-202603",
+    "-cnsa-202407",
 ];
 
 /// Flags that take one value.
@@ -232,6 +241,10 @@ fn apply(o: &mut Options, flag: &str, v: Option<&str>) -> Result<(), FlagError> 
         "-expect-reject-early-data" => o.expect_reject_early_data = true,
         "-expect-ticket-supports-early-data" => o.expect_ticket_supports_early_data = true,
         "-expect-no-offer-early-data" => o.expect_no_offer_early_data = true,
+        "-cnsa-202407" => o.cnsa_202407 = true,
+        f if crate::compliance::by_flag(f).is_some() => {
+            o.compliance = crate::compliance::by_flag(f).map(|p| p.flag)
+        }
         "-signing-prefs" => o.signing_prefs.push(number(flag, v)?),
         "-verify-prefs" => o.verify_prefs.push(number(flag, v)?),
         "-expect-peer-signature-algorithm" => {

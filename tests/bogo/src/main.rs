@@ -8,6 +8,7 @@
 //! error report (see `report.rs`) for failure, 89 for a flag the shim does not
 //! implement. See README.md for running the suite.
 
+mod compliance;
 mod flags;
 mod keys;
 mod report;
@@ -192,6 +193,19 @@ fn unsupported_setting(o: &Options) -> Option<String> {
     if o.server && o.enable_early_data {
         return Some("-enable-early-data on a server (half-RTT data)".into());
     }
+    if let Some(policy) = o.compliance.and_then(compliance::by_flag) {
+        let provider = base_provider();
+        if !policy
+            .groups
+            .iter()
+            .any(|id| provider.find_kx_group(NamedGroup::from(*id)).is_some())
+        {
+            return Some(format!(
+                "{} (no group of the policy we implement)",
+                policy.flag
+            ));
+        }
+    }
     // -verify-prefs naming only schemes the provider cannot verify (ML-DSA, P-521, ...).
     if !o.verify_prefs.is_empty() {
         let supported = base_provider()
@@ -247,22 +261,64 @@ fn provider_for(o: &Options) -> Result<Arc<CryptoProvider>, Failure> {
         }
         provider.kx_groups = groups;
     }
-    if !o.signing_prefs.is_empty() {
+    if let Some(policy) = o.compliance.and_then(compliance::by_flag) {
+        provider
+            .cipher_suites
+            .retain(|s| policy.suites.contains(&u16::from(s.suite())));
+        provider
+            .kx_groups
+            .retain(|g| policy.groups.contains(&u16::from(g.name())));
+    }
+    if o.cnsa_202407 {
+        let rank = |id: u16| {
+            compliance::CNSA_202407_ORDER
+                .iter()
+                .position(|x| *x == id)
+                .unwrap_or(usize::MAX)
+        };
+        provider
+            .cipher_suites
+            .sort_by_key(|s| rank(u16::from(s.suite())));
+    }
+    if let Some(prefs) = signing_schemes(o) {
         // The provider is 'static by type; one per connection of a short-lived shim.
         provider.key_provider = Box::leak(Box::new(keys::PrefsKeyProvider {
             inner: provider.key_provider,
-            prefs: o
-                .signing_prefs
-                .iter()
-                .map(|s| SignatureScheme::from(*s))
-                .collect(),
+            prefs: prefs.into_iter().map(SignatureScheme::from).collect(),
         }));
     }
     Ok(Arc::new(provider))
 }
 
+/// The schemes our key may sign with, most preferred first: `-signing-prefs` within
+/// the compliance policy; `None` for no restriction.
+fn signing_schemes(o: &Options) -> Option<Vec<u16>> {
+    restrict(&o.signing_prefs, o)
+}
+
+/// The schemes we accept from the peer, likewise from `-verify-prefs`.
+fn verify_schemes(o: &Options) -> Option<Vec<u16>> {
+    restrict(&o.verify_prefs, o)
+}
+
+fn restrict(prefs: &[u16], o: &Options) -> Option<Vec<u16>> {
+    match (prefs.is_empty(), o.compliance.and_then(compliance::by_flag)) {
+        (true, None) => None,
+        (false, None) => Some(prefs.to_vec()),
+        (true, Some(policy)) => Some(policy.schemes.to_vec()),
+        (false, Some(policy)) => Some(compliance::keep(prefs, policy.schemes)),
+    }
+}
+
 fn versions_for(o: &Options) -> Vec<ProtocolVersion> {
-    let min = o.min_version.unwrap_or(0);
+    let tls13_only = o
+        .compliance
+        .and_then(compliance::by_flag)
+        .is_some_and(|p| p.tls13_only);
+    let min = match tls13_only {
+        true => 0x0304,
+        false => o.min_version.unwrap_or(0),
+    };
     let max = o.max_version.unwrap_or(u16::MAX);
     [ProtocolVersion::TLSv1_3, ProtocolVersion::TLSv1_2]
         .into_iter()
@@ -289,12 +345,8 @@ fn verify_policy(o: &Options, shared: &Shared, enforce: bool) -> verify::Policy 
     verify::Policy {
         fail: o.verify_fail,
         enforce,
-        schemes: (!o.verify_prefs.is_empty()).then(|| {
-            o.verify_prefs
-                .iter()
-                .map(|s| SignatureScheme::from(*s))
-                .collect()
-        }),
+        schemes: verify_schemes(o)
+            .map(|list| list.into_iter().map(SignatureScheme::from).collect()),
         result: shared.verify_result.clone(),
     }
 }
@@ -502,7 +554,12 @@ fn check_after_handshake(
     }
     if o.expect_verify_result {
         // No certificate checked counts as a pass, as BoringSSL's X509_V_OK default.
-        let got = shared.verify_result.lock().ok().and_then(|r| *r).unwrap_or(true);
+        let got = shared
+            .verify_result
+            .lock()
+            .ok()
+            .and_then(|r| *r)
+            .unwrap_or(true);
         if got != !o.verify_fail {
             return fail(format!(
                 "certificate check passed: {got}, want {}",
