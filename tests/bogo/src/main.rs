@@ -226,20 +226,19 @@ fn unsupported_setting(o: &Options) -> Option<String> {
     // legacy TLS 1.3 PKCS#1 code point, ...).
     if let (false, Some(key)) = (o.signing_prefs.is_empty(), &o.key_file) {
         let provider = base_provider();
-        if let Ok(key) = load_key(key)
+        let loaded = load_key(key)
             .map_err(|_| ())
-            .and_then(|k| provider.key_provider.load_private_key(k).map_err(|_| ()))
-        {
-            if !o
+            .and_then(|k| provider.key_provider.load_private_key(k).map_err(|_| ()));
+        if let Ok(key) = loaded
+            && !o
                 .signing_prefs
                 .iter()
                 .any(|s| key.supports_scheme(SignatureScheme::from(*s)))
-            {
-                return Some(format!(
-                    "-signing-prefs {:?} (no scheme our key signs with)",
-                    o.signing_prefs
-                ));
-            }
+        {
+            return Some(format!(
+                "-signing-prefs {:?} (no scheme our key signs with)",
+                o.signing_prefs
+            ));
         }
     }
     None
@@ -562,7 +561,7 @@ fn check_after_handshake(
             .unwrap_or(true);
         if got != !o.verify_fail {
             return fail(format!(
-                "certificate check passed: {got}, want {}",
+                "certificate check passed: {passed}, want {}",
                 !o.verify_fail
             ));
         }
