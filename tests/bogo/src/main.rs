@@ -553,13 +553,13 @@ fn check_after_handshake(
     }
     if o.expect_verify_result {
         // No certificate checked counts as a pass, as BoringSSL's X509_V_OK default.
-        let got = shared
+        let passed = shared
             .verify_result
             .lock()
             .ok()
             .and_then(|r| *r)
             .unwrap_or(true);
-        if got != !o.verify_fail {
+        if passed == o.verify_fail {
             return fail(format!(
                 "certificate check passed: {passed}, want {}",
                 !o.verify_fail
