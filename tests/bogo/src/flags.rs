@@ -70,6 +70,8 @@ pub struct Options {
     pub compliance: Option<&'static str>,
     /// `-cnsa-202407`: prefer AES-256-GCM.
     pub cnsa_202407: bool,
+    pub expect_hrr: bool,
+    pub expect_no_hrr: bool,
 }
 
 /// Why the command line cannot be run.
@@ -119,6 +121,11 @@ const BOOL_FLAGS: &[&str] = &[
     "-cnsa1-202603",
     "-cnsa2-202603",
     "-cnsa-202407",
+    "-expect-hrr",
+    "-expect-no-hrr",
+    // The client certificate comes from a callback rather than the configuration:
+    // handclasp has one way to give it, so this changes nothing.
+    "-use-old-client-cert-callback",
 ];
 
 /// Flags that take one value.
@@ -242,6 +249,9 @@ fn apply(o: &mut Options, flag: &str, v: Option<&str>) -> Result<(), FlagError> 
         "-expect-ticket-supports-early-data" => o.expect_ticket_supports_early_data = true,
         "-expect-no-offer-early-data" => o.expect_no_offer_early_data = true,
         "-cnsa-202407" => o.cnsa_202407 = true,
+        "-expect-hrr" => o.expect_hrr = true,
+        "-expect-no-hrr" => o.expect_no_hrr = true,
+        "-use-old-client-cert-callback" => {}
         f if crate::compliance::by_flag(f).is_some() => {
             o.compliance = crate::compliance::by_flag(f).map(|p| p.flag)
         }

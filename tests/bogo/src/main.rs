@@ -73,6 +73,7 @@ struct Shared {
 #[derive(Debug, Default)]
 struct Facts {
     peer_signature: Option<SignatureScheme>,
+    hello_retry_request: bool,
     /// `max_early_data` of each ticket received.
     tickets: Vec<u32>,
 }
@@ -85,6 +86,7 @@ impl HandshakeObserver for Recorder {
         let Ok(mut facts) = self.0.lock() else { return };
         match event {
             HandshakeEvent::SignatureVerified { scheme } => facts.peer_signature = Some(*scheme),
+            HandshakeEvent::HelloRetryRequest { .. } => facts.hello_retry_request = true,
             HandshakeEvent::Ticket {
                 ours: false,
                 max_early_data,
@@ -565,6 +567,10 @@ fn check_after_handshake(
                 !o.verify_fail
             ));
         }
+    }
+    let hrr = recorder.0.lock().is_ok_and(|f| f.hello_retry_request);
+    if (o.expect_hrr && !hrr) || (o.expect_no_hrr && hrr) {
+        return fail(format!("HelloRetryRequest: {hrr}, want {}", o.expect_hrr));
     }
     // A resumed session reports the signature of the handshake that made it.
     let seen = recorder.0.lock().ok().and_then(|f| f.peer_signature);
