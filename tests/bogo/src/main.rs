@@ -436,6 +436,13 @@ fn run_connection(o: &Options, shared: &Shared, resuming: bool) -> Result<(), Fa
         if offered_early && o.shim_writes_first {
             sent_early = client.write_early_data(SHIM_INITIAL_WRITE)?;
         }
+        if offered_early && o.export_keying_material > 0 {
+            // BoringSSL's handshake call returns once 0-RTT can be written; an export
+            // there must fail, as no exporter exists before the handshake completes.
+            let mut out = vec![0u8; o.export_keying_material];
+            let context = o.use_export_context.then_some(o.export_context.as_slice());
+            client.export_keying_material(&mut out, &o.export_label, context)?;
+        }
         handshake(&mut client, &mut wire)?;
         check_early_data(client.early_data_status(), o)?;
         if client.early_data_status() != EarlyDataStatus::Accepted {
