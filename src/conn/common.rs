@@ -57,6 +57,9 @@ pub(crate) struct CommonState {
 
     /// The handshake is complete: application data may flow both ways.
     pub(super) traffic: bool,
+    /// A TLS 1.3 server that accepted 0-RTT may send before the client's Finished
+    /// ("half-RTT" data, RFC 8446 2.3): set once its application key is installed.
+    half_rtt: bool,
     /// 0-RTT early data: status and budgets.
     pub(crate) early_data: EarlyData,
     /// We answered a request for our KeyUpdate and sent no application data since:
@@ -99,6 +102,7 @@ impl CommonState {
             agreed: Agreed::default(),
             tls13_secrets: None,
             traffic: false,
+            half_rtt: false,
             early_data: EarlyData::new(),
             key_updated_while_silent: false,
             compat_ccs_owed: false,
@@ -387,6 +391,15 @@ impl CommonState {
         self.send_application_data(&early)
     }
 
+    /// A server that accepted 0-RTT data answers it at once: its application write
+    /// key is installed after its Finished, and the client reads such data right after
+    /// ours (RFC 8446 2.3, "0.5-RTT"). What the application wrote before is sent now.
+    pub(crate) fn start_half_rtt(&mut self) -> Result<(), Error> {
+        self.half_rtt = true;
+        let early = self.early_plaintext.take_all();
+        self.send_application_data(&early)
+    }
+
     /// Sends 0-RTT data under the early key, within what the ticket allows.
     pub(crate) fn write_early_data(&mut self, data: &[u8]) -> Result<usize, Error> {
         let n = self.early_data.take_send_budget(data.len())?;
@@ -401,7 +414,7 @@ impl CommonState {
         if self.sent_close_notify {
             return Err(Error::ApiMisuse("write after send_close_notify"));
         }
-        if !self.traffic {
+        if !self.traffic && !self.half_rtt {
             let room = self
                 .limits
                 .early_plaintext

@@ -91,6 +91,9 @@ pub(super) fn start(cx: &mut CommonState, mut n: Tls13Hello<'_>) -> Result<Serve
     let exporter = traffic.exporter()?;
     cx.secret_derived(Secret::ExporterMaster, exporter.secret_bytes());
     cx.agreed.set_exporter(KeyExporter::Tls13(exporter));
+    if accept_early_data {
+        cx.start_half_rtt()?;
+    }
 
     let hs = Box::new(Handshake {
         config: n.config,

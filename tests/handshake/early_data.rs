@@ -159,3 +159,42 @@ fn an_early_data_budget_that_fills_the_receive_buffer_is_refused() {
         assert!(build(limits.received_plaintext - 1).is_ok());
     }
 }
+
+#[test]
+fn a_server_that_accepted_early_data_answers_before_the_clients_finished() {
+    // RFC 8446 2.3: after its Finished, the server may send application data at once
+    // ("0.5-RTT"); the client reads it right after the server's flight.
+    let f = fixture();
+    let server = server(&f, 1024, None);
+    f.prime(&server);
+    let mut pair = Pair::new(f.client.clone(), server, "a.test");
+    pair.client.write_early_data(b"GET /early").unwrap();
+    pair.client_to_server().unwrap();
+    assert_eq!(read_all(&mut pair.server), b"GET /early");
+    assert_eq!(pair.server.write_plaintext(b"200 early").unwrap(), 9);
+    assert!(
+        pair.server.is_handshaking(),
+        "the client's Finished is not in yet"
+    );
+    // The answer travels with the server's flight, before the client's Finished.
+    pair.server_to_client().unwrap();
+    assert_eq!(read_all(&mut pair.client), b"200 early");
+    pair.handshake().unwrap();
+    assert_eq!(pair.client.early_data_status(), EarlyDataStatus::Accepted);
+}
+
+#[test]
+fn without_early_data_the_server_waits_for_the_clients_finished() {
+    // No 0-RTT accepted: what the server writes early waits for the handshake, so
+    // nothing reaches a client that has not proven itself.
+    let f = fixture();
+    let server = server(&f, 0, None);
+    f.prime(&server);
+    let mut pair = Pair::new(f.client.clone(), server, "a.test");
+    pair.client_to_server().unwrap();
+    assert_eq!(pair.server.write_plaintext(b"hello").unwrap(), 5);
+    pair.server_to_client().unwrap();
+    assert!(read_all(&mut pair.client).is_empty());
+    pair.handshake().unwrap();
+    assert_eq!(read_all(&mut pair.client), b"hello");
+}

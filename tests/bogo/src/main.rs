@@ -190,11 +190,6 @@ fn unsupported_setting(o: &Options) -> Option<String> {
             return Some(format!("-curves {:?} (no group we implement)", o.curves));
         }
     }
-    // 0-RTT on a server needs half-RTT data (the runner expects our echo of its early
-    // data before its Finished), which handclasp's server does not send.
-    if o.server && o.enable_early_data {
-        return Some("-enable-early-data on a server (half-RTT data)".into());
-    }
     if let Some(policy) = o.compliance.and_then(compliance::by_flag) {
         let provider = base_provider();
         if !policy
@@ -368,6 +363,9 @@ fn run_connection(o: &Options, shared: &Shared, resuming: bool) -> Result<(), Fa
             .with_session_store(Some(shared.server_sessions.clone()))
             .with_ticketer(shared.ticketer.clone())
             .with_observer(recorder.clone());
+        if o.enable_early_data {
+            b = b.with_max_early_data_size(MAX_EARLY_DATA);
+        }
         if let Some(p) = &o.select_alpn {
             b = b.with_alpn_protocols(vec![p.clone()]);
         }
@@ -381,7 +379,8 @@ fn run_connection(o: &Options, shared: &Shared, resuming: bool) -> Result<(), Fa
         let config = Arc::new(b.build()?);
         let mut wire = connect(o)?;
         let mut conn = ServerConnection::new(config)?;
-        handshake(&mut conn, &mut wire)?;
+        server_handshake(&mut conn, &mut wire)?;
+        check_early_data(conn.early_data_status(), o)?;
         if let Some(want) = &o.expect_server_name {
             let got = conn.server_name().map(str::to_string);
             if got.as_deref() != Some(want.as_str()) {
@@ -457,6 +456,27 @@ fn run_connection(o: &Options, shared: &Shared, resuming: bool) -> Result<(), Fa
         exchange(&mut client, &mut wire, o, first)?;
         check_after_close(&client, o, &recorder)
     }
+}
+
+/// The most 0-RTT data the shim's server takes, BoringSSL's limit.
+const MAX_EARLY_DATA: u32 = 14336;
+
+/// A server handshake that echoes 0-RTT data as it arrives, as half-RTT data (the
+/// runner reads that echo before it sends its Finished).
+fn server_handshake(conn: &mut ServerConnection, wire: &mut Wire) -> Result<(), Failure> {
+    let mut buf = vec![0u8; 1 << 16];
+    while conn.is_handshaking() {
+        flush(conn, wire)?;
+        if read_some(conn, wire)? == 0 && conn.is_handshaking() {
+            return Err(Failure::Shim("the peer closed during the handshake".into()));
+        }
+        if conn.is_handshaking() && conn.early_data_status() == EarlyDataStatus::Accepted {
+            let n = conn.read_plaintext(&mut buf);
+            let reply: Vec<u8> = buf[..n].iter().map(|b| b ^ 0xff).collect();
+            conn.write_plaintext(&reply)?;
+        }
+    }
+    flush(conn, wire)
 }
 
 /// What the shim writes first (`-shim-writes-first`), the runner's `shimInitialWrite`.
