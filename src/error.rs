@@ -265,8 +265,9 @@ pub enum PeerMisbehaved {
     /// The server chose a version the client did not offer.
     #[error("the server chose {0:?}, which was not offered")]
     SelectedUnofferedVersion(ProtocolVersion),
-    /// The server did not echo the client's legacy_session_id (RFC 8446 4.1.3).
-    #[error("the server did not echo the client's session id")]
+    /// The server did not echo the client's legacy_session_id (RFC 8446 4.1.3), or a
+    /// TLS 1.2 server echoed one that named no session to resume (RFC 5246 7.4.1.3).
+    #[error("the server did not echo the client's session id, or echoed one that named no session")]
     WrongSessionIdEcho,
     /// The server chose a compression method other than null.
     #[error("the server chose compression, which is refused (CRIME)")]

@@ -44,10 +44,13 @@ pub(super) fn start_handshake(
     let tls12_session = find_tls12_session(&config, &server_name)?;
     // A TLS 1.2 session is resumed by its id (RFC 5246 7.4.1.2). Otherwise, in TLS 1.3
     // middlebox compatibility mode (RFC 8446 D.4), or to detect that a TLS 1.2 ticket
-    // was accepted (RFC 5077 3.4), the id is 32 random bytes.
+    // was accepted (RFC 5077 3.4), the id is 32 random bytes. A client without TLS 1.3
+    // has no compatibility mode: its id "is empty if no session_id is available"
+    // (RFC 5246 7.4.1.2).
+    let compat = config.middlebox_compat && config.versions.contains(&ProtocolVersion::TLSv1_3);
     let session_id = match &tls12_session {
         Some(session) if !session.session_id.is_empty() => session.session_id.clone(),
-        _ if config.middlebox_compat || tls12_session.is_some() => {
+        _ if compat || tls12_session.is_some() => {
             let mut id = vec![0u8; 32];
             cx.random(&mut id)?;
             id

@@ -1028,3 +1028,59 @@ fn client_offering_only_compression() {
     );
     assert!(text.contains("compression (refused: CRIME)"), "{text}");
 }
+
+// ---------------------------------------------------------------------------------
+// Session ids
+
+/// The session id of the client's ClientHello (still queued on the client).
+fn client_session_id(pair: &mut Pair) -> (Vec<u8>, Vec<u8>) {
+    let bytes = take(&mut pair.client);
+    let records = split_records(&bytes);
+    assert_eq!(records.len(), 1);
+    let HandshakePayload::ClientHello(ch) = decode12(&records[0].payload).payload else {
+        panic!("not a ClientHello")
+    };
+    (ch.session_id, bytes)
+}
+
+/// RFC 5246 7.4.1.2: the session id "is empty if no session_id is available". A
+/// client that cannot speak TLS 1.3 has no middlebox-compatibility mode (RFC 8446
+/// D.4) to fill it with random bytes; one that can does.
+#[test]
+fn a_tls12_only_client_without_a_session_sends_an_empty_session_id() {
+    let (session_id, _) = client_session_id(&mut plain_pair());
+    assert_eq!(session_id, b"");
+    let (session_id, _) = client_session_id(&mut pair_with(Options {
+        client_provider: Arc::new(handclasp::crypto::ring::default_provider()),
+        ..Options::default()
+    }));
+    assert_eq!(session_id.len(), 32);
+}
+
+/// RFC 5246 7.4.1.3: a TLS 1.2 server echoes the client's session id only to resume
+/// that session. The random id of TLS 1.3 compatibility mode (RFC 8446 D.4) names no
+/// session, so an echo of it is illegal_parameter.
+#[test]
+fn a_tls12_server_echoing_the_compatibility_session_id() {
+    let mut pair = pair_with(Options {
+        client_provider: Arc::new(handclasp::crypto::ring::default_provider()),
+        ..Options::default()
+    });
+    let (session_id, hello) = client_session_id(&mut pair);
+    assert_eq!(session_id.len(), 32);
+    feed(&mut pair.server, &hello).unwrap();
+    let mut flight = plain_handshake_messages(&split_records(&take(&mut pair.server)));
+    edit_message(&mut flight, HandshakeType::ServerHello, |p| {
+        let HandshakePayload::ServerHello(sh) = p else {
+            panic!("{p:?}")
+        };
+        sh.session_id = session_id;
+    });
+    client_rejects(
+        &mut pair,
+        &one_record_each(&flight),
+        PeerMisbehaved::WrongSessionIdEcho.into(),
+        A::IllegalParameter,
+        Sent::Plain,
+    );
+}
