@@ -454,6 +454,11 @@ impl ExpectChangeCipherSpec {
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
         match input {
+            // RFC 5077 3.3: a NewSessionTicket "MUST be sent if the server included a
+            // SessionTicket extension in the ServerHello".
+            Input::ChangeCipherSpec if self.hs.ticket_expected && self.new_ticket.is_none() => {
+                Err(input.unexpected("NewSessionTicket (promised in the ServerHello)"))
+            }
             Input::ChangeCipherSpec => {
                 cx.set_tls12_read_key(
                     self.hs.suite,

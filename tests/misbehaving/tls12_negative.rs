@@ -476,6 +476,42 @@ fn change_cipher_spec_twice_from_the_server() {
     );
 }
 
+/// RFC 5077 3.3: a NewSessionTicket "MUST be sent if the server included a
+/// SessionTicket extension in the ServerHello"; a server that promised one and goes
+/// straight to its ChangeCipherSpec is unexpected_message.
+#[test]
+fn change_cipher_spec_instead_of_a_promised_ticket() {
+    let mut pair = plain_pair();
+    pair.client_to_server().unwrap();
+    pair.server_to_client().unwrap();
+    pair.client_to_server().unwrap();
+    let records = split_records(&take(&mut pair.server));
+    let types: Vec<ContentType> = records.iter().map(|r| r.typ).collect();
+    assert_eq!(
+        types,
+        [
+            ContentType::Handshake,
+            ContentType::ChangeCipherSpec,
+            ContentType::Handshake
+        ]
+    );
+    assert_eq!(
+        message_type(&records[0].payload),
+        HandshakeType::NewSessionTicket
+    );
+    let bytes: Vec<u8> = records[1..].iter().flat_map(|r| r.encode()).collect();
+    client_rejects(
+        &mut pair,
+        &bytes,
+        Error::UnexpectedMessage {
+            expected: "NewSessionTicket (promised in the ServerHello)",
+            got: MessageKind::Record(ContentType::ChangeCipherSpec),
+        },
+        A::UnexpectedMessage,
+        Sent::Encrypted,
+    );
+}
+
 #[test]
 fn change_cipher_spec_after_the_handshake() {
     let mut pair = plain_pair();
