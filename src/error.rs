@@ -265,6 +265,10 @@ pub enum PeerMisbehaved {
     /// The server chose a version the client did not offer.
     #[error("the server chose {0:?}, which was not offered")]
     SelectedUnofferedVersion(ProtocolVersion),
+    /// A TLS 1.3 ServerHello or HelloRetryRequest whose legacy_version is not TLS 1.2
+    /// (RFC 8446 4.1.3: it "MUST be set to 0x0303").
+    #[error("the TLS 1.3 server hello's legacy_version is {0:?}, not TLS 1.2")]
+    LegacyVersionNotTls12(ProtocolVersion),
     /// The server did not echo the client's legacy_session_id (RFC 8446 4.1.3), or a
     /// TLS 1.2 server echoed one that named no session to resume (RFC 5246 7.4.1.3).
     #[error("the server did not echo the client's session id, or echoed one that named no session")]
@@ -376,6 +380,7 @@ impl PeerMisbehaved {
             | Self::SelectedUnofferedCipherSuite(_)
             | Self::SelectedUnofferedGroup(_)
             | Self::SelectedUnofferedVersion(_)
+            | Self::LegacyVersionNotTls12(_)
             | Self::WrongSessionIdEcho
             | Self::CompressionSelected
             | Self::UselessHelloRetryRequest

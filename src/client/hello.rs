@@ -496,6 +496,10 @@ impl ExpectServerHello {
         if version != ProtocolVersion::TLSv1_3 || !self.config.versions.contains(&version) {
             return Err(PeerMisbehaved::SelectedUnofferedVersion(version).into());
         }
+        // RFC 8446 4.1.3: "the legacy_version field MUST be set to 0x0303".
+        if sh.legacy_version != ProtocolVersion::TLSv1_2 {
+            return Err(PeerMisbehaved::LegacyVersionNotTls12(sh.legacy_version).into());
+        }
         if sh.session_id != self.hello.session_id {
             return Err(PeerMisbehaved::WrongSessionIdEcho.into());
         }
@@ -621,6 +625,11 @@ impl ExpectServerHello {
                 }
                 .into());
             }
+        }
+        // RFC 8446 4.1.4: the HelloRetryRequest has the ServerHello's structure, and
+        // its legacy_version "MUST be set to 0x0303" (4.1.3).
+        if hrr.legacy_version != ProtocolVersion::TLSv1_2 {
+            return Err(PeerMisbehaved::LegacyVersionNotTls12(hrr.legacy_version).into());
         }
         if hrr.session_id != self.hello.session_id {
             return Err(PeerMisbehaved::WrongSessionIdEcho.into());
