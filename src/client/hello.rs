@@ -419,6 +419,11 @@ impl ExpectServerHello {
         self.config.versions == [ProtocolVersion::TLSv1_2]
     }
 
+    /// TLS 1.2 was offered and no HelloRetryRequest settled TLS 1.3 (RFC 8446 4.1.4).
+    pub(super) fn may_be_answered_with_tls12(&self) -> bool {
+        self.config.versions.contains(&ProtocolVersion::TLSv1_2) && self.retried.is_none()
+    }
+
     pub(super) fn handle(
         self,
         cx: &mut CommonState,

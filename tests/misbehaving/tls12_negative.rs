@@ -862,6 +862,34 @@ fn non_empty_renegotiation_info() {
 // ---------------------------------------------------------------------------------
 // Downgrade
 
+/// RFC 6066 3: a TLS 1.2 server that does not recognize the name may send a
+/// warning-level unrecognized_name alert (NOT RECOMMENDED, but legal) and go on. It
+/// comes before the ServerHello, when the client does not know the version yet; a
+/// client that offered TLS 1.2 must tolerate it (RFC 5246 7.2: after a warning "the
+/// connection can continue normally"). A fatal one still ends the handshake.
+#[test]
+fn a_warning_unrecognized_name_before_the_server_hello_is_tolerated() {
+    let warning = WireRecord::new(ContentType::Alert, vec![1, u8::from(A::UnrecognizedName)]);
+    let mut pair = plain_pair();
+    pair.client_to_server().unwrap();
+    let mut bytes = warning.encode();
+    bytes.extend(take(&mut pair.server));
+    feed(&mut pair.client, &bytes).unwrap();
+    pair.handshake().unwrap();
+    assert_eq!(
+        pair.client.protocol_version(),
+        Some(ProtocolVersion::TLSv1_2)
+    );
+
+    let fatal = WireRecord::new(ContentType::Alert, vec![2, u8::from(A::UnrecognizedName)]);
+    let mut pair = plain_pair();
+    pair.client_to_server().unwrap();
+    assert_eq!(
+        feed(&mut pair.client, &fatal.encode()),
+        Err(Error::AlertReceived(A::UnrecognizedName))
+    );
+}
+
 #[test]
 fn downgrade_to_tls12_is_detected() {
     // Both sides speak TLS 1.3 and 1.2. A man in the middle strips TLS 1.3 from the
