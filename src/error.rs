@@ -285,6 +285,10 @@ pub enum PeerMisbehaved {
     /// The ServerHello after a HelloRetryRequest changed the suite (RFC 8446 4.1.4).
     #[error("the ServerHello's cipher suite differs from the HelloRetryRequest's")]
     HelloRetryRequestSuiteChanged,
+    /// The ServerHello after a HelloRetryRequest did not keep its TLS 1.3
+    /// selected_version (RFC 8446 4.1.4); `None`: it had no supported_versions.
+    #[error("the ServerHello's version ({0:?}) differs from the HelloRetryRequest's (TLS 1.3)")]
+    HelloRetryRequestVersionChanged(Option<ProtocolVersion>),
     /// The client's second ClientHello is not the one the HelloRetryRequest asked for.
     #[error("the second ClientHello does not answer the HelloRetryRequest: {0}")]
     BadRetriedClientHello(&'static str),
@@ -385,6 +389,7 @@ impl PeerMisbehaved {
             | Self::CompressionSelected
             | Self::UselessHelloRetryRequest
             | Self::HelloRetryRequestSuiteChanged
+            | Self::HelloRetryRequestVersionChanged(_)
             | Self::BadRetriedClientHello(_)
             | Self::DowngradeDetected
             | Self::BadCertificateRequestContext

@@ -464,6 +464,13 @@ impl ExpectServerHello {
         sh: ServerHello,
         encoded: &[u8],
     ) -> Result<ClientState, Error> {
+        // RFC 8446 4.1.4: the HelloRetryRequest's selected_version "MUST be retained
+        // in the ServerHello" (illegal_parameter if it changes).
+        if self.retried.is_some() && sh.supported_version() != Some(ProtocolVersion::TLSv1_3) {
+            return Err(
+                PeerMisbehaved::HelloRetryRequestVersionChanged(sh.supported_version()).into(),
+            );
+        }
         let version = match sh.supported_version() {
             Some(v) => v,
             // RFC 8446 4.1.3: a server that picked TLS 1.2 or below uses legacy_version.

@@ -522,6 +522,31 @@ fn second_hello_retry_request() {
     );
 }
 
+/// RFC 8446 4.1.4: the HelloRetryRequest's selected_version "MUST be retained in the
+/// ServerHello, and a client MUST abort the handshake with an "illegal_parameter"
+/// alert if the value changes"; a ServerHello without supported_versions changes it
+/// to TLS 1.2.
+#[test]
+fn server_hello_after_a_retry_without_its_version() {
+    for version in [None, Some(ProtocolVersion::from(0x1234))] {
+        let (mut pair, hrr) = hrr_pair();
+        feed(&mut pair.client, &join_records(&hrr)).unwrap();
+        let bytes = server_flight_with(&mut pair, |sh| {
+            let exts = sh.extensions.as_mut().unwrap();
+            exts.retain(|e| !matches!(e, ServerExtension::SupportedVersions(_)));
+            if let Some(v) = version {
+                exts.push(ServerExtension::SupportedVersions(v));
+            }
+        });
+        client_rejects(
+            &mut pair,
+            &bytes,
+            PeerMisbehaved::HelloRetryRequestVersionChanged(version).into(),
+            A::IllegalParameter,
+        );
+    }
+}
+
 fn edit_hrr(hrr: &WireRecord, edit: impl FnOnce(&mut Vec<HelloRetryExtension>)) -> Vec<u8> {
     let mut msg = decode_message(hrr);
     match &mut msg.payload {
