@@ -265,8 +265,13 @@ pub enum PeerMisbehaved {
     /// The server chose a version the client did not offer.
     #[error("the server chose {0:?}, which was not offered")]
     SelectedUnofferedVersion(ProtocolVersion),
-    /// The server did not echo the client's legacy_session_id (RFC 8446 4.1.3).
-    #[error("the server did not echo the client's session id")]
+    /// A TLS 1.3 ServerHello or HelloRetryRequest whose legacy_version is not TLS 1.2
+    /// (RFC 8446 4.1.3: it "MUST be set to 0x0303").
+    #[error("the TLS 1.3 server hello's legacy_version is {0:?}, not TLS 1.2")]
+    LegacyVersionNotTls12(ProtocolVersion),
+    /// The server did not echo the client's legacy_session_id (RFC 8446 4.1.3), or a
+    /// TLS 1.2 server echoed one that named no session to resume (RFC 5246 7.4.1.3).
+    #[error("the server did not echo the client's session id, or echoed one that named no session")]
     WrongSessionIdEcho,
     /// The server chose a compression method other than null.
     #[error("the server chose compression, which is refused (CRIME)")]
@@ -280,6 +285,10 @@ pub enum PeerMisbehaved {
     /// The ServerHello after a HelloRetryRequest changed the suite (RFC 8446 4.1.4).
     #[error("the ServerHello's cipher suite differs from the HelloRetryRequest's")]
     HelloRetryRequestSuiteChanged,
+    /// The ServerHello after a HelloRetryRequest did not keep its TLS 1.3
+    /// selected_version (RFC 8446 4.1.4); `None`: it had no supported_versions.
+    #[error("the ServerHello's version ({0:?}) differs from the HelloRetryRequest's (TLS 1.3)")]
+    HelloRetryRequestVersionChanged(Option<ProtocolVersion>),
     /// The client's second ClientHello is not the one the HelloRetryRequest asked for.
     #[error("the second ClientHello does not answer the HelloRetryRequest: {0}")]
     BadRetriedClientHello(&'static str),
@@ -375,10 +384,12 @@ impl PeerMisbehaved {
             | Self::SelectedUnofferedCipherSuite(_)
             | Self::SelectedUnofferedGroup(_)
             | Self::SelectedUnofferedVersion(_)
+            | Self::LegacyVersionNotTls12(_)
             | Self::WrongSessionIdEcho
             | Self::CompressionSelected
             | Self::UselessHelloRetryRequest
             | Self::HelloRetryRequestSuiteChanged
+            | Self::HelloRetryRequestVersionChanged(_)
             | Self::BadRetriedClientHello(_)
             | Self::DowngradeDetected
             | Self::BadCertificateRequestContext

@@ -44,10 +44,13 @@ pub(super) fn start_handshake(
     let tls12_session = find_tls12_session(&config, &server_name)?;
     // A TLS 1.2 session is resumed by its id (RFC 5246 7.4.1.2). Otherwise, in TLS 1.3
     // middlebox compatibility mode (RFC 8446 D.4), or to detect that a TLS 1.2 ticket
-    // was accepted (RFC 5077 3.4), the id is 32 random bytes.
+    // was accepted (RFC 5077 3.4), the id is 32 random bytes. A client without TLS 1.3
+    // has no compatibility mode: its id "is empty if no session_id is available"
+    // (RFC 5246 7.4.1.2).
+    let compat = config.middlebox_compat && config.versions.contains(&ProtocolVersion::TLSv1_3);
     let session_id = match &tls12_session {
         Some(session) if !session.session_id.is_empty() => session.session_id.clone(),
-        _ if config.middlebox_compat || tls12_session.is_some() => {
+        _ if compat || tls12_session.is_some() => {
             let mut id = vec![0u8; 32];
             cx.random(&mut id)?;
             id
@@ -416,6 +419,11 @@ impl ExpectServerHello {
         self.config.versions == [ProtocolVersion::TLSv1_2]
     }
 
+    /// TLS 1.2 was offered and no HelloRetryRequest settled TLS 1.3 (RFC 8446 4.1.4).
+    pub(super) fn may_be_answered_with_tls12(&self) -> bool {
+        self.config.versions.contains(&ProtocolVersion::TLSv1_2) && self.retried.is_none()
+    }
+
     pub(super) fn handle(
         self,
         cx: &mut CommonState,
@@ -456,6 +464,13 @@ impl ExpectServerHello {
         sh: ServerHello,
         encoded: &[u8],
     ) -> Result<ClientState, Error> {
+        // RFC 8446 4.1.4: the HelloRetryRequest's selected_version "MUST be retained
+        // in the ServerHello" (illegal_parameter if it changes).
+        if self.retried.is_some() && sh.supported_version() != Some(ProtocolVersion::TLSv1_3) {
+            return Err(
+                PeerMisbehaved::HelloRetryRequestVersionChanged(sh.supported_version()).into(),
+            );
+        }
         let version = match sh.supported_version() {
             Some(v) => v,
             // RFC 8446 4.1.3: a server that picked TLS 1.2 or below uses legacy_version.
@@ -492,6 +507,10 @@ impl ExpectServerHello {
         // RFC 8446 4.2.1: the version must be one offered, and not before TLS 1.3.
         if version != ProtocolVersion::TLSv1_3 || !self.config.versions.contains(&version) {
             return Err(PeerMisbehaved::SelectedUnofferedVersion(version).into());
+        }
+        // RFC 8446 4.1.3: "the legacy_version field MUST be set to 0x0303".
+        if sh.legacy_version != ProtocolVersion::TLSv1_2 {
+            return Err(PeerMisbehaved::LegacyVersionNotTls12(sh.legacy_version).into());
         }
         if sh.session_id != self.hello.session_id {
             return Err(PeerMisbehaved::WrongSessionIdEcho.into());
@@ -618,6 +637,11 @@ impl ExpectServerHello {
                 }
                 .into());
             }
+        }
+        // RFC 8446 4.1.4: the HelloRetryRequest has the ServerHello's structure, and
+        // its legacy_version "MUST be set to 0x0303" (4.1.3).
+        if hrr.legacy_version != ProtocolVersion::TLSv1_2 {
+            return Err(PeerMisbehaved::LegacyVersionNotTls12(hrr.legacy_version).into());
         }
         if hrr.session_id != self.hello.session_id {
             return Err(PeerMisbehaved::WrongSessionIdEcho.into());

@@ -201,6 +201,16 @@ impl HandshakeState for ClientState {
         typ == HandshakeType::HelloRequest && (cx.agreed.is_tls12() || self.ignores(typ))
     }
 
+    /// Before the ServerHello, a server we offered TLS 1.2 may be a TLS 1.2 one
+    /// warning that it does not know the name we sent (RFC 6066 3: legal, if NOT
+    /// RECOMMENDED); it then goes on with its ServerHello.
+    fn tolerates_warning_alerts(&self, cx: &CommonState) -> bool {
+        match self {
+            Self::ExpectServerHello(hello) => hello.may_be_answered_with_tls12(),
+            _ => cx.agreed.is_tls12(),
+        }
+    }
+
     /// Our ClientHello went first: a compatibility CCS may come unless the server
     /// chose TLS 1.2.
     fn may_receive_compat_ccs(&self, cx: &CommonState) -> bool {

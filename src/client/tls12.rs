@@ -152,10 +152,14 @@ pub(super) fn server_hello(
     // RFC 5246 7.4.1.3, RFC 5077 3.4: echoing the session id we sent means the
     // server resumes the session we offered; suite and extended master secret must
     // be the session's (RFC 7627 5.3).
+    let echoed = !sh.session_id.is_empty() && sh.session_id == hello.client_hello.session_id;
+    if echoed && hello.session.is_none() {
+        // We offered no session: the id was TLS 1.3 compatibility mode's random one
+        // (RFC 8446 D.4), and there is nothing to resume.
+        return Err(PeerMisbehaved::WrongSessionIdEcho.into());
+    }
     let resumed = match &hello.session {
-        Some(session)
-            if !sh.session_id.is_empty() && sh.session_id == hello.client_hello.session_id =>
-        {
+        Some(session) if echoed => {
             if session.suite != suite.suite {
                 return Err(PeerMisbehaved::ResumedSessionMismatch("cipher suite").into());
             }
@@ -450,6 +454,11 @@ impl ExpectChangeCipherSpec {
         input: Input<'_>,
     ) -> Result<ClientState, Error> {
         match input {
+            // RFC 5077 3.3: a NewSessionTicket "MUST be sent if the server included a
+            // SessionTicket extension in the ServerHello".
+            Input::ChangeCipherSpec if self.hs.ticket_expected && self.new_ticket.is_none() => {
+                Err(input.unexpected("NewSessionTicket (promised in the ServerHello)"))
+            }
             Input::ChangeCipherSpec => {
                 cx.set_tls12_read_key(
                     self.hs.suite,

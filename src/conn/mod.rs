@@ -638,8 +638,16 @@ impl Inner {
             (AlertLevel::Warning, AlertDescription::UserCanceled) => {
                 self.count_warning(alert.description)
             }
-            // RFC 8446 6.2: in TLS 1.3 every other alert is fatal whatever its level.
-            (AlertLevel::Warning, description) if self.common.agreed.is_tls12() => {
+            // RFC 8446 6.2: in TLS 1.3 every other alert is fatal whatever its level;
+            // RFC 5246 7.2: in TLS 1.2 a warning lets the connection go on.
+            (AlertLevel::Warning, description)
+                if self
+                    .state
+                    .as_ref()
+                    .map_or(self.common.agreed.is_tls12(), |state| {
+                        state.tolerates_warning_alerts(&self.common)
+                    }) =>
+            {
                 self.count_warning(description)
             }
             (_, description) => Err(Error::AlertReceived(description)),

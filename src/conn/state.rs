@@ -85,6 +85,13 @@ pub(crate) trait HandshakeState: Send + Sync {
         false
     }
 
+    /// Whether a warning-level alert other than close_notify and user_canceled is
+    /// tolerated now (RFC 5246 7.2) rather than fatal (RFC 8446 6.2): once TLS 1.2
+    /// is agreed.
+    fn tolerates_warning_alerts(&self, cx: &CommonState) -> bool {
+        cx.agreed.is_tls12()
+    }
+
     /// Whether one unprotected change_cipher_spec (RFC 8446 D.4 middlebox
     /// compatibility) may arrive now: only once a TLS 1.3 hello was sent or received.
     fn may_receive_compat_ccs(&self, cx: &CommonState) -> bool;

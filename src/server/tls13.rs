@@ -66,7 +66,7 @@ pub(super) fn start(cx: &mut CommonState, mut n: Tls13Hello<'_>) -> Result<Serve
 
     let shared = send_server_hello(cx, &n, &mut transcript, retried)?;
     let keys = install_handshake_keys(cx, &n, &shared, &transcript, client_hello_hash)?;
-    send_encrypted_extensions(cx, accept_early_data, &mut transcript)?;
+    send_encrypted_extensions(cx, n.resumed.is_some(), accept_early_data, &mut transcript)?;
     // RFC 8446 4.3.2: a CertificateRequest never in a PSK handshake.
     let client_verifier = n
         .config
@@ -244,12 +244,15 @@ fn install_handshake_keys(
 /// RFC 8446 4.3.1: EncryptedExtensions.
 fn send_encrypted_extensions(
     cx: &mut CommonState,
+    resumed: bool,
     accept_early_data: bool,
     transcript: &mut HandshakeHash,
 ) -> Result<(), Error> {
     let mut extensions = Vec::new();
-    if cx.agreed.sni().is_some() {
-        // RFC 6066 3: an empty server_name acknowledges that SNI was used.
+    // RFC 6066 3: an empty server_name acknowledges that SNI was used, but "when
+    // resuming a session, the server MUST NOT include a server_name extension".
+    let sni_ack = cx.agreed.sni().is_some() && !resumed;
+    if sni_ack {
         extensions.push(ServerExtension::ServerNameAck);
     }
     if let Some(protocol) = cx.agreed.alpn() {
@@ -261,7 +264,7 @@ fn send_encrypted_extensions(
     cx.emit_with(|emit| {
         emit(&HandshakeEvent::EncryptedExtensions {
             alpn: cx.agreed.alpn(),
-            server_name_acknowledged: cx.agreed.sni().is_some(),
+            server_name_acknowledged: sni_ack,
             early_data_accepted: accept_early_data,
         })
     });

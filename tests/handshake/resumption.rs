@@ -405,3 +405,60 @@ fn expired_tickets_are_not_offered_or_not_accepted() {
     clock.advance(24 * 3600 + 1);
     assert!(!connect(&setup), "an expired ticket gives a full handshake");
 }
+
+/// Records, from the client's side, whether each TLS 1.3 EncryptedExtensions
+/// acknowledged the server name.
+#[derive(Debug, Default)]
+struct SniAcks(std::sync::Mutex<Vec<bool>>);
+
+impl handclasp::events::HandshakeObserver for SniAcks {
+    fn on_event(
+        &self,
+        side: handclasp::events::Side,
+        event: &handclasp::events::HandshakeEvent<'_>,
+    ) {
+        if let (
+            handclasp::events::Side::Client,
+            handclasp::events::HandshakeEvent::EncryptedExtensions {
+                server_name_acknowledged,
+                ..
+            },
+        ) = (side, event)
+        {
+            self.0.lock().unwrap().push(*server_name_acknowledged);
+        }
+    }
+}
+
+/// RFC 6066 3: "When resuming a session, the server MUST NOT include a server_name
+/// extension in the server hello" (in TLS 1.3 it travels in EncryptedExtensions). A
+/// full handshake acknowledges the name; a resumed one does not.
+#[test]
+fn a_resumed_tls13_handshake_does_not_acknowledge_the_server_name() {
+    let (root, leaf) = pki::server_chain(&["a.test"]);
+    let mut roots = RootStore::empty();
+    roots.add(&root.cert).unwrap();
+    let acks = Arc::new(SniAcks::default());
+    let time: Arc<dyn TimeProvider> = Arc::new(FixedTime(at(NOV_2026)));
+    let setup = Setup {
+        client: Arc::new(
+            ClientConfig::builder()
+                .with_root_store(roots)
+                .with_time_provider(time.clone())
+                .with_observer(acks.clone())
+                .build()
+                .unwrap(),
+        ),
+        server: Arc::new(
+            ServerConfig::builder()
+                .with_time_provider(time)
+                .with_single_cert(leaf.chain.clone(), leaf.key.clone_key())
+                .unwrap()
+                .build()
+                .unwrap(),
+        ),
+    };
+    assert!(!connect(&setup));
+    assert!(connect(&setup));
+    assert_eq!(*acks.0.lock().unwrap(), [true, false]);
+}

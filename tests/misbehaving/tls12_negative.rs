@@ -476,6 +476,42 @@ fn change_cipher_spec_twice_from_the_server() {
     );
 }
 
+/// RFC 5077 3.3: a NewSessionTicket "MUST be sent if the server included a
+/// SessionTicket extension in the ServerHello"; a server that promised one and goes
+/// straight to its ChangeCipherSpec is unexpected_message.
+#[test]
+fn change_cipher_spec_instead_of_a_promised_ticket() {
+    let mut pair = plain_pair();
+    pair.client_to_server().unwrap();
+    pair.server_to_client().unwrap();
+    pair.client_to_server().unwrap();
+    let records = split_records(&take(&mut pair.server));
+    let types: Vec<ContentType> = records.iter().map(|r| r.typ).collect();
+    assert_eq!(
+        types,
+        [
+            ContentType::Handshake,
+            ContentType::ChangeCipherSpec,
+            ContentType::Handshake
+        ]
+    );
+    assert_eq!(
+        message_type(&records[0].payload),
+        HandshakeType::NewSessionTicket
+    );
+    let bytes: Vec<u8> = records[1..].iter().flat_map(|r| r.encode()).collect();
+    client_rejects(
+        &mut pair,
+        &bytes,
+        Error::UnexpectedMessage {
+            expected: "NewSessionTicket (promised in the ServerHello)",
+            got: MessageKind::Record(ContentType::ChangeCipherSpec),
+        },
+        A::UnexpectedMessage,
+        Sent::Encrypted,
+    );
+}
+
 #[test]
 fn change_cipher_spec_after_the_handshake() {
     let mut pair = plain_pair();
@@ -826,6 +862,34 @@ fn non_empty_renegotiation_info() {
 // ---------------------------------------------------------------------------------
 // Downgrade
 
+/// RFC 6066 3: a TLS 1.2 server that does not recognize the name may send a
+/// warning-level unrecognized_name alert (NOT RECOMMENDED, but legal) and go on. It
+/// comes before the ServerHello, when the client does not know the version yet; a
+/// client that offered TLS 1.2 must tolerate it (RFC 5246 7.2: after a warning "the
+/// connection can continue normally"). A fatal one still ends the handshake.
+#[test]
+fn a_warning_unrecognized_name_before_the_server_hello_is_tolerated() {
+    let warning = WireRecord::new(ContentType::Alert, vec![1, u8::from(A::UnrecognizedName)]);
+    let mut pair = plain_pair();
+    pair.client_to_server().unwrap();
+    let mut bytes = warning.encode();
+    bytes.extend(take(&mut pair.server));
+    feed(&mut pair.client, &bytes).unwrap();
+    pair.handshake().unwrap();
+    assert_eq!(
+        pair.client.protocol_version(),
+        Some(ProtocolVersion::TLSv1_2)
+    );
+
+    let fatal = WireRecord::new(ContentType::Alert, vec![2, u8::from(A::UnrecognizedName)]);
+    let mut pair = plain_pair();
+    pair.client_to_server().unwrap();
+    assert_eq!(
+        feed(&mut pair.client, &fatal.encode()),
+        Err(Error::AlertReceived(A::UnrecognizedName))
+    );
+}
+
 #[test]
 fn downgrade_to_tls12_is_detected() {
     // Both sides speak TLS 1.3 and 1.2. A man in the middle strips TLS 1.3 from the
@@ -1027,4 +1091,60 @@ fn client_offering_only_compression() {
         A::HandshakeFailure,
     );
     assert!(text.contains("compression (refused: CRIME)"), "{text}");
+}
+
+// ---------------------------------------------------------------------------------
+// Session ids
+
+/// The session id of the client's ClientHello (still queued on the client).
+fn client_session_id(pair: &mut Pair) -> (Vec<u8>, Vec<u8>) {
+    let bytes = take(&mut pair.client);
+    let records = split_records(&bytes);
+    assert_eq!(records.len(), 1);
+    let HandshakePayload::ClientHello(ch) = decode12(&records[0].payload).payload else {
+        panic!("not a ClientHello")
+    };
+    (ch.session_id, bytes)
+}
+
+/// RFC 5246 7.4.1.2: the session id "is empty if no session_id is available". A
+/// client that cannot speak TLS 1.3 has no middlebox-compatibility mode (RFC 8446
+/// D.4) to fill it with random bytes; one that can does.
+#[test]
+fn a_tls12_only_client_without_a_session_sends_an_empty_session_id() {
+    let (session_id, _) = client_session_id(&mut plain_pair());
+    assert_eq!(session_id, b"");
+    let (session_id, _) = client_session_id(&mut pair_with(Options {
+        client_provider: Arc::new(handclasp::crypto::ring::default_provider()),
+        ..Options::default()
+    }));
+    assert_eq!(session_id.len(), 32);
+}
+
+/// RFC 5246 7.4.1.3: a TLS 1.2 server echoes the client's session id only to resume
+/// that session. The random id of TLS 1.3 compatibility mode (RFC 8446 D.4) names no
+/// session, so an echo of it is illegal_parameter.
+#[test]
+fn a_tls12_server_echoing_the_compatibility_session_id() {
+    let mut pair = pair_with(Options {
+        client_provider: Arc::new(handclasp::crypto::ring::default_provider()),
+        ..Options::default()
+    });
+    let (session_id, hello) = client_session_id(&mut pair);
+    assert_eq!(session_id.len(), 32);
+    feed(&mut pair.server, &hello).unwrap();
+    let mut flight = plain_handshake_messages(&split_records(&take(&mut pair.server)));
+    edit_message(&mut flight, HandshakeType::ServerHello, |p| {
+        let HandshakePayload::ServerHello(sh) = p else {
+            panic!("{p:?}")
+        };
+        sh.session_id = session_id;
+    });
+    client_rejects(
+        &mut pair,
+        &one_record_each(&flight),
+        PeerMisbehaved::WrongSessionIdEcho.into(),
+        A::IllegalParameter,
+        Sent::Plain,
+    );
 }

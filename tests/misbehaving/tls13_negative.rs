@@ -434,6 +434,36 @@ fn server_hello_with_an_unoffered_version() {
     );
 }
 
+/// RFC 8446 4.1.3: in a TLS 1.3 ServerHello "the legacy_version field MUST be set to
+/// 0x0303"; the version travels in supported_versions. Any other value is
+/// illegal_parameter, in a HelloRetryRequest too.
+#[test]
+fn server_hello_with_a_legacy_version_other_than_tls12() {
+    let mut pair = plain_pair();
+    let bytes = server_flight_with(&mut pair, |sh| {
+        sh.legacy_version = ProtocolVersion::from(0x1234);
+    });
+    client_rejects(
+        &mut pair,
+        &bytes,
+        PeerMisbehaved::LegacyVersionNotTls12(ProtocolVersion::from(0x1234)).into(),
+        A::IllegalParameter,
+    );
+
+    let (mut pair, hrr) = hrr_pair();
+    let mut msg = decode_message(&hrr[0]);
+    match &mut msg.payload {
+        HandshakePayload::HelloRetryRequest(h) => h.legacy_version = ProtocolVersion::TLSv1_3,
+        other => panic!("{other:?}"),
+    }
+    client_rejects(
+        &mut pair,
+        &plain_record(&msg).encode(),
+        PeerMisbehaved::LegacyVersionNotTls12(ProtocolVersion::TLSv1_3).into(),
+        A::IllegalParameter,
+    );
+}
+
 #[test]
 fn server_hello_with_an_unsolicited_extension() {
     let mut pair = plain_pair();
@@ -490,6 +520,31 @@ fn second_hello_retry_request() {
         PeerMisbehaved::SecondHelloRetryRequest.into(),
         A::UnexpectedMessage,
     );
+}
+
+/// RFC 8446 4.1.4: the HelloRetryRequest's selected_version "MUST be retained in the
+/// ServerHello, and a client MUST abort the handshake with an "illegal_parameter"
+/// alert if the value changes"; a ServerHello without supported_versions changes it
+/// to TLS 1.2.
+#[test]
+fn server_hello_after_a_retry_without_its_version() {
+    for version in [None, Some(ProtocolVersion::from(0x1234))] {
+        let (mut pair, hrr) = hrr_pair();
+        feed(&mut pair.client, &join_records(&hrr)).unwrap();
+        let bytes = server_flight_with(&mut pair, |sh| {
+            let exts = sh.extensions.as_mut().unwrap();
+            exts.retain(|e| !matches!(e, ServerExtension::SupportedVersions(_)));
+            if let Some(v) = version {
+                exts.push(ServerExtension::SupportedVersions(v));
+            }
+        });
+        client_rejects(
+            &mut pair,
+            &bytes,
+            PeerMisbehaved::HelloRetryRequestVersionChanged(version).into(),
+            A::IllegalParameter,
+        );
+    }
 }
 
 fn edit_hrr(hrr: &WireRecord, edit: impl FnOnce(&mut Vec<HelloRetryExtension>)) -> Vec<u8> {
