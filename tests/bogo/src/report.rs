@@ -89,7 +89,12 @@ mod config_tests {
         }
         let map = v["ErrorMap"].as_object().expect("ErrorMap");
         for (bogo, ours) in map {
-            assert!(bogo.starts_with(':') && bogo.ends_with(':'), "{bogo}");
+            // BoringSSL error codes (`:NO_SHARED_CIPHER:`), or a message bssl_shim prints
+            // itself (`Unexpected SSL_shutdown result: ...`).
+            assert!(
+                (bogo.starts_with(':') && bogo.ends_with(':')) || bogo.contains(' '),
+                "{bogo}"
+            );
             let ours = ours.as_array().expect("a list");
             assert!(!ours.is_empty(), "{bogo} maps to nothing");
             assert!(
