@@ -497,6 +497,16 @@ impl NamedGroup {
 }
 
 impl AlertDescription {
+    /// The alert to send for this one on a TLS 1.2 connection: missing_extension and
+    /// certificate_required exist from TLS 1.3 on (RFC 8446 6.2); TLS 1.2 names
+    /// handshake_failure for both cases (RFC 5246 7.4.6, RFC 7627 5.2, RFC 5746 3.4).
+    pub fn in_tls12(self) -> Self {
+        match self {
+            Self::MissingExtension | Self::CertificateRequired => Self::HandshakeFailure,
+            other => other,
+        }
+    }
+
     /// What a fatal alert from the peer most often means, and where to look; empty for
     /// alerts with nothing to add. The alert alone cannot say for sure (RFC 8446 6.2:
     /// peers choose among several), so these are likely causes.

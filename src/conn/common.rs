@@ -292,6 +292,10 @@ impl CommonState {
             return;
         }
         if let Some(alert) = error.alert() {
+            let alert = match self.agreed.is_tls12() {
+                true => alert.in_tls12(),
+                false => alert,
+            };
             self.sent_fatal_alert = true;
             self.send_alert(AlertLevel::Fatal, alert);
         }

@@ -849,3 +849,38 @@ fn ecdsa_certificate_on_a_curve_the_client_lacks_is_not_used() {
     );
     assert_eq!(err.alert(), Some(AlertDescription::HandshakeFailure));
 }
+
+#[test]
+fn a_missing_mandatory_client_certificate_is_handshake_failure_in_tls12() {
+    // certificate_required exists from TLS 1.3 on (RFC 8446 6.2); a TLS 1.2 server
+    // answers a missing certificate with handshake_failure (RFC 5246 7.4.6).
+    let rec = Arc::new(Recorder::default());
+    let p = provider::with(&[ECDSA_SUITES[0]], &GROUPS);
+    let server_id = server_identity(KeyType::EcdsaP256);
+    let client_id = identity(
+        KeyType::EcdsaP256,
+        &["client.test"],
+        ExtendedKeyUsagePurpose::ClientAuth,
+    );
+    let sb = server_builder(&p, &server_id, &rec).with_client_auth_roots(client_id.roots(), true);
+    let mut pair = pair_of(client_builder(&p, server_id.roots(), &rec), sb);
+    let err = pair.handshake().unwrap_err();
+    assert_eq!(
+        err,
+        Error::Certificate(handclasp::error::CertificateError::NoCertificate)
+    );
+    assert_eq!(
+        rec.count(
+            Side::Server,
+            &Seen::AlertSent(AlertDescription::HandshakeFailure)
+        ),
+        1
+    );
+    assert_eq!(
+        rec.count(
+            Side::Server,
+            &Seen::AlertSent(AlertDescription::CertificateRequired)
+        ),
+        0
+    );
+}
