@@ -81,6 +81,9 @@ const SERVER_HELLO_ALLOWED: &[ExtensionType] = &[
     ExtensionType::RecordSizeLimit,
     ExtensionType::SessionTicket,
     ExtensionType::RenegotiationInfo,
+    // Not defined for a TLS 1.2 ServerHello, but offered, so not forbidden (RFC 5246
+    // 7.4.1.4): some servers echo it; it is ignored.
+    ExtensionType::SupportedGroups,
 ];
 
 pub(super) fn server_hello(

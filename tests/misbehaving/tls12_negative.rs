@@ -859,6 +859,31 @@ fn non_empty_renegotiation_info() {
     );
 }
 
+/// RFC 5246 7.4.1.4 only forbids ServerHello extensions the client did not offer; a
+/// TLS 1.2 server that echoes the client's supported_groups (some do) is answered,
+/// and the list is ignored (the group comes with ServerKeyExchange, RFC 8422 5.4).
+#[test]
+fn a_tls12_server_hello_echoing_supported_groups_is_accepted() {
+    let mut pair = plain_pair();
+    let mut flight = server_flight(&mut pair);
+    edit_message(&mut flight, HandshakeType::ServerHello, |p| {
+        let HandshakePayload::ServerHello(sh) = p else {
+            panic!("{p:?}")
+        };
+        sh.extensions
+            .as_mut()
+            .unwrap()
+            .push(ServerExtension::SupportedGroups(vec![
+                NamedGroup::secp256r1,
+            ]));
+    });
+    feed(&mut pair.client, &one_record_each(&flight)).unwrap();
+    // The client answers with its key exchange (its Finished then covers the edited
+    // ServerHello, which the server would refuse: that is not the point here).
+    assert!(pair.client.wants_write());
+    assert!(pair.client.error().is_none());
+}
+
 // ---------------------------------------------------------------------------------
 // Downgrade
 
