@@ -198,3 +198,43 @@ fn without_early_data_the_server_waits_for_the_clients_finished() {
     pair.handshake().unwrap();
     assert_eq!(read_all(&mut pair.client), b"hello");
 }
+
+#[test]
+fn a_second_client_hello_that_drops_its_psk_is_refused() {
+    // RFC 8446 4.1.2: ClientHello2 repeats ClientHello1 except for the listed changes;
+    // the pre_shared_key extension may be updated, not dropped.
+    use common::tamper::{decode_message, plain_record, split_records};
+    use handclasp::enums::{AlertDescription, ExtensionType};
+    use handclasp::unstable::msgs::{Extension, HandshakePayload};
+    let f = fixture();
+    f.prime(&server(&f, 0, None));
+    let mut pair = Pair::new(
+        f.client.clone(),
+        server(&f, 0, Some(NamedGroup::secp384r1)),
+        "a.test",
+    );
+    pair.client_to_server().unwrap();
+    pair.server_to_client().unwrap();
+    let mut records = split_records(pair.client.pending_tls());
+    let last = records.last_mut().unwrap();
+    let mut msg = decode_message(last);
+    let HandshakePayload::ClientHello(hello) = &mut msg.payload else {
+        panic!("not a ClientHello")
+    };
+    let exts = hello.extensions.as_mut().unwrap();
+    let before = exts.len();
+    exts.retain(|e| e.ext_type() != ExtensionType::PreSharedKey);
+    assert_eq!(exts.len(), before - 1, "ClientHello2 offered the PSK");
+    *last = plain_record(&msg);
+    let bytes: Vec<u8> = records.iter().flat_map(|r| r.encode()).collect();
+    assert_eq!(pair.server.read_tls_from_slice(&bytes), bytes.len());
+    let err = pair.server.process_new_packets().unwrap_err();
+    assert_eq!(
+        err,
+        Error::PeerMisbehaved(PeerMisbehaved::MissingExtension {
+            message: "ClientHello",
+            extension: ExtensionType::PreSharedKey,
+        })
+    );
+    assert_eq!(err.alert(), Some(AlertDescription::MissingExtension));
+}
