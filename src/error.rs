@@ -324,6 +324,10 @@ pub enum PeerMisbehaved {
     /// another hash (RFC 8446 4.2.11).
     #[error("the server selected a pre-shared key that was not offered")]
     SelectedUnofferedPsk,
+    /// The server accepted our 0-RTT data but not with the ticket's cipher suite or
+    /// ALPN protocol, under which the data was sent (RFC 8446 4.2.10).
+    #[error("the server accepted early data with another {0} than the ticket's")]
+    EarlyDataParametersChanged(&'static str),
     /// A PSK binder did not verify (RFC 8446 4.2.11.2).
     #[error("the PSK binder does not verify")]
     IncorrectBinder,
@@ -397,6 +401,7 @@ impl PeerMisbehaved {
             | Self::SignatureSchemeDoesNotMatchSuite(_)
             | Self::UnofferedAlpnProtocol
             | Self::SelectedUnofferedPsk
+            | Self::EarlyDataParametersChanged(_)
             | Self::ResumedSessionMismatch(_) => A::IllegalParameter,
             Self::ExtendedMasterSecretMismatch => A::HandshakeFailure,
             // RFC 8446 4.2.11.2: a bad binder is decrypt_error.

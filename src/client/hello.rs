@@ -570,6 +570,12 @@ impl ExpectServerHello {
             public_key_len,
         });
 
+        let early_data_terms = match (&self.resuming, cx.early_data.status()) {
+            (Some(ticket), EarlyDataStatus::Offered) => {
+                Some((ticket.suite.suite, ticket.session.alpn.clone()))
+            }
+            _ => None,
+        };
         let psk_schedule = match self.resuming.filter(|_| psk_accepted) {
             Some(ticket) => Some(ticket.early.with_suite(suite)?),
             None => None,
@@ -586,6 +592,7 @@ impl ExpectServerHello {
                 shared,
                 offered_extensions: OfferedExtensions::of(self.hello.extensions())?,
                 psk_schedule,
+                early_data_terms,
                 sent_ccs: self.sent_ccs,
             },
         )

@@ -14,7 +14,7 @@ use super::config::ClientConfig;
 use crate::conn::agreed::KeyExporter;
 use crate::conn::{CommonState, EarlyDataStatus, Input, require_message, unexpected};
 use crate::crypto::{SharedSecret, Tls13CipherSuite};
-use crate::enums::{ExtensionType, ProtocolVersion};
+use crate::enums::{CipherSuite, ExtensionType, ProtocolVersion};
 use crate::error::{Error, PeerMisbehaved};
 use crate::events::{HandshakeEvent, Secret};
 use crate::key_schedule::HandshakeHash;
@@ -42,6 +42,8 @@ pub(super) struct HandshakeStart {
     /// The Early Secret of our ticket's PSK (made for its binder), when the server
     /// accepted the ticket.
     pub(super) psk_schedule: Option<KeyScheduleEarly>,
+    /// With 0-RTT data on offer: the suite and ALPN protocol it was sent under.
+    pub(super) early_data_terms: Option<(CipherSuite, Option<Vec<u8>>)>,
 }
 
 /// What every state up to the client's Finished carries.
@@ -56,6 +58,7 @@ pub(crate) struct Handshake {
     sent_ccs: bool,
     /// A PSK resumption: the server does not authenticate with a certificate.
     resumed: bool,
+    early_data_terms: Option<(CipherSuite, Option<Vec<u8>>)>,
 }
 
 /// Derives the handshake secrets (RFC 8446 7.1) and installs the server's key.
@@ -101,6 +104,7 @@ pub(super) fn start_handshake_keys(
             offered_extensions: start.offered_extensions,
             sent_ccs: start.sent_ccs,
             resumed,
+            early_data_terms: start.early_data_terms,
         })),
     ))
 }
@@ -164,6 +168,16 @@ impl ExpectEncryptedExtensions {
                     extension: ExtensionType::EarlyData,
                 }
                 .into());
+            }
+            // RFC 8446 4.2.10: accepted early data keeps the ticket's suite (its key
+            // protected the data) and ALPN protocol (the data may depend on it).
+            if let (true, Some((suite, alpn))) = (accepted, &hs.early_data_terms) {
+                if cx.agreed.suite().map(|s| s.suite()) != Some(*suite) {
+                    return Err(PeerMisbehaved::EarlyDataParametersChanged("cipher suite").into());
+                }
+                if cx.agreed.alpn() != alpn.as_deref() {
+                    return Err(PeerMisbehaved::EarlyDataParametersChanged("ALPN protocol").into());
+                }
             }
             cx.early_data.settle(accepted);
             if !accepted {
@@ -496,6 +510,7 @@ impl Traffic {
                 age_add: ticket.age_add,
                 received_ms: now.as_secs().saturating_mul(1000),
                 lifetime: ticket.lifetime.min(WEEK),
+                alpn: cx.agreed.alpn().map(<[u8]>::to_vec),
             },
         );
         Ok(())

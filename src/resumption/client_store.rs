@@ -17,6 +17,9 @@ pub struct Tls13ClientSession {
     pub(crate) received_ms: u64,
     pub(crate) lifetime: u32,
     pub(crate) max_early_data: u32,
+    /// The ALPN protocol of the session, which accepted 0-RTT data must keep
+    /// (RFC 8446 4.2.10).
+    pub(crate) alpn: Option<Vec<u8>>,
 }
 
 impl Tls13ClientSession {

@@ -251,6 +251,7 @@ mod tests {
             received_ms: 0,
             lifetime: 60,
             max_early_data: 0,
+            alpn: None,
         }
     }
 

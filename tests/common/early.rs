@@ -16,6 +16,8 @@ use super::tamper::RecordingKeyLog;
 
 pub struct Fixture {
     pub client: Arc<ClientConfig>,
+    /// The root the server's certificate chains to.
+    pub root: pki::Ca,
     pub leaf: pki::Leaf,
     pub keys: Arc<TicketKeys>,
     pub server_log: Arc<RecordingKeyLog>,
@@ -35,6 +37,7 @@ pub fn fixture() -> Fixture {
         Arc::new(TicketKeys::new(&handclasp::crypto::ring::default_provider(), 3600, 1).unwrap());
     Fixture {
         client: Arc::new(client),
+        root,
         leaf,
         keys,
         server_log: Arc::new(RecordingKeyLog::default()),
@@ -42,6 +45,13 @@ pub fn fixture() -> Fixture {
 }
 
 impl Fixture {
+    /// A root store trusting the server's certificate, for clients of other settings.
+    pub fn client_roots(&self) -> RootStore {
+        let mut roots = RootStore::empty();
+        roots.add(&self.root.cert).unwrap();
+        roots
+    }
+
     /// A server with the fixture's certificate, ticket keys, clock and key log, accepting
     /// up to `max_early_data` bytes of 0-RTT.
     pub fn server(&self, builder: ServerConfigBuilder, max_early_data: u32) -> ServerConfig {

@@ -324,3 +324,65 @@ fn a_tls12_session_id_offered_as_a_tls13_psk_does_not_destroy_the_session() {
         "the TLS 1.2 session was destroyed"
     );
 }
+
+/// RFC 8446 4.2.10: 0-RTT data is sent under the ticket's ALPN protocol and may depend
+/// on it; a server (or a man in the middle holding its handshake key) that accepts
+/// the data but names another protocol is refused before any of it is answered.
+#[test]
+fn accepted_early_data_under_another_alpn_protocol_is_refused() {
+    use common::tamper::{decrypt_flight, message_type};
+    use handclasp::enums::HandshakeType;
+    use handclasp::error::PeerMisbehaved;
+    use handclasp::unstable::msgs::{HandshakeMessage, HandshakePayload, ServerExtension};
+    let f = fixture();
+    let protocols = vec![b"a".to_vec(), b"b".to_vec()];
+    // The fixture's client, with ALPN.
+    let client = Arc::new(
+        ClientConfig::builder()
+            .with_root_store(f.client_roots())
+            .with_time_provider(Arc::new(FixedTime(at(NOV_2026))))
+            .with_early_data(true)
+            .with_alpn_protocols(protocols.clone())
+            .build()
+            .unwrap(),
+    );
+    let server = Arc::new(f.server(ServerConfig::builder().with_alpn_protocols(protocols), 1024));
+    let mut prime = Pair::new(client.clone(), server.clone(), "a.test");
+    prime.handshake().unwrap();
+    prime.server_to_client().unwrap();
+    assert_eq!(prime.client.alpn_protocol(), Some(&b"a"[..]));
+
+    let mut pair = Pair::new(client, server, "a.test");
+    pair.client.write_early_data(b"GET /").unwrap();
+    pair.client_to_server().unwrap();
+    assert_eq!(pair.server.alpn_protocol(), Some(&b"a"[..]));
+    // EncryptedExtensions, rewritten to name "b" (the client offered it too).
+    let flight = pair.server.pending_tls().to_vec();
+    let (plain, protected) = split_server_flight(&flight);
+    let Some(SupportedCipherSuite::Tls13(suite)) = pair.server.negotiated_cipher_suite() else {
+        panic!("not TLS 1.3");
+    };
+    let secret = f.server_log.secret("SERVER_HANDSHAKE_TRAFFIC_SECRET");
+    let mut pieces = decrypt_flight(suite, &secret, &protected);
+    let Some(Inner::Handshake(ee)) = pieces.first_mut() else {
+        panic!("no EncryptedExtensions")
+    };
+    assert_eq!(message_type(ee), HandshakeType::EncryptedExtensions);
+    let mut msg = HandshakeMessage::read_bytes(ee, ProtocolVersion::TLSv1_3).unwrap();
+    let HandshakePayload::EncryptedExtensions(exts) = &mut msg.payload else {
+        panic!("{msg:?}")
+    };
+    for e in exts.iter_mut() {
+        if let ServerExtension::Alpn(p) = e {
+            *p = b"b".to_vec();
+        }
+    }
+    *ee = msg.get_encoding();
+    let mut bytes = common::tamper::join_records(&plain);
+    bytes.extend_from_slice(&encrypt_flight(suite, &secret, &pieces));
+    assert_eq!(pair.client.read_tls_from_slice(&bytes), bytes.len());
+    assert_eq!(
+        pair.client.process_new_packets().unwrap_err(),
+        Error::PeerMisbehaved(PeerMisbehaved::EarlyDataParametersChanged("ALPN protocol"))
+    );
+}
