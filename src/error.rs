@@ -177,6 +177,10 @@ pub enum InvalidMessage {
     /// A record's content type is not one TLS defines.
     #[error("unknown record content type {0}")]
     UnknownContentType(u8),
+    /// The peer speaks plain-text HTTP where a TLS record was due: what it sent and
+    /// the likely cause.
+    #[error("the peer sent {0}, not TLS")]
+    PlainHttp(&'static str),
     /// A handshake or alert record was empty (RFC 8446 5.1).
     #[error("an empty {0:?} record is not allowed")]
     EmptyFragment(ContentType),
@@ -203,7 +207,9 @@ impl InvalidMessage {
             // RFC 8446 5.1, 5.2: over-long records get record_overflow.
             Self::RecordTooLarge { .. } => A::RecordOverflow,
             // RFC 8446 5: an unexpected record type gets unexpected_message.
-            Self::UnknownContentType(_) | Self::EmptyFragment(_) => A::UnexpectedMessage,
+            Self::UnknownContentType(_) | Self::EmptyFragment(_) | Self::PlainHttp(_) => {
+                A::UnexpectedMessage
+            }
             // RFC 8446 5: any other change_cipher_spec value gets unexpected_message.
             Self::InvalidChangeCipherSpec => A::UnexpectedMessage,
         }

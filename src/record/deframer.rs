@@ -252,6 +252,28 @@ pub fn split_record(
     )))
 }
 
+/// Names the plain-text HTTP that starts `bytes`, if it does: the usual reason for
+/// bytes that are not a TLS record is a peer speaking HTTP on a TLS port.
+fn plain_http(bytes: &[u8]) -> Option<&'static str> {
+    // Four bytes are enough to tell, and a header check has at least five.
+    const REQUESTS: &[&[u8]] = &[
+        b"GET ", b"POST", b"HEAD", b"PUT ", b"DELE", b"OPTI", b"PATC",
+    ];
+    let start = bytes.get(..4)?;
+    if start == b"CONN" {
+        Some("an HTTP proxy request (CONNECT): this endpoint is a TLS server, not an HTTP proxy")
+    } else if REQUESTS.contains(&start) {
+        Some("a plain-text HTTP request: the client used http:// on a TLS port")
+    } else if start == b"HTTP" {
+        Some(
+            "a plain-text HTTP response: the server does not speak TLS on this port \
+             (http://, not https://?)",
+        )
+    } else {
+        None
+    }
+}
+
 /// Validates a record header at the front of `bytes`; `None` if fewer than five bytes.
 fn check_header(
     bytes: &[u8],
@@ -264,7 +286,10 @@ fn check_header(
     // terminate the connection with an "unexpected_message" alert." Heartbeat (24) is
     // never negotiated, so only 20..=23 are known.
     if !(20..=23).contains(&typ) {
-        return Err(InvalidMessage::UnknownContentType(typ));
+        return Err(match plain_http(bytes) {
+            Some(what) => InvalidMessage::PlainHttp(what),
+            None => InvalidMessage::UnknownContentType(typ),
+        });
     }
     let version = u16::from_be_bytes([major, minor]);
     // RFC 8446 5.1 / RFC 5246 6.2.1 and E.1: every TLS record version is 3.x; anything
@@ -286,6 +311,30 @@ fn check_header(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_is_named() {
+        for (bytes, what) in [
+            (&b"GET / HTTP/1.1\r\n"[..], "HTTP request"),
+            (b"POST /x", "HTTP request"),
+            (b"CONNECT example.test:443", "proxy request"),
+            (b"HTTP/1.1 400 Bad Request", "HTTP response"),
+        ] {
+            match check_header(bytes, 100) {
+                Err(InvalidMessage::PlainHttp(s)) => assert!(s.contains(what), "{s}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(
+            check_header(b"\x16\x03", 100),
+            Ok(None),
+            "a TLS header waits for five bytes"
+        );
+        assert_eq!(
+            check_header(b"garbage", 100),
+            Err(InvalidMessage::UnknownContentType(b'g'))
+        );
+    }
 
     #[test]
     fn header_needs_five_bytes() {
