@@ -392,6 +392,7 @@ impl ExpectFinished {
             hs.transcript.add_message(encoded);
             cx.set_tls13_write_key(&hs.client_secret)?;
         }
+        cx.open_flight();
         if let Some(request) = &self.client_auth {
             send_client_certificate(cx, &hs.config, request, &mut hs.transcript)?;
         }
@@ -404,6 +405,7 @@ impl ExpectFinished {
         })?;
         hs.transcript.add_message(encoded);
         cx.emit(|| HandshakeEvent::FinishedSent);
+        cx.close_flight()?;
 
         cx.set_tls13_write_key(&client_app)?;
         let exporter = traffic.exporter()?;

@@ -50,6 +50,9 @@ pub(crate) struct CommonState {
     pub(super) handshake_scratch: Vec<u8>,
     pub(super) received_plaintext: ByteQueue,
     early_plaintext: ByteQueue,
+    /// Handshake messages of an open flight, sealed together when it closes (see
+    /// [`Self::open_flight`]).
+    flight: Option<Vec<u8>>,
 
     /// What the handshake negotiated, recorded by the handshake states.
     pub(crate) agreed: Agreed,
@@ -99,6 +102,7 @@ impl CommonState {
             handshake_scratch: Vec::new(),
             received_plaintext: ByteQueue::default(),
             early_plaintext: ByteQueue::default(),
+            flight: None,
             agreed: Agreed::default(),
             tls13_secrets: None,
             traffic: false,
@@ -229,12 +233,38 @@ impl CommonState {
 
     /// Sends already-encoded handshake message bytes.
     pub(crate) fn send_handshake_bytes(&mut self, encoded: &[u8]) -> Result<(), Error> {
+        if let Some(flight) = &mut self.flight {
+            flight.extend_from_slice(encoded);
+            return Ok(());
+        }
         self.send_record_payload(ContentType::Handshake, encoded)
+    }
+
+    /// Holds the handshake messages sent from now on, to put them into as few
+    /// records as they fit (RFC 8446 5.1 lets messages share records): a server's
+    /// EncryptedExtensions to Finished then travel as one record rather than four.
+    /// Anything else sent, or a key change, closes the flight first.
+    pub(crate) fn open_flight(&mut self) {
+        if self.flight.is_none() {
+            self.flight = Some(Vec::new());
+        }
+    }
+
+    /// Seals and queues the messages of the open flight, if any.
+    pub(crate) fn close_flight(&mut self) -> Result<(), Error> {
+        match self.flight.take() {
+            Some(messages) if !messages.is_empty() => {
+                self.send_record_payload(ContentType::Handshake, &messages)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Fragments and sends `payload` as records of type `typ`, protected if a write key
     /// is installed.
     fn send_record_payload(&mut self, typ: ContentType, payload: &[u8]) -> Result<(), Error> {
+        // What was held goes first, in order.
+        self.close_flight()?;
         if self.compat_ccs_owed && self.encrypter.is_some() {
             self.send_compat_ccs()?;
         }
@@ -261,6 +291,7 @@ impl CommonState {
 
     /// RFC 8446 D.4: the middlebox-compatibility change_cipher_spec, always unprotected.
     pub(crate) fn send_compat_ccs(&mut self) -> Result<(), Error> {
+        self.close_flight()?;
         self.compat_ccs_owed = false;
         encode_plain_record(
             ContentType::ChangeCipherSpec,
@@ -291,6 +322,8 @@ impl CommonState {
         if self.sent_fatal_alert {
             return;
         }
+        // A flight cut short by the error is not sent.
+        self.flight = None;
         if let Some(alert) = error.alert() {
             let alert = match self.agreed.is_tls12() {
                 true => alert.in_tls12(),
@@ -330,6 +363,8 @@ impl CommonState {
 
     /// Installs a TLS 1.3 write key (RFC 8446 7.3).
     pub(crate) fn set_tls13_write_key(&mut self, secret: &TrafficSecret) -> Result<(), Error> {
+        // Messages held so far go under the key they were sent under.
+        self.close_flight()?;
         let keys = secret.derive_key_iv()?;
         self.encrypter = Some(RecordEncrypter::tls13(
             secret.suite().aead,
@@ -361,6 +396,7 @@ impl CommonState {
         key: &[u8],
         iv: &[u8],
     ) -> Result<(), Error> {
+        self.close_flight()?;
         self.encrypter = Some(RecordEncrypter::tls12(suite.aead, key, iv, suite.nonce)?);
         self.emit(|| HandshakeEvent::ChangeCipherSpec { ours: true });
         Ok(())
@@ -504,6 +540,7 @@ impl CommonState {
         data: &[u8],
         mut out: Option<&mut Vec<u8>>,
     ) -> Result<(), Error> {
+        self.close_flight()?;
         self.app_data_sent |= !data.is_empty();
         for fragment in self.fragmenter.fragment(data) {
             self.update_write_key_if_worn_out()?;

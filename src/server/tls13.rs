@@ -66,6 +66,8 @@ pub(super) fn start(cx: &mut CommonState, mut n: Tls13Hello<'_>) -> Result<Serve
 
     let shared = send_server_hello(cx, &n, &mut transcript, retried)?;
     let keys = install_handshake_keys(cx, &n, &shared, &transcript, client_hello_hash)?;
+    // EncryptedExtensions to Finished: one flight under one key, packed together.
+    cx.open_flight();
     send_encrypted_extensions(cx, n.resumed.is_some(), accept_early_data, &mut transcript)?;
     // RFC 8446 4.3.2: a CertificateRequest never in a PSK handshake.
     let client_verifier = n
@@ -80,6 +82,7 @@ pub(super) fn start(cx: &mut CommonState, mut n: Tls13Hello<'_>) -> Result<Serve
         send_certificate_and_verify(cx, certified, &**signer, &mut transcript)?;
     }
     send_finished(cx, &keys.server_hs, &mut transcript)?;
+    cx.close_flight()?;
 
     // Application secrets hash the transcript through our Finished (RFC 8446 7.1).
     let traffic = keys.schedule.into_traffic(transcript.current().as_ref())?;
@@ -525,7 +528,10 @@ impl ExpectFinished {
                 .traffic
                 .resumption_master_secret(hs.transcript.current().as_ref())?;
             cx.emit(|| HandshakeEvent::SecretDerived(Secret::ResumptionMaster));
+            // The tickets share a record, like the flight before them.
+            cx.open_flight();
             send_tickets(cx, &hs.config, &resumption)?;
+            cx.close_flight()?;
         }
         Ok(ServerState::Traffic(Traffic))
     }

@@ -614,3 +614,31 @@ fn plaintext_written_before_the_handshake_is_delivered_after_it() {
         assert_eq!(&buf[..n], b"early server data", "{chunking:?}");
     }
 }
+
+#[test]
+fn the_servers_encrypted_flight_is_packed_into_one_record() {
+    // RFC 8446 5.1 lets handshake messages share a record: EncryptedExtensions,
+    // Certificate, CertificateVerify and Finished go under one key, so one record
+    // (the chain here is far below 2^14 bytes), after ServerHello and the CCS.
+    use common::tamper::split_server_flight;
+    let rec = Arc::new(Recorder::default());
+    let mut pair = default_pair(&rec);
+    pair.client_to_server().unwrap();
+    let flight = pair.server.pending_tls().to_vec();
+    let (plain, protected) = split_server_flight(&flight);
+    assert!(!plain.is_empty());
+    assert_eq!(protected.len(), 1, "{} protected records", protected.len());
+    pair.server_to_client().unwrap();
+    pair.client_to_server().unwrap();
+    assert!(!pair.server.is_handshaking());
+    // The tickets after the client's Finished share one record too.
+    let tickets = common::tamper::split_records(pair.server.pending_tls());
+    assert_eq!(tickets.len(), 1, "{} ticket records", tickets.len());
+    pair.handshake().unwrap();
+    // The client's flight with a certificate packs the same way: mTLS still works.
+    let client_root = Ca::root("client root");
+    let leaf = client_root.issue(&LeafSpec::client("client.test"));
+    let mut pair = mtls_pair(true, Some(&leaf), &client_root, &rec);
+    pair.handshake().unwrap();
+    assert!(pair.server.peer_certificates().is_some());
+}
