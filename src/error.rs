@@ -282,6 +282,13 @@ pub enum PeerMisbehaved {
     /// The server chose a compression method other than null.
     #[error("the server chose compression, which is refused (CRIME)")]
     CompressionSelected,
+    /// A TLS 1.2 ClientHello without null compression, which every ClientHello must
+    /// offer (RFC 5246 7.4.1.2); we never compress (CRIME).
+    #[error(
+        "the ClientHello does not offer null compression, which RFC 5246 7.4.1.2 requires \
+         (compression itself is refused: CRIME)"
+    )]
+    NullCompressionMissing,
     /// A HelloRetryRequest would not change the ClientHello (RFC 8446 4.1.4).
     #[error("the HelloRetryRequest asks for nothing new")]
     UselessHelloRetryRequest,
@@ -407,6 +414,7 @@ impl PeerMisbehaved {
             | Self::SignatureSchemeDoesNotMatchSuite(_)
             | Self::UnofferedAlpnProtocol
             | Self::SelectedUnofferedPsk
+            | Self::NullCompressionMissing
             | Self::EarlyDataParametersChanged(_)
             | Self::ResumedSessionMismatch(_) => A::IllegalParameter,
             Self::ExtendedMasterSecretMismatch => A::HandshakeFailure,

@@ -232,9 +232,7 @@ fn negotiate_tls12(
 ) -> Result<(Tls12Hello<'_>, Tls12Handshake), Error> {
     // RFC 5246 7.4.1.2: null compression must be offered; we never compress (CRIME).
     if !hello.compression_methods.contains(&Compression::Null) {
-        return Err(
-            PeerIncompatible::OnlyRefused(String::from("compression (refused: CRIME)")).into(),
-        );
+        return Err(PeerMisbehaved::NullCompressionMissing.into());
     }
     // RFC 5746 4.2: we never renegotiate, so the attack the signal guards against
     // (a renegotiation spliced onto a victim's connection) cannot happen here; like

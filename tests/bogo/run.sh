@@ -14,6 +14,7 @@
 #   GO            the go binary (default: go on PATH); Go 1.27 or newer, whose
 #                 crypto/mldsa backs our stand-in for filippo.io/mldsa
 #   WORKERS       runner parallelism (default 2)
+#   BORINGSSL_COMMIT  the checkout's commit, when BORINGSSL_DIR is not a git work tree
 #
 # Extra arguments go to the runner, e.g. -test 'Basic-*' or -test.timeout 0.
 # Writes tests/bogo/out/results.json (the runner's JSON) and out/summary.txt.
@@ -85,9 +86,17 @@ set +e
 status=$?
 set -e
 
-# 4. Summary: counts from the runner's JSON (Chromium test-results format).
+# 4. Every test's name, disabled ones included, for counting the disabled tests (the
+#    runner does not): a listing run where the shim answers "unimplemented" at once.
+(cd "$build/ssl/test/runner" && BOGO_LIST_ONLY=1 "$out/runner.test" \
+  -shim-path "$shim" -shim-config "$here/config.json" -num-workers "$workers" \
+  -allow-unimplemented -pipe -include-disabled -json-output "$out/all-tests.json" \
+  -test.timeout 0 "$@") > /dev/null 2>&1 || true
+
+# 5. Summary: counts from the runner's JSON (Chromium test-results format).
 python3 "$here/summarize.py" "$out/results.json" "$out/runner.log" \
-  --boringssl-commit "$commit" --go-version "$("$GO" env GOVERSION)" \
+  --boringssl-commit "${BORINGSSL_COMMIT:-$commit}" --go-version "$("$GO" env GOVERSION)" \
+  --all-tests "$out/all-tests.json" --config "$here/config.json" \
   > "$out/summary.txt"
 cat "$out/summary.txt"
 exit "$status"

@@ -2,13 +2,48 @@
 """Summarizes a BoGo run: counts from the runner's JSON, failures grouped from its log.
 
 usage: summarize.py RESULTS_JSON RUNNER_LOG [--boringssl-commit C] [--go-version V]
+       [--all-tests ALL_JSON --config CONFIG]  (count disabled tests, by reason)
        [--pairs]   (print "wanted error -> our kind" pairs, to maintain config.json)
 """
 import argparse
 import collections
 import datetime
+import fnmatch
 import json
 import re
+
+
+def test_names(results):
+    """Every test name in the runner's JSON (nested by the path delimiter, or flat)."""
+    names = []
+
+    def walk(prefix, node):
+        if "actual" in node:
+            names.append(prefix)
+            return
+        for key, child in node.items():
+            walk(prefix + "/" + key if prefix else key, child)
+
+    walk("", results["tests"])
+    return names
+
+
+def go_match(name, pattern):
+    """Go's filepath.Match, as the runner matches DisabledTests (test names hold no
+    '/'): fnmatch, with Go's negated class [^...] spelled [!...]."""
+    return fnmatch.fnmatchcase(name, pattern.replace("[^", "[!"))
+
+
+def disabled_by_reason(all_names, config):
+    """Disabled tests per reason: each test counts once, under its first pattern."""
+    patterns = json.load(open(config))["DisabledTests"]
+    by_reason = collections.Counter()
+    for name in all_names:
+        for pattern, reason in patterns.items():
+            if go_match(name, pattern):
+                by_reason[reason] += 1
+                break
+    return by_reason, len(patterns)
 
 
 def failures(log_text):
@@ -57,6 +92,8 @@ def main():
     ap.add_argument("--boringssl-commit", default="unknown")
     ap.add_argument("--go-version", default="unknown")
     ap.add_argument("--pairs", action="store_true")
+    ap.add_argument("--all-tests", help="runner JSON of a -include-disabled listing run")
+    ap.add_argument("--config", help="the shim config.json")
     a = ap.parse_args()
 
     res = json.load(open(a.results))
@@ -83,7 +120,12 @@ def main():
     print(f"pass: {counts.get('PASS', 0)}")
     print(f"fail: {counts.get('FAIL', 0)}")
     print(f"unimplemented: {unimplemented}")
-    print(f"disabled: {disabled}")
+    by_reason = None
+    if a.all_tests and a.config:
+        by_reason, patterns = disabled_by_reason(test_names(json.load(open(a.all_tests))), a.config)
+        print(f"disabled: {sum(by_reason.values())} (by {patterns} patterns in config.json)")
+    else:
+        print(f"disabled: {disabled}")
     print()
     groups = collections.defaultdict(list)
     for name, block in fails:
@@ -91,6 +133,10 @@ def main():
     for cause, names in sorted(groups.items(), key=lambda kv: -len(kv[1])):
         shown = ", ".join(sorted(names)[:6]) + (", ..." if len(names) > 6 else "")
         print(f"{len(names):4}  {cause}\n      {shown}")
+    if by_reason:
+        print("\ndisabled tests by reason:")
+        for reason, n in by_reason.most_common():
+            print(f"{n:5}  {reason}")
 
 
 if __name__ == "__main__":

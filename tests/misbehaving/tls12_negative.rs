@@ -1112,10 +1112,15 @@ fn client_offering_only_unknown_suites() {
 fn client_offering_only_compression() {
     let text = server_refuses(
         &hand_built_hello(ProtocolVersion::TLSv1_2, &[0xc02b], &[Compression::Deflate]),
-        PeerIncompatible::OnlyRefused("compression (refused: CRIME)".to_string()).into(),
-        A::HandshakeFailure,
+        PeerMisbehaved::NullCompressionMissing.into(),
+        // RFC 5246 7.4.1.2: null "MUST" be in the list; a field against the rules is
+        // illegal_parameter (RFC 5246 7.2.2).
+        A::IllegalParameter,
     );
-    assert!(text.contains("compression (refused: CRIME)"), "{text}");
+    assert!(
+        text.contains("null compression") && text.contains("CRIME"),
+        "{text}"
+    );
 }
 
 // ---------------------------------------------------------------------------------
