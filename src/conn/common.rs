@@ -48,7 +48,6 @@ pub(crate) struct CommonState {
     pub(super) sendable: ByteQueue,
     /// Where handshake messages are encoded before sending (released once idle).
     pub(super) handshake_scratch: Vec<u8>,
-    pub(super) received_plaintext: ByteQueue,
     early_plaintext: ByteQueue,
     /// Handshake messages of an open flight, sealed together when it closes (see
     /// [`Self::open_flight`]).
@@ -100,7 +99,6 @@ impl CommonState {
             read_key_changed: false,
             sendable: ByteQueue::default(),
             handshake_scratch: Vec::new(),
-            received_plaintext: ByteQueue::default(),
             early_plaintext: ByteQueue::default(),
             flight: None,
             agreed: Agreed::default(),

@@ -17,7 +17,7 @@
 
 use alloc::vec::Vec;
 
-use super::{Connection, Delivery};
+use super::Connection;
 use crate::error::Error;
 use crate::record::{HEADER_LEN, split_record};
 
@@ -73,7 +73,7 @@ impl Connection {
                 "bytes given to read_tls wait to be processed: call process_new_packets first",
             ));
         }
-        if !self.inner.common.received_plaintext.is_empty() {
+        if self.deframer.held() > 0 {
             return Err(Error::ApiMisuse(
                 "received plaintext waits to be read: call read_plaintext first",
             ));
@@ -113,7 +113,7 @@ impl Connection {
             };
             consumed += HEADER_LEN + record.payload.len();
             rest = after;
-            if let Some(plaintext) = self.inner.handle_record(record, Delivery::InPlace)? {
+            if let Some(plaintext) = self.inner.handle_record(record)? {
                 return Ok(InPlace {
                     consumed,
                     plaintext,

@@ -56,16 +56,6 @@ pub use stdio::{Reader, Writer};
 pub(crate) use common::CommonState;
 pub(crate) use state::{HandshakeState, Input, require_message, unexpected};
 
-/// Where received application data goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Delivery {
-    /// Into the received-plaintext queue, for [`Connection::read_plaintext`].
-    Queue,
-    /// Back to the caller, as a slice of its own buffer
-    /// ([`Connection::process_in_place`]).
-    InPlace,
-}
-
 /// Where a connection stands after [`Connection::process_new_packets`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IoState {
@@ -120,7 +110,11 @@ impl Connection {
         let joiner =
             HandshakeJoiner::with_caps(common.limits.max_handshake_message, max_client_hello);
         Self {
-            deframer: Deframer::new(),
+            deframer: {
+                let mut deframer = Deframer::new();
+                deframer.set_hold_limit(common.limits.received_plaintext);
+                deframer
+            },
             inner: Inner {
                 common,
                 joiner,
@@ -172,7 +166,7 @@ impl Connection {
     }
 
     fn may_take_input(&self) -> bool {
-        self.inner.common.received_plaintext.len() < self.inner.common.limits.received_plaintext
+        self.deframer.held() < self.inner.common.limits.received_plaintext
     }
 
     /// Processes every whole record received so far: decrypts, runs the handshake,
@@ -218,10 +212,16 @@ impl Connection {
                 self.deframer.clear();
                 return Ok(());
             }
+            let base = self.deframer.base_address();
             let Some(record) = self.deframer.next_record()? else {
                 return Ok(());
             };
-            self.inner.handle_record(record, Delivery::Queue)?;
+            // Application data stays where it was opened, in the record buffer, until
+            // the application reads it: one copy, into the application's buffer.
+            if let Some(plaintext) = self.inner.handle_record(record)? {
+                let (at, len) = (plaintext.as_ptr() as usize, plaintext.len());
+                self.deframer.hold(at.wrapping_sub(base), len)?;
+            }
             self.deframer
                 .set_max_payload_len(self.inner.max_record_payload());
         }
@@ -230,7 +230,7 @@ impl Connection {
     fn io_state(&self) -> IoState {
         IoState {
             tls_bytes_to_write: self.inner.common.sendable.len(),
-            plaintext_bytes_to_read: self.inner.common.received_plaintext.len(),
+            plaintext_bytes_to_read: self.deframer.held(),
             peer_has_closed: self.inner.common.received_close_notify,
         }
     }
@@ -278,7 +278,7 @@ impl Connection {
     /// Copies received plaintext into `buf`; returns how many bytes (0 when none is
     /// waiting: see [`Self::peer_has_closed`] to tell the end of the stream).
     pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
-        self.inner.common.received_plaintext.read(buf)
+        self.deframer.read_held(buf)
     }
 
     /// Queues plaintext to send; returns how much was accepted, which is less than
@@ -307,7 +307,7 @@ impl Connection {
     pub fn wants_read(&self) -> bool {
         self.inner.error.is_none()
             && !self.inner.common.received_close_notify
-            && (self.is_handshaking() || self.inner.common.received_plaintext.is_empty())
+            && (self.is_handshaking() || self.deframer.held() == 0)
     }
 
     /// True if there are bytes to write to the peer.
@@ -458,13 +458,8 @@ impl Inner {
     }
 
     /// Decrypts one whole record in place and acts on it. Returns the application
-    /// data it carried when `delivery` is [`Delivery::InPlace`] (with
-    /// [`Delivery::Queue`] that goes to the received-plaintext queue instead).
-    fn handle_record<'a>(
-        &mut self,
-        record: InboundRecord<'a>,
-        delivery: Delivery,
-    ) -> Result<Option<&'a [u8]>, Error> {
+    /// data it carried, where it lies (in the record's buffer).
+    fn handle_record<'a>(&mut self, record: InboundRecord<'a>) -> Result<Option<&'a [u8]>, Error> {
         // The middlebox-compatibility change_cipher_spec is never protected (RFC 8446
         // 5), and a TLS 1.2 one comes before the read key changes (RFC 5246 7.1): both
         // are routed before decryption. Under a TLS 1.2 read key a change_cipher_spec
@@ -523,14 +518,10 @@ impl Inner {
                 }
             }
         };
-        self.dispatch(plain, delivery)
+        self.dispatch(plain)
     }
 
-    fn dispatch<'a>(
-        &mut self,
-        plain: Plaintext<'a>,
-        delivery: Delivery,
-    ) -> Result<Option<&'a [u8]>, Error> {
+    fn dispatch<'a>(&mut self, plain: Plaintext<'a>) -> Result<Option<&'a [u8]>, Error> {
         if plain.typ != ContentType::Handshake {
             // RFC 8446 5.1: handshake messages are not interleaved with other types.
             self.joiner.check_interleaved(plain.typ)?;
@@ -538,7 +529,7 @@ impl Inner {
         match plain.typ {
             ContentType::Handshake => self.handshake_records(plain.payload).map(|()| None),
             ContentType::Alert => self.alert(plain.payload).map(|()| None),
-            ContentType::ApplicationData => self.application_data(plain.payload, delivery),
+            ContentType::ApplicationData => self.application_data(plain.payload),
 
             ContentType::ChangeCipherSpec => Err(Error::UnexpectedMessage {
                 expected: "an unprotected change_cipher_spec",
@@ -675,11 +666,7 @@ impl Inner {
         Ok(())
     }
 
-    fn application_data<'a>(
-        &mut self,
-        payload: &'a [u8],
-        delivery: Delivery,
-    ) -> Result<Option<&'a [u8]>, Error> {
+    fn application_data<'a>(&mut self, payload: &'a [u8]) -> Result<Option<&'a [u8]>, Error> {
         // Before the handshake completes, only a server reading accepted 0-RTT data
         // takes application data (RFC 8446 2.3: 0-RTT flows from client to server; a
         // client must never take data under the server's not-yet-authenticated
@@ -706,13 +693,7 @@ impl Inner {
             // Accepted 0-RTT data, within max_early_data_size (RFC 8446 4.2.10).
             self.common.early_data.receive(payload.len())?;
         }
-        match delivery {
-            Delivery::Queue => {
-                self.common.received_plaintext.extend(payload);
-                Ok(None)
-            }
-            Delivery::InPlace => Ok(Some(payload)),
-        }
+        Ok(Some(payload))
     }
 }
 

@@ -38,16 +38,6 @@ impl ByteQueue {
         self.tail().extend_from_slice(data);
     }
 
-    /// Copies out up to `out.len()` bytes and consumes them.
-    pub(crate) fn read(&mut self, out: &mut [u8]) -> usize {
-        let n = out.len().min(self.len());
-        if let (Some(out), Some(queued)) = (out.get_mut(..n), self.as_slice().get(..n)) {
-            out.copy_from_slice(queued);
-        }
-        self.consume(n);
-        n
-    }
-
     /// Drops `n` bytes from the front (at most all of them).
     pub(crate) fn consume(&mut self, n: usize) {
         self.start = (self.start + n).min(self.buf.len());
@@ -84,9 +74,7 @@ mod tests {
         let mut q = ByteQueue::default();
         q.extend(b"hello ");
         q.extend(b"world");
-        let mut out = [0u8; 4];
-        assert_eq!(q.read(&mut out), 4);
-        assert_eq!(&out, b"hell");
+        q.consume(4);
         q.extend(b"!");
         assert_eq!(q.as_slice(), b"o world!");
         q.consume(100);

@@ -1,5 +1,6 @@
 //! Cutting a received byte stream into records.
 
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use super::{HEADER_LEN, MAX_PLAINTEXT};
@@ -21,13 +22,18 @@ pub struct InboundRecord<'a> {
 /// Turns received bytes, in any chunking, into whole records.
 ///
 /// The buffer is bounded: it never holds more than one record of the current maximum
-/// payload length plus a header ([`Deframer::capacity_bound`]). [`Deframer::feed`]
-/// takes only what fits; the caller drains records with [`Deframer::next_record`] and
-/// feeds the rest later.
+/// payload length plus a header, plus the plaintext it holds for the application
+/// ([`Deframer::capacity_bound`]). [`Deframer::feed`] takes only what fits; the caller
+/// drains records with [`Deframer::next_record`] and feeds the rest later.
 ///
 /// Consumed records are discarded lazily: handing a record out only moves a cursor,
 /// and the bytes still buffered move to the front only when the tail runs out of room.
 /// Once the buffer has grown to its bound it is never reallocated.
+///
+/// Held plaintext: a record opened in place leaves its plaintext where it lies, and
+/// [`Deframer::hold`] keeps it there for [`Deframer::read_held`], so the application
+/// gets it with one copy (into its own buffer) rather than two (into a queue, then
+/// out). Up to [`Deframer::set_hold_limit`] bytes of buffer may be taken by it.
 #[derive(Debug)]
 pub struct Deframer {
     /// Initialised storage; `buf.len()` only grows (up to the bound).
@@ -38,7 +44,19 @@ pub struct Deframer {
     end: usize,
     /// The largest payload length a header may announce.
     max_payload: usize,
+    /// Plaintext kept for the application, as `[start, end)` ranges of `buf` before
+    /// `start`, oldest first.
+    held: VecDeque<(usize, usize)>,
+    /// The bytes in `held`.
+    held_len: usize,
+    /// How much buffer held plaintext may take, beyond one record.
+    hold_limit: usize,
 }
+
+/// Held pieces up to this size are moved to follow the previous piece rather than
+/// kept apart: a stream of tiny records then needs few ranges, while large records
+/// (where a copy would cost) stay where they were opened.
+const MERGE_MAX: usize = 256;
 
 impl Default for Deframer {
     fn default() -> Self {
@@ -60,7 +78,16 @@ impl Deframer {
             start: 0,
             end: 0,
             max_payload,
+            held: VecDeque::new(),
+            held_len: 0,
+            hold_limit: 0,
         }
+    }
+
+    /// Lets held plaintext take up to `bytes` of buffer (gaps between held pieces
+    /// included) on top of one record: the received-plaintext bound.
+    pub fn set_hold_limit(&mut self, bytes: usize) {
+        self.hold_limit = bytes;
     }
 
     /// Sets the largest payload length accepted from now on: [`MAX_PLAINTEXT`] for
@@ -76,9 +103,16 @@ impl Deframer {
         self.max_payload
     }
 
-    /// The most bytes this deframer holds at once: one maximum-size record and its header.
+    /// The most bytes this deframer holds at once: one maximum-size record and its
+    /// header, plus the hold limit.
     pub fn capacity_bound(&self) -> usize {
-        HEADER_LEN + self.max_payload
+        HEADER_LEN + self.max_payload + self.hold_limit
+    }
+
+    /// The first byte still needed: the oldest held plaintext, else the first byte not
+    /// handed out.
+    fn live(&self) -> usize {
+        self.held.front().map_or(self.start, |&(start, _)| start)
     }
 
     /// How many received bytes are buffered and not yet handed out as records. A
@@ -98,17 +132,22 @@ impl Deframer {
         self.buf.capacity()
     }
 
-    /// How many more bytes [`Deframer::feed`] would take now.
+    /// How many more bytes [`Deframer::feed`] would take now: bytes not yet framed
+    /// stay within one record (records are processed before more is taken), and
+    /// everything, held plaintext included, within the bound.
     pub fn room(&self) -> usize {
-        self.capacity_bound().saturating_sub(self.buffered())
+        let unframed = (HEADER_LEN + self.max_payload).saturating_sub(self.buffered());
+        let total = self.capacity_bound().saturating_sub(self.end - self.live());
+        unframed.min(total)
     }
 
-    /// Gives the storage back if no received bytes are pending, e.g. once the
-    /// handshake is over and the connection goes idle (it grows again, to its working
-    /// size, with the next records). Returns true if it is empty.
+    /// Gives the storage back if no received bytes are pending and no plaintext is
+    /// held, e.g. once the handshake is over and the connection goes idle (it grows
+    /// again, to its working size, with the next records). Returns true if it is empty.
     pub fn release_if_empty(&mut self) -> bool {
-        if self.is_empty() {
+        if self.is_empty() && self.held.is_empty() {
             self.buf = Vec::new();
+            self.held = VecDeque::new();
             self.start = 0;
             self.end = 0;
             return true;
@@ -116,11 +155,71 @@ impl Deframer {
         false
     }
 
-    /// Drops every buffered byte, keeping the storage (e.g. what follows a
-    /// close_notify, which RFC 8446 6.1 says to ignore).
+    /// Drops every buffered byte not handed out yet, keeping the storage and the held
+    /// plaintext (e.g. what follows a close_notify, which RFC 8446 6.1 says to ignore;
+    /// what came before it is still the application's).
     pub fn clear(&mut self) {
-        self.start = 0;
-        self.end = 0;
+        self.end = self.start;
+    }
+
+    /// Where the storage starts in memory, to turn a plaintext slice lent by
+    /// [`Deframer::next_record`] into an offset for [`Deframer::hold`].
+    pub fn base_address(&self) -> usize {
+        self.buf.as_ptr() as usize
+    }
+
+    /// Keeps `len` bytes of plaintext at `offset` (inside a record already handed out)
+    /// for [`Deframer::read_held`].
+    pub fn hold(&mut self, offset: usize, len: usize) -> Result<(), Error> {
+        if len == 0 {
+            return Ok(());
+        }
+        let end = offset.checked_add(len).filter(|&end| end <= self.start);
+        let Some(end) = end else {
+            return Err(Error::Internal(
+                "held plaintext outside the handed-out records",
+            ));
+        };
+        match self.held.back_mut() {
+            Some(last) if len <= MERGE_MAX && last.1 <= offset => {
+                self.buf.copy_within(offset..end, last.1);
+                last.1 += len;
+            }
+            _ => self.held.push_back((offset, end)),
+        }
+        self.held_len += len;
+        Ok(())
+    }
+
+    /// How many plaintext bytes are held.
+    pub fn held(&self) -> usize {
+        self.held_len
+    }
+
+    /// Copies held plaintext, oldest first, into `out`; returns how many bytes.
+    pub fn read_held(&mut self, out: &mut [u8]) -> usize {
+        let mut done = 0;
+        while let Some(&(start, end)) = self.held.front() {
+            let Some(dest) = out.get_mut(done..) else {
+                break;
+            };
+            let n = dest.len().min(end - start);
+            if n == 0 {
+                break;
+            }
+            if let (Some(dest), Some(src)) = (dest.get_mut(..n), self.buf.get(start..start + n)) {
+                dest.copy_from_slice(src);
+            }
+            done += n;
+            self.held_len -= n;
+            match self.held.front_mut() {
+                Some(first) if first.0 + n < first.1 => first.0 += n,
+                _ => {
+                    self.held.pop_front();
+                }
+            }
+        }
+        done
     }
 
     /// Takes as much of `input` as fits and returns how many bytes it took. Zero means
@@ -160,24 +259,31 @@ impl Deframer {
     /// Returns `len` writable bytes after the buffered data, moving the buffered data to
     /// the front and growing the storage (never beyond the bound) as needed.
     fn tail(&mut self, len: usize) -> Option<&mut [u8]> {
-        if self.start == self.end {
-            // Everything was handed out: restart at the front for free.
+        let live = self.live();
+        // Room for one record beyond the held plaintext (which the bound caps).
+        let cap = (HEADER_LEN + self.max_payload + (self.start - live)).min(self.capacity_bound());
+        if live == self.end {
+            // Everything was handed out and read: restart at the front for free.
             self.start = 0;
             self.end = 0;
-        } else if self.end + len > self.capacity_bound() && self.start > 0 {
+        } else if self.end + len > cap && live > 0 {
             // The only memmove: when the tail lacks room for what we are about to take.
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
+            self.buf.copy_within(live..self.end, 0);
+            self.end -= live;
+            self.start -= live;
+            for range in &mut self.held {
+                range.0 -= live;
+                range.1 -= live;
+            }
         }
         let needed = self.end + len;
         if needed > self.buf.len() {
-            // Grow geometrically but never past the bound, so memory stays bounded and
+            // Grow geometrically but never past `cap`, so memory stays bounded and
             // byte-at-a-time input does not reallocate at every byte.
             let target = needed
                 .max(self.buf.len().saturating_mul(2))
                 .max(1024)
-                .min(self.capacity_bound())
+                .min(cap)
                 .max(needed);
             self.buf.reserve_exact(target - self.buf.len());
             self.buf.resize(target, 0);
@@ -311,6 +417,99 @@ fn check_header(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A record of `len` payload bytes, all `fill`.
+    fn record(fill: u8, len: usize) -> Vec<u8> {
+        let mut r = alloc::vec![23, 3, 3];
+        r.extend_from_slice(&(len as u16).to_be_bytes());
+        r.extend(core::iter::repeat_n(fill, len));
+        r
+    }
+
+    /// Frames every whole record fed so far and holds its first `keep` bytes, as a
+    /// connection holds the plaintext of a record opened in place.
+    fn frame_and_hold(d: &mut Deframer, keep: usize) -> usize {
+        let mut n = 0;
+        loop {
+            let base = d.base_address();
+            let Some(r) = d.next_record().unwrap() else {
+                return n;
+            };
+            let at = r.payload.as_ptr() as usize - base;
+            let len = keep.min(r.payload.len());
+            d.hold(at, len).unwrap();
+            n += 1;
+        }
+    }
+
+    #[test]
+    fn held_plaintext_is_read_in_order_across_compaction() {
+        let mut d = Deframer::new();
+        d.set_hold_limit(1000);
+        let mut wire = Vec::new();
+        for (i, len) in [300usize, 10, 20, 600, 5].into_iter().enumerate() {
+            wire.extend(record(b'a' + i as u8, len));
+        }
+        // Tiny pieces (the 10 and 20 bytes after the 300) move up to follow the piece
+        // before; large ones stay where they were opened.
+        let mut fed = 0;
+        let mut got = Vec::new();
+        while fed < wire.len() || d.held() > 0 {
+            fed += d.feed(&wire[fed..]);
+            frame_and_hold(&mut d, usize::MAX);
+            let mut out = [0u8; 97];
+            let n = d.read_held(&mut out);
+            got.extend_from_slice(&out[..n]);
+        }
+        let mut want = Vec::new();
+        for (i, len) in [300usize, 10, 20, 600, 5].into_iter().enumerate() {
+            want.extend(core::iter::repeat_n(b'a' + i as u8, len));
+        }
+        assert_eq!(got, want);
+        assert_eq!(d.held(), 0);
+        assert!(d.release_if_empty());
+    }
+
+    #[test]
+    fn held_plaintext_counts_against_the_room() {
+        let mut d = Deframer::new();
+        d.set_hold_limit(100);
+        let bound = d.capacity_bound();
+        let wire = record(7, 16 * 1024);
+        assert_eq!(d.feed(&wire), wire.len());
+        assert_eq!(frame_and_hold(&mut d, 16 * 1024), 1);
+        assert_eq!(d.held(), 16 * 1024);
+        // The held plaintext takes the room of a record (its header, before it, is
+        // free again): about the hold limit is left until the application reads.
+        assert_eq!(d.room(), bound - 16 * 1024);
+        let mut out = alloc::vec![0u8; 16 * 1024];
+        assert_eq!(d.read_held(&mut out), 16 * 1024);
+        assert!(out.iter().all(|&b| b == 7));
+        // Unframed bytes stay within one record.
+        assert_eq!(d.room(), HEADER_LEN + MAX_PLAINTEXT);
+    }
+
+    #[test]
+    fn clear_keeps_what_is_held() {
+        let mut d = Deframer::new();
+        d.set_hold_limit(100);
+        d.feed(&record(1, 4));
+        frame_and_hold(&mut d, 4);
+        d.feed(&[23, 3, 3, 0, 9, 9]);
+        d.clear();
+        assert!(d.is_empty());
+        let mut out = [0u8; 8];
+        assert_eq!(d.read_held(&mut out), 4);
+        assert_eq!(&out[..4], &[1, 1, 1, 1]);
+    }
+
+    #[test]
+    fn hold_refuses_bytes_not_handed_out() {
+        let mut d = Deframer::new();
+        d.feed(&record(1, 4));
+        assert!(d.hold(0, 4).is_err(), "nothing was handed out yet");
+        assert!(d.hold(0, 0).is_ok());
+    }
 
     #[test]
     fn plain_http_is_named() {
