@@ -435,6 +435,8 @@ fn algorithm(aead: Aead) -> &'static aead::Algorithm {
 pub struct RawAead {
     key: LessSafeKey,
     records: Vec<(Vec<u8>, aead::Tag)>,
+    /// The one record buffer of the buffered floors.
+    scratch: Vec<u8>,
 }
 
 impl RawAead {
@@ -445,7 +447,11 @@ impl RawAead {
         let records = (0..records)
             .map(|i| (vec![i as u8; 16 * 1024], aead::Tag::from([0; 16])))
             .collect();
-        Self { key, records }
+        Self {
+            key,
+            records,
+            scratch: vec![0; 16 * 1024],
+        }
     }
 
     fn nonce(i: usize) -> Nonce {
@@ -481,6 +487,50 @@ impl RawAead {
 
     pub fn bytes(&self) -> usize {
         self.records.len() * 16 * 1024
+    }
+
+    /// The floor of a buffered send: each 16 KiB of `app` copied into one record
+    /// buffer (reused, so it stays in cache, as a connection's would), sealed there,
+    /// and the record with its tag copied onto `wire`: the copies a buffered API's
+    /// write and its taking of the TLS bytes imply.
+    pub fn seal_copied(&mut self, app: &[u8], wire: &mut Vec<u8>) {
+        wire.clear();
+        let record = &mut self.scratch;
+        for (i, chunk) in app.chunks(16 * 1024).enumerate() {
+            record[..chunk.len()].copy_from_slice(chunk);
+            let tag = self
+                .key
+                .seal_in_place_separate_tag(Self::nonce(i), Aad::from([23, 3, 3, 64, 17]), record)
+                .unwrap();
+            wire.extend_from_slice(record);
+            wire.extend_from_slice(tag.as_ref());
+        }
+    }
+
+    /// The floor of a buffered receive: each record of `wire` copied into one record
+    /// buffer (as reading from the transport does), opened there, and the plaintext
+    /// copied out to `app`.
+    pub fn open_copied(&mut self, wire: &[u8], app: &mut [u8]) {
+        let record = &mut self.scratch;
+        for (i, (rec, out)) in wire
+            .chunks(16 * 1024 + 16)
+            .zip(app.chunks_mut(16 * 1024))
+            .enumerate()
+        {
+            record.copy_from_slice(&rec[..16 * 1024]);
+            let tag = aead::Tag::try_from(&rec[16 * 1024..]).unwrap();
+            let plain = self
+                .key
+                .open_in_place_separate_tag(
+                    Self::nonce(i),
+                    Aad::from([23, 3, 3, 64, 17]),
+                    tag,
+                    record,
+                    0..,
+                )
+                .unwrap();
+            out.copy_from_slice(plain);
+        }
     }
 
     /// Every record holds its original bytes again.
