@@ -63,6 +63,9 @@ struct Keys {
     iv: [u8; AEAD_NONCE_LEN],
     scheme: Scheme,
     seq: Sequence,
+    /// The AEAD's confidentiality limit in records (RFC 8446 5.5), read once here so
+    /// the check on every record needs no call through the AEAD's trait object.
+    limit: u64,
 }
 
 impl Keys {
@@ -109,6 +112,7 @@ impl Keys {
             iv,
             scheme,
             seq: Sequence::default(),
+            limit: aead.confidentiality_limit(),
         })
     }
 }
@@ -255,7 +259,7 @@ impl RecordEncrypter {
     /// KeyUpdate (TLS 1.3), or (TLS 1.2, which cannot replace a key) refuses more
     /// application data so that only close_notify may follow.
     pub fn needs_key_update(&self) -> bool {
-        self.keys.seq.get().saturating_add(1) >= self.keys.aead.confidentiality_limit()
+        self.keys.seq.get().saturating_add(1) >= self.keys.limit
     }
 
     /// Sets the next sequence number. For tests that need to reach the end of the

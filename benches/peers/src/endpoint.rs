@@ -239,7 +239,15 @@ pub fn checked_handshake<I: Impl>(
     (c, s)
 }
 
-/// Moves `data` from `sender` to `receiver` in 16 KiB writes: the sender's writes
+/// The size of each application write in the bulk rows (`--write-size`, default
+/// 16 KiB: one full record each).
+pub static WRITE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(16 * 1024);
+
+pub fn write_size() -> usize {
+    WRITE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Moves `data` from `sender` to `receiver` in writes of [`write_size`]: the sender's writes
 /// and TLS output are timed as the send side, the receiver's processing of the
 /// whole stream as the receive side. Checks the bytes arrived intact.
 pub fn bulk<S: Endpoint, R: Endpoint>(
@@ -254,7 +262,7 @@ pub fn bulk<S: Endpoint, R: Endpoint>(
     app.untimed = Duration::ZERO;
     let start = Instant::now();
     as_side(CLIENT, || {
-        for chunk in data.chunks(16 * 1024) {
+        for chunk in data.chunks(write_size()) {
             sender.write(chunk, wire);
             sender.send(wire);
         }

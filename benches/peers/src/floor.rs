@@ -431,26 +431,29 @@ fn algorithm(aead: Aead) -> &'static aead::Algorithm {
     }
 }
 
-/// Raw AEAD over 16 KiB records: seal `records` of them in place, then open them.
+/// Raw AEAD over records of `len` bytes: seal `records` of them in place, then open
+/// them.
 pub struct RawAead {
     key: LessSafeKey,
     records: Vec<(Vec<u8>, aead::Tag)>,
     /// The one record buffer of the buffered floors.
     scratch: Vec<u8>,
+    len: usize,
 }
 
 impl RawAead {
-    pub fn new(aead: Aead, records: usize) -> Self {
+    pub fn new(aead: Aead, records: usize, len: usize) -> Self {
         let key = LessSafeKey::new(
             UnboundKey::new(algorithm(aead), &[7; 32][..algorithm(aead).key_len()]).unwrap(),
         );
         let records = (0..records)
-            .map(|i| (vec![i as u8; 16 * 1024], aead::Tag::from([0; 16])))
+            .map(|i| (vec![i as u8; len], aead::Tag::from([0; 16])))
             .collect();
         Self {
             key,
             records,
-            scratch: vec![0; 16 * 1024],
+            scratch: vec![0; len],
+            len,
         }
     }
 
@@ -486,7 +489,7 @@ impl RawAead {
     }
 
     pub fn bytes(&self) -> usize {
-        self.records.len() * 16 * 1024
+        self.records.len() * self.len
     }
 
     /// The floor of a buffered send: each 16 KiB of `app` copied into one record
@@ -496,7 +499,7 @@ impl RawAead {
     pub fn seal_copied(&mut self, app: &[u8], wire: &mut Vec<u8>) {
         wire.clear();
         let record = &mut self.scratch;
-        for (i, chunk) in app.chunks(16 * 1024).enumerate() {
+        for (i, chunk) in app.chunks(self.len).enumerate() {
             record[..chunk.len()].copy_from_slice(chunk);
             let tag = self
                 .key
@@ -513,12 +516,12 @@ impl RawAead {
     pub fn open_copied(&mut self, wire: &[u8], app: &mut [u8]) {
         let record = &mut self.scratch;
         for (i, (rec, out)) in wire
-            .chunks(16 * 1024 + 16)
-            .zip(app.chunks_mut(16 * 1024))
+            .chunks(self.len + 16)
+            .zip(app.chunks_mut(self.len))
             .enumerate()
         {
-            record.copy_from_slice(&rec[..16 * 1024]);
-            let tag = aead::Tag::try_from(&rec[16 * 1024..]).unwrap();
+            record.copy_from_slice(&rec[..self.len]);
+            let tag = aead::Tag::try_from(&rec[self.len..]).unwrap();
             let plain = self
                 .key
                 .open_in_place_separate_tag(

@@ -218,10 +218,11 @@ impl InPlaceSend {
     pub fn new(hc: &Handclasp, data: &[u8]) -> Self {
         let (client, server) =
             crate::endpoint::checked_handshake(hc, &mut crate::endpoint::Cost::default(), false);
-        let (before, after) = client.in_place_room(RECORD).unwrap();
+        let record = crate::endpoint::write_size();
+        let (before, after) = client.in_place_room(record).unwrap();
         let records = data
-            .chunks(RECORD)
-            .map(|_| vec![0; before + RECORD + after])
+            .chunks(record)
+            .map(|_| vec![0; before + record + after])
             .collect();
         Self {
             client,
@@ -236,15 +237,16 @@ impl InPlaceSend {
         let (mut timed, mut bytes) = (Duration::ZERO, 0usize);
         let start = Instant::now();
         while bytes < 2 * data.len() || start.elapsed() < target {
-            for (record, chunk) in self.records.iter_mut().zip(data.chunks(RECORD)) {
-                record[self.before..self.before + RECORD].copy_from_slice(chunk);
+            let len = crate::endpoint::write_size();
+            for (record, chunk) in self.records.iter_mut().zip(data.chunks(len)) {
+                record[self.before..self.before + len].copy_from_slice(chunk);
             }
             let client = &mut self.client;
             let records = &mut self.records;
             let t = Instant::now();
             as_side(CLIENT, || {
                 for record in records.iter_mut() {
-                    client.seal_in_place(record, RECORD).unwrap();
+                    client.seal_in_place(record, len).unwrap();
                 }
             });
             timed += t.elapsed();
@@ -265,5 +267,3 @@ impl InPlaceSend {
         assert!(got == data, "records sealed in place arrived damaged");
     }
 }
-
-const RECORD: usize = 16 * 1024;

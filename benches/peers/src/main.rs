@@ -29,6 +29,7 @@ pub struct Opts {
 fn usage() -> ! {
     eprintln!(
         "usage: handclasp-peers [--quick] [--filter SUBSTRING] [--hc-buffered] [--rustls-buffered]\n       \
+         [--write-size BYTES (bulk rows; default 16384)]\n       \
          [--async-current-thread]\n       \
          handclasp-peers --scenario NAME [--iterations N]   (see README.md; --list-scenarios)"
     );
@@ -56,6 +57,14 @@ fn main() {
             }
             "--rustls-buffered" => rlu::BUFFERED.store(true, std::sync::atomic::Ordering::Relaxed),
             "--filter" => opts.filter = Some(args.next().unwrap_or_else(|| usage())),
+            "--write-size" => {
+                let n: usize = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| (1..=16 * 1024).contains(&n))
+                    .unwrap_or_else(|| usage());
+                endpoint::WRITE.store(n, std::sync::atomic::Ordering::Relaxed)
+            }
             "--scenario" => opts.scenario = Some(args.next().unwrap_or_else(|| usage())),
             "--iterations" => {
                 opts.iterations = args

@@ -114,7 +114,12 @@ fn measure_floor(pki: &Pki, p: &Params, rows: &mut Vec<Row>, want: &dyn Fn(&str)
     let th = [5u8; 32];
     let transcript = vec![0x42u8; 4096];
     let transcript_hybrid = vec![0x42u8; 4096 + HYBRID_EXTRA];
-    let mut raw: Vec<RawAead> = AEADS.iter().map(|&a| RawAead::new(a, 64)).collect();
+    // The bulk rows' records: 1 MiB in writes of --write-size.
+    let record = crate::endpoint::write_size();
+    let mut raw: Vec<RawAead> = AEADS
+        .iter()
+        .map(|&a| RawAead::new(a, (1 << 20) / record, record))
+        .collect();
     let t = p.target / 4;
     let mut ops: Vec<(String, Vec<f64>)> = Vec::new();
     let names = [
@@ -150,10 +155,8 @@ fn measure_floor(pki: &Pki, p: &Params, rows: &mut Vec<Row>, want: &dyn Fn(&str)
     let mut open = vec![Vec::new(); 3];
     let mut seal_copied = vec![Vec::new(); 3];
     let mut open_copied = vec![Vec::new(); 3];
-    let app: Vec<u8> = (0..64 * 16 * 1024)
-        .map(|i| (i / (16 * 1024)) as u8)
-        .collect();
-    let mut wire = Vec::with_capacity(64 * (16 * 1024 + 16));
+    let app: Vec<u8> = (0..1 << 20).map(|i| (i / record) as u8).collect();
+    let mut wire = Vec::with_capacity((1 << 20) / record * (record + 16));
     let mut back = vec![0u8; app.len()];
     let mut aws_aead = AwsAead::new(64);
     let (mut aws_seal, mut aws_open) = (Vec::new(), Vec::new());
@@ -254,7 +257,7 @@ fn measure_floor(pki: &Pki, p: &Params, rows: &mut Vec<Row>, want: &dyn Fn(&str)
             ("seal + copies in and out", seal_copied[i]),
             ("open + copies in and out", open_copied[i]),
         ] {
-            let name = format!("ring {} {dir} 16 KiB", aead_name(*a));
+            let name = format!("ring {} {dir} {}", aead_name(*a), size_name(record));
             if want(&name) {
                 let mut row = Row::new(name, "MB/s");
                 row.values[FLOOR] = Some(v);
@@ -572,8 +575,19 @@ pub fn test_data() -> Vec<u8> {
     (0..1usize << 20).map(|i| (i * 31 % 251) as u8).collect()
 }
 
+/// "16 KiB", "1 KiB", "100 B".
+fn size_name(bytes: usize) -> String {
+    match bytes % 1024 {
+        0 => format!("{} KiB", bytes / 1024),
+        _ => format!("{bytes} B"),
+    }
+}
+
 fn bulk_rows(pki: &Pki, p: &Params, f: &Floor, s: Setup, rows: &mut Vec<Row>) {
-    let label = format!("bulk {} {}", version_name(s.version), aead_name(s.aead));
+    let mut label = format!("bulk {} {}", version_name(s.version), aead_name(s.aead));
+    if crate::endpoint::write_size() != 16 * 1024 {
+        label += &format!(" {} writes", size_name(crate::endpoint::write_size()));
+    }
     let data = test_data();
     let four = Four::new(pki, s);
     // rustls: the unbuffered API, as handclasp's zero-copy path; the buffered one
