@@ -3,7 +3,7 @@
 //! memory, timing each side's calls separately.
 
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::alloc::{self, CLIENT, SERVER};
 use crate::pki::KeyKind;
@@ -80,7 +80,7 @@ impl Sink {
 
     /// Copies lent plaintext into `buf` for the check, timing the copy apart.
     pub fn copy_untimed(&mut self, plaintext: &[u8]) {
-        let start = Instant::now();
+        let start = crate::clock::Cpu::now();
         self.spare()[..plaintext.len()].copy_from_slice(plaintext);
         self.pos += plaintext.len();
         self.untimed += start.elapsed();
@@ -184,7 +184,7 @@ pub fn as_side<R>(side: usize, f: impl FnOnce() -> R) -> R {
 
 #[inline]
 fn timed<R>(side: usize, acc: &mut Duration, f: impl FnOnce() -> R) -> R {
-    let start = Instant::now();
+    let start = crate::clock::Cpu::now();
     let r = as_side(side, f);
     *acc += start.elapsed();
     r
@@ -260,7 +260,7 @@ pub fn bulk<S: Endpoint, R: Endpoint>(
     wire.clear();
     app.pos = 0;
     app.untimed = Duration::ZERO;
-    let start = Instant::now();
+    let start = crate::clock::Cpu::now();
     as_side(CLIENT, || {
         for chunk in data.chunks(write_size()) {
             sender.write(chunk, wire);
@@ -268,7 +268,7 @@ pub fn bulk<S: Endpoint, R: Endpoint>(
         }
     });
     let send = start.elapsed() - sender.take_untimed();
-    let start = Instant::now();
+    let start = crate::clock::Cpu::now();
     as_side(SERVER, || receiver.recv(wire, app));
     // Less the harness's own copies of lent plaintext (see `Sink`).
     let recv = start.elapsed() - app.untimed;

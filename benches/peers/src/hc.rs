@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use handclasp::crypto::SupportedCipherSuite;
 use handclasp::crypto::ring as hc_ring;
@@ -235,7 +235,7 @@ impl InPlaceSend {
     /// One sample: MB/s of sealing `data` in place.
     pub fn sample(&mut self, data: &[u8], target: Duration) -> f64 {
         let (mut timed, mut bytes) = (Duration::ZERO, 0usize);
-        let start = Instant::now();
+        let start = crate::clock::Cpu::now();
         while bytes < 2 * data.len() || start.elapsed() < target {
             let len = crate::endpoint::write_size();
             for (record, chunk) in self.records.iter_mut().zip(data.chunks(len)) {
@@ -243,7 +243,7 @@ impl InPlaceSend {
             }
             let client = &mut self.client;
             let records = &mut self.records;
-            let t = Instant::now();
+            let t = crate::clock::Cpu::now();
             as_side(CLIENT, || {
                 for record in records.iter_mut() {
                     client.seal_in_place(record, len).unwrap();

@@ -3,6 +3,7 @@
 //! See README.md.
 
 mod alloc;
+mod clock;
 mod endpoint;
 mod floor;
 mod hc;

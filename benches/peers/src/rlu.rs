@@ -21,7 +21,7 @@
 use std::ops::DerefMut;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustls::client::{ClientConnectionData, UnbufferedClientConnection};
 use rustls::pki_types::ServerName;
@@ -202,7 +202,7 @@ fn encrypt<D>(
     let len = out.len();
     let mut room = data.len() + RECORD_OVERHEAD * (data.len() / MAX_FRAGMENT + 1);
     loop {
-        let start = Instant::now();
+        let start = crate::clock::Cpu::now();
         out.resize(len + room, 0);
         *untimed += start.elapsed();
         match traffic.encrypt(data, &mut out[len..]) {

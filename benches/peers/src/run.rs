@@ -37,7 +37,7 @@ pub fn median(mut v: Vec<f64>) -> f64 {
 
 /// Microseconds per call of `f`, over one sample of about `target`.
 fn per_op(target: Duration, mut f: impl FnMut()) -> f64 {
-    let start = Instant::now();
+    let start = crate::clock::Cpu::now();
     let mut n = 0u32;
     while n < 3 || start.elapsed() < target {
         f();
@@ -62,11 +62,6 @@ struct Floor {
     hkdf13: f64,
     prf12: f64,
     sha: f64,
-    seal: [f64; 3],
-    open: [f64; 3],
-    /// The same with the copies a buffered API implies (see `RawAead::seal_copied`).
-    seal_copied: [f64; 3],
-    open_copied: [f64; 3],
 }
 
 const KEYS: [KeyKind; 3] = [KeyKind::Ecdsa, KeyKind::Rsa, KeyKind::Ed25519];
@@ -74,10 +69,6 @@ const AEADS: [Aead; 3] = [Aead::Aes128, Aead::Aes256, Aead::Chacha];
 
 fn key_index(k: KeyKind) -> usize {
     KEYS.iter().position(|&x| x == k).unwrap()
-}
-
-fn aead_index(a: Aead) -> usize {
-    AEADS.iter().position(|&x| x == a).unwrap()
 }
 
 fn key_name(k: KeyKind) -> &'static str {
@@ -190,12 +181,12 @@ fn measure_floor(pki: &Pki, p: &Params, rows: &mut Vec<Row>, want: &dyn Fn(&str)
         }
         for (i, r) in raw.iter_mut().enumerate() {
             let (mut s, mut o, mut bytes) = (Duration::ZERO, Duration::ZERO, 0usize);
-            let start = Instant::now();
+            let start = crate::clock::Cpu::now();
             while bytes == 0 || start.elapsed() < t {
-                let a = Instant::now();
+                let a = crate::clock::Cpu::now();
                 r.seal();
                 s += a.elapsed();
-                let a = Instant::now();
+                let a = crate::clock::Cpu::now();
                 r.open();
                 o += a.elapsed();
                 r.check();
@@ -204,12 +195,12 @@ fn measure_floor(pki: &Pki, p: &Params, rows: &mut Vec<Row>, want: &dyn Fn(&str)
             seal[i].push(bytes as f64 / s.as_secs_f64() / 1e6);
             open[i].push(bytes as f64 / o.as_secs_f64() / 1e6);
             let (mut s, mut o, mut bytes) = (Duration::ZERO, Duration::ZERO, 0usize);
-            let start = Instant::now();
+            let start = crate::clock::Cpu::now();
             while bytes == 0 || start.elapsed() < t {
-                let a = Instant::now();
+                let a = crate::clock::Cpu::now();
                 r.seal_copied(&app, &mut wire);
                 s += a.elapsed();
-                let a = Instant::now();
+                let a = crate::clock::Cpu::now();
                 r.open_copied(&wire, &mut back);
                 o += a.elapsed();
                 assert!(back == app, "raw AEAD with copies: round trip failed");
@@ -219,12 +210,12 @@ fn measure_floor(pki: &Pki, p: &Params, rows: &mut Vec<Row>, want: &dyn Fn(&str)
             open_copied[i].push(bytes as f64 / o.as_secs_f64() / 1e6);
         }
         let (mut s, mut o, mut bytes) = (Duration::ZERO, Duration::ZERO, 0usize);
-        let start = Instant::now();
+        let start = crate::clock::Cpu::now();
         while bytes == 0 || start.elapsed() < t {
-            let a = Instant::now();
+            let a = crate::clock::Cpu::now();
             aws_aead.seal();
             s += a.elapsed();
-            let a = Instant::now();
+            let a = crate::clock::Cpu::now();
             aws_aead.open();
             o += a.elapsed();
             aws_aead.check();
@@ -285,10 +276,6 @@ fn measure_floor(pki: &Pki, p: &Params, rows: &mut Vec<Row>, want: &dyn Fn(&str)
         mlkem_validate: m[12],
         mlkem_encaps: m[13],
         sha_hybrid: m[14],
-        seal: [seal[0], seal[1], seal[2]],
-        open: [open[0], open[1], open[2]],
-        seal_copied: [seal_copied[0], seal_copied[1], seal_copied[2]],
-        open_copied: [open_copied[0], open_copied[1], open_copied[2]],
     }
 }
 
@@ -330,7 +317,7 @@ impl Floor {
 /// One sample of handshakes: µs per handshake on the client and on the server.
 fn sample_handshakes<I: Impl>(imp: &I, target: Duration, resumed: bool) -> (f64, f64) {
     let mut cost = Cost::default();
-    let start = Instant::now();
+    let start = crate::clock::Cpu::now();
     let mut n = 0u32;
     while n < 3 || start.elapsed() < target {
         drop(checked_handshake(imp, &mut cost, resumed));
@@ -543,12 +530,16 @@ trait BulkPair {
     fn sample(&mut self, data: &[u8], target: Duration) -> (f64, f64);
     /// Allocations on the send and the receive side for one more MiB.
     fn allocs(&mut self, data: &[u8]) -> (f64, f64);
+    /// The floor's raw seal samples (the floor only).
+    fn raw_seal_samples(&self) -> Vec<f64> {
+        Vec::new()
+    }
 }
 
 impl<I: Impl> BulkPair for Bulk<I> {
     fn sample(&mut self, data: &[u8], target: Duration) -> (f64, f64) {
         let (mut s, mut r, mut bytes) = (Duration::ZERO, Duration::ZERO, 0usize);
-        let start = Instant::now();
+        let start = crate::clock::Cpu::now();
         while bytes < 2 * data.len() || start.elapsed() < target {
             let (a, b) = self.once(data);
             s += a;
@@ -571,6 +562,77 @@ impl<I: Impl> BulkPair for Bulk<I> {
     }
 }
 
+/// The crypto floor as one more bulk "implementation", so its samples are taken in
+/// the same rotation as the others' and each ratio pairs samples from the same
+/// stretch of time: raw seal and open of the rows' records, with the copies a
+/// buffered API implies when handclasp's buffered API is measured.
+struct FloorPair {
+    raw: RawAead,
+    app: Vec<u8>,
+    wire: Vec<u8>,
+    back: Vec<u8>,
+    /// Raw seal MB/s of every sample, for the sealed-in-place row.
+    raw_seal: Vec<f64>,
+}
+
+impl FloorPair {
+    fn new(aead: Aead, data: &[u8]) -> Self {
+        let record = crate::endpoint::write_size();
+        Self {
+            raw: RawAead::new(aead, data.len() / record, record),
+            app: data.to_vec(),
+            wire: Vec::with_capacity(data.len() / record * (record + 16)),
+            back: vec![0; data.len()],
+            raw_seal: Vec::new(),
+        }
+    }
+}
+
+impl BulkPair for FloorPair {
+    fn sample(&mut self, _data: &[u8], target: Duration) -> (f64, f64) {
+        let copies = crate::hc::BUFFERED.load(Relaxed);
+        let (mut s, mut o, mut raw_s, mut bytes) =
+            (Duration::ZERO, Duration::ZERO, Duration::ZERO, 0usize);
+        let start = crate::clock::Cpu::now();
+        while bytes == 0 || start.elapsed() < target {
+            let a = crate::clock::Cpu::now();
+            self.raw.seal();
+            raw_s += a.elapsed();
+            let a = crate::clock::Cpu::now();
+            self.raw.open();
+            let raw_o = a.elapsed();
+            self.raw.check();
+            if copies {
+                let a = crate::clock::Cpu::now();
+                self.raw.seal_copied(&self.app, &mut self.wire);
+                s += a.elapsed();
+                let a = crate::clock::Cpu::now();
+                self.raw.open_copied(&self.wire, &mut self.back);
+                o += a.elapsed();
+                assert!(
+                    self.back == self.app,
+                    "floor with copies: round trip failed"
+                );
+            } else {
+                s = raw_s;
+                o += raw_o;
+            }
+            bytes += self.raw.bytes();
+        }
+        let mbs = |t: Duration| bytes as f64 / t.as_secs_f64() / 1e6;
+        self.raw_seal.push(mbs(raw_s));
+        (mbs(s), mbs(o))
+    }
+
+    fn allocs(&mut self, _data: &[u8]) -> (f64, f64) {
+        (0.0, 0.0)
+    }
+
+    fn raw_seal_samples(&self) -> Vec<f64> {
+        self.raw_seal.clone()
+    }
+}
+
 pub fn test_data() -> Vec<u8> {
     (0..1usize << 20).map(|i| (i * 31 % 251) as u8).collect()
 }
@@ -583,7 +645,7 @@ fn size_name(bytes: usize) -> String {
     }
 }
 
-fn bulk_rows(pki: &Pki, p: &Params, f: &Floor, s: Setup, rows: &mut Vec<Row>) {
+fn bulk_rows(pki: &Pki, p: &Params, s: Setup, rows: &mut Vec<Row>) {
     let mut label = format!("bulk {} {}", version_name(s.version), aead_name(s.aead));
     if crate::endpoint::write_size() != 16 * 1024 {
         label += &format!(" {} writes", size_name(crate::endpoint::write_size()));
@@ -604,10 +666,11 @@ fn bulk_rows(pki: &Pki, p: &Params, f: &Floor, s: Setup, rows: &mut Vec<Row>) {
         (RL, rustls(&four.rl)),
         (RLA, rustls(&four.rla)),
         (OS, Box::new(Bulk::new(&four.os, &data))),
+        (FLOOR, Box::new(FloorPair::new(s.aead, &data))),
     ];
     let mut hc_in_place = crate::hc::InPlaceSend::new(&four.hc, &data);
-    let mut send: [Vec<f64>; 4] = Default::default();
-    let mut recv: [Vec<f64>; 4] = Default::default();
+    let mut send: [Vec<f64>; 5] = Default::default();
+    let mut recv: [Vec<f64>; 5] = Default::default();
     let mut sealed_in_place = Vec::new();
     for round in 0..p.rounds {
         // A different implementation first each round.
@@ -620,30 +683,36 @@ fn bulk_rows(pki: &Pki, p: &Params, f: &Floor, s: Setup, rows: &mut Vec<Row>) {
         }
         sealed_in_place.push(hc_in_place.sample(&data, p.target));
     }
-    let a = aead_index(s.aead);
-    // handclasp's buffered API is held to the floor with the copies that API implies.
-    let (seal_floor, open_floor) = match crate::hc::BUFFERED.load(Relaxed) {
-        true => (f.seal_copied[a], f.open_copied[a]),
-        false => (f.seal[a], f.open[a]),
+    // The floor's own samples, interleaved with the rest (FloorPair); its raw seal for
+    // the sealed-in-place row.
+    let raw_seal = {
+        let mut v = Vec::new();
+        for (col, pair) in &mut pairs {
+            if *col == FLOOR {
+                v = pair.raw_seal_samples();
+            }
+        }
+        median(v)
     };
-    for (dir, samples, fl) in [("send", send, seal_floor), ("recv", recv, open_floor)] {
+    for (dir, samples) in [("send", send), ("recv", recv)] {
         let mut row = Row::new(format!("{label} {dir}"), "MB/s");
         for (col, v) in samples.into_iter().enumerate() {
-            row.values[col] = Some(median(v));
+            if !v.is_empty() {
+                row.values[col] = Some(median(v));
+            }
         }
-        row.values[FLOOR] = Some(fl);
         rows.push(row);
         if dir == "send" {
             // handclasp only: the data built in the records, sealed where it lies.
             let mut row = Row::new(format!("{label} send, sealed in place"), "MB/s");
             row.values[HC] = Some(median(sealed_in_place.clone()));
-            row.values[FLOOR] = Some(f.seal[a]);
+            row.values[FLOOR] = Some(raw_seal);
             rows.push(row);
         }
     }
     let mut send_allocs = Row::new(format!("{label} send allocs"), "allocs/MiB");
     let mut recv_allocs = Row::new(format!("{label} recv allocs"), "allocs/MiB");
-    for (col, pair) in &mut pairs {
+    for (col, pair) in pairs.iter_mut().filter(|(col, _)| *col != FLOOR) {
         let (a, b) = pair.allocs(&data);
         send_allocs.values[*col] = Some(a);
         recv_allocs.values[*col] = Some(b);
@@ -811,7 +880,7 @@ pub fn all(pki: &Pki, opts: &Opts) {
                 version_name(version),
                 aead_name(aead)
             )) {
-                bulk_rows(pki, &p, &floor, s, &mut rows);
+                bulk_rows(pki, &p, s, &mut rows);
             }
         }
     }
