@@ -501,6 +501,8 @@ impl CommonState {
         if self.sent_close_notify {
             return Err(Error::ApiMisuse("write after send_close_notify"));
         }
+        // Held handshake messages belong before this record (the check below sees them).
+        self.close_flight()?;
         self.in_place_room(len)?;
         if len > self.limits.max_fragment {
             return Err(Error::ApiMisuse(

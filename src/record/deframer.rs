@@ -137,7 +137,11 @@ impl Deframer {
     /// everything, held plaintext included, within the bound.
     pub fn room(&self) -> usize {
         let unframed = (HEADER_LEN + self.max_payload).saturating_sub(self.buffered());
-        let total = self.capacity_bound().saturating_sub(self.end - self.live());
+        // Held plaintext counts by its bytes: the headers, tags and other records
+        // between its pieces are reclaimed (see `gather`) when room is needed.
+        let total = self
+            .capacity_bound()
+            .saturating_sub(self.held_len + self.buffered());
         unframed.min(total)
     }
 
@@ -259,23 +263,21 @@ impl Deframer {
     /// Returns `len` writable bytes after the buffered data, moving the buffered data to
     /// the front and growing the storage (never beyond the bound) as needed.
     fn tail(&mut self, len: usize) -> Option<&mut [u8]> {
-        let live = self.live();
-        // Room for one record beyond the held plaintext (which the bound caps).
-        let cap = (HEADER_LEN + self.max_payload + (self.start - live)).min(self.capacity_bound());
-        if live == self.end {
+        if self.live() == self.end {
             // Everything was handed out and read: restart at the front for free.
             self.start = 0;
             self.end = 0;
-        } else if self.end + len > cap && live > 0 {
-            // The only memmove: when the tail lacks room for what we are about to take.
-            self.buf.copy_within(live..self.end, 0);
-            self.end -= live;
-            self.start -= live;
-            for range in &mut self.held {
-                range.0 -= live;
-                range.1 -= live;
-            }
         }
+        // Room for one record beyond the held plaintext (which the bound caps).
+        let record = HEADER_LEN + self.max_payload;
+        let cap = (record + (self.start - self.live())).min(self.capacity_bound());
+        if self.end + len > cap && self.live() > 0 || self.end + len > self.capacity_bound() {
+            // The only memmoves: when the tail lacks room for what we are about to take.
+            self.gather();
+        }
+        let cap = (record + self.held_len)
+            .min(self.capacity_bound())
+            .max(self.end);
         let needed = self.end + len;
         if needed > self.buf.len() {
             // Grow geometrically but never past `cap`, so memory stays bounded and
@@ -289,6 +291,24 @@ impl Deframer {
             self.buf.resize(target, 0);
         }
         self.buf.get_mut(self.end..needed)
+    }
+
+    /// Moves the held plaintext to the front of the buffer as one piece, and the bytes
+    /// not yet handed out right after it: what lay between (headers, tags, handshake
+    /// records already processed) is given back.
+    fn gather(&mut self) {
+        let mut to = 0;
+        for &(start, end) in &self.held {
+            self.buf.copy_within(start..end, to);
+            to += end - start;
+        }
+        self.held.clear();
+        if to > 0 {
+            self.held.push_back((0, to));
+        }
+        self.buf.copy_within(self.start..self.end, to);
+        self.end = to + (self.end - self.start);
+        self.start = to;
     }
 
     /// Checks the header at the front as soon as its five bytes are in and, once the
@@ -487,6 +507,29 @@ mod tests {
         assert!(out.iter().all(|&b| b == 7));
         // Unframed bytes stay within one record.
         assert_eq!(d.room(), HEADER_LEN + MAX_PLAINTEXT);
+    }
+
+    #[test]
+    fn the_gaps_between_held_pieces_are_given_back() {
+        // Tiny records (0-RTT data sent byte by byte): each holds 1 byte of plaintext
+        // behind a 5-byte header. The headers must not eat the room a whole record
+        // needs while the held plaintext is far below the limit.
+        let mut d = Deframer::new();
+        d.set_hold_limit(64);
+        for i in 0..60u8 {
+            assert_eq!(d.feed(&record(i, 1)), 6);
+            assert_eq!(frame_and_hold(&mut d, 1), 1);
+        }
+        assert_eq!(d.held(), 60);
+        let big = record(0xee, MAX_PLAINTEXT);
+        assert_eq!(d.room(), HEADER_LEN + MAX_PLAINTEXT);
+        assert_eq!(d.feed(&big), big.len(), "a whole record still fits");
+        assert_eq!(frame_and_hold(&mut d, MAX_PLAINTEXT), 1);
+        assert!(d.allocated() <= d.capacity_bound());
+        let mut out = alloc::vec![0u8; 60 + MAX_PLAINTEXT];
+        assert_eq!(d.read_held(&mut out), 60 + MAX_PLAINTEXT);
+        assert!(out[..60].iter().enumerate().all(|(i, &b)| b == i as u8));
+        assert!(out[60..].iter().all(|&b| b == 0xee));
     }
 
     #[test]

@@ -519,15 +519,6 @@ fn check_retried_hello(
     if hello.cookie() != retry.cookie.as_deref() {
         return Err(PeerMisbehaved::BadRetriedClientHello("the cookie was not echoed").into());
     }
-    // RFC 8446 4.1.2: the PSK may be updated (its binder covers the retry), not
-    // dropped.
-    if retry.psk_offered && hello.psk_offer().is_none() {
-        return Err(PeerMisbehaved::MissingExtension {
-            message: "ClientHello",
-            extension: ExtensionType::PreSharedKey,
-        }
-        .into());
-    }
     // RFC 8446 4.1.2: "Early data is not permitted after a HelloRetryRequest."
     if hello.early_data_offered() {
         return Err(PeerMisbehaved::BadRetriedClientHello("it still offers early data").into());

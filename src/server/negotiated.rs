@@ -21,8 +21,6 @@ pub(super) struct Retry {
     pub(super) group: NamedGroup,
     pub(super) cookie: Option<Vec<u8>>,
     pub(super) session_id: Vec<u8>,
-    /// ClientHello1 offered a PSK, which ClientHello2 must offer again.
-    pub(super) psk_offered: bool,
     pub(super) transcript: HandshakeHash,
 }
 

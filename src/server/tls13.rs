@@ -384,7 +384,6 @@ pub(super) fn send_retry(
         group,
         cookie,
         session_id: hello.session_id.clone(),
-        psk_offered: hello.psk_offer().is_some(),
         transcript,
     })
 }
