@@ -25,12 +25,14 @@ pub struct Opts {
     pub filter: Option<String>,
     pub scenario: Option<String>,
     pub iterations: usize,
+    /// `--idle N`: idle connections per side in the memory rows.
+    pub idle: Option<usize>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: handclasp-peers [--quick] [--filter SUBSTRING] [--hc-buffered] [--rustls-buffered]\n       \
-         [--write-size BYTES (bulk rows; default 16384)]\n       \
+         [--write-size BYTES (bulk rows; default 16384)] [--idle N (memory rows)]\n       \
          [--async-current-thread]\n       \
          handclasp-peers --scenario NAME [--iterations N]   (see README.md; --list-scenarios)"
     );
@@ -47,6 +49,7 @@ fn main() {
         filter: None,
         scenario: None,
         iterations: 20,
+        idle: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -58,6 +61,14 @@ fn main() {
             }
             "--rustls-buffered" => rlu::BUFFERED.store(true, std::sync::atomic::Ordering::Relaxed),
             "--filter" => opts.filter = Some(args.next().unwrap_or_else(|| usage())),
+            "--idle" => {
+                opts.idle = Some(
+                    args.next()
+                        .and_then(|n| n.parse().ok())
+                        .filter(|&n| n > 0)
+                        .unwrap_or_else(|| usage()),
+                )
+            }
             "--write-size" => {
                 let n: usize = args
                     .next()

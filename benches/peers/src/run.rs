@@ -793,7 +793,7 @@ fn memory_rows(pki: &Pki, p: &Params, label: &str, s: Setup, rows: &mut Vec<Row>
 }
 
 pub fn all(pki: &Pki, opts: &Opts) {
-    let p = if opts.quick {
+    let mut p = if opts.quick {
         Params {
             rounds: 3,
             target: Duration::from_millis(15),
@@ -806,6 +806,9 @@ pub fn all(pki: &Pki, opts: &Opts) {
             idle_connections: 1000,
         }
     };
+    if let Some(n) = opts.idle {
+        p.idle_connections = n;
+    }
     // Several alternatives may be given, separated by `|`.
     let want = |name: &str| {
         opts.filter
