@@ -90,10 +90,15 @@ pub(super) fn start(
     cx.agreed.set_version(ProtocolVersion::TLSv1_2);
     cx.agreed.set_alpn(n.alpn.take());
     cx.agreed.set_sni(n.sni.take());
-    match handshake {
-        Tls12Handshake::Full(full_handshake) => full(cx, n, full_handshake),
-        Tls12Handshake::Resumed(resumed) => resume(cx, n, resumed),
-    }
+    // The flight's messages share records (RFC 5246 6.2.1 lets them), as in TLS 1.3;
+    // a resumption's ChangeCipherSpec closes it before the protected Finished.
+    cx.open_flight();
+    let state = match handshake {
+        Tls12Handshake::Full(full_handshake) => full(cx, n, full_handshake)?,
+        Tls12Handshake::Resumed(resumed) => resume(cx, n, resumed)?,
+    };
+    cx.close_flight()?;
+    Ok(state)
 }
 
 /// RFC 5246 7.3: ServerHello, Certificate, ServerKeyExchange, [CertificateRequest],

@@ -872,3 +872,33 @@ fn a_hello_larger_than_a_record_reaches_the_connection_whole() {
         assert_eq!(server_hello(&mut conn), expected, "{how:?}");
     }
 }
+
+/// A plain-HTTP peer is named as such where servers and clients meet it: an HTTP
+/// client at the Acceptor (the front of every server, async ones included), a proxy
+/// CONNECT, and an HTTP server answering our client.
+#[test]
+fn plain_http_is_named_at_the_acceptor_and_at_the_client() {
+    let named = |err: &Error, what: &str| matches!(err, Error::InvalidMessage(InvalidMessage::PlainHttp(s)) if s.contains(what));
+    for (request, what) in [
+        (
+            &b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n"[..],
+            "HTTP request",
+        ),
+        (b"CONNECT a.test:443 HTTP/1.1\r\n\r\n", "proxy request"),
+    ] {
+        let mut acceptor = Acceptor::new();
+        assert_eq!(acceptor.read_tls_from_slice(request), request.len());
+        let err = acceptor.accept().unwrap_err();
+        assert!(named(err.error(), what), "{:?}", err.error());
+    }
+    let ca = Ca::root("http ca");
+    let mut client = handclasp::ClientConnection::new(
+        client(&ca, &[]),
+        handclasp::pki_types::ServerName::try_from("a.test").unwrap(),
+    )
+    .unwrap();
+    let answer = b"HTTP/1.1 400 Bad Request\r\n\r\n";
+    assert_eq!(client.read_tls_from_slice(answer), answer.len());
+    let err = client.process_new_packets().unwrap_err();
+    assert!(named(&err, "HTTP response"), "{err:?}");
+}

@@ -884,3 +884,16 @@ fn a_missing_mandatory_client_certificate_is_handshake_failure_in_tls12() {
         0
     );
 }
+
+#[test]
+fn the_servers_flight_is_packed_into_one_record() {
+    // RFC 5246 6.2.1: handshake messages may share a record. ServerHello, Certificate,
+    // ServerKeyExchange and ServerHelloDone are well under 2^14 bytes here.
+    let rec = Arc::new(Recorder::default());
+    let mut pair = simple_pair(ECDSA_SUITES[0], &rec);
+    pair.client_to_server().unwrap();
+    let records = split_records(pair.server.pending_tls());
+    assert_eq!(records.len(), 1, "{} records", records.len());
+    pair.handshake().unwrap();
+    pair.send_and_receive(true, b"after a packed flight");
+}

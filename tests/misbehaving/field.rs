@@ -100,9 +100,15 @@ fn without(ch: &mut ClientHello, typ: ExtensionType) {
 }
 
 /// The server's first handshake message (its ServerHello), from what it queued.
+/// The server's first handshake message, however its flight was packed into records.
 fn first_server_message(server: &mut Connection) -> HandshakeMessage {
     let records = split_records(&take(server));
-    decode_message(&records[0])
+    let plain: Vec<_> = records
+        .into_iter()
+        .take_while(|r| r.typ == ContentType::Handshake)
+        .collect();
+    let messages = common::tamper::plain_handshake_messages(&plain);
+    HandshakeMessage::read_bytes(&messages[0], ProtocolVersion::TLSv1_3).unwrap()
 }
 
 // ---------------------------------------------------------------------------------
