@@ -431,29 +431,35 @@ fn algorithm(aead: Aead) -> &'static aead::Algorithm {
     }
 }
 
-/// Raw AEAD over records of `len` bytes: seal `records` of them in place, then open
-/// them.
+/// Raw AEAD over records of `len` bytes of content: seal `records` of them in place,
+/// then open them. Each record encrypts `extra` bytes more than its content, as the
+/// protocol must (TLS 1.3: the inner content type byte, RFC 8446 5.2; which, past a
+/// 16-byte boundary, costs AES-GCM a partial block).
 pub struct RawAead {
     key: LessSafeKey,
     records: Vec<(Vec<u8>, aead::Tag)>,
     /// The one record buffer of the buffered floors.
     scratch: Vec<u8>,
     len: usize,
+    /// `len` plus the extra bytes: what each record encrypts.
+    inner: usize,
 }
 
 impl RawAead {
-    pub fn new(aead: Aead, records: usize, len: usize) -> Self {
+    pub fn new(aead: Aead, records: usize, len: usize, extra: usize) -> Self {
         let key = LessSafeKey::new(
             UnboundKey::new(algorithm(aead), &[7; 32][..algorithm(aead).key_len()]).unwrap(),
         );
+        let inner = len + extra;
         let records = (0..records)
-            .map(|i| (vec![i as u8; len], aead::Tag::from([0; 16])))
+            .map(|i| (vec![i as u8; inner], aead::Tag::from([0; 16])))
             .collect();
         Self {
             key,
             records,
-            scratch: vec![0; len],
+            scratch: vec![0x17; inner],
             len,
+            inner,
         }
     }
 
@@ -501,6 +507,9 @@ impl RawAead {
         let record = &mut self.scratch;
         for (i, chunk) in app.chunks(self.len).enumerate() {
             record[..chunk.len()].copy_from_slice(chunk);
+            if let Some(typ) = record.get_mut(self.len) {
+                *typ = 0x17; // TLS 1.3's inner content type: application_data
+            }
             let tag = self
                 .key
                 .seal_in_place_separate_tag(Self::nonce(i), Aad::from([23, 3, 3, 64, 17]), record)
@@ -516,12 +525,12 @@ impl RawAead {
     pub fn open_copied(&mut self, wire: &[u8], app: &mut [u8]) {
         let record = &mut self.scratch;
         for (i, (rec, out)) in wire
-            .chunks(self.len + 16)
+            .chunks(self.inner + 16)
             .zip(app.chunks_mut(self.len))
             .enumerate()
         {
-            record.copy_from_slice(&rec[..self.len]);
-            let tag = aead::Tag::try_from(&rec[self.len..]).unwrap();
+            record.copy_from_slice(&rec[..self.inner]);
+            let tag = aead::Tag::try_from(&rec[self.inner..]).unwrap();
             let plain = self
                 .key
                 .open_in_place_separate_tag(
@@ -532,7 +541,7 @@ impl RawAead {
                     0..,
                 )
                 .unwrap();
-            out.copy_from_slice(plain);
+            out.copy_from_slice(&plain[..self.len]);
         }
     }
 

@@ -202,9 +202,7 @@ fn encrypt<D>(
     let len = out.len();
     let mut room = data.len() + RECORD_OVERHEAD * (data.len() / MAX_FRAGMENT + 1);
     loop {
-        let start = crate::clock::Cpu::now();
-        out.resize(len + room, 0);
-        *untimed += start.elapsed();
+        crate::clock::untimed(untimed, || out.resize(len + room, 0));
         match traffic.encrypt(data, &mut out[len..]) {
             Ok(n) => {
                 out.truncate(len + n);
