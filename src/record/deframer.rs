@@ -354,6 +354,7 @@ impl Deframer {
 /// Returns the record and the rest of `buf`, or `Ok(None)` when `buf` does not hold a
 /// whole record yet. The header is checked as soon as its five bytes are in, with the
 /// same checks and errors as [`Deframer::next_record`], against `max_payload`.
+#[inline]
 pub fn split_record(
     buf: &mut [u8],
     max_payload: usize,
