@@ -10,8 +10,21 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug)]
 pub struct Cpu(Duration);
 
+/// `PEERS_WALL_CLOCK=1`: time the measured calls with the wall clock instead, to see
+/// what that does to the ratios on a loaded machine (README, "Placement").
+fn wall_clock() -> Option<std::time::Instant> {
+    static EPOCH: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(|| {
+        (std::env::var_os("PEERS_WALL_CLOCK").is_some_and(|v| v == "1"))
+            .then(std::time::Instant::now)
+    })
+}
+
 impl Cpu {
     pub fn now() -> Self {
+        if let Some(epoch) = wall_clock() {
+            return Self(epoch.elapsed());
+        }
         let mut ts = libc::timespec {
             tv_sec: 0,
             tv_nsec: 0,

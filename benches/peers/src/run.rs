@@ -674,16 +674,22 @@ fn bulk_rows(pki: &Pki, p: &Params, s: Setup, rows: &mut Vec<Row>) {
         (OS, Box::new(Bulk::new(&four.os, &data))),
         (FLOOR, Box::new(FloorPair::new(s, &data))),
     ];
+    let probe = Probe::from_env();
+    pairs.retain(|(col, _)| probe.keeps(*col));
     let mut hc_in_place = crate::hc::InPlaceSend::new(&four.hc, &data);
     let mut send: [Vec<f64>; 5] = Default::default();
     let mut recv: [Vec<f64>; 5] = Default::default();
+    let mut faults = [0u64; 5];
     let mut sealed_in_place = Vec::new();
     for round in 0..p.rounds {
-        // A different implementation first each round.
+        // A different implementation first each round (unless the probe fixes it).
         let n = pairs.len();
+        let first = if probe.fixed_order { 0 } else { round };
         for k in 0..n {
-            let (col, pair) = &mut pairs[(round + k) % n];
+            let (col, pair) = &mut pairs[(first + k) % n];
+            let before = minor_faults();
             let (a, b) = pair.sample(&data, p.target);
+            faults[*col] += minor_faults() - before;
             send[*col].push(a);
             recv[*col].push(b);
         }
@@ -698,7 +704,7 @@ fn bulk_rows(pki: &Pki, p: &Params, s: Setup, rows: &mut Vec<Row>) {
                 v = pair.raw_seal_samples();
             }
         }
-        median(v)
+        (!v.is_empty()).then(|| median(v))
     };
     for (dir, samples) in [("send", send), ("recv", recv)] {
         let mut row = Row::new(format!("{label} {dir}"), "MB/s");
@@ -712,9 +718,16 @@ fn bulk_rows(pki: &Pki, p: &Params, s: Setup, rows: &mut Vec<Row>) {
             // handclasp only: the data built in the records, sealed where it lies.
             let mut row = Row::new(format!("{label} send, sealed in place"), "MB/s");
             row.values[HC] = Some(median(sealed_in_place.clone()));
-            row.values[FLOOR] = Some(raw_seal);
+            row.values[FLOOR] = raw_seal;
             rows.push(row);
         }
+    }
+    if probe.faults {
+        let mut row = Row::new(format!("{label} page faults"), "faults");
+        for (col, _) in &pairs {
+            row.values[*col] = Some(faults[*col] as f64);
+        }
+        rows.push(row);
     }
     let mut send_allocs = Row::new(format!("{label} send allocs"), "allocs/MiB");
     let mut recv_allocs = Row::new(format!("{label} recv allocs"), "allocs/MiB");
@@ -725,6 +738,52 @@ fn bulk_rows(pki: &Pki, p: &Params, s: Setup, rows: &mut Vec<Row>) {
     }
     rows.push(send_allocs);
     rows.push(recv_allocs);
+}
+
+/// Knobs for finding out what else in the process moves a bulk row (README,
+/// "Placement"): `PEERS_BULK_ONLY=hc,rl,rla,os,floor` keeps only those columns,
+/// `PEERS_BULK_FIXED_ORDER=1` samples them in that order every round (handclasp
+/// first), `PEERS_BULK_FAULTS=1` adds a row of the page faults taken while sampling.
+struct Probe {
+    only: Option<Vec<usize>>,
+    fixed_order: bool,
+    faults: bool,
+}
+
+impl Probe {
+    fn from_env() -> Self {
+        let only = std::env::var("PEERS_BULK_ONLY").ok().map(|v| {
+            v.split(',')
+                .map(|c| match c.trim() {
+                    "hc" => HC,
+                    "rl" => RL,
+                    "rla" => RLA,
+                    "os" => OS,
+                    "floor" => FLOOR,
+                    other => panic!("PEERS_BULK_ONLY: unknown column {other:?}"),
+                })
+                .collect()
+        });
+        let set = |name| std::env::var_os(name).is_some_and(|v| v == "1");
+        Self {
+            only,
+            fixed_order: set("PEERS_BULK_FIXED_ORDER"),
+            faults: set("PEERS_BULK_FAULTS"),
+        }
+    }
+
+    fn keeps(&self, col: usize) -> bool {
+        self.only.as_ref().is_none_or(|only| only.contains(&col))
+    }
+}
+
+/// Minor page faults this thread has taken so far.
+fn minor_faults() -> u64 {
+    // SAFETY: `usage` is a valid rusage for the call to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
+    assert_eq!(rc, 0, "getrusage(RUSAGE_THREAD) failed");
+    usage.ru_minflt as u64
 }
 
 /// Memory of one implementation: [idle client, idle server, peak client, peak
