@@ -380,6 +380,7 @@ fn setup() -> Setup {
         key: KeyKind::Ecdsa,
         resumption: Resumption::Off,
         kx: Kx::Classical,
+        intermediates: 0,
     }
 }
 
