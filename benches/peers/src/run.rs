@@ -23,6 +23,9 @@ pub struct Params {
     /// Wall time one sample should last.
     pub target: Duration,
     pub idle_connections: usize,
+    /// The concurrent-connection rows: bytes moved per transfer, all connections
+    /// together (each connection moves its share).
+    pub concurrent_bytes: usize,
 }
 
 pub fn median(mut v: Vec<f64>) -> f64 {
@@ -929,12 +932,14 @@ pub fn all(pki: &Pki, opts: &Opts) {
             rounds: 3,
             target: Duration::from_millis(15),
             idle_connections: 200,
+            concurrent_bytes: 16 << 20,
         }
     } else {
         Params {
             rounds: 7,
             target: Duration::from_millis(120),
             idle_connections: 1000,
+            concurrent_bytes: 64 << 20,
         }
     };
     if let Some(n) = opts.idle {
@@ -1039,7 +1044,12 @@ pub fn all(pki: &Pki, opts: &Opts) {
             );
         }
     }
-    if want(crate::loopback::HANDSHAKES) || want(crate::loopback::BULK_ROWS) {
+    if want(crate::loopback::HANDSHAKES)
+        || want(crate::loopback::BULK_ROWS)
+        || crate::loopback::CONCURRENT
+            .iter()
+            .any(|&c| want(&crate::loopback::concurrent_label(c, &p)))
+    {
         crate::loopback::rows(pki, &p, &want, &mut rows);
     }
     table::print(&rows);
