@@ -51,6 +51,10 @@ pub struct Setup {
     pub key: KeyKind,
     pub resumption: Resumption,
     pub kx: Kx,
+    /// Intermediate CAs between the server's leaf and the root, all sent by the
+    /// server (0: the leaf is signed by the root itself; more: ECDSA leaves only,
+    /// see `Pki::server_chain`).
+    pub intermediates: usize,
 }
 
 /// Received plaintext lands here, without zero-filling on the hot path: copied into

@@ -1,14 +1,19 @@
 //! The async rows: handclasp's tokio adapter against tokio-rustls, both on one tokio
-//! runtime, over real TCP on 127.0.0.1. Full TLS 1.3 handshakes per second, and one
-//! connection's bulk throughput each way with its allocations per MiB. Client and
-//! server run in this process; the times are wall clock for the pair.
+//! runtime, over real TCP on 127.0.0.1. Full TLS 1.3 handshakes per second, one
+//! connection's bulk throughput each way with its allocations per MiB, and the
+//! aggregate throughput of 1, 100 and 1,000 connections sending at once. Client and
+//! server run in this process; the times are wall clock for both together.
 
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicBool,
+    Ordering::{Relaxed, SeqCst},
+};
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -34,6 +39,8 @@ const BULK: usize = 64 << 20;
 const WRITE: usize = 16 << 10;
 /// Reads ask for at most this much, as an application's read buffer would.
 const READ: usize = 64 << 10;
+/// The concurrent rows' connection counts.
+pub const CONCURRENT: [usize; 3] = [1, 100, 1000];
 
 pub fn runtime_name() -> &'static str {
     if CURRENT_THREAD.load(Relaxed) {
@@ -373,6 +380,296 @@ impl<T: AsyncTls> Bulk<T> {
     }
 }
 
+/// The test pattern (as `run::test_data`, whose period is 251 bytes), `len` long.
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+/// Where connection `i`'s bytes start in the pattern: neighbouring connections send
+/// different bytes, so crossed streams would not pass the check.
+fn phase(i: usize) -> usize {
+    i % 251
+}
+
+/// Each connection's share of a concurrent transfer: the transfer's bytes over `c`,
+/// in whole writes.
+fn share(c: usize, p: &Params) -> usize {
+    (p.concurrent_bytes / c / WRITE).max(1) * WRITE
+}
+
+/// "1,000", "64 KiB", "64 MiB": for row names.
+fn count_name(n: usize) -> String {
+    match n {
+        0..1000 => n.to_string(),
+        _ => format!("{},{:03}", n / 1000, n % 1000),
+    }
+}
+
+fn size_name(bytes: usize) -> String {
+    match bytes {
+        _ if bytes.is_multiple_of(1 << 20) => format!("{} MiB", bytes >> 20),
+        _ if bytes.is_multiple_of(1 << 10) => format!("{} KiB", bytes >> 10),
+        _ => format!("{bytes} B"),
+    }
+}
+
+/// A concurrent row's name (the connections' share depends on the mode).
+pub fn concurrent_label(c: usize, p: &Params) -> String {
+    format!(
+        "async concurrent over loopback TCP, {} connection{} x {}, client to server",
+        count_name(c),
+        if c == 1 { "" } else { "s" },
+        size_name(share(c, p))
+    )
+}
+
+/// Lets this process hold `n` open files (two sockets per connection pair): raises
+/// the soft `RLIMIT_NOFILE` to `n` if it is lower (up to the hard limit).
+fn allow_open_files(n: u64) {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a valid rlimit for the call to fill.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) };
+    assert_eq!(rc, 0, "getrlimit(RLIMIT_NOFILE) failed");
+    if lim.rlim_cur >= n {
+        return;
+    }
+    assert!(
+        lim.rlim_max >= n,
+        "the concurrent rows need {n} open files, the hard limit is {} (ulimit -Hn)",
+        lim.rlim_max
+    );
+    lim.rlim_cur = n;
+    // SAFETY: as above; only the soft limit changes, within the hard one.
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) };
+    assert_eq!(rc, 0, "setrlimit(RLIMIT_NOFILE) failed");
+}
+
+async fn send_part<S: AsyncWrite + Unpin>(mut s: S, src: Arc<Vec<u8>>, at: usize, len: usize) -> S {
+    for chunk in src[at..at + len].chunks(WRITE) {
+        s.write_all(chunk).await.unwrap();
+    }
+    s.flush().await.unwrap();
+    s
+}
+
+/// A start signal for many tasks: the concurrent rows spawn every connection's
+/// tasks first, so spawning 2,000 tasks is not timed, then open the gate and start
+/// the clock.
+#[derive(Default)]
+struct Gate {
+    open: AtomicBool,
+    waiting: Mutex<Vec<Waker>>,
+}
+
+impl Gate {
+    fn open(&self) {
+        self.open.store(true, SeqCst);
+        for w in self.waiting.lock().unwrap().drain(..) {
+            w.wake();
+        }
+    }
+
+    async fn wait(&self) {
+        std::future::poll_fn(|cx| {
+            if self.open.load(SeqCst) {
+                return Poll::Ready(());
+            }
+            let mut waiting = self.waiting.lock().unwrap();
+            // Checked again under the lock: `open` drains the list after setting it.
+            if self.open.load(SeqCst) {
+                return Poll::Ready(());
+            }
+            waiting.push(cx.waker().clone());
+            Poll::Pending
+        })
+        .await
+    }
+}
+
+/// `c` established connection pairs of one implementation, kept for the
+/// concurrent samples.
+struct Concurrent<T: AsyncTls> {
+    pairs: Vec<(T::Client, T::Server)>,
+}
+
+impl<T: AsyncTls> Concurrent<T> {
+    /// Connects `c` pairs one after the other, then makes all their handshakes at
+    /// once (a task per pair), each checked to be full on both sides.
+    fn new(rt: &Runtime, imp: T, c: usize) -> Self {
+        let imp = Arc::new(imp);
+        let pairs = rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let mut tcp = Vec::with_capacity(c);
+            for _ in 0..c {
+                let (client, accepted) = tokio::join!(tcp_connect(addr), listener.accept());
+                let server = accepted.unwrap().0;
+                server.set_nodelay(true).unwrap();
+                tcp.push((client, server));
+            }
+            let tasks: Vec<_> = tcp
+                .into_iter()
+                .map(|(client, server)| {
+                    let imp = imp.clone();
+                    tokio::spawn(async move {
+                        let (c, s) = tokio::join!(
+                            on_side(CLIENT, imp.connect(client)),
+                            on_side(SERVER, imp.accept(server))
+                        );
+                        let (c, s) = (c.unwrap(), s.unwrap());
+                        assert!(T::client_full(&c), "client: not a full handshake");
+                        assert!(T::server_full(&s), "server: not a full handshake");
+                        (c, s)
+                    })
+                })
+                .collect();
+            let mut pairs = Vec::with_capacity(c);
+            for t in tasks {
+                pairs.push(t.await.unwrap());
+            }
+            pairs
+        });
+        Self { pairs }
+    }
+
+    /// Every connection sends its `share` client to server, all at once (two tasks
+    /// per connection, spawned before the clock starts and held at a [`Gate`]): the
+    /// wall time from opening the gate until the last byte arrived. Then (untimed) every connection's bytes are checked against the
+    /// pattern at its phase. `bufs` are the receive buffers, one per connection,
+    /// shared with the other implementations' samples.
+    fn transfer(
+        &mut self,
+        rt: &Runtime,
+        src: &Arc<Vec<u8>>,
+        share: usize,
+        bufs: &mut Vec<Vec<u8>>,
+    ) -> Duration {
+        for b in bufs.iter_mut() {
+            b.fill(0);
+        }
+        let pairs = std::mem::take(&mut self.pairs);
+        let taken = std::mem::take(bufs);
+        let n = pairs.len();
+        let gate = Arc::new(Gate::default());
+        let (time, pairs, back) = rt.block_on(async {
+            let tasks: Vec<_> = pairs
+                .into_iter()
+                .zip(taken)
+                .enumerate()
+                .map(|(i, ((client, server), buf))| {
+                    let (g, f) = (
+                        gate.clone(),
+                        send_part(client, src.clone(), phase(i), share),
+                    );
+                    let w = tokio::spawn(on_side(CLIENT, async move {
+                        g.wait().await;
+                        f.await
+                    }));
+                    let g = gate.clone();
+                    let r = tokio::spawn(on_side(SERVER, async move {
+                        g.wait().await;
+                        recv_all(server, buf).await
+                    }));
+                    (w, r)
+                })
+                .collect();
+            let start = Instant::now();
+            gate.open();
+            let (mut pairs, mut bufs) = (Vec::with_capacity(n), Vec::with_capacity(n));
+            for (w, r) in tasks {
+                let (server, buf) = r.await.unwrap();
+                pairs.push((w.await.unwrap(), server));
+                bufs.push(buf);
+            }
+            (start.elapsed(), pairs, bufs)
+        });
+        for (i, buf) in back.iter().enumerate() {
+            let at = phase(i);
+            assert!(
+                buf[..] == src[at..at + share],
+                "concurrent bytes arrived damaged (connection {i})"
+            );
+        }
+        self.pairs = pairs;
+        *bufs = back;
+        time
+    }
+
+    /// MB/s, all connections together, over transfers lasting `target` in all (at
+    /// least one).
+    fn sample(
+        &mut self,
+        rt: &Runtime,
+        src: &Arc<Vec<u8>>,
+        share: usize,
+        bufs: &mut Vec<Vec<u8>>,
+        target: Duration,
+    ) -> f64 {
+        let (mut time, mut bytes) = (Duration::ZERO, 0);
+        while bytes == 0 || time < target {
+            time += self.transfer(rt, src, share, bufs);
+            bytes += share * self.pairs.len();
+        }
+        bytes as f64 / time.as_secs_f64() / 1e6
+    }
+}
+
+/// The concurrent rows: per connection count, that many pairs of each of the three
+/// (all alive at once, so their samples can be interleaved), one warm-up transfer
+/// each, then one sample each per round.
+fn concurrent_rows(
+    rt: &Runtime,
+    hc: &Handclasp,
+    rl: &Rustls,
+    p: &Params,
+    want: &dyn Fn(&str) -> bool,
+    rows: &mut Vec<Row>,
+) {
+    let wanted: Vec<usize> = CONCURRENT
+        .into_iter()
+        .filter(|&c| want(&concurrent_label(c, p)))
+        .collect();
+    let Some(&most) = wanted.iter().max() else {
+        return;
+    };
+    // Three implementations' pairs, two sockets each, and some to spare.
+    allow_open_files(6 * most as u64 + 256);
+    let longest = wanted.iter().map(|&c| share(c, p)).max().unwrap();
+    let src = Arc::new(pattern(longest + 251));
+    for c in wanted {
+        let share = share(c, p);
+        let mut bufs = vec![vec![0u8; share]; c];
+        let mut h = Concurrent::new(rt, HcAsync::new(hc), c);
+        let mut r = Concurrent::new(rt, RlAsync::new(rl), c);
+        let mut t = Concurrent::new(rt, PlainTcp, c);
+        h.transfer(rt, &src, share, &mut bufs);
+        r.transfer(rt, &src, share, &mut bufs);
+        t.transfer(rt, &src, share, &mut bufs);
+        let mut v: [Vec<f64>; 3] = Default::default();
+        for round in 0..p.rounds {
+            // A different one first each round.
+            for k in 0..3 {
+                let i = (round + k) % 3;
+                let b = &mut bufs;
+                v[i].push(match i {
+                    0 => h.sample(rt, &src, share, b, p.target),
+                    1 => r.sample(rt, &src, share, b, p.target),
+                    _ => t.sample(rt, &src, share, b, p.target),
+                });
+            }
+        }
+        push(
+            rows,
+            &concurrent_label(c, p),
+            "MB/s",
+            v.map(|v| Some(median(v))),
+        );
+    }
+}
+
 fn setup() -> Setup {
     Setup {
         version: Version::Tls13,
@@ -380,6 +677,7 @@ fn setup() -> Setup {
         key: KeyKind::Ecdsa,
         resumption: Resumption::Off,
         kx: Kx::Classical,
+        intermediates: 0,
     }
 }
 
@@ -464,4 +762,5 @@ pub fn rows(pki: &Pki, p: &Params, want: &dyn Fn(&str) -> bool, rows: &mut Vec<R
         let name = format!("{BULK_ROWS}, recv allocs");
         push(rows, &name, "allocs/MiB", a.map(|a| Some(a.1)));
     }
+    concurrent_rows(&rt, &hc, &rl, p, want, rows);
 }

@@ -112,12 +112,18 @@ impl Openssl {
 
         let mut server = SslContext::builder(SslMethod::tls_server()).unwrap();
         common(&mut server);
-        let leaf = pki.leaf(setup.key);
+        let (certs, key) = pki.server_chain(setup.key, setup.intermediates);
         server
-            .set_certificate(&X509::from_der(&leaf.cert).unwrap())
+            .set_certificate(&X509::from_der(certs[0]).unwrap())
             .unwrap();
+        // The chain rows' intermediates, sent after the leaf in this order.
+        for ca in &certs[1..] {
+            server
+                .add_extra_chain_cert(X509::from_der(ca).unwrap())
+                .unwrap();
+        }
         server
-            .set_private_key(&PKey::private_key_from_der(&leaf.key).unwrap())
+            .set_private_key(&PKey::private_key_from_der(key).unwrap())
             .unwrap();
         server.set_session_id_context(b"handclasp-peers").unwrap();
         match setup.resumption {
@@ -187,7 +193,10 @@ impl Side {
         match self.stream.do_handshake() {
             Ok(()) => self.done = true,
             Err(e) if e.code() == ErrorCode::WANT_READ => {}
-            Err(e) => panic!("OpenSSL handshake failed: {e}"),
+            Err(e) => panic!(
+                "OpenSSL handshake failed: {e} (verify result: {})",
+                self.stream.ssl().verify_result()
+            ),
         }
     }
 }

@@ -112,14 +112,18 @@ impl Rustls {
         if setup.resumption == Resumption::Off {
             client.resumption = RlResumption::disabled();
         }
-        let leaf = pki.leaf(setup.key);
+        // The leaf, then any intermediates (the chain rows).
+        let (certs, key) = pki.server_chain(setup.key, setup.intermediates);
         let mut server = ServerConfig::builder_with_provider(provider)
             .with_protocol_versions(versions)
             .unwrap()
             .with_no_client_auth()
             .with_single_cert(
-                vec![CertificateDer::from(leaf.cert.clone())],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf.key.clone())),
+                certs
+                    .iter()
+                    .map(|c| CertificateDer::from(c.to_vec()))
+                    .collect(),
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.to_vec())),
             )
             .unwrap();
         match setup.resumption {

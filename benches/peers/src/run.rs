@@ -23,6 +23,9 @@ pub struct Params {
     /// Wall time one sample should last.
     pub target: Duration,
     pub idle_connections: usize,
+    /// The concurrent-connection rows: bytes moved per transfer, all connections
+    /// together (each connection moves its share).
+    pub concurrent_bytes: usize,
 }
 
 pub fn median(mut v: Vec<f64>) -> f64 {
@@ -296,8 +299,12 @@ impl Floor {
             (true, Version::Tls13, _) => self.x25519 + kdf + sha,
             // Abbreviated TLS 1.2 handshake: no key exchange at all.
             (true, Version::Tls12, _) => kdf + sha,
-            // CA's ECDSA signature over the leaf + the leaf's handshake signature.
-            (false, _, true) => self.x25519 + self.verify[0] + self.verify[k] + kdf + sha,
+            // CA's ECDSA signature over the leaf (and over each intermediate, all
+            // ECDSA P-256) + the leaf's handshake signature.
+            (false, _, true) => {
+                let cas = 1.0 + s.intermediates as f64;
+                self.x25519 + cas * self.verify[0] + self.verify[k] + kdf + sha
+            }
             (false, _, false) => self.x25519 + self.sign[k] + kdf + sha,
         };
         classical + self.mlkem(s, client)
@@ -332,7 +339,19 @@ trait Handshakes {
     /// One sample: µs per handshake on the client and on the server.
     fn sample(&self, target: Duration, resumed: bool) -> (f64, f64);
     fn warm_up(&self);
+    /// One full handshake, outside any sample: `None` if it completed, or why the
+    /// client refused a chain as too long (the one failure a row may report as a
+    /// missing value instead of a number). Any other failure panics.
+    fn chain_refusal(&self) -> Option<String>;
 }
+
+/// What each library says when a chain has more intermediates than it follows:
+/// handclasp's error, rustls-webpki's (inside rustls's), OpenSSL's verify result.
+const TOO_LONG: [&str; 3] = [
+    "ChainTooLong",
+    "MaximumPathDepthExceeded",
+    "certificate chain too long",
+];
 
 impl<I: Impl> Handshakes for I {
     fn sample(&self, target: Duration, resumed: bool) -> (f64, f64) {
@@ -345,6 +364,28 @@ impl<I: Impl> Handshakes for I {
         for _ in 0..2 {
             drop(endpoint::handshake(self, &mut cost));
         }
+    }
+
+    fn chain_refusal(&self) -> Option<String> {
+        // The drivers panic on any library error (`unwrap`); catch that one panic,
+        // quietly, and let it through unless it is a too-long chain.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            drop(checked_handshake(self, &mut Cost::default(), false))
+        }));
+        std::panic::set_hook(hook);
+        let payload = result.err()?;
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if !TOO_LONG.iter().any(|m| message.contains(m)) {
+            std::panic::resume_unwind(payload);
+        }
+        let message = message.trim_start_matches("called `Result::unwrap()` on an `Err` value: ");
+        Some(message.to_string())
     }
 }
 
@@ -386,12 +427,19 @@ fn handshakers(pki: &Pki, s: Setup) -> Vec<(usize, Box<dyn Handshakes>)> {
     out
 }
 
+/// Per variant, per column: every round's (client, server) µs per handshake.
+type Samples = Vec<Vec<Vec<(f64, f64)>>>;
+
+/// Table column names, for notes.
+const COLUMN: [&str; 4] = ["handclasp", "rustls", "rustls-aws", "openssl"];
+
 /// Handshake rows for one or more variants of a setup (e.g. X25519 and
-/// X25519MLKEM768), all measured in one interleaved loop: every implementation of
-/// every variant takes one sample per round, starting at a different one each
-/// round. With two variants, the second's cost over the first's follows as ratio
-/// rows (medians of the per-round ratios, so both halves of each ratio come from the
-/// same stretch of time).
+/// X25519MLKEM768, or chains of different lengths), all measured in one interleaved
+/// loop: every implementation of every variant takes one sample per round, starting
+/// at a different one each round. Returns the samples, for ratio rows that pair
+/// each round's samples (see [`hybrid_rows`], [`chain_rows`]). An implementation
+/// that refuses a variant's chain as too long is left out of that variant (its
+/// cells stay empty) and the reason goes into `notes`.
 fn handshake_rows(
     pki: &Pki,
     p: &Params,
@@ -399,9 +447,10 @@ fn handshake_rows(
     variants: &[(String, Setup)],
     resumed: bool,
     rows: &mut Vec<Row>,
-) {
+    notes: &mut Vec<String>,
+) -> Samples {
     // (variant, column, implementation)
-    let all: Vec<(usize, usize, Box<dyn Handshakes>)> = variants
+    let mut all: Vec<(usize, usize, Box<dyn Handshakes>)> = variants
         .iter()
         .enumerate()
         .flat_map(|(v, (_, s))| {
@@ -410,6 +459,22 @@ fn handshake_rows(
                 .map(move |(col, imp)| (v, col, imp))
         })
         .collect();
+    all.retain(|(v, col, imp)| {
+        let (label, s) = &variants[*v];
+        if s.intermediates == 0 {
+            return true;
+        }
+        match imp.chain_refusal() {
+            None => true,
+            Some(why) => {
+                notes.push(format!(
+                    "{label}: no {} numbers, its client refuses the chain: {why}",
+                    COLUMN[*col]
+                ));
+                false
+            }
+        }
+    });
     for (_, _, imp) in &all {
         imp.warm_up();
     }
@@ -441,6 +506,19 @@ fn handshake_rows(
             rows.push(row);
         }
     }
+    samples
+}
+
+/// For a classical variant and its hybrid: the hybrid's cost over the classical
+/// one's as ratio rows (medians of the per-round ratios, so both halves of each
+/// ratio come from the same stretch of time).
+fn hybrid_rows(
+    f: &Floor,
+    variants: &[(String, Setup)],
+    resumed: bool,
+    samples: &Samples,
+    rows: &mut Vec<Row>,
+) {
     if let [(base_label, base), (label, s)] = variants {
         let name = label
             .strip_prefix(base_label.as_str())
@@ -484,6 +562,62 @@ fn handshake_rows(
             );
             row.values[HC] = Some(plus_floor);
             row.ratios = false;
+            rows.push(row);
+        }
+    }
+}
+
+/// The chain rows' label for `n` intermediates.
+fn chain_label(n: usize) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("chain leaf + {n} intermediate{s}, tls13 ecdsa-p256")
+}
+
+/// Full TLS 1.3 ECDSA handshakes with the server sending 0 to 8 intermediates
+/// (`pki::CHAINS`), all lengths and implementations interleaved in one loop, and
+/// per length, what each intermediate adds to a handshake: the median over rounds
+/// of (µs with n intermediates - µs with none) / n, both from the same round.
+fn chain_rows(pki: &Pki, p: &Params, f: &Floor, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
+    let variants: Vec<(String, Setup)> = crate::pki::CHAINS
+        .iter()
+        .map(|&n| {
+            let s = Setup {
+                version: Version::Tls13,
+                aead: Aead::Aes128,
+                key: KeyKind::Ecdsa,
+                resumption: Resumption::Off,
+                kx: Kx::Classical,
+                intermediates: n,
+            };
+            (chain_label(n), s)
+        })
+        .collect();
+    assert_eq!(
+        variants[0].1.intermediates, 0,
+        "the first chain is the baseline"
+    );
+    let samples = handshake_rows(pki, p, f, &variants, false, rows, notes);
+    for (v, (label, s)) in variants.iter().enumerate().skip(1) {
+        let n = s.intermediates as f64;
+        for (side, client) in [("client", true), ("server", false)] {
+            let pick = |x: &(f64, f64)| if client { x.0 } else { x.1 };
+            let mut row = Row::new(format!("{label} {side}, extra per intermediate"), "µs");
+            for col in [HC, RL, RLA, OS] {
+                let (a, b) = (&samples[v][col], &samples[0][col]);
+                if !a.is_empty() && !b.is_empty() {
+                    let per: Vec<f64> = a
+                        .iter()
+                        .zip(b)
+                        .map(|(a, b)| (pick(a) - pick(b)) / n)
+                        .collect();
+                    row.values[col] = Some(median(per));
+                }
+            }
+            // The client verifies one more ECDSA P-256 signature per intermediate. The
+            // server only sends more bytes: a few µs at most, so its differences are
+            // mostly noise (even below zero), and their ratios mean nothing.
+            row.values[FLOOR] = client.then_some(f.verify[0]);
+            row.ratios = client;
             rows.push(row);
         }
     }
@@ -863,12 +997,14 @@ pub fn all(pki: &Pki, opts: &Opts) {
             rounds: 3,
             target: Duration::from_millis(15),
             idle_connections: 200,
+            concurrent_bytes: 16 << 20,
         }
     } else {
         Params {
             rounds: 7,
             target: Duration::from_millis(120),
             idle_connections: 1000,
+            concurrent_bytes: 64 << 20,
         }
     };
     if let Some(n) = opts.idle {
@@ -889,6 +1025,7 @@ pub fn all(pki: &Pki, opts: &Opts) {
         key,
         resumption,
         kx: Kx::Classical,
+        intermediates: 0,
     };
     // Each entry: the variants measured together (labels and setups), resumed.
     let mut handshakes: Vec<(Vec<(String, Setup)>, bool)> = Vec::new();
@@ -929,10 +1066,17 @@ pub fn all(pki: &Pki, opts: &Opts) {
             true,
         ));
     }
+    // Footnotes: implementations left out of a row, and why.
+    let mut notes = Vec::new();
     for (variants, resumed) in handshakes {
         if variants.iter().any(|(label, _)| want(label)) {
-            handshake_rows(pki, &p, &floor, &variants, resumed, &mut rows);
+            let samples =
+                handshake_rows(pki, &p, &floor, &variants, resumed, &mut rows, &mut notes);
+            hybrid_rows(&floor, &variants, resumed, &samples, &mut rows);
         }
+    }
+    if crate::pki::CHAINS.iter().any(|&n| want(&chain_label(n))) {
+        chain_rows(pki, &p, &floor, &mut rows, &mut notes);
     }
     for version in [Version::Tls13, Version::Tls12] {
         for aead in AEADS {
@@ -942,6 +1086,7 @@ pub fn all(pki: &Pki, opts: &Opts) {
                 key: KeyKind::Ecdsa,
                 resumption: Resumption::Off,
                 kx: Kx::Classical,
+                intermediates: 0,
             };
             if want(&format!(
                 "bulk {} {}",
@@ -964,10 +1109,21 @@ pub fn all(pki: &Pki, opts: &Opts) {
             );
         }
     }
-    if want(crate::loopback::HANDSHAKES) || want(crate::loopback::BULK_ROWS) {
+    if want(crate::loopback::HANDSHAKES)
+        || want(crate::loopback::BULK_ROWS)
+        || crate::loopback::CONCURRENT
+            .iter()
+            .any(|&c| want(&crate::loopback::concurrent_label(c, &p)))
+    {
         crate::loopback::rows(pki, &p, &want, &mut rows);
     }
     table::print(&rows);
+    if !notes.is_empty() {
+        println!();
+        for note in &notes {
+            println!("{note}");
+        }
+    }
     if rows.iter().any(|r| r.name.starts_with("bulk ")) {
         let api = |buffered: bool, zero_copy: &'static str| {
             if buffered { "buffered" } else { zero_copy }

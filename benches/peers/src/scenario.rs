@@ -24,6 +24,7 @@ fn workloads() -> Vec<(&'static str, Setup, bool, bool)> {
         key,
         resumption,
         kx: Kx::Classical,
+        intermediates: 0,
     };
     use Aead::*;
     use KeyKind::*;
