@@ -77,10 +77,17 @@ unsafe impl GlobalAlloc for Counting {
 /// Runs `f` with the allocations it makes on this thread attributed to `side`.
 #[inline]
 pub fn enter<R>(side: usize, f: impl FnOnce() -> R) -> R {
-    let before = SIDE.with(|s| s.replace(side));
-    let r = f();
-    SIDE.with(|s| s.set(before));
-    r
+    /// Puts the previous side back however `f` ends: a panic caught further up (the
+    /// chain rows catch a too-long chain) must not leave the harness's own later
+    /// allocations counted to `side`.
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SIDE.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(SIDE.with(|s| s.replace(side)));
+    f()
 }
 
 /// Allocations made so far in `side`'s calls.

@@ -253,6 +253,12 @@ pub fn write_size() -> usize {
     WRITE.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// The records those writes make: full 16 KiB ones for writes of more (which the
+/// libraries split), and for the floor and the sealed-in-place row.
+pub fn record_size() -> usize {
+    write_size().min(16 * 1024)
+}
+
 /// Moves `data` from `sender` to `receiver` in writes of [`write_size`]: the sender's writes
 /// and TLS output are timed as the send side, the receiver's processing of the
 /// whole stream as the receive side. Checks the bytes arrived intact.

@@ -32,7 +32,7 @@ pub struct Opts {
 fn usage() -> ! {
     eprintln!(
         "usage: handclasp-peers [--quick] [--filter SUBSTRING] [--hc-buffered] [--rustls-buffered]\n       \
-         [--write-size BYTES (bulk rows; default 16384)] [--idle N (memory rows)]\n       \
+         [--write-size BYTES (bulk rows; default 16384, at most 1 MiB)] [--idle N (memory rows)]\n       \
          [--async-current-thread]\n       \
          handclasp-peers --scenario NAME [--iterations N]   (see README.md; --list-scenarios)"
     );
@@ -73,7 +73,7 @@ fn main() {
                 let n: usize = args
                     .next()
                     .and_then(|n| n.parse().ok())
-                    .filter(|&n| (1..=16 * 1024).contains(&n))
+                    .filter(|&n| (1..=1 << 20).contains(&n))
                     .unwrap_or_else(|| usage());
                 endpoint::WRITE.store(n, std::sync::atomic::Ordering::Relaxed)
             }

@@ -182,8 +182,18 @@ macro_rules! endpoint {
                     self.write_tls(out).unwrap();
                 }
             }
-            fn write(&mut self, data: &[u8], _out: &mut Vec<u8>) {
-                self.writer().write_all(data).unwrap();
+            fn write(&mut self, data: &[u8], out: &mut Vec<u8>) {
+                // rustls takes up to its buffer limit (64 KiB) at a time: a larger
+                // write goes in turns, the records moved out between them.
+                let mut rest = data;
+                while !rest.is_empty() {
+                    let n = self.writer().write(rest).unwrap();
+                    rest = &rest[n..];
+                    if !rest.is_empty() {
+                        assert!(n > 0 || self.wants_write(), "rustls took nothing");
+                        self.send(out);
+                    }
+                }
             }
             fn handshaking(&self) -> bool {
                 self.is_handshaking()

@@ -109,7 +109,7 @@ fn measure_floor(pki: &Pki, p: &Params, rows: &mut Vec<Row>, want: &dyn Fn(&str)
     let transcript = vec![0x42u8; 4096];
     let transcript_hybrid = vec![0x42u8; 4096 + HYBRID_EXTRA];
     // The bulk rows' records: 1 MiB in writes of --write-size.
-    let record = crate::endpoint::write_size();
+    let record = crate::endpoint::record_size();
     let mut raw: Vec<RawAead> = AEADS
         .iter()
         .map(|&a| RawAead::new(a, (1 << 20) / record, record, 0))
@@ -711,7 +711,7 @@ struct FloorPair {
 
 impl FloorPair {
     fn new(s: Setup, data: &[u8]) -> Self {
-        let record = crate::endpoint::write_size();
+        let record = crate::endpoint::record_size();
         // What the protocol encrypts beyond the content: TLS 1.3's inner content type
         // byte (RFC 8446 5.2), so the floor is one a TLS 1.3 stack could reach.
         let extra = match s.version {
@@ -780,6 +780,7 @@ pub fn test_data() -> Vec<u8> {
 /// "16 KiB", "1 KiB", "100 B".
 fn size_name(bytes: usize) -> String {
     match bytes % 1024 {
+        0 if bytes >= 1 << 20 && bytes % (1 << 20) == 0 => format!("{} MiB", bytes >> 20),
         0 => format!("{} KiB", bytes / 1024),
         _ => format!("{bytes} B"),
     }
