@@ -780,7 +780,7 @@ pub fn test_data() -> Vec<u8> {
 /// "16 KiB", "1 KiB", "100 B".
 fn size_name(bytes: usize) -> String {
     match bytes % 1024 {
-        0 if bytes >= 1 << 20 && bytes % (1 << 20) == 0 => format!("{} MiB", bytes >> 20),
+        0 if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) => format!("{} MiB", bytes >> 20),
         0 => format!("{} KiB", bytes / 1024),
         _ => format!("{bytes} B"),
     }
