@@ -459,6 +459,7 @@ impl Inner {
 
     /// Decrypts one whole record in place and acts on it. Returns the application
     /// data it carried, where it lies (in the record's buffer).
+    #[inline]
     fn handle_record<'a>(&mut self, record: InboundRecord<'a>) -> Result<Option<&'a [u8]>, Error> {
         // The middlebox-compatibility change_cipher_spec is never protected (RFC 8446
         // 5), and a TLS 1.2 one comes before the read key changes (RFC 5246 7.1): both
@@ -548,10 +549,9 @@ impl Inner {
             .unwrap_or(ProtocolVersion::TLSv1_2);
         while let Some(message) = self.joiner.next_message() {
             let typ = message.typ;
-            let state = self
-                .state
-                .as_mut()
-                .ok_or(Error::Internal("no handshake state"))?;
+            let Some(state) = self.state.as_mut() else {
+                return Err(Error::Internal("no handshake state"));
+            };
             let ignored = state.ignores(typ);
             // A type the state cannot take is unexpected_message whatever its body
             // holds, so it is refused before the body is parsed.
@@ -610,10 +610,10 @@ impl Inner {
     }
 
     fn run_state(&mut self, input: Input<'_>) -> Result<(), Error> {
-        self.state
-            .as_mut()
-            .ok_or(Error::Internal("no handshake state"))?
-            .handle(&mut self.common, input)
+        let Some(state) = self.state.as_mut() else {
+            return Err(Error::Internal("no handshake state"));
+        };
+        state.handle(&mut self.common, input)
     }
 
     fn alert(&mut self, payload: &[u8]) -> Result<(), Error> {

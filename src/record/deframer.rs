@@ -336,10 +336,9 @@ impl Deframer {
         }
         // Lazy discard: only the cursor moves; the bytes stay until room is needed.
         self.start = body_end;
-        let payload = self
-            .buf
-            .get_mut(body_start..body_end)
-            .ok_or(Error::Internal("deframer record out of range"))?;
+        let Some(payload) = self.buf.get_mut(body_start..body_end) else {
+            return Err(Error::Internal("deframer record out of range"));
+        };
         Ok(Some(InboundRecord {
             typ,
             version,

@@ -91,10 +91,12 @@ pub fn encode_plain_record(
     fragment: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
-    let len = u16::try_from(fragment.len())
+    let Some(len) = u16::try_from(fragment.len())
         .ok()
         .filter(|&l| usize::from(l) <= MAX_PLAINTEXT)
-        .ok_or(Error::ApiMisuse("a record fragment is over 16384 bytes"))?;
+    else {
+        return Err(Error::ApiMisuse("a record fragment is over 16384 bytes"));
+    };
     out.reserve(HEADER_LEN + fragment.len());
     out.push(typ.into());
     out.extend_from_slice(&version.to_be_bytes());

@@ -333,6 +333,7 @@ impl RecordDecrypter {
     /// [`Error::UnexpectedMessage`] before any decryption (RFC 8446 5, 5.2). The
     /// connection routes unprotected records (a TLS 1.3 middlebox-compatibility
     /// change_cipher_spec, a plaintext alert during the handshake) before calling this.
+    #[inline]
     pub fn open<'a>(&mut self, record: InboundRecord<'a>) -> Result<Plaintext<'a>, Error> {
         let k = &mut self.keys;
         let seq = k.seq.current()?;

@@ -35,16 +35,19 @@ pub(super) fn seal_in_place(
     record: &mut [u8],
 ) -> Result<(), Error> {
     let head = head_len(nonce_kind);
-    let plain_len = record
-        .len()
-        .checked_sub(head + AEAD_TAG_LEN)
-        .ok_or(Error::ApiMisuse(
+    // (Errors are built only when returned: building one eagerly for `ok_or` costs
+    // its construction and drop on every record.)
+    let Some(plain_len) = record.len().checked_sub(head + AEAD_TAG_LEN) else {
+        return Err(Error::ApiMisuse(
             "a record to seal in place needs the header and tag room",
-        ))?;
-    let plain_len = u16::try_from(plain_len)
+        ));
+    };
+    let Some(plain_len) = u16::try_from(plain_len)
         .ok()
         .filter(|&l| usize::from(l) <= MAX_PLAINTEXT)
-        .ok_or(Error::EncryptError)?;
+    else {
+        return Err(Error::EncryptError);
+    };
     let len = u16::try_from(record.len() - HEADER_LEN).map_err(|_| Error::EncryptError)?;
     let out_of_range = || Error::Internal("sealed record out of range");
     let (head_out, body) = record.split_at_mut_checked(head).ok_or_else(out_of_range)?;
@@ -72,6 +75,7 @@ pub(super) fn seal_in_place(
 }
 
 /// Opens a record in place as record number `seq`; returns the plaintext.
+#[inline]
 pub(super) fn open<'a>(
     key: &dyn AeadKey,
     iv: &[u8; AEAD_NONCE_LEN],
@@ -82,16 +86,13 @@ pub(super) fn open<'a>(
     let explicit = nonce_kind.explicit_len();
     // A record too short for the explicit nonce and tag cannot authenticate:
     // bad_record_mac, like any other record that fails to deprotect.
-    let plain_len = record
-        .payload
-        .len()
-        .checked_sub(explicit + AEAD_TAG_LEN)
-        .ok_or(Error::DecryptError)?;
+    let Some(plain_len) = record.payload.len().checked_sub(explicit + AEAD_TAG_LEN) else {
+        return Err(Error::DecryptError);
+    };
     let plain_len16 = u16::try_from(plain_len).map_err(|_| Error::DecryptError)?;
-    let (explicit_nonce, body) = record
-        .payload
-        .split_at_mut_checked(explicit)
-        .ok_or(Error::DecryptError)?;
+    let Some((explicit_nonce, body)) = record.payload.split_at_mut_checked(explicit) else {
+        return Err(Error::DecryptError);
+    };
     let nonce = match nonce_kind {
         Tls12Nonce::GcmExplicit => {
             // RFC 5288 3: nonce = salt (4 bytes, implicit) || nonce_explicit (8 bytes,
@@ -107,7 +108,9 @@ pub(super) fn open<'a>(
     let aad = aad(seq, record.typ.into(), record.version, plain_len16);
     let n = key.open_in_place(&nonce, &aad, body)?;
     let body: &'a [u8] = body;
-    let plain = body.get(..n).ok_or(Error::DecryptError)?;
+    let Some(plain) = body.get(..n) else {
+        return Err(Error::DecryptError);
+    };
     // RFC 5246 6.2.1: a fragment is at most 2^14 bytes; over is record_overflow.
     if plain.len() > MAX_PLAINTEXT {
         return Err(PeerMisbehaved::PlaintextTooLarge(plain.len()).into());

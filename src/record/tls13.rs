@@ -28,10 +28,14 @@ pub(super) fn seal_in_place(
     // RFC 8446 5.2: TLSInnerPlaintext = content || ContentType || zeros, encrypted;
     // the record length counts the tag too. (The caller checked the layout.)
     let ct_len = content_len + tail_len(padding);
-    let len = u16::try_from(ct_len)
+    // (Errors are built only when returned: building one eagerly for `ok_or` costs
+    // its construction and drop on every record.)
+    let Some(len) = u16::try_from(ct_len)
         .ok()
         .filter(|&l| usize::from(l) <= MAX_TLS13_CIPHERTEXT)
-        .ok_or(Error::EncryptError)?;
+    else {
+        return Err(Error::EncryptError);
+    };
     // RFC 8446 5.2: the outer header is application_data, legacy version 0x0303, and it
     // is the AEAD's additional data.
     let [v_hi, v_lo] = LEGACY_RECORD_VERSION.to_be_bytes();
@@ -68,6 +72,7 @@ pub(super) fn seal_in_place(
 
 /// Opens a protected record in place as record number `seq`, returning the inner
 /// content type and the content (padding and type byte removed).
+#[inline]
 pub(super) fn open<'a>(
     key: &dyn AeadKey,
     iv: &[u8; AEAD_NONCE_LEN],
@@ -106,7 +111,9 @@ pub(super) fn open<'a>(
     let payload = record.payload;
     let plain_len = key.open_in_place(&nonce, &aad, payload)?;
     let payload: &'a [u8] = payload;
-    let plain = payload.get(..plain_len).ok_or(Error::DecryptError)?;
+    let Some(plain) = payload.get(..plain_len) else {
+        return Err(Error::DecryptError);
+    };
     // RFC 8446 5.4: "the full encoded TLSInnerPlaintext MUST NOT exceed 2^14 + 1
     // octets", padding included (record_overflow, 5.2).
     if plain.len() > MAX_PLAINTEXT + 1 {
@@ -115,10 +122,9 @@ pub(super) fn open<'a>(
 
     // RFC 8446 5.4: the content type is the last non-zero byte; all zeros means the
     // peer sent no type, which is unexpected_message.
-    let type_at = plain
-        .iter()
-        .rposition(|&b| b != 0)
-        .ok_or(PeerMisbehaved::MissingInnerContentType)?;
+    let Some(type_at) = plain.iter().rposition(|&b| b != 0) else {
+        return Err(PeerMisbehaved::MissingInnerContentType.into());
+    };
     let (content, rest) = plain.split_at(type_at);
     let inner = rest.first().copied().unwrap_or_default();
     // RFC 8446 5.2: plaintext over 2^14 is record_overflow (unreachable after the
