@@ -279,11 +279,13 @@ pub fn bulk<S: Endpoint, R: Endpoint>(
             sender.send(wire);
         }
     });
-    let send = start.elapsed() - sender.take_untimed();
+    // Saturating: the left-out stretches are wall time (see `clock::untimed`), which a
+    // preemption inside one could make longer than the CPU time around it.
+    let send = start.elapsed().saturating_sub(sender.take_untimed());
     let start = crate::clock::Cpu::now();
     as_side(SERVER, || receiver.recv(wire, app));
     // Less the harness's own copies of lent plaintext (see `Sink`).
-    let recv = start.elapsed() - app.untimed;
+    let recv = start.elapsed().saturating_sub(app.untimed);
     app.gather(wire);
     wire.clear();
     assert!(

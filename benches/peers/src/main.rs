@@ -32,7 +32,7 @@ pub struct Opts {
 fn usage() -> ! {
     eprintln!(
         "usage: handclasp-peers [--quick] [--filter SUBSTRING] [--hc-buffered] [--rustls-buffered]\n       \
-         [--write-size BYTES (bulk rows; default 16384, at most 1 MiB)] [--idle N (memory rows)]\n       \
+         [--write-size BYTES (bulk rows; default 16384; up to 16 KiB a divisor of 1 MiB, else at most 1 MiB)] [--idle N (memory rows)]\n       \
          [--async-current-thread]\n       \
          handclasp-peers --scenario NAME [--iterations N]   (see README.md; --list-scenarios)"
     );
@@ -73,7 +73,11 @@ fn main() {
                 let n: usize = args
                     .next()
                     .and_then(|n| n.parse().ok())
-                    .filter(|&n| (1..=1 << 20).contains(&n))
+                    // Up to 16 KiB a write is one record, and the records must tile
+                    // the 1 MiB of test data; larger writes are split by the libraries.
+                    .filter(|&n| {
+                        (1..=1 << 20).contains(&n) && (n > 16 * 1024 || (1 << 20) % n == 0)
+                    })
                     .unwrap_or_else(|| usage());
                 endpoint::WRITE.store(n, std::sync::atomic::Ordering::Relaxed)
             }
