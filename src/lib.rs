@@ -211,6 +211,8 @@ pub use conn::{Connection, InPlace, IoState, Limits, MAX_CLIENT_HELLO};
 pub use error::{Error, InvalidMessage};
 /// The certificate, key and name types of `rustls-pki-types`, re-exported.
 pub use pki_types;
+/// TLS 1.3 record padding (RFC 8446 5.4), for [`ClientConfig`] and [`ServerConfig`].
+pub use record::Padding as RecordPadding;
 
 /// The README's examples, compiled as doctests.
 #[cfg(doctest)]

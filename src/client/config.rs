@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 
 use pki_types::{CertificateDer, PrivateKeyDer};
 
+use crate::RecordPadding;
 use crate::cert::CertifiedKey;
 use crate::config_common::{check_common, default_time};
 use crate::conn::Limits;
@@ -38,6 +39,7 @@ pub struct ClientConfig {
     pub(crate) require_ems: bool,
     pub(crate) session_store: Option<Arc<dyn ClientSessionStore>>,
     pub(crate) enable_early_data: bool,
+    pub(crate) record_padding: RecordPadding,
 }
 
 impl ClientConfig {
@@ -65,6 +67,7 @@ impl ClientConfig {
             require_ems: true,
             session_store: default_session_store(),
             enable_early_data: false,
+            record_padding: RecordPadding::None,
         }
     }
 
@@ -113,6 +116,7 @@ pub struct ClientConfigBuilder {
     require_ems: bool,
     session_store: Option<Arc<dyn ClientSessionStore>>,
     enable_early_data: bool,
+    record_padding: RecordPadding,
 }
 
 impl ClientConfigBuilder {
@@ -195,6 +199,13 @@ impl ClientConfigBuilder {
         self
     }
 
+    /// Pads every TLS 1.3 record this client sends (RFC 8446 5.4; default: none). See
+    /// [`RecordPadding`].
+    pub fn with_record_padding(mut self, padding: RecordPadding) -> Self {
+        self.record_padding = padding;
+        self
+    }
+
     /// Receive [`crate::events::HandshakeEvent`]s as the handshake runs.
     pub fn with_observer(mut self, observer: Arc<dyn HandshakeObserver>) -> Self {
         self.observer = Some(observer);
@@ -260,6 +271,7 @@ impl ClientConfigBuilder {
             require_ems: self.require_ems,
             session_store: self.session_store,
             enable_early_data: self.enable_early_data,
+            record_padding: self.record_padding,
         })
     }
 }

@@ -50,6 +50,7 @@ impl ClientConnection {
             config.observer.clone(),
             config.key_log.clone(),
         )?;
+        common.set_record_padding(config.record_padding);
         let state = hello::start_handshake(config, server_name, &mut common)?;
         Ok(Self {
             conn: Connection::new(common, alloc::boxed::Box::new(state)),

@@ -18,7 +18,7 @@ use crate::events::{HandshakeEvent, HandshakeObserver, HelloOffer, Secret, Side}
 use crate::key_log::KeyLog;
 use crate::key_schedule::tls13::TrafficSecret;
 use crate::msgs::{AlertMessage, ClientHello, HandshakeMessage, HandshakePayload};
-use crate::record::{Fragmenter, RecordDecrypter, RecordEncrypter, encode_plain_record};
+use crate::record::{Fragmenter, Padding, RecordDecrypter, RecordEncrypter, encode_plain_record};
 
 /// The TLS 1.3 traffic secrets kept after the handshake, for KeyUpdate (RFC 8446 4.6.3).
 struct Tls13Secrets {
@@ -36,6 +36,8 @@ pub(crate) struct CommonState {
     client_random: [u8; 32],
 
     encrypter: Option<RecordEncrypter>,
+    /// The padding every TLS 1.3 write key is installed with (RFC 8446 5.4).
+    record_padding: Padding,
     pub(super) decrypter: Option<RecordDecrypter>,
     fragmenter: Fragmenter,
     /// The legacy version on records we send in plaintext (RFC 8446 5.1: 0x0301 is
@@ -93,6 +95,7 @@ impl CommonState {
             key_log,
             client_random: [0; 32],
             encrypter: None,
+            record_padding: Padding::None,
             decrypter: None,
             fragmenter: Fragmenter::with_max_fragment(limits.max_fragment)?,
             plain_record_version: 0x0303,
@@ -359,16 +362,19 @@ impl CommonState {
         Ok(())
     }
 
+    /// The padding for the TLS 1.3 write keys installed from now on.
+    pub(crate) fn set_record_padding(&mut self, padding: Padding) {
+        self.record_padding = padding;
+    }
+
     /// Installs a TLS 1.3 write key (RFC 8446 7.3).
     pub(crate) fn set_tls13_write_key(&mut self, secret: &TrafficSecret) -> Result<(), Error> {
         // Messages held so far go under the key they were sent under.
         self.close_flight()?;
         let keys = secret.derive_key_iv()?;
-        self.encrypter = Some(RecordEncrypter::tls13(
-            secret.suite().aead,
-            keys.key(),
-            keys.iv(),
-        )?);
+        let mut encrypter = RecordEncrypter::tls13(secret.suite().aead, keys.key(), keys.iv())?;
+        encrypter.set_padding(self.record_padding);
+        self.encrypter = Some(encrypter);
         trace!("{}: records sent now use a new TLS 1.3 key", self.side);
         Ok(())
     }

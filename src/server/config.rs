@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::resolver::{ResolvesServerCert, SingleCertResolver};
+use crate::RecordPadding;
 use crate::cert::CertifiedKey;
 use crate::config_common::{check_common, default_time};
 use crate::conn::Limits;
@@ -38,6 +39,7 @@ pub struct ServerConfig {
     pub(crate) session_store: Option<Arc<dyn StoresServerSessions>>,
     pub(crate) tickets: usize,
     pub(crate) max_early_data_size: u32,
+    pub(crate) record_padding: RecordPadding,
     pub(crate) anti_replay: Option<Arc<dyn AntiReplay>>,
 }
 
@@ -69,6 +71,7 @@ impl ServerConfig {
             default_ticketer: true,
             max_early_data_size: 0,
             anti_replay: default_anti_replay(),
+            record_padding: RecordPadding::None,
         }
     }
 
@@ -125,6 +128,7 @@ pub struct ServerConfigBuilder {
     tickets: usize,
     max_early_data_size: u32,
     anti_replay: Option<Arc<dyn AntiReplay>>,
+    record_padding: RecordPadding,
     /// No ticketer was chosen: build() makes a fresh [`TicketKeys`].
     default_ticketer: bool,
 }
@@ -196,6 +200,13 @@ impl ServerConfigBuilder {
     /// Buffer and flood limits (see [`Limits`] for the defaults).
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Pads every TLS 1.3 record this server sends (RFC 8446 5.4; default: none). See
+    /// [`RecordPadding`].
+    pub fn with_record_padding(mut self, padding: RecordPadding) -> Self {
+        self.record_padding = padding;
         self
     }
 
@@ -318,6 +329,7 @@ impl ServerConfigBuilder {
             tickets: self.tickets,
             max_early_data_size: self.max_early_data_size,
             anti_replay: self.anti_replay,
+            record_padding: self.record_padding,
         })
     }
 }

@@ -40,13 +40,14 @@ pub struct ServerConnection {
 impl ServerConnection {
     /// A connection waiting for a ClientHello.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
-        let common = CommonState::new(
+        let mut common = CommonState::new(
             Side::Server,
             config.provider.clone(),
             config.limits,
             config.observer.clone(),
             config.key_log.clone(),
         )?;
+        common.set_record_padding(config.record_padding);
         let state = ServerState::ExpectClientHello(hello::ExpectClientHello::new(config));
         Ok(Self {
             conn: Connection::new(common, alloc::boxed::Box::new(state)),

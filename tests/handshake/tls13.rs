@@ -642,3 +642,75 @@ fn the_servers_encrypted_flight_is_packed_into_one_record() {
     pair.handshake().unwrap();
     assert!(pair.server.peer_certificates().is_some());
 }
+
+/// The length of each protected record's inner plaintext in `wire` (ciphertext less
+/// the 16-byte tag).
+fn inner_lengths(wire: &[u8]) -> Vec<usize> {
+    common::tamper::split_records(wire)
+        .iter()
+        .filter(|r| r.typ == handclasp::enums::ContentType::ApplicationData)
+        .map(|r| r.payload.len() - 16)
+        .collect()
+}
+
+#[test]
+fn record_padding_hides_lengths_both_ways_and_the_peer_strips_it() {
+    // RFC 8446 5.4: padding is zeros after the inner content type, which the receiver
+    // removes. Each side pads to a different multiple; every protected record it sends
+    // (handshake flight, tickets, application data, KeyUpdate) comes out that long.
+    let rec = Arc::new(Recorder::default());
+    let p = provider::with(&all_suites(), &GROUPS);
+    let (roots, chain, key) = server_pki(KeyType::EcdsaP256, &["a.test"]);
+    let client = client_builder(&p, roots, &rec)
+        .with_record_padding(handclasp::RecordPadding::ToMultipleOf(256))
+        .build()
+        .unwrap();
+    let server = server_builder(&p, chain, key, &rec)
+        .with_record_padding(handclasp::RecordPadding::ToMultipleOf(64))
+        .build()
+        .unwrap();
+    let mut pair = Pair::new(Arc::new(client), Arc::new(server), "a.test");
+    pair.client_to_server().unwrap();
+    let flight = pair.server.pending_tls().to_vec();
+    let server_inner = inner_lengths(&flight);
+    assert!(!server_inner.is_empty());
+    assert!(server_inner.iter().all(|n| n % 64 == 0), "{server_inner:?}");
+    pair.server_to_client().unwrap();
+    let finished = pair.client.pending_tls().to_vec();
+    let client_inner = inner_lengths(&finished);
+    assert!(
+        client_inner.iter().all(|n| n % 256 == 0),
+        "{client_inner:?}"
+    );
+    pair.handshake().unwrap();
+
+    for len in [1, 255, 256, 1000, 16384] {
+        let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
+        assert_eq!(pair.client.write_plaintext(&data).unwrap(), len);
+        let sent = inner_lengths(pair.client.pending_tls());
+        // Padding never takes the inner plaintext past 2^14 + 1 bytes.
+        assert!(
+            sent.iter().all(|n| n % 256 == 0 || *n == 16385),
+            "{len}: {sent:?}"
+        );
+        pair.client_to_server().unwrap();
+        let mut got = vec![0; len + 1];
+        assert_eq!(pair.server.read_plaintext(&mut got), len);
+        assert_eq!(got[..len], data[..]);
+        pair.send_and_receive(false, &data);
+    }
+    // A key update goes under the new key, padded as well.
+    pair.client.refresh_traffic_keys(false).unwrap();
+    let update = inner_lengths(pair.client.pending_tls());
+    assert!(update.iter().all(|n| n % 256 == 0), "{update:?}");
+    pair.send_and_receive(true, b"after the update");
+
+    // The in-place path asks for room that includes the padding.
+    let (before, after) = pair.client.in_place_room(10).unwrap();
+    assert_eq!((before, after), (5, 256 - 10 + 16));
+    let mut record = vec![0; before + 10 + after];
+    record[before..before + 10].copy_from_slice(b"in place!!");
+    pair.client.seal_in_place(&mut record, 10).unwrap();
+    let done = pair.server.process_in_place(&mut record).unwrap();
+    assert_eq!(done.plaintext, b"in place!!");
+}

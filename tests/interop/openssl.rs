@@ -766,3 +766,44 @@ fn s_client_rejects_our_expired_server_cert() {
         .expect("s_client still running");
     assert!(!status.success(), "{}", run.client.transcript());
 }
+
+// --- Record padding (RFC 8446 5.4), both ways -----------------------------------------
+
+#[test]
+fn record_padding_with_s_server_and_s_client() {
+    if !require_peer("openssl") {
+        return;
+    }
+    let setup = setup(KeyKind::EcdsaP256);
+    // Our padded client against s_server, which pads its own records too: the page
+    // arrives, so each side stripped the other's padding.
+    let recorder = Recorder::new();
+    let config = Arc::new(
+        ClientConfig::builder_with_provider(Arc::new(default_provider()))
+            .with_root_store(setup.roots())
+            .with_observer(recorder.clone())
+            .with_record_padding(handclasp::RecordPadding::ToMultipleOf(512))
+            .build()
+            .unwrap(),
+    );
+    let mut extra = setup.s_server_cert_args(&setup.server);
+    extra.extend(args(&["-www", "-record_padding", "1024"]));
+    let mut run = connect_s_server(config, &extra).ok();
+    let page = run.get_page();
+    assert!(page.starts_with("HTTP/1.0 200 ok"), "{page}");
+    assert!(page.contains("Protocol  : TLSv1.3"), "{page}");
+
+    // Our padded server against s_client, padding as well: lines pass both ways.
+    let recorder = Recorder::new();
+    let config = Arc::new(
+        ServerConfig::builder_with_provider(Arc::new(default_provider()))
+            .with_single_cert(setup.server.chain.clone(), setup.server.key.clone_key())
+            .unwrap()
+            .with_observer(recorder.clone())
+            .with_record_padding(handclasp::RecordPadding::ToMultipleOf(256))
+            .build()
+            .unwrap(),
+    );
+    let mut run = serve_s_client(&setup, config, &args(&["-record_padding", "512"])).ok();
+    run.exchange();
+}
