@@ -23,6 +23,10 @@ use crate::pki::{KeyKind, NAME, Pki};
 /// `write_plaintext` then `pending_tls`), as most applications would.
 pub static BUFFERED: AtomicBool = AtomicBool::new(false);
 
+/// `--hc-padding N`: handclasp pads its TLS 1.3 records to a multiple of N bytes
+/// (`RecordPadding::ToMultipleOf`; 0, the default, pads nothing).
+pub static PADDING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// The configs, shared with the async rows (loopback.rs).
 pub struct Handclasp {
     pub(crate) client: Arc<ClientConfig>,
@@ -79,6 +83,11 @@ impl Handclasp {
         if setup.resumption == Resumption::Off {
             client = client.with_session_store(None);
         }
+        let padding = match PADDING.load(Relaxed) {
+            0 => handclasp::RecordPadding::None,
+            n => handclasp::RecordPadding::ToMultipleOf(n),
+        };
+        client = client.with_record_padding(padding);
         // The leaf, then any intermediates (the chain rows).
         let (certs, key) = pki.server_chain(setup.key, setup.intermediates);
         let mut server = ServerConfig::builder_with_provider(provider)
@@ -90,7 +99,8 @@ impl Handclasp {
                     .collect(),
                 PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.to_vec())),
             )
-            .unwrap();
+            .unwrap()
+            .with_record_padding(padding);
         server = match setup.resumption {
             Resumption::Off => server
                 .with_tickets(0)

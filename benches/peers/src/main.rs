@@ -32,6 +32,7 @@ pub struct Opts {
 fn usage() -> ! {
     eprintln!(
         "usage: handclasp-peers [--quick] [--filter SUBSTRING] [--hc-buffered] [--rustls-buffered]\n       \
+         [--hc-padding N]\n       \
          [--write-size BYTES (bulk rows; default 16384; up to 16 KiB a divisor of 1 MiB, else at most 1 MiB)] [--idle N (memory rows)]\n       \
          [--async-current-thread]\n       \
          handclasp-peers --scenario NAME [--iterations N]   (see README.md; --list-scenarios)"
@@ -60,6 +61,13 @@ fn main() {
                 loopback::CURRENT_THREAD.store(true, std::sync::atomic::Ordering::Relaxed)
             }
             "--rustls-buffered" => rlu::BUFFERED.store(true, std::sync::atomic::Ordering::Relaxed),
+            "--hc-padding" => {
+                let n: usize = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| usage());
+                hc::PADDING.store(n, std::sync::atomic::Ordering::Relaxed)
+            }
             "--filter" => opts.filter = Some(args.next().unwrap_or_else(|| usage())),
             "--idle" => {
                 opts.idle = Some(
