@@ -220,3 +220,36 @@ fn a_second_client_hello_may_drop_a_psk_the_retry_suite_cannot_use() {
     assert_eq!(pair.client.negotiated_group(), Some(NamedGroup::secp384r1));
     pair.send_and_receive(true, b"full handshake after the retry");
 }
+
+#[test]
+fn early_data_records_are_padded_like_the_rest() {
+    // RFC 8446 5.4: padding applies to every protected record, 0-RTT ones under the
+    // early key included; the server strips it before the budget counts the data.
+    let mut f = fixture();
+    f.client = Arc::new(
+        handclasp::ClientConfig::builder()
+            .with_root_store(f.client_roots())
+            .with_time_provider(Arc::new(handclasp::time::FixedTime(common::pki::at(
+                common::pki::NOV_2026,
+            ))))
+            .with_early_data(true)
+            .with_record_padding(handclasp::RecordPadding::ToMultipleOf(128))
+            .build()
+            .unwrap(),
+    );
+    let server = server(&f, 1024, None);
+    f.prime(&server);
+    let mut pair = Pair::new(f.client.clone(), server, "a.test");
+    assert_eq!(pair.client.write_early_data(b"GET /early").unwrap(), 10);
+    let early: Vec<usize> = common::tamper::split_records(pair.client.pending_tls())
+        .iter()
+        .filter(|r| r.typ == handclasp::enums::ContentType::ApplicationData)
+        .map(|r| r.payload.len() - 16)
+        .collect();
+    assert_eq!(early, [128], "the early data record's inner plaintext");
+    pair.client_to_server().unwrap();
+    assert_eq!(read_all(&mut pair.server), b"GET /early");
+    assert_eq!(pair.server.received_early_data(), 10);
+    pair.handshake().unwrap();
+    assert_eq!(pair.client.early_data_status(), EarlyDataStatus::Accepted);
+}

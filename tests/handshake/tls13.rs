@@ -682,6 +682,10 @@ fn record_padding_hides_lengths_both_ways_and_the_peer_strips_it() {
         client_inner.iter().all(|n| n % 256 == 0),
         "{client_inner:?}"
     );
+    pair.client_to_server().unwrap();
+    let tickets = inner_lengths(pair.server.pending_tls());
+    assert!(!tickets.is_empty());
+    assert!(tickets.iter().all(|n| n % 64 == 0), "{tickets:?}");
     pair.handshake().unwrap();
 
     for len in [1, 255, 256, 1000, 16384] {
@@ -713,4 +717,11 @@ fn record_padding_hides_lengths_both_ways_and_the_peer_strips_it() {
     pair.client.seal_in_place(&mut record, 10).unwrap();
     let done = pair.server.process_in_place(&mut record).unwrap();
     assert_eq!(done.plaintext, b"in place!!");
+
+    // Alerts too: close_notify goes out padded and still closes.
+    pair.client.send_close_notify();
+    let alert = inner_lengths(pair.client.pending_tls());
+    assert_eq!(alert, [256], "close_notify's inner plaintext");
+    pair.client_to_server().unwrap();
+    assert!(pair.server.peer_has_closed());
 }

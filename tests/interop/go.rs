@@ -673,3 +673,48 @@ fn alpn_with_go() {
         assert!(client.wait_exit().success(), "{}", client.text());
     }
 }
+
+/// Record padding (RFC 8446 5.4) with Go both ways: Go strips what our padded client
+/// and our padded server send.
+#[test]
+fn padded_records_with_go_both_ways() {
+    let Some(exe) = go_peer() else { return };
+    let dir = TempDir::new("go-padding");
+    let id = Identity::server(&dir, KeyKind::Ecdsa);
+    let padding = handclasp::RecordPadding::ToMultipleOf(512);
+
+    let (mut server, port) = go_server(exe, &id, 1, &pin_version(V13));
+    let config = Arc::new(
+        ClientConfig::builder()
+            .with_root_store(id.roots.clone())
+            .with_time_provider(Arc::new(FixedTime(at(NOV_2026))))
+            .with_record_padding(padding)
+            .build()
+            .unwrap(),
+    );
+    let mut ours = connect(&config, connect_when_listening(port, &mut server));
+    ours.handshake()
+        .unwrap_or_else(|e| panic!("{e:?}; Go printed:\n{}", server.final_text()));
+    echo_with_go_server(&mut ours, &mut server);
+    server.wait_for("closed\n");
+    assert!(server.wait_exit().success(), "{}", server.text());
+
+    let (listener, port) = listen();
+    let msg = token("go");
+    let mut client = go_client(exe, &id, port, &msg, &pin_version(V13));
+    let config = Arc::new(
+        ServerConfig::builder()
+            .with_time_provider(Arc::new(FixedTime(at(NOV_2026))))
+            .with_single_cert(id.chain.clone(), id.key.clone_key())
+            .unwrap()
+            .with_record_padding(padding)
+            .build()
+            .unwrap(),
+    );
+    let sock = accept(&listener, &mut client);
+    let mut ours = Ours::new(ServerConnection::new(config).unwrap(), sock);
+    ours.handshake()
+        .unwrap_or_else(|e| panic!("{e:?}; Go printed:\n{}", client.final_text()));
+    answer_go_client(&mut ours, &mut client, &msg);
+    assert!(client.wait_exit().success(), "{}", client.text());
+}

@@ -537,8 +537,8 @@ impl<T: AsyncTls> Concurrent<T> {
 
     /// Every connection sends its `share` client to server, all at once (two tasks
     /// per connection, spawned before the clock starts and held at a [`Gate`]): the
-    /// wall time from opening the gate until the last byte arrived. Then (untimed) every connection's bytes are checked against the
-    /// pattern at its phase. `bufs` are the receive buffers, one per connection,
+    /// wall time from opening the gate until the last byte arrived. Then (untimed)
+    /// every connection's bytes are checked against the pattern at its phase. `bufs` are the receive buffers, one per connection,
     /// shared with the other implementations' samples.
     fn transfer(
         &mut self,
